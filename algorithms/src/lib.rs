@@ -1,0 +1,1 @@
+//! Streaming algorithms (placeholder until the algorithms issue lands).

@@ -1,0 +1,4 @@
+//! stream-sim: a deterministic simulator of Spark Streaming's DStream model.
+pub mod scenario;
+pub mod sim;
+pub mod value;

@@ -1,0 +1,2 @@
+//! Scenario files: TOML with a Spark-like pipeline program inside.
+pub mod ast;

@@ -1,2 +1,3 @@
 //! Scenario files: TOML with a Spark-like pipeline program inside.
 pub mod ast;
+pub mod parse;

@@ -1,0 +1,274 @@
+//! Count-Min sketch: frequency estimates that never under-estimate and
+//! over-estimate by at most `eps * n` with probability at least `1 - delta`.
+//!
+//! # Guarantees
+//!
+//! `n` = total count added, `f(x)` = true count of `x`,
+//! `w = ceil(e / eps)` columns, `d = ceil(ln(1 / delta))` rows.
+//!
+//! | quantity | value |
+//! | --- | --- |
+//! | space | `w * d` `u64` counters + `d` hash keys |
+//! | update time | `O(d)` |
+//! | query time | `O(d)` |
+//! | error bound | `f(x) <= estimate(x)` always; `estimate(x) <= f(x) + eps * n` |
+//! | failure probability | `<= delta` per query (over the seed), plus `<= 2^-60`-ish for a 61-bit fingerprint collision |
+//! | merge | add tables pointwise (same dimensions and seed); the bounds hold with `n = n1 + n2` |
+//!
+//! # Pseudocode
+//!
+//! ```text
+//! setup: for each row j: a_j uniform in [1, p), b_j uniform in [0, p), p = 2^61 - 1
+//! h_j(x) = ((a_j * fp(x) + b_j) mod p) mod w,  fp(x) = hash64(seed, x) mod p
+//! add(x, c): for j in rows: T[j][h_j(x)] += c
+//! estimate(x) = min over j of T[j][h_j(x)]
+//! ```
+//!
+//! # Proof sketch
+//!
+//! Every cell of `x`'s row holds `f(x)` plus other items' counts, so the
+//! minimum is `>= f(x)`. The family `((a y + b) mod p) mod w` is pairwise
+//! independent up to rounding (Carter & Wegman 1979), so for `y != x` the
+//! collision probability is `<= 1/w` (about `eps / e`), and the expected
+//! excess in one row is `<= eps * n / e`. By Markov's inequality a row
+//! exceeds `eps * n` with probability `<= 1/e`; the rows are independent, so
+//! all `d` rows do with probability `<= e^-d <= delta`.
+//!
+//! # Citation
+//!
+//! G. Cormode and S. Muthukrishnan, "An improved data stream summary: the
+//! count-min sketch and its applications", Journal of Algorithms 55(1), 2005.
+
+use std::fmt;
+use std::hash::Hash;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::hash::hash_item;
+use crate::rngutil::uniform_below;
+
+/// The Mersenne prime `2^61 - 1`.
+const P: u64 = (1 << 61) - 1;
+
+/// `x mod (2^61 - 1)` for `x < 2^122`.
+#[inline]
+fn mod_p(x: u128) -> u64 {
+    let lo = (x as u64) & P;
+    let hi = (x >> 61) as u64;
+    let s = lo + (hi & P) + ((hi >> 61) & P);
+    let s = (s & P) + (s >> 61);
+    if s >= P {
+        s - P
+    } else {
+        s
+    }
+}
+
+/// Why a sketch could not be built or merged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CountMinError {
+    /// `eps` not in `(0, 1]` or `delta` not in `(0, 1)`.
+    InvalidParameters {
+        /// Requested additive error, as a fraction of `n`.
+        eps: f64,
+        /// Requested failure probability.
+        delta: f64,
+    },
+    /// Width or depth zero.
+    ZeroDimension,
+    /// Merging sketches with different width, depth or seed.
+    Incompatible,
+}
+
+impl fmt::Display for CountMinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidParameters { eps, delta } => write!(
+                f,
+                "need 0 < eps <= 1 and 0 < delta < 1, got eps = {eps}, delta = {delta}"
+            ),
+            Self::ZeroDimension => write!(f, "width and depth must be at least 1"),
+            Self::Incompatible => write!(f, "sketches differ in width, depth or seed"),
+        }
+    }
+}
+
+impl std::error::Error for CountMinError {}
+
+/// A Count-Min sketch over items hashed with the crate's portable hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountMin {
+    width: usize,
+    depth: usize,
+    seed: u64,
+    /// `(a, b)` per row.
+    rows: Vec<(u64, u64)>,
+    /// Row-major `depth x width` counters.
+    table: Vec<u64>,
+    total: u64,
+}
+
+impl CountMin {
+    /// A sketch with `w = ceil(e/eps)` and `d = ceil(ln(1/delta))`, so that
+    /// `estimate <= f + eps*n` with probability `>= 1 - delta`. The hash keys
+    /// are drawn from `ChaCha8Rng::seed_from_u64(seed)`.
+    ///
+    /// # Errors
+    ///
+    /// [`CountMinError::InvalidParameters`] unless `0 < eps <= 1` and
+    /// `0 < delta < 1`.
+    pub fn new(eps: f64, delta: f64, seed: u64) -> Result<Self, CountMinError> {
+        if !(eps > 0.0 && eps <= 1.0 && delta > 0.0 && delta < 1.0) {
+            return Err(CountMinError::InvalidParameters { eps, delta });
+        }
+        let width = (std::f64::consts::E / eps).ceil() as usize;
+        let depth = (1.0 / delta).ln().ceil().max(1.0) as usize;
+        Self::with_dimensions(width, depth, seed)
+    }
+
+    /// A sketch with explicit `width` columns and `depth` rows.
+    ///
+    /// # Errors
+    ///
+    /// [`CountMinError::ZeroDimension`] if either is 0.
+    pub fn with_dimensions(width: usize, depth: usize, seed: u64) -> Result<Self, CountMinError> {
+        if width == 0 || depth == 0 {
+            return Err(CountMinError::ZeroDimension);
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let rows = (0..depth)
+            .map(|_| {
+                let a = 1 + uniform_below(&mut rng, P - 1);
+                let b = uniform_below(&mut rng, P);
+                (a, b)
+            })
+            .collect();
+        Ok(Self {
+            width,
+            depth,
+            seed,
+            rows,
+            table: vec![0; width * depth],
+            total: 0,
+        })
+    }
+
+    #[inline]
+    fn fingerprint<T: Hash + ?Sized>(&self, item: &T) -> u64 {
+        hash_item(self.seed, item) % P
+    }
+
+    #[inline]
+    fn column(&self, row: usize, fp: u64) -> usize {
+        let (a, b) = self.rows[row];
+        (mod_p(u128::from(a) * u128::from(fp) + u128::from(b)) % self.width as u64) as usize
+    }
+
+    /// Add one occurrence of `item`.
+    #[inline]
+    pub fn add<T: Hash + ?Sized>(&mut self, item: &T) {
+        self.add_count(item, 1);
+    }
+
+    /// Add `count` occurrences of `item` (saturating at `u64::MAX`).
+    pub fn add_count<T: Hash + ?Sized>(&mut self, item: &T, count: u64) {
+        let fp = self.fingerprint(item);
+        for row in 0..self.depth {
+            let i = row * self.width + self.column(row, fp);
+            self.table[i] = self.table[i].saturating_add(count);
+        }
+        self.total = self.total.saturating_add(count);
+    }
+
+    /// Estimated count of `item`: `>= f(item)`, and `<= f(item) + eps * n`
+    /// with probability `>= 1 - delta`.
+    #[must_use]
+    pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
+        let fp = self.fingerprint(item);
+        (0..self.depth)
+            .map(|row| self.table[row * self.width + self.column(row, fp)])
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Total count added, `n`.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Number of columns `w`.
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Number of rows `d`.
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The additive error `e / w` as a fraction of `n` that holds with
+    /// probability `1 - e^-d`.
+    #[must_use]
+    pub fn epsilon(&self) -> f64 {
+        std::f64::consts::E / self.width as f64
+    }
+
+    /// Add `other`'s counters into `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`CountMinError::Incompatible`] unless both have the same width,
+    /// depth and seed.
+    pub fn merge(&mut self, other: &Self) -> Result<(), CountMinError> {
+        if self.width != other.width || self.depth != other.depth || self.seed != other.seed {
+            return Err(CountMinError::Incompatible);
+        }
+        for (a, b) in self.table.iter_mut().zip(&other.table) {
+            *a = a.saturating_add(*b);
+        }
+        self.total = self.total.saturating_add(other.total);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves: the Mersenne reduction agrees with `%` on edge values.
+    #[test]
+    fn mod_p_matches_remainder() {
+        let xs: [u128; 6] = [
+            0,
+            u128::from(P),
+            u128::from(P) + 1,
+            u128::from(P - 1) * u128::from(P - 1) + u128::from(P - 1),
+            1 << 100,
+            (1 << 122) - 1,
+        ];
+        for x in xs {
+            assert_eq!(u128::from(mod_p(x)), x % u128::from(P), "x = {x}");
+        }
+    }
+
+    // Proves: dimensions follow the formulas and bad parameters are errors.
+    #[test]
+    fn dimensions_and_errors() {
+        let cm = CountMin::new(0.01, 0.01, 1).unwrap();
+        assert_eq!((cm.width(), cm.depth()), (272, 5));
+        assert!(CountMin::new(0.0, 0.1, 1).is_err());
+        assert!(CountMin::new(0.1, 1.0, 1).is_err());
+        assert!(CountMin::new(f64::NAN, 0.1, 1).is_err());
+        assert_eq!(
+            CountMin::with_dimensions(0, 3, 1),
+            Err(CountMinError::ZeroDimension)
+        );
+        let mut a = CountMin::with_dimensions(10, 3, 1).unwrap();
+        let b = CountMin::with_dimensions(10, 3, 2).unwrap();
+        assert_eq!(a.merge(&b), Err(CountMinError::Incompatible));
+    }
+}

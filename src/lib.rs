@@ -1,5 +1,9 @@
 //! stream-sim: a deterministic simulator of Spark Streaming's DStream model.
+pub mod bench;
+pub mod engine;
 pub mod expr;
+pub mod io;
+pub mod repl;
 pub mod scenario;
 pub mod sim;
 pub mod value;

@@ -1,3 +1,144 @@
-//! Scenario files: TOML with a Spark-like pipeline program inside.
+//! Scenario files: a TOML file holding a Spark-like pipeline program, its sources, static
+//! datasets and context settings.
+//!
+//! ```toml
+//! name = "wordcount"
+//! description = "The guide's NetworkWordCount over fortune texts."
+//! pipeline = '''
+//! words = lines.flatMap(split(" "))
+//! counts = words.map(pair(1)).reduceByKey(sum)
+//! counts.print()
+//! '''
+//!
+//! [context]
+//! batch_interval = "1s"
+//!
+//! [sources.lines]
+//! type = "socketTextStream"
+//! file = "data/fortunes/lines.txt"
+//! rate = 20
+//! ```
+//!
+//! Why TOML (ARCHITECTURE.md has the longer argument): comments, tables for the settings
+//! with well-kept parsing and spans for errors, and a multi-line literal string for the
+//! program, which is parsed by our own grammar (`grammar.pest`) so that it reads like Spark
+//! code. Every error names the file, line and column ([`ScenarioError`]).
+
 pub mod ast;
+pub mod build;
 pub mod parse;
+pub mod spec;
+
+pub use build::{Built, RunOptions};
+pub use spec::Scenario;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// An error in a scenario file: where it is and what is wrong.
+///
+/// `Display` prints `file:line:col: message` (line and column 1-based).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// 1-based line (0 when the error is about the file as a whole).
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+    /// What was found and what would be valid.
+    pub message: String,
+}
+
+impl ScenarioError {
+    /// An error at a position.
+    pub fn at(file: &Path, line: u32, col: u32, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: file.to_path_buf(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// The folder of bundled scenarios: `scenarios/` under the current directory if it exists,
+/// else the one next to this crate's manifest (so the binary works from any directory of a
+/// clone).
+pub fn scenarios_dir() -> PathBuf {
+    let local = PathBuf::from("scenarios");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+    }
+}
+
+/// The bundled default scenario's name.
+pub const DEFAULT_SCENARIO: &str = "wordcount";
+
+/// Finds a scenario: an existing path, or the name of a bundled scenario (`flights` for
+/// `scenarios/flights.toml`).
+///
+/// # Errors
+/// When neither exists; the message lists the bundled scenarios.
+pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
+    let p = PathBuf::from(name_or_path);
+    if p.is_file() {
+        return Ok(p);
+    }
+    let bundled = scenarios_dir().join(format!("{name_or_path}.toml"));
+    if bundled.is_file() {
+        return Ok(bundled);
+    }
+    Err(ScenarioError::at(
+        &p,
+        0,
+        0,
+        format!(
+            "no such scenario file, and no bundled scenario of that name; bundled scenarios: {}",
+            bundled_names().join(", ")
+        ),
+    ))
+}
+
+/// Names of the bundled scenarios, sorted.
+pub fn bundled_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(scenarios_dir())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| {
+                    let p = e.path();
+                    (p.extension().is_some_and(|x| x == "toml"))
+                        .then(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                        .flatten()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Reads and validates a scenario file (syntax, sources, durations, the program's syntax
+/// and names), without running it.
+///
+/// # Errors
+/// The first problem found, with its position.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the scenario file: {e}")))?;
+    spec::parse_scenario(&text, path)
+}

@@ -1,0 +1,1228 @@
+//! `StreamingContext` and `DStream`: the Spark-shaped API, and the run loop on the virtual
+//! clock.
+//!
+//! A program creates a context, input streams, transformations and output operations, then
+//! calls [`StreamingContext::start`]; nothing runs before. After start, [`run_until`] and
+//! [`step`] advance the virtual clock through a discrete-event loop ordered by
+//! `(time, event class, sequence number)`: at equal times files appear first, then block
+//! generators cut blocks, then the job generator runs the batch, so a block cut at exactly
+//! a batch time belongs to that batch.
+//!
+//! Lifecycle rules (SOURCES.md "Model"; `StreamingContext.scala`): nothing can be added
+//! after start ([`SparkError::AddAfterStart`]) or stop; a stopped context cannot be
+//! restarted ([`SparkError::AlreadyStopped`]); start needs an output operation
+//! ([`SparkError::NoOutputOperations`]); stateful streams need `checkpoint(dir)`.
+//!
+//! [`run_until`]: StreamingContext::run_until
+//! [`step`]: StreamingContext::step
+
+use super::error::SparkError;
+use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
+use super::ops::{JoinKind, OpCtx};
+use super::rdd::{slice_like_parallelize, Rdd};
+use super::receiver::{Receiver, ReceivedBlockTracker};
+use super::trace::Event;
+use crate::expr::Func;
+use crate::io::{FileDrop, QueueSource, TimedRecords};
+use crate::sim::rng::SeedTree;
+use crate::sim::{Duration, Time};
+use crate::value::Value;
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Settings of a context. Defaults: block interval 200 ms (`spark.streaming.blockInterval`),
+/// default parallelism 2 (`local[2]`), seed 0, output directory `out`.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The batch interval (virtual ms).
+    pub batch_interval: Duration,
+    /// The receivers' block interval (virtual ms).
+    pub block_interval: Duration,
+    /// Partitions of shuffles when an operator names none.
+    pub default_parallelism: usize,
+    /// Root seed of all randomness.
+    pub seed: u64,
+    /// Where `saveAsTextFiles` writes (a real directory).
+    pub output_dir: PathBuf,
+}
+
+impl Config {
+    /// A configuration with the given batch interval and the defaults above.
+    pub fn new(batch_interval: Duration) -> Config {
+        Config {
+            batch_interval,
+            block_interval: Duration::from_ms(200),
+            default_parallelism: 2,
+            seed: 0,
+            output_dir: PathBuf::from("out"),
+        }
+    }
+}
+
+/// `StreamingContextState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created, not started: streams and outputs can be added.
+    Initialized,
+    /// Started: the clock runs.
+    Active,
+    /// Stopped: cannot be restarted.
+    Stopped,
+}
+
+/// A callback for `foreachRDD`: the batch's RDD and time.
+pub type ForeachFn = Rc<dyn Fn(&Rdd, Time)>;
+
+/// An output operation.
+#[derive(Clone)]
+pub enum OutputKind {
+    /// `print(num)`: the first `num` records of every batch, Spark's format.
+    Print(usize),
+    /// `saveAsTextFiles(prefix, suffix)`.
+    SaveAsTextFiles {
+        /// File name prefix (a path under the output directory).
+        prefix: String,
+        /// Optional suffix.
+        suffix: Option<String>,
+    },
+    /// `foreachRDD(f)`.
+    ForeachRdd(ForeachFn),
+}
+
+impl OutputKind {
+    /// Spark's name of the operation.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OutputKind::Print(_) => "print",
+            OutputKind::SaveAsTextFiles { .. } => "saveAsTextFiles",
+            OutputKind::ForeachRdd(_) => "foreachRDD",
+        }
+    }
+}
+
+/// A registered output operation.
+#[derive(Clone)]
+pub struct Output {
+    /// The stream it runs on.
+    pub stream: StreamId,
+    /// What it does.
+    pub kind: OutputKind,
+}
+
+/// Where an input stream's data comes from.
+#[derive(Clone, Debug)]
+pub enum InputSource {
+    /// A receiver replaying timed records (socket text, CSV events).
+    Receiver(Receiver),
+    /// `queueStream`.
+    Queue(QueueSource),
+    /// `textFileStream` over a simulated directory.
+    Files {
+        /// The directory's name.
+        dir: String,
+        /// Files (and appends) in order of appearance.
+        drops: Vec<FileDrop>,
+        /// Names already selected.
+        seen: BTreeSet<String>,
+    },
+    /// Fixed batches (`None` = no RDD at that time), sliced into `partitions`.
+    Test {
+        /// Batch k's records.
+        batches: Vec<Option<Vec<Value>>>,
+        /// Partitions per batch RDD.
+        partitions: usize,
+    },
+}
+
+struct Inputs {
+    sources: Vec<InputSource>,
+    names: Vec<String>,
+    tracker: ReceivedBlockTracker,
+    batch: Duration,
+    default_parallelism: usize,
+    records_at: BTreeMap<Time, usize>,
+    events: Vec<Event>,
+}
+
+impl InputProvider for Inputs {
+    fn input_rdd(&mut self, ctx: &mut OpCtx, input: usize, t: Time) -> Result<Option<Rdd>, SparkError> {
+        let name = self.names[input].clone();
+        let rdd = match &mut self.sources[input] {
+            InputSource::Receiver(_) => {
+                let blocks = self.tracker.blocks_of(t, input);
+                let parts: Vec<Vec<Value>> = blocks.iter().map(|b| b.records.as_ref().clone()).collect();
+                let lineage = ctx.lineage("BlockRDD", &[], false);
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::Queue(q) => {
+                let mut taken = Vec::new();
+                if q.one_at_a_time && !q.queue.is_empty() {
+                    taken.extend(q.queue.pop_front());
+                } else {
+                    taken.extend(q.queue.drain(..));
+                }
+                let n = self.default_parallelism;
+                if taken.is_empty() {
+                    match &q.default {
+                        Some(d) => ctx.parallelize(d.clone(), n, "ParallelCollectionRDD[defaultRDD]"),
+                        None => ctx.empty(),
+                    }
+                } else {
+                    let rdds: Vec<Rdd> = taken
+                        .into_iter()
+                        .map(|recs| ctx.parallelize(recs, n, "ParallelCollectionRDD"))
+                        .collect();
+                    if rdds.len() == 1 {
+                        rdds.into_iter().next().unwrap_or_else(|| ctx.empty())
+                    } else {
+                        let refs: Vec<&Rdd> = rdds.iter().collect();
+                        super::ops::union(ctx, &refs)
+                    }
+                }
+            }
+            InputSource::Files { dir, drops, seen } => {
+                let mut parts = Vec::new();
+                for d in drops.iter() {
+                    if d.append || d.at > t || d.at == Time::ZERO || seen.contains(&d.name) {
+                        continue;
+                    }
+                    seen.insert(d.name.clone());
+                    self.events.push(Event::FileSelected {
+                        time: t,
+                        stream: name.clone(),
+                        file: format!("{dir}/{}", d.name),
+                        records: d.lines.len(),
+                    });
+                    parts.push(d.lines.iter().map(|l| Value::str(l)).collect());
+                }
+                let lineage = ctx.lineage("UnionRDD of NewHadoopRDD (one per new file)", &[], false);
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::Test { batches, partitions } => {
+                let k = (t.ms() / self.batch.ms().max(1)).saturating_sub(1) as usize;
+                match batches.get(k) {
+                    Some(None) => return Ok(None),
+                    Some(Some(recs)) => {
+                        let parts = slice_like_parallelize(recs.clone(), *partitions);
+                        let lineage = ctx.lineage("ParallelCollectionRDD", &[], false);
+                        Rdd::new(parts, None, lineage)
+                    }
+                    None => {
+                        let parts = slice_like_parallelize(Vec::new(), *partitions);
+                        let lineage = ctx.lineage("ParallelCollectionRDD", &[], false);
+                        Rdd::new(parts, None, lineage)
+                    }
+                }
+            }
+        };
+        *self.records_at.entry(t).or_default() += rdd.count();
+        Ok(Some(rdd))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Scheduled {
+    FileDrop { input: usize, index: usize },
+    BlockTick { input: usize },
+    Batch,
+}
+
+impl Scheduled {
+    fn class(self) -> u8 {
+        match self {
+            Scheduled::FileDrop { .. } => 0,
+            Scheduled::BlockTick { .. } => 1,
+            Scheduled::Batch => 2,
+        }
+    }
+}
+
+struct Core {
+    config: Config,
+    state: State,
+    checkpoint_dir: Option<String>,
+    remember: Option<Duration>,
+    graph: Graph,
+    outputs: Vec<Output>,
+    inputs: Inputs,
+    ctx: OpCtx,
+    clock: Time,
+    queue: BinaryHeap<Reverse<(Time, u8, u64, Scheduled)>>,
+    seq: u64,
+    trace: Vec<Event>,
+    sink: Option<Box<dyn Write>>,
+    failure: Option<SparkError>,
+    last_batch: Option<Time>,
+    seeds: SeedTree,
+}
+
+impl Core {
+    fn schedule(&mut self, at: Time, what: Scheduled) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, what.class(), self.seq, what)));
+    }
+
+    fn emit(&mut self, e: Event) {
+        if let Some(w) = self.sink.as_mut() {
+            let _ = writeln!(w, "{}", e.to_json());
+        }
+        self.trace.push(e);
+    }
+
+    fn check_can_add(&self) -> Result<(), SparkError> {
+        match self.state {
+            State::Initialized => Ok(()),
+            State::Active => Err(SparkError::AddAfterStart),
+            State::Stopped => Err(SparkError::AddAfterStop),
+        }
+    }
+}
+
+/// The entry point: Spark's `StreamingContext` on a virtual clock.
+///
+/// Cloning gives another handle to the same context.
+#[derive(Clone)]
+pub struct StreamingContext {
+    core: Rc<RefCell<Core>>,
+}
+
+/// A discretized stream: a handle to one node of its context's graph. Methods mirror
+/// Spark's `DStream` and `PairDStreamFunctions` (Scala API), name for name.
+#[derive(Clone)]
+pub struct DStream {
+    ctx: StreamingContext,
+    id: StreamId,
+}
+
+impl StreamingContext {
+    /// A context with the given configuration, in state `Initialized` at virtual time 0.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] for a zero batch or block interval.
+    pub fn new(config: Config) -> Result<StreamingContext, SparkError> {
+        if config.batch_interval.ms() == 0 || config.block_interval.ms() == 0 {
+            return Err(SparkError::InvalidArgument(
+                "the batch interval and the block interval must be positive durations".into(),
+            ));
+        }
+        let inputs = Inputs {
+            sources: Vec::new(),
+            names: Vec::new(),
+            tracker: ReceivedBlockTracker::default(),
+            batch: config.batch_interval,
+            default_parallelism: config.default_parallelism,
+            records_at: BTreeMap::new(),
+            events: Vec::new(),
+        };
+        let core = Core {
+            ctx: OpCtx::new(0, config.default_parallelism),
+            seeds: SeedTree::new(config.seed),
+            config,
+            state: State::Initialized,
+            checkpoint_dir: None,
+            remember: None,
+            graph: Graph::new(),
+            outputs: Vec::new(),
+            inputs,
+            clock: Time::ZERO,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            trace: Vec::new(),
+            sink: None,
+            failure: None,
+            last_batch: None,
+        };
+        Ok(StreamingContext {
+            core: Rc::new(RefCell::new(core)),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Config {
+        self.core.borrow().config.clone()
+    }
+
+    /// The seed tree of this run.
+    pub fn seeds(&self) -> SeedTree {
+        self.core.borrow().seeds
+    }
+
+    /// The lifecycle state.
+    pub fn state(&self) -> State {
+        self.core.borrow().state
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Time {
+        self.core.borrow().clock
+    }
+
+    /// `checkpoint(directory)`: enables checkpointing (required by stateful streams).
+    pub fn checkpoint(&self, dir: &str) {
+        self.core.borrow_mut().checkpoint_dir = Some(dir.to_string());
+    }
+
+    /// The checkpoint directory, if set.
+    pub fn checkpoint_dir(&self) -> Option<String> {
+        self.core.borrow().checkpoint_dir.clone()
+    }
+
+    /// `remember(duration)`: keep every stream's RDDs at least this long.
+    pub fn remember(&self, d: Duration) {
+        self.core.borrow_mut().remember = Some(d);
+    }
+
+    /// Streams every trace event, as JSON lines, to `w` from now on.
+    pub fn set_trace_sink(&self, w: Box<dyn Write>) {
+        self.core.borrow_mut().sink = Some(w);
+    }
+
+    /// Every event so far.
+    pub fn trace(&self) -> Vec<Event> {
+        self.core.borrow().trace.clone()
+    }
+
+    /// Number of events so far.
+    pub fn trace_len(&self) -> usize {
+        self.core.borrow().trace.len()
+    }
+
+    /// Events from index `from` on.
+    pub fn trace_since(&self, from: usize) -> Vec<Event> {
+        let core = self.core.borrow();
+        core.trace.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
+    }
+
+    /// The error that stopped the context, if a job failed.
+    pub fn failure(&self) -> Option<SparkError> {
+        self.core.borrow().failure.clone()
+    }
+
+    /// Time of the last completed batch.
+    pub fn last_batch(&self) -> Option<Time> {
+        self.core.borrow().last_batch
+    }
+
+    /// Runs `f` with read access to the graph (for inspection: `streams`, `show`, ...).
+    pub fn with_graph<R>(&self, f: impl FnOnce(&Graph) -> R) -> R {
+        f(&self.core.borrow().graph)
+    }
+
+    /// The blocks allocated to batch `t` for input `input` (ids and record counts).
+    pub fn blocks_of(&self, t: Time, input: usize) -> Vec<(String, usize)> {
+        let core = self.core.borrow();
+        core.inputs
+            .tracker
+            .blocks_of(t, input)
+            .iter()
+            .map(|b| (b.id.clone(), b.records.len()))
+            .collect()
+    }
+
+    /// The registered output operations, in order.
+    pub fn outputs(&self) -> Vec<(StreamId, String)> {
+        let core = self.core.borrow();
+        core.outputs.iter().map(|o| (o.stream, o.kind.name().to_string())).collect()
+    }
+
+    /// A handle to an existing stream.
+    pub fn stream(&self, id: StreamId) -> DStream {
+        DStream { ctx: self.clone(), id }
+    }
+
+    fn add_input(&self, name: &str, source: InputSource, kind: InputKind) -> Result<DStream, SparkError> {
+        let mut core = self.core.borrow_mut();
+        core.check_can_add()?;
+        let input = core.inputs.sources.len();
+        let batch = core.config.batch_interval;
+        let id = core.graph.add(Op::Input(input, kind), Vec::new(), Some(batch))?;
+        core.graph.name(id, name);
+        let source = match source {
+            InputSource::Receiver(r) => InputSource::Receiver(Receiver::new(input, id, r.into_source())),
+            other => other,
+        };
+        core.inputs.sources.push(source);
+        core.inputs.names.push(name.to_string());
+        drop(core);
+        Ok(self.stream(id))
+    }
+
+    /// A socket-style text stream (`socketTextStream`): a receiver that gets `records` (lines
+    /// with arrival times) and cuts a block every block interval.
+    ///
+    /// # Errors
+    /// [`SparkError::AddAfterStart`] / [`SparkError::AddAfterStop`].
+    pub fn receiver_stream(&self, name: &str, records: TimedRecords) -> Result<DStream, SparkError> {
+        self.add_input(name, InputSource::Receiver(Receiver::new(0, 0, records)), InputKind::Receiver)
+    }
+
+    /// `queueStream(queue, oneAtATime, defaultRDD)`.
+    ///
+    /// # Errors
+    /// As [`StreamingContext::receiver_stream`].
+    pub fn queue_stream(&self, name: &str, queue: QueueSource) -> Result<DStream, SparkError> {
+        self.add_input(name, InputSource::Queue(queue), InputKind::Queue)
+    }
+
+    /// `textFileStream(dir)`: files dropped into the simulated directory at their times.
+    /// A file is read whole by the first batch at or after it appears; appends are ignored;
+    /// files present at start (time 0) are ignored (`newFilesOnly`).
+    ///
+    /// # Errors
+    /// As [`StreamingContext::receiver_stream`].
+    pub fn text_file_stream(&self, name: &str, dir: &str, drops: Vec<FileDrop>) -> Result<DStream, SparkError> {
+        self.add_input(
+            name,
+            InputSource::Files {
+                dir: dir.to_string(),
+                drops,
+                seen: BTreeSet::new(),
+            },
+            InputKind::FileStream,
+        )
+    }
+
+    /// A test input stream: batch k (0-based) at time `(k+1) * batch`, sliced into
+    /// `partitions` like `parallelize`; `None` means no RDD; past the end, empty RDDs.
+    ///
+    /// # Errors
+    /// As [`StreamingContext::receiver_stream`].
+    pub fn test_stream(&self, name: &str, batches: Vec<Option<Vec<Value>>>, partitions: usize) -> Result<DStream, SparkError> {
+        self.add_input(
+            name,
+            InputSource::Test {
+                batches,
+                partitions: partitions.max(1),
+            },
+            InputKind::Test,
+        )
+    }
+
+    /// `ssc.union(streams)`.
+    ///
+    /// # Errors
+    /// [`SparkError::DifferentSlides`], lifecycle errors.
+    pub fn union(&self, streams: &[DStream]) -> Result<DStream, SparkError> {
+        let parents = streams.iter().map(|s| s.id).collect();
+        self.add(Op::Union, parents, None)
+    }
+
+    fn add(&self, op: Op, parents: Vec<StreamId>, slide: Option<Duration>) -> Result<DStream, SparkError> {
+        let mut core = self.core.borrow_mut();
+        core.check_can_add()?;
+        let id = core.graph.add(op, parents, slide)?;
+        drop(core);
+        Ok(self.stream(id))
+    }
+
+    fn add_output(&self, stream: StreamId, kind: OutputKind) -> Result<(), SparkError> {
+        let mut core = self.core.borrow_mut();
+        core.check_can_add()?;
+        core.outputs.push(Output { stream, kind });
+        Ok(())
+    }
+
+    /// `start()`: validates the graph and starts the clock.
+    ///
+    /// # Errors
+    /// [`SparkError::AlreadyStopped`], [`SparkError::NoOutputOperations`],
+    /// [`SparkError::CheckpointDirNotSet`], [`SparkError::CheckpointIntervalNotMultiple`].
+    /// Starting an active context only logs a warning, as Spark does.
+    pub fn start(&self) -> Result<(), SparkError> {
+        let mut core = self.core.borrow_mut();
+        match core.state {
+            State::Active => {
+                let time = core.clock;
+                core.emit(Event::Warning {
+                    time,
+                    message: "StreamingContext has already been started".into(),
+                });
+                return Ok(());
+            }
+            State::Stopped => return Err(SparkError::AlreadyStopped),
+            State::Initialized => {}
+        }
+        if core.outputs.is_empty() {
+            return Err(SparkError::NoOutputOperations);
+        }
+        let outputs: Vec<StreamId> = core.outputs.iter().map(|o| o.stream).collect();
+        let remember = core.remember;
+        let has_dir = core.checkpoint_dir.is_some();
+        let zero = core.clock;
+        core.graph.initialize(zero, &outputs, remember, has_dir)?;
+        core.state = State::Active;
+        let batch = core.config.batch_interval;
+        let block = core.config.block_interval;
+        for i in 0..core.inputs.sources.len() {
+            match &core.inputs.sources[i] {
+                InputSource::Receiver(_) => core.schedule(zero.plus(block), Scheduled::BlockTick { input: i }),
+                InputSource::Files { drops, .. } => {
+                    let times: Vec<(usize, Time)> = drops.iter().enumerate().filter(|(_, d)| d.append).map(|(k, d)| (k, d.at)).collect();
+                    for (index, at) in times {
+                        core.schedule(at, Scheduled::FileDrop { input: i, index });
+                    }
+                }
+                _ => {}
+            }
+        }
+        core.schedule(zero.plus(batch), Scheduled::Batch);
+        let seed = core.seeds.seed();
+        core.emit(Event::ContextStarted {
+            time: zero,
+            batch_interval_ms: batch.ms(),
+            block_interval_ms: block.ms(),
+            seed,
+            zero_time: zero,
+        });
+        Ok(())
+    }
+
+    /// `stop()`: stops the clock for good.
+    pub fn stop(&self) {
+        let mut core = self.core.borrow_mut();
+        if core.state != State::Stopped {
+            core.state = State::Stopped;
+            let time = core.clock;
+            core.emit(Event::ContextStopped { time });
+        }
+    }
+
+    /// Time of the next batch, if the context is active.
+    pub fn next_batch_time(&self) -> Option<Time> {
+        let core = self.core.borrow();
+        if core.state != State::Active {
+            return None;
+        }
+        Some(match core.last_batch {
+            Some(t) => t.plus(core.config.batch_interval),
+            None => core.graph.zero_time().plus(core.config.batch_interval),
+        })
+    }
+
+    /// Advances the clock through every event at or before `until`.
+    ///
+    /// # Errors
+    /// The error of a failed job (the context is then stopped, as
+    /// `awaitTermination` rethrows it in Spark).
+    pub fn run_until(&self, until: Time) -> Result<(), SparkError> {
+        loop {
+            let next = {
+                let core = self.core.borrow();
+                if core.state != State::Active {
+                    return match &core.failure {
+                        Some(e) => Err(e.clone()),
+                        None => Ok(()),
+                    };
+                }
+                match core.queue.peek() {
+                    Some(Reverse((t, ..))) if *t <= until => true,
+                    _ => false,
+                }
+            };
+            if !next {
+                let mut core = self.core.borrow_mut();
+                if until > core.clock {
+                    core.clock = until;
+                }
+                return Ok(());
+            }
+            self.process_next()?;
+        }
+    }
+
+    /// Runs until the next batch has completed; returns its time.
+    ///
+    /// # Errors
+    /// As [`StreamingContext::run_until`].
+    pub fn step(&self) -> Result<Option<Time>, SparkError> {
+        match self.next_batch_time() {
+            Some(t) => {
+                self.run_until(t)?;
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn process_next(&self) -> Result<(), SparkError> {
+        let mut guard = self.core.borrow_mut();
+        let core = &mut *guard;
+        let Some(Reverse((t, _, _, what))) = core.queue.pop() else {
+            return Ok(());
+        };
+        core.clock = t;
+        match what {
+            Scheduled::FileDrop { input, index } => {
+                if let InputSource::Files { dir, drops, .. } = &core.inputs.sources[input] {
+                    let d = &drops[index];
+                    let e = Event::FileAppendIgnored {
+                        time: t,
+                        file: format!("{dir}/{}", d.name),
+                        records: d.lines.len(),
+                    };
+                    core.emit(e);
+                }
+            }
+            Scheduled::BlockTick { input } => {
+                let block = match &mut core.inputs.sources[input] {
+                    InputSource::Receiver(r) => r.cut_block(t),
+                    _ => None,
+                };
+                if let Some(b) = block {
+                    let e = Event::BlockStored {
+                        time: t,
+                        stream: core.inputs.names[input].clone(),
+                        block: b.id.clone(),
+                        records: b.records.len(),
+                    };
+                    core.inputs.tracker.add_block(b);
+                    core.emit(e);
+                }
+                let next = t.plus(core.config.block_interval);
+                core.schedule(next, Scheduled::BlockTick { input });
+            }
+            Scheduled::Batch => {
+                let result = run_batch(core, t);
+                core.last_batch = Some(t);
+                let next = t.plus(core.config.batch_interval);
+                core.schedule(next, Scheduled::Batch);
+                if let Err(e) = result {
+                    core.emit(Event::JobFailed {
+                        time: t,
+                        message: e.to_string(),
+                    });
+                    core.failure = Some(e.clone());
+                    core.state = State::Stopped;
+                    core.emit(Event::ContextStopped { time: t });
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the batch at `t`: allocate blocks, run the output operations in order, record the
+/// batch, forget old RDDs.
+fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    let receiver_inputs: Vec<usize> = core
+        .inputs
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, InputSource::Receiver(_)))
+        .map(|(i, _)| i)
+        .collect();
+    if !receiver_inputs.is_empty() {
+        if let Some(blocks) = core.inputs.tracker.allocate(t, &receiver_inputs) {
+            core.emit(Event::BatchAllocation { time: t, blocks });
+        }
+    }
+    let outputs = core.outputs.clone();
+    for (index, out) in outputs.iter().enumerate() {
+        if !core.graph.is_time_valid(out.stream, t) {
+            continue;
+        }
+        let mut computed = Vec::new();
+        let result = {
+            let mut on_new = |node: &Node, time: Time, rdd: &Rdd| {
+                computed.push(Event::RddComputed {
+                    time,
+                    stream: node.label(),
+                    rdd: rdd.id(),
+                    partitions: rdd.num_partitions(),
+                    records: rdd.count(),
+                    checkpointed: rdd.lineage().checkpointed,
+                });
+            };
+            core.graph
+                .get_or_compute(out.stream, t, &mut core.ctx, &mut core.inputs, &mut on_new)
+        };
+        for e in std::mem::take(&mut core.inputs.events) {
+            core.emit(e);
+        }
+        for e in computed {
+            core.emit(e);
+        }
+        let Some(rdd) = result? else { continue };
+        let label = core.graph.node(out.stream).label();
+        let lines = run_output(&core.config, &out.kind, &rdd, t)?;
+        core.emit(Event::Output {
+            time: t,
+            index,
+            op: out.kind.name().to_string(),
+            stream: label,
+            lines,
+        });
+    }
+    let input_records = core.inputs.records_at.remove(&t).unwrap_or(0);
+    core.emit(Event::BatchCompleted {
+        time: t,
+        input_records,
+        scheduling_delay_ms: 0,
+        processing_time_ms: 0,
+        total_delay_ms: 0,
+    });
+    for (stream, times) in core.graph.clear_old(t) {
+        let label = core.graph.node(stream).label();
+        core.emit(Event::RddsCleared { time: t, stream: label, times });
+    }
+    let max_remember = core.graph.nodes().iter().map(|n| n.remember).max().unwrap_or_default();
+    if let Some(threshold) = t.checked_minus(max_remember) {
+        core.inputs.tracker.cleanup(threshold);
+    }
+    Ok(())
+}
+
+/// Spark's `print(num)` output for one batch: the header, up to `num` records, `...` if
+/// there are more, and an empty line (`DStream.print`).
+pub fn print_lines(rdd: &Rdd, t: Time, num: usize) -> Vec<String> {
+    let dashes = "-------------------------------------------".to_string();
+    let mut lines = vec![dashes.clone(), format!("Time: {t}"), dashes];
+    let mut it = rdd.iter();
+    for v in it.by_ref().take(num) {
+        lines.push(v.to_string());
+    }
+    if it.next().is_some() {
+        lines.push("...".into());
+    }
+    lines.push(String::new());
+    lines
+}
+
+fn run_output(config: &Config, kind: &OutputKind, rdd: &Rdd, t: Time) -> Result<Vec<String>, SparkError> {
+    match kind {
+        OutputKind::Print(num) => Ok(print_lines(rdd, t, *num)),
+        OutputKind::SaveAsTextFiles { prefix, suffix } => {
+            let name = match suffix {
+                Some(s) if !s.is_empty() => format!("{prefix}-{}.{s}", t.ms()),
+                _ => format!("{prefix}-{}", t.ms()),
+            };
+            let dir = config.output_dir.join(&name);
+            let io = |e: std::io::Error| SparkError::InvalidArgument(format!("saveAsTextFiles: cannot write {}: {e}", dir.display()));
+            std::fs::create_dir_all(&dir).map_err(io)?;
+            let mut written = Vec::new();
+            for (i, p) in rdd.partitions().iter().enumerate() {
+                let file = format!("part-{i:05}");
+                let mut text = String::new();
+                for v in p {
+                    text.push_str(&v.to_string());
+                    text.push('\n');
+                }
+                std::fs::write(dir.join(&file), text).map_err(io)?;
+                written.push(format!("{name}/{file} ({} records)", p.len()));
+            }
+            std::fs::write(dir.join("_SUCCESS"), "").map_err(io)?;
+            Ok(written)
+        }
+        OutputKind::ForeachRdd(f) => {
+            f(rdd, t);
+            Ok(Vec::new())
+        }
+    }
+}
+
+impl DStream {
+    /// The stream's id in its graph.
+    pub fn id(&self) -> StreamId {
+        self.id
+    }
+
+    /// The context.
+    pub fn context(&self) -> &StreamingContext {
+        &self.ctx
+    }
+
+    /// Names the stream (the scenario's variable name).
+    pub fn set_name(&self, name: &str) {
+        self.ctx.core.borrow_mut().graph.name(self.id, name);
+    }
+
+    /// The slide duration.
+    pub fn slide_duration(&self) -> Duration {
+        self.ctx.core.borrow().graph.node(self.id).slide
+    }
+
+    fn default_partitions(&self, n: Option<usize>) -> usize {
+        n.unwrap_or(self.ctx.core.borrow().config.default_parallelism).max(1)
+    }
+
+    fn unary(&self, op: Op) -> Result<DStream, SparkError> {
+        self.ctx.add(op, vec![self.id], None)
+    }
+
+    /// `map(f)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn map(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::Map(f))
+    }
+
+    /// `flatMap(f)`: `f` returns a collection.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn flat_map(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::FlatMap(f))
+    }
+
+    /// `filter(f)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn filter(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::Filter(f))
+    }
+
+    /// `mapPartitions(f)`: `f` gets a partition as a `List`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn map_partitions(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::MapPartitions(f))
+    }
+
+    /// `glom()`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn glom(&self) -> Result<DStream, SparkError> {
+        self.unary(Op::Glom)
+    }
+
+    /// `repartition(n)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors; `n == 0`.
+    pub fn repartition(&self, n: usize) -> Result<DStream, SparkError> {
+        if n == 0 {
+            return Err(SparkError::InvalidArgument("Number of partitions (0) must be positive.".into()));
+        }
+        self.unary(Op::Repartition(n))
+    }
+
+    /// `mapValues(f)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn map_values(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::MapValues(f))
+    }
+
+    /// `flatMapValues(f)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn flat_map_values(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::FlatMapValues(f))
+    }
+
+    /// `union(others)`.
+    ///
+    /// # Errors
+    /// [`SparkError::DifferentSlides`], lifecycle errors.
+    pub fn union(&self, others: &[DStream]) -> Result<DStream, SparkError> {
+        let mut parents = vec![self.id];
+        parents.extend(others.iter().map(|o| o.id));
+        self.ctx.add(Op::Union, parents, None)
+    }
+
+    /// `count()`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn count(&self) -> Result<DStream, SparkError> {
+        self.unary(Op::Count)
+    }
+
+    /// `reduce(f)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn reduce(&self, f: Func) -> Result<DStream, SparkError> {
+        self.unary(Op::Reduce(f))
+    }
+
+    /// `countByValue([numPartitions])`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn count_by_value(&self, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.unary(Op::CountByValue(n))
+    }
+
+    /// `reduceByKey(f, [numPartitions])`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn reduce_by_key(&self, f: Func, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.unary(Op::ReduceByKey(f, n))
+    }
+
+    /// `groupByKey([numPartitions])`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn group_by_key(&self, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.unary(Op::GroupByKey(n))
+    }
+
+    /// `join`, `leftOuterJoin`, `rightOuterJoin`, `fullOuterJoin` with `other`.
+    ///
+    /// # Errors
+    /// [`SparkError::DifferentSlides`], lifecycle errors.
+    pub fn join(&self, other: &DStream, kind: JoinKind, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.ctx.add(Op::Join(kind, n), vec![self.id, other.id], None)
+    }
+
+    /// `cogroup(other, [numPartitions])`.
+    ///
+    /// # Errors
+    /// [`SparkError::DifferentSlides`], lifecycle errors.
+    pub fn cogroup(&self, other: &DStream, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.ctx.add(Op::Cogroup(n), vec![self.id, other.id], None)
+    }
+
+    /// `transform(f)` (one parent) or `transformWith(other, f)` (with `others`).
+    ///
+    /// # Errors
+    /// [`SparkError::DifferentSlides`], lifecycle errors.
+    pub fn transform(&self, others: &[DStream], f: TransformFn) -> Result<DStream, SparkError> {
+        let mut parents = vec![self.id];
+        parents.extend(others.iter().map(|o| o.id));
+        self.ctx.add(Op::Transform(f), parents, None)
+    }
+
+    /// `updateStateByKey(f, [numPartitions], [initialRDD])`; `time_aware` passes
+    /// `(time, key, values, state)` instead of `(values, state)`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn update_state_by_key(
+        &self,
+        f: Func,
+        time_aware: bool,
+        n: Option<usize>,
+        initial: Option<Vec<Value>>,
+    ) -> Result<DStream, SparkError> {
+        let partitions = self.default_partitions(n);
+        self.unary(Op::UpdateState {
+            update: f,
+            time_aware,
+            partitions,
+            initial,
+        })
+    }
+
+    fn check_window(&self, window: Duration, slide: Duration, reduced: bool) -> Result<(), SparkError> {
+        let ps = self.slide_duration();
+        if !window.is_multiple_of(ps) {
+            return Err(SparkError::WindowNotMultiple {
+                window,
+                parent_slide: ps,
+                reduced,
+            });
+        }
+        if !slide.is_multiple_of(ps) {
+            return Err(SparkError::SlideNotMultiple {
+                slide,
+                parent_slide: ps,
+                reduced,
+            });
+        }
+        Ok(())
+    }
+
+    /// `window(windowLength, [slideInterval])`.
+    ///
+    /// # Errors
+    /// [`SparkError::WindowNotMultiple`], [`SparkError::SlideNotMultiple`], lifecycle errors.
+    pub fn window(&self, window: Duration, slide: Option<Duration>) -> Result<DStream, SparkError> {
+        let slide = slide.unwrap_or_else(|| self.slide_duration());
+        self.check_window(window, slide, false)?;
+        self.ctx.add(Op::Window { window }, vec![self.id], Some(slide))
+    }
+
+    /// `reduceByKeyAndWindow(f, window, [slide], [numPartitions])` without an inverse:
+    /// `reduceByKey(f).window(w, s).reduceByKey(f)`.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn reduce_by_key_and_window(
+        &self,
+        f: Func,
+        window: Duration,
+        slide: Option<Duration>,
+        n: Option<usize>,
+    ) -> Result<DStream, SparkError> {
+        self.reduce_by_key(f.clone(), n)?
+            .window(window, slide)?
+            .reduce_by_key(f, n)
+    }
+
+    /// `reduceByKeyAndWindow(f, invF, window, slide, [numPartitions], [filterFunc])`:
+    /// the incremental form (`ReducedWindowedDStream`), which needs a checkpoint directory.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn reduce_by_key_and_window_inv(
+        &self,
+        f: Func,
+        inverse: Func,
+        window: Duration,
+        slide: Option<Duration>,
+        n: Option<usize>,
+        filter: Option<Func>,
+    ) -> Result<DStream, SparkError> {
+        let slide = slide.unwrap_or_else(|| self.slide_duration());
+        let partitions = self.default_partitions(n);
+        self.check_window(window, slide, true)?;
+        let reduced = self.reduce_by_key(f.clone(), Some(partitions))?;
+        self.ctx.add(
+            Op::ReducedWindow {
+                reduce: f,
+                inverse,
+                filter,
+                window,
+                partitions,
+            },
+            vec![reduced.id],
+            Some(slide),
+        )
+    }
+
+    /// `countByWindow(window, slide)`: `map(_ => 1L).reduceByWindow(_ + _, _ - _, w, s)`.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn count_by_window(&self, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
+        let one = Func::native("_ => 1L", 1, |_| Ok(Value::Int(1)));
+        self.map(one)?
+            .reduce_by_window_inv(add_fn(), sub_fn(), window, slide)
+    }
+
+    /// `reduceByWindow(f, window, slide)`: `reduce(f).window(w, s).reduce(f)`.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn reduce_by_window(&self, f: Func, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
+        self.reduce(f.clone())?.window(window, Some(slide))?.reduce(f)
+    }
+
+    /// `reduceByWindow(f, invF, window, slide)`:
+    /// `map((1, _)).reduceByKeyAndWindow(f, invF, w, s, 1).map(_._2)`.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn reduce_by_window_inv(&self, f: Func, inverse: Func, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
+        let keyed = Func::native("x => (1, x)", 1, |a| Ok(Value::pair(Value::Int(1), a[0].clone())));
+        let second = Func::native("_._2", 1, |a| {
+            Ok(a[0].as_pair().map(|(_, v)| v.clone()).unwrap_or_default())
+        });
+        self.map(keyed)?
+            .reduce_by_key_and_window_inv(f, inverse, window, Some(slide), Some(1), None)?
+            .map(second)
+    }
+
+    /// `countByValueAndWindow(window, slide, [numPartitions])`: counts per value with the
+    /// inverse form and a `count != 0` filter, so zero counts are dropped.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn count_by_value_and_window(&self, window: Duration, slide: Duration, n: Option<usize>) -> Result<DStream, SparkError> {
+        let keyed = Func::native("x => (x, 1L)", 1, |a| Ok(Value::pair(a[0].clone(), Value::Int(1))));
+        let nonzero = Func::native("x => x._2 != 0L", 1, |a| {
+            Ok(Value::Bool(a[0].as_pair().map(|(_, v)| v != &Value::Int(0)).unwrap_or(true)))
+        });
+        self.map(keyed)?
+            .reduce_by_key_and_window_inv(add_fn(), sub_fn(), window, Some(slide), n, Some(nonzero))
+    }
+
+    /// `groupByKeyAndWindow(window, [slide], [numPartitions])`:
+    /// `groupByKey.window.combineByKey(concatenate)`, values as `ArrayBuffer`.
+    ///
+    /// # Errors
+    /// Window validation and lifecycle errors.
+    pub fn group_by_key_and_window(&self, window: Duration, slide: Option<Duration>, n: Option<usize>) -> Result<DStream, SparkError> {
+        let n = self.default_partitions(n);
+        self.group_by_key(Some(n))?
+            .window(window, slide)?
+            .unary(Op::ConcatGroups(n))
+    }
+
+    /// `checkpoint(interval)`: checkpoint this stream's RDDs every `interval`.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn checkpoint(&self, interval: Duration) -> Result<DStream, SparkError> {
+        let mut core = self.ctx.core.borrow_mut();
+        core.check_can_add()?;
+        core.graph.set_checkpoint_interval(self.id, interval);
+        drop(core);
+        Ok(self.clone())
+    }
+
+    /// `print([num])` (10 by default).
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn print(&self, num: usize) -> Result<(), SparkError> {
+        self.ctx.add_output(self.id, OutputKind::Print(num))
+    }
+
+    /// `saveAsTextFiles(prefix, [suffix])`: per batch a directory
+    /// `prefix-TIME_IN_MS[.suffix]` under the output directory, one `part-NNNNN` per
+    /// partition.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn save_as_text_files(&self, prefix: &str, suffix: Option<&str>) -> Result<(), SparkError> {
+        self.ctx.add_output(
+            self.id,
+            OutputKind::SaveAsTextFiles {
+                prefix: prefix.to_string(),
+                suffix: suffix.map(str::to_string),
+            },
+        )
+    }
+
+    /// `foreachRDD(f)`: `f` runs on the driver with each batch's RDD and time.
+    ///
+    /// # Errors
+    /// Lifecycle errors.
+    pub fn foreach_rdd(&self, f: impl Fn(&Rdd, Time) + 'static) -> Result<(), SparkError> {
+        self.ctx.add_output(self.id, OutputKind::ForeachRdd(Rc::new(f)))
+    }
+}
+
+/// `_ + _` on integers and doubles.
+pub fn add_fn() -> Func {
+    Func::native("_ + _", 2, |a| arith(&a[0], &a[1], false))
+}
+
+/// `_ - _` on integers and doubles.
+pub fn sub_fn() -> Func {
+    Func::native("_ - _", 2, |a| arith(&a[0], &a[1], true))
+}
+
+fn arith(a: &Value, b: &Value, sub: bool) -> crate::expr::EvalResult {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(if sub { x.wrapping_sub(*y) } else { x.wrapping_add(*y) })),
+        (Value::Int(x), Value::Float(y)) => Ok(Value::Float(if sub { *x as f64 - y } else { *x as f64 + y })),
+        (Value::Float(x), Value::Int(y)) => Ok(Value::Float(if sub { x - *y as f64 } else { x + *y as f64 })),
+        (Value::Float(x), Value::Float(y)) => Ok(Value::Float(if sub { x - y } else { x + y })),
+        _ => Err(crate::expr::EvalError {
+            message: format!("cannot {} {} and {}", if sub { "subtract" } else { "add" }, a, b),
+        }),
+    }
+}

@@ -1,0 +1,565 @@
+//! RDD operations: what every DStream transformation does to the RDD of one batch.
+//!
+//! These are Spark's RDD semantics, reduced to what a DStream can observe: the records of
+//! each partition and their order. Narrow operations (`map`, `filter`, ...) work partition by
+//! partition and keep order; shuffles (`reduceByKey`, `groupByKey`, `cogroup`, joins,
+//! `repartition`) place each key in partition `nonNegativeMod(key.hashCode, n)` exactly as
+//! Spark's `HashPartitioner` does (Java's `hashCode` for strings and integers). Inside a
+//! shuffled partition, keys come in the order they were first seen (input partitions in
+//! order); Spark's order there is its hash table's, so the *set* per partition matches Spark
+//! and the order is our deterministic choice (documented in ARCHITECTURE.md).
+//!
+//! `transform` lambdas in scenario files call these same functions on the batch's RDD.
+
+use super::error::SparkError;
+use super::rdd::{byteswap32, JavaRandom, Lineage, Partition, Rdd};
+use crate::expr::{EvalError, Func};
+use crate::sim::Time;
+use crate::value::{FnvHasher, SeqKind, Value};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+
+/// Context for computing RDDs: id allocation, default parallelism, and the origin to record
+/// in lineage.
+#[derive(Debug)]
+pub struct OpCtx {
+    next_id: u64,
+    /// Partitions of a shuffle when the operator names none (`spark.default.parallelism`;
+    /// for `local[n]` this is n).
+    pub default_parallelism: usize,
+    /// The batch time being computed.
+    pub time: Time,
+    /// The name of the DStream being computed (for lineage).
+    pub stream: String,
+}
+
+impl OpCtx {
+    /// A context whose first RDD id is `first_id`.
+    pub fn new(first_id: u64, default_parallelism: usize) -> OpCtx {
+        OpCtx {
+            next_id: first_id,
+            default_parallelism: default_parallelism.max(1),
+            time: Time::ZERO,
+            stream: String::new(),
+        }
+    }
+
+    /// The next unused RDD id.
+    pub fn peek_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Allocates an RDD id.
+    pub fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// A lineage node for a new RDD made by `op` from `parents`.
+    pub fn lineage(&mut self, op: &str, parents: &[&Rdd], shuffle: bool) -> Lineage {
+        Lineage {
+            id: self.fresh_id(),
+            op: op.to_string(),
+            origin: Some((self.stream.clone(), self.time)),
+            shuffle,
+            checkpointed: false,
+            parents: parents.iter().map(|r| Arc::clone(r.lineage())).collect(),
+        }
+    }
+
+    fn fail(&self, op: &str, error: EvalError) -> SparkError {
+        SparkError::Function {
+            op: op.to_string(),
+            time: self.time,
+            error,
+        }
+    }
+
+    /// An RDD of the given records sliced as `parallelize` slices them.
+    pub fn parallelize(&mut self, records: Vec<Value>, slices: usize, op: &str) -> Rdd {
+        let parts = super::rdd::slice_like_parallelize(records, slices);
+        let lineage = self.lineage(op, &[], false);
+        Rdd::new(parts, None, lineage)
+    }
+
+    /// An RDD with no partitions (`sc.emptyRDD`).
+    pub fn empty(&mut self) -> Rdd {
+        let lineage = self.lineage("EmptyRDD", &[], false);
+        Rdd::new(Vec::new(), None, lineage)
+    }
+}
+
+fn pair<'a>(op: &str, v: &'a Value) -> Result<(&'a Value, &'a Value), SparkError> {
+    v.as_pair().ok_or_else(|| SparkError::NotAPair {
+        op: op.to_string(),
+        found: v.to_string(),
+    })
+}
+
+/// Items of a value a `flatMap` function returned: a sequence's elements, an option's 0 or 1.
+fn flatten_into(op: &str, v: Value, out: &mut Partition) -> Result<(), EvalError> {
+    match v {
+        Value::Seq(_, items) | Value::Tuple(items) => {
+            out.extend(items.iter().cloned());
+            Ok(())
+        }
+        Value::Opt(Some(x)) => {
+            out.push((*x).clone());
+            Ok(())
+        }
+        Value::Opt(None) => Ok(()),
+        other => Err(EvalError {
+            message: format!(
+                "{op} needs a function returning a collection, but it returned {other} ({})",
+                other.kind_name()
+            ),
+        }),
+    }
+}
+
+fn narrow(
+    ctx: &mut OpCtx,
+    rdd: &Rdd,
+    op: &str,
+    keep_partitioner: bool,
+    mut f: impl FnMut(&Partition, &mut Partition) -> Result<(), EvalError>,
+) -> Result<Rdd, SparkError> {
+    let mut parts = Vec::with_capacity(rdd.num_partitions());
+    for p in rdd.partitions() {
+        let mut out = Vec::with_capacity(p.len());
+        f(p, &mut out).map_err(|e| ctx.fail(op, e))?;
+        parts.push(out);
+    }
+    let lineage = ctx.lineage(&format!("MapPartitionsRDD[{op}]"), &[rdd], false);
+    let partitioner = if keep_partitioner { rdd.partitioner() } else { None };
+    Ok(Rdd::new(parts, partitioner, lineage))
+}
+
+/// `map(f)`: one output record per input record.
+pub fn map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "map", false, |p, out| {
+        for v in p {
+            out.push(f.call1(v)?);
+        }
+        Ok(())
+    })
+}
+
+/// `flatMap(f)`: `f` returns a collection whose elements become records.
+pub fn flat_map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "flatMap", false, |p, out| {
+        for v in p {
+            flatten_into("flatMap", f.call1(v)?, out)?;
+        }
+        Ok(())
+    })
+}
+
+/// `filter(f)`: keeps records for which `f` is `true` (keeps the partitioner, as Spark does).
+pub fn filter(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "filter", true, |p, out| {
+        for v in p {
+            match f.call1(v)? {
+                Value::Bool(true) => out.push(v.clone()),
+                Value::Bool(false) => {}
+                other => {
+                    return Err(EvalError {
+                        message: format!("filter needs a function returning true or false, but it returned {other}"),
+                    })
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `mapPartitions(f)`: `f` receives the partition as a `List` and returns a collection.
+pub fn map_partitions(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "mapPartitions", false, |p, out| {
+        let arg = Value::list(p.clone());
+        flatten_into("mapPartitions", f.call1(&arg)?, out)
+    })
+}
+
+/// `glom()`: each partition becomes one record, an array of its records.
+pub fn glom(ctx: &mut OpCtx, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "glom", false, |p, out| {
+        out.push(Value::seq(SeqKind::Array, p.clone()));
+        Ok(())
+    })
+}
+
+/// `mapValues(f)`: `(k, v)` to `(k, f(v))`, keeping the partitioner.
+pub fn map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let mut bad = None;
+    let out = narrow(ctx, rdd, "mapValues", true, |p, out| {
+        for v in p {
+            let Some((k, x)) = v.as_pair() else {
+                bad = Some(v.to_string());
+                return Ok(());
+            };
+            out.push(Value::pair(k.clone(), f.call1(x)?));
+        }
+        Ok(())
+    })?;
+    match bad {
+        Some(found) => Err(SparkError::NotAPair { op: "mapValues".into(), found }),
+        None => Ok(out),
+    }
+}
+
+/// `flatMapValues(f)`: `(k, v)` to `(k, x)` for every `x` in `f(v)`, keeping the partitioner.
+pub fn flat_map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let mut bad = None;
+    let out = narrow(ctx, rdd, "flatMapValues", true, |p, out| {
+        for v in p {
+            let Some((k, x)) = v.as_pair() else {
+                bad = Some(v.to_string());
+                return Ok(());
+            };
+            let mut items = Vec::new();
+            flatten_into("flatMapValues", f.call1(x)?, &mut items)?;
+            out.extend(items.into_iter().map(|i| Value::pair(k.clone(), i)));
+        }
+        Ok(())
+    })?;
+    match bad {
+        Some(found) => Err(SparkError::NotAPair { op: "flatMapValues".into(), found }),
+        None => Ok(out),
+    }
+}
+
+/// `repartition(n)`: a shuffle that deals each input partition's records round-robin over
+/// `n` outputs, starting at a position drawn from `java.util.Random(byteswap32(index))`,
+/// exactly as Spark's `coalesce(n, shuffle = true)`.
+pub fn repartition(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
+    if n == 0 {
+        return Err(SparkError::InvalidArgument(
+            "Number of partitions (0) must be positive.".into(),
+        ));
+    }
+    let mut outs: Vec<Partition> = vec![Vec::new(); n];
+    for (index, p) in rdd.partitions().iter().enumerate() {
+        let mut rng = JavaRandom::new(i64::from(byteswap32(index as i32)));
+        let mut position = rng.next_int(n as i32) as usize;
+        for v in p {
+            position += 1;
+            outs[position % n].push(v.clone());
+        }
+    }
+    let lineage = ctx.lineage("ShuffledRDD[repartition]", &[rdd], true);
+    Ok(Rdd::new(outs, None, lineage))
+}
+
+/// `sc.union(rdds)`: when every RDD has the same hash partitioner, partition `i` of the result
+/// concatenates partition `i` of each (`PartitionerAwareUnionRDD`); otherwise the partitions
+/// are listed one RDD after another (`UnionRDD`).
+pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
+    let first = rdds.first().and_then(|r| r.partitioner());
+    let aware = first.is_some() && rdds.iter().all(|r| r.partitioner() == first);
+    if let (true, Some(n)) = (aware, first) {
+        let mut outs: Vec<Partition> = vec![Vec::new(); n];
+        for r in rdds {
+            for (i, p) in r.partitions().iter().enumerate() {
+                outs[i].extend(p.iter().cloned());
+            }
+        }
+        let lineage = ctx.lineage("PartitionerAwareUnionRDD", rdds, false);
+        Rdd::new(outs, Some(n), lineage)
+    } else {
+        let parts = rdds.iter().flat_map(|r| r.partitions().iter().cloned()).collect();
+        let lineage = ctx.lineage("UnionRDD", rdds, false);
+        Rdd::new(parts, None, lineage)
+    }
+}
+
+/// Per-partition key order: a map from key to slot plus the slots in first-seen order.
+struct Grouped<A> {
+    index: FastMap<Value, usize>,
+    entries: Vec<(Value, A)>,
+}
+
+impl<A> Grouped<A> {
+    fn new() -> Self {
+        Grouped {
+            index: FastMap::default(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn upsert(
+        &mut self,
+        key: &Value,
+        init: impl FnOnce() -> A,
+        update: impl FnOnce(&mut A) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        match self.index.get(key) {
+            Some(&slot) => update(&mut self.entries[slot].1),
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key.clone(), init()));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `reduceByKey(f, n)`: combine values per key within each input partition (map-side
+/// combine), then merge the partial results per key in input-partition order, into `n`
+/// hash partitions.
+pub fn reduce_by_key(ctx: &mut OpCtx, rdd: &Rdd, f: &Func, n: usize, op: &str) -> Result<Rdd, SparkError> {
+    let n = n.max(1);
+    let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
+    for p in rdd.partitions() {
+        let mut local: Grouped<Value> = Grouped::new();
+        for v in p {
+            let (k, x) = pair(op, v)?;
+            local
+                .upsert(k, || x.clone(), |acc| {
+                    *acc = f.call2(acc, x)?;
+                    Ok(())
+                })
+                .map_err(|e| ctx.fail(op, e))?;
+        }
+        for (k, x) in local.entries {
+            let target = &mut outs[k.partition_of(n)];
+            match target.index.get(&k) {
+                Some(&slot) => {
+                    let acc = &mut target.entries[slot].1;
+                    *acc = f.call2(acc, &x).map_err(|e| ctx.fail(op, e))?;
+                }
+                None => {
+                    target.index.insert(k.clone(), target.entries.len());
+                    target.entries.push((k, x));
+                }
+            }
+        }
+    }
+    let parts = outs
+        .into_iter()
+        .map(|g| g.entries.into_iter().map(|(k, v)| Value::pair(k, v)).collect())
+        .collect();
+    let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
+    Ok(Rdd::new(parts, Some(n), lineage))
+}
+
+/// `groupByKey(n)`: `(k, CompactBuffer(values...))` per key, values in arrival order.
+pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
+    let n = n.max(1);
+    let mut outs: Vec<Grouped<Vec<Value>>> = (0..n).map(|_| Grouped::new()).collect();
+    for p in rdd.partitions() {
+        for v in p {
+            let (k, x) = pair("groupByKey", v)?;
+            let target = &mut outs[k.partition_of(n)];
+            let _ = target.upsert(k, || vec![x.clone()], |acc| {
+                acc.push(x.clone());
+                Ok(())
+            });
+        }
+    }
+    let parts = outs
+        .into_iter()
+        .map(|g| {
+            g.entries
+                .into_iter()
+                .map(|(k, vs)| Value::pair(k, Value::seq(SeqKind::CompactBuffer, vs)))
+                .collect()
+        })
+        .collect();
+    let lineage = ctx.lineage("ShuffledRDD[groupByKey]", &[rdd], true);
+    Ok(Rdd::new(parts, Some(n), lineage))
+}
+
+/// The cogroup of several pair RDDs: per key, one list of values per input RDD.
+/// Returns the partitions of `(key, [values of rdd 0, values of rdd 1, ...])`.
+pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<Vec<Vec<(Value, Vec<Vec<Value>>)>>, SparkError> {
+    let n = n.max(1);
+    let m = rdds.len();
+    let mut outs: Vec<Grouped<Vec<Vec<Value>>>> = (0..n).map(|_| Grouped::new()).collect();
+    for (i, r) in rdds.iter().enumerate() {
+        for v in r.iter() {
+            let (k, x) = pair(op, v)?;
+            let target = &mut outs[k.partition_of(n)];
+            let _ = target.upsert(
+                k,
+                || {
+                    let mut lists = vec![Vec::new(); m];
+                    lists[i].push(x.clone());
+                    lists
+                },
+                |lists| {
+                    lists[i].push(x.clone());
+                    Ok(())
+                },
+            );
+        }
+    }
+    Ok(outs.into_iter().map(|g| g.entries).collect())
+}
+
+/// `cogroup(other, n)`: `(k, (CompactBuffer(vs), CompactBuffer(ws)))`.
+pub fn cogroup(ctx: &mut OpCtx, rdds: &[&Rdd], n: usize) -> Result<Rdd, SparkError> {
+    let groups = cogroup_raw(rdds, n, "cogroup")?;
+    let parts = groups
+        .into_iter()
+        .map(|entries| {
+            entries
+                .into_iter()
+                .map(|(k, lists)| {
+                    let bufs = lists
+                        .into_iter()
+                        .map(|l| Value::seq(SeqKind::CompactBuffer, l))
+                        .collect();
+                    Value::pair(k, Value::tuple(bufs))
+                })
+                .collect()
+        })
+        .collect();
+    let lineage = ctx.lineage("CoGroupedRDD", rdds, true);
+    Ok(Rdd::new(parts, Some(n.max(1)), lineage))
+}
+
+/// The four joins of `PairRDDFunctions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `join`: `(k, (v, w))` for keys on both sides.
+    Inner,
+    /// `leftOuterJoin`: `(k, (v, Some(w)))` or `(k, (v, None))`.
+    LeftOuter,
+    /// `rightOuterJoin`: `(k, (Some(v), w))` or `(k, (None, w))`.
+    RightOuter,
+    /// `fullOuterJoin`: `(k, (Option(v), Option(w)))`.
+    FullOuter,
+}
+
+impl JoinKind {
+    /// The operator's Spark name.
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "join",
+            JoinKind::LeftOuter => "leftOuterJoin",
+            JoinKind::RightOuter => "rightOuterJoin",
+            JoinKind::FullOuter => "fullOuterJoin",
+        }
+    }
+}
+
+/// A join of two pair RDDs into `n` partitions, built on the cogroup as Spark builds it.
+pub fn join(ctx: &mut OpCtx, left: &Rdd, right: &Rdd, kind: JoinKind, n: usize) -> Result<Rdd, SparkError> {
+    let groups = cogroup_raw(&[left, right], n, kind.name())?;
+    let some = |v: &Value| Value::some(v.clone());
+    let parts = groups
+        .into_iter()
+        .map(|entries| {
+            let mut out = Vec::new();
+            for (k, lists) in entries {
+                let (vs, ws) = (&lists[0], &lists[1]);
+                let mut emit = |a: Value, b: Value| out.push(Value::pair(k.clone(), Value::pair(a, b)));
+                match kind {
+                    JoinKind::Inner => {
+                        for v in vs {
+                            for w in ws {
+                                emit(v.clone(), w.clone());
+                            }
+                        }
+                    }
+                    JoinKind::LeftOuter => {
+                        for v in vs {
+                            if ws.is_empty() {
+                                emit(v.clone(), Value::none());
+                            }
+                            for w in ws {
+                                emit(v.clone(), some(w));
+                            }
+                        }
+                    }
+                    JoinKind::RightOuter => {
+                        for w in ws {
+                            if vs.is_empty() {
+                                emit(Value::none(), w.clone());
+                            }
+                            for v in vs {
+                                emit(some(v), w.clone());
+                            }
+                        }
+                    }
+                    JoinKind::FullOuter => {
+                        if vs.is_empty() {
+                            for w in ws {
+                                emit(Value::none(), some(w));
+                            }
+                        } else if ws.is_empty() {
+                            for v in vs {
+                                emit(some(v), Value::none());
+                            }
+                        } else {
+                            for v in vs {
+                                for w in ws {
+                                    emit(some(v), some(w));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let lineage = ctx.lineage(&format!("MapPartitionsRDD[{}] of CoGroupedRDD", kind.name()), &[left, right], true);
+    Ok(Rdd::new(parts, Some(n.max(1)), lineage))
+}
+
+/// `count()` as Spark's `DStream.count` computes it: `(null, 1)` per record unioned with one
+/// `(null, 0)`, reduced by key into the default parallelism, so an empty batch gives `[0]`.
+pub fn count(ctx: &mut OpCtx, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    let n = ctx.default_parallelism;
+    let mut parts: Vec<Partition> = vec![Vec::new(); n];
+    parts[Value::Null.partition_of(n)].push(Value::Int(rdd.count() as i64));
+    let lineage = ctx.lineage("MapPartitionsRDD[count] of ShuffledRDD", &[rdd], true);
+    Ok(Rdd::new(parts, None, lineage))
+}
+
+/// `reduce(f)` as Spark's `DStream.reduce`: `map((null, _)).reduceByKey(f, 1).map(_._2)`,
+/// one partition; an empty batch gives `[]`. Values are combined per partition first.
+pub fn reduce(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let mut acc: Option<Value> = None;
+    for p in rdd.partitions() {
+        let mut local: Option<Value> = None;
+        for v in p {
+            local = Some(match local {
+                None => v.clone(),
+                Some(a) => f.call2(&a, v).map_err(|e| ctx.fail("reduce", e))?,
+            });
+        }
+        if let Some(l) = local {
+            acc = Some(match acc {
+                None => l,
+                Some(a) => f.call2(&a, &l).map_err(|e| ctx.fail("reduce", e))?,
+            });
+        }
+    }
+    let lineage = ctx.lineage("MapPartitionsRDD[reduce] of ShuffledRDD", &[rdd], true);
+    Ok(Rdd::new(vec![acc.into_iter().collect()], None, lineage))
+}
+
+/// `countByValue(n)`: `map((_, 1L)).reduceByKey(_ + _, n)`.
+pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
+    let n = n.max(1);
+    let mut outs: Vec<Grouped<i64>> = (0..n).map(|_| Grouped::new()).collect();
+    for v in rdd.iter() {
+        let _ = outs[v.partition_of(n)].upsert(v, || 1, |c| {
+            *c += 1;
+            Ok(())
+        });
+    }
+    let parts = outs
+        .into_iter()
+        .map(|g| g.entries.into_iter().map(|(k, c)| Value::pair(k, Value::Int(c))).collect())
+        .collect();
+    let lineage = ctx.lineage("ShuffledRDD[countByValue]", &[rdd], true);
+    Ok(Rdd::new(parts, Some(n), lineage))
+}

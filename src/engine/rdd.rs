@@ -1,0 +1,228 @@
+//! RDDs: the immutable, partitioned data of one batch of one DStream, with its lineage.
+//!
+//! An [`Rdd`] holds its partitions (each a `Vec<Value>`), an optional hash partitioner (the
+//! number of partitions a key-based shuffle spread it over, Spark's `HashPartitioner(n)`), and
+//! a [`Lineage`] node naming the operation and the parent RDDs it was computed from. Lineage
+//! is what a lost partition would be recomputed from (the cluster issue); a checkpointed RDD
+//! cuts it. RDDs are cheap to clone: partitions and lineage are shared.
+
+use crate::sim::Time;
+use crate::value::Value;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The records of one partition, in order.
+pub type Partition = Vec<Value>;
+
+/// One node of an RDD's lineage graph.
+#[derive(Debug)]
+pub struct Lineage {
+    /// The RDD's id, unique within a run, assigned in creation order (deterministic).
+    pub id: u64,
+    /// The operation that made it, as Spark would name the RDD (`MapPartitionsRDD[map]`,
+    /// `ShuffledRDD[reduceByKey]`, `BlockRDD`, `UnionRDD`, ...).
+    pub op: String,
+    /// The DStream (by name or `#id`) and batch time it belongs to, if any.
+    pub origin: Option<(String, Time)>,
+    /// True when the RDD depends on its parents through a shuffle (wide dependency).
+    pub shuffle: bool,
+    /// True when the RDD was checkpointed: its parents are then forgotten.
+    pub checkpointed: bool,
+    /// The parents (empty for sources and checkpointed RDDs).
+    pub parents: Vec<Arc<Lineage>>,
+}
+
+impl Lineage {
+    /// Number of nodes in this lineage graph counting shared nodes once per path, capped at
+    /// `limit` (the lineage of a state stream without checkpoints grows without bound).
+    pub fn depth(&self) -> usize {
+        1 + self.parents.iter().map(|p| p.depth()).max().unwrap_or(0)
+    }
+
+    /// Renders the lineage as an indented tree (like Spark's `RDD.toDebugString`), at most
+    /// `max_depth` levels deep.
+    pub fn render(&self, max_depth: usize) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, 0, max_depth);
+        out
+    }
+
+    fn render_into(&self, out: &mut String, level: usize, max_depth: usize) {
+        let indent = "  ".repeat(level);
+        let origin = match &self.origin {
+            Some((s, t)) => format!(" of {s} at {t}"),
+            None => String::new(),
+        };
+        let mark = if self.checkpointed {
+            " [checkpointed: lineage cut]"
+        } else if self.shuffle {
+            " [shuffle]"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{indent}({}) {}{origin}{mark}", self.id, self.op);
+        if level + 1 >= max_depth && !self.parents.is_empty() {
+            let _ = writeln!(out, "{indent}  ... ({} more levels)", self.depth() - 1);
+            return;
+        }
+        for p in &self.parents {
+            p.render_into(out, level + 1, max_depth);
+        }
+    }
+}
+
+/// The data of one batch of one DStream.
+#[derive(Clone, Debug)]
+pub struct Rdd {
+    partitions: Arc<Vec<Partition>>,
+    partitioner: Option<usize>,
+    lineage: Arc<Lineage>,
+}
+
+impl Rdd {
+    /// An RDD with the given partitions, partitioner and lineage node.
+    pub fn new(partitions: Vec<Partition>, partitioner: Option<usize>, lineage: Lineage) -> Rdd {
+        Rdd {
+            partitions: Arc::new(partitions),
+            partitioner,
+            lineage: Arc::new(lineage),
+        }
+    }
+
+    /// The partitions, in order.
+    pub fn partitions(&self) -> &[Partition] {
+        &self.partitions
+    }
+
+    /// Number of partitions (a batch of a receiver stream has one per non-empty block).
+    pub fn num_partitions(&self) -> usize {
+        self.partitions.len()
+    }
+
+    /// `Some(n)` when the RDD is hash-partitioned by key into `n` partitions.
+    pub fn partitioner(&self) -> Option<usize> {
+        self.partitioner
+    }
+
+    /// The lineage node.
+    pub fn lineage(&self) -> &Arc<Lineage> {
+        &self.lineage
+    }
+
+    /// The RDD's id.
+    pub fn id(&self) -> u64 {
+        self.lineage.id
+    }
+
+    /// Total number of records.
+    pub fn count(&self) -> usize {
+        self.partitions.iter().map(Vec::len).sum()
+    }
+
+    /// All records, partition by partition (Spark's `collect()` order).
+    pub fn iter(&self) -> impl Iterator<Item = &Value> {
+        self.partitions.iter().flatten()
+    }
+
+    /// All records as a vector (`collect()`).
+    pub fn collect(&self) -> Vec<Value> {
+        self.iter().cloned().collect()
+    }
+
+    /// The same data with its lineage cut (a checkpointed copy).
+    pub fn checkpointed(&self, id: u64) -> Rdd {
+        Rdd {
+            partitions: Arc::clone(&self.partitions),
+            partitioner: self.partitioner,
+            lineage: Arc::new(Lineage {
+                id,
+                op: format!("ReliableCheckpointRDD (of {})", self.lineage.op),
+                origin: self.lineage.origin.clone(),
+                shuffle: false,
+                checkpointed: true,
+                parents: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// Splits `records` into `n` slices the way `SparkContext.parallelize(seq, n)` does
+/// (`ParallelCollectionRDD.slice`): slice `i` holds `[i*len/n, (i+1)*len/n)`.
+pub fn slice_like_parallelize(records: Vec<Value>, n: usize) -> Vec<Partition> {
+    let n = n.max(1);
+    let len = records.len();
+    let mut out = Vec::with_capacity(n);
+    let mut it = records.into_iter();
+    for i in 0..n {
+        let start = i * len / n;
+        let end = (i + 1) * len / n;
+        out.push(it.by_ref().take(end - start).collect());
+    }
+    out
+}
+
+/// `java.util.Random`, needed to place records exactly as Spark's `repartition` does.
+#[derive(Clone, Debug)]
+pub struct JavaRandom {
+    seed: u64,
+}
+
+impl JavaRandom {
+    const MULTIPLIER: u64 = 0x5_DEEC_E66D;
+    const MASK: u64 = (1 << 48) - 1;
+
+    /// `new java.util.Random(seed)`.
+    pub fn new(seed: i64) -> JavaRandom {
+        JavaRandom {
+            seed: (seed as u64 ^ Self::MULTIPLIER) & Self::MASK,
+        }
+    }
+
+    fn next(&mut self, bits: u32) -> i32 {
+        self.seed = (self.seed.wrapping_mul(Self::MULTIPLIER).wrapping_add(0xB)) & Self::MASK;
+        (self.seed >> (48 - bits)) as i64 as i32
+    }
+
+    /// `nextInt(bound)` for `bound > 0`.
+    pub fn next_int(&mut self, bound: i32) -> i32 {
+        debug_assert!(bound > 0);
+        if bound & (-bound) == bound {
+            return ((i64::from(bound) * i64::from(self.next(31))) >> 31) as i32;
+        }
+        loop {
+            let bits = self.next(31);
+            let val = bits % bound;
+            if bits.wrapping_sub(val).wrapping_add(bound - 1) >= 0 {
+                return val;
+            }
+        }
+    }
+}
+
+/// Scala's `scala.util.hashing.byteswap32`, which seeds `repartition`'s placement.
+pub fn byteswap32(v: i32) -> i32 {
+    let hc = v.wrapping_mul(0x9e37_75cd_u32 as i32);
+    let hc = hc.swap_bytes();
+    hc.wrapping_mul(0x9e37_75cd_u32 as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallelize_slices_like_spark() {
+        let recs: Vec<Value> = (1..=5).map(Value::Int).collect();
+        let parts = slice_like_parallelize(recs, 2);
+        assert_eq!(parts[0], vec![Value::Int(1), Value::Int(2)]);
+        assert_eq!(parts[1], vec![Value::Int(3), Value::Int(4), Value::Int(5)]);
+    }
+
+    #[test]
+    fn java_random_matches_the_jvm() {
+        // new java.util.Random(42).nextInt(10) == 0, then 3 (known JVM values).
+        let mut r = JavaRandom::new(42);
+        assert_eq!(r.next_int(10), 0);
+        assert_eq!(r.next_int(10), 3);
+    }
+}

@@ -1,0 +1,162 @@
+//! The trace: every engine event, typed, in the order it happened.
+//!
+//! The trace is the single record of a run: `--trace FILE.jsonl` writes it one JSON object
+//! per line, the REPL and the snapshot tests read it, and `print()` output is an event too
+//! (nothing prints behind its back). Two runs of one scenario with one seed give the same
+//! trace byte for byte.
+
+use crate::sim::Time;
+use serde::Serialize;
+
+/// One engine event. Serialized with an `event` tag, e.g.
+/// `{"event":"block_stored","time":200,"receiver":0,...}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// `ssc.start()` succeeded.
+    ContextStarted {
+        /// Virtual time of the start (ms).
+        time: Time,
+        /// Batch interval (ms).
+        batch_interval_ms: u64,
+        /// Block interval (ms).
+        block_interval_ms: u64,
+        /// Root seed.
+        seed: u64,
+        /// Zero time (ms).
+        zero_time: Time,
+    },
+    /// A warning Spark would log (e.g. starting twice).
+    Warning {
+        /// When.
+        time: Time,
+        /// Spark's log message.
+        message: String,
+    },
+    /// A receiver's block generator cut a block of the records received in the last block
+    /// interval and stored it (`BlockGenerator` then `ReceivedBlockHandler`).
+    BlockStored {
+        /// When.
+        time: Time,
+        /// The input stream's name.
+        stream: String,
+        /// Block id, `input-<stream>-<n>`.
+        block: String,
+        /// Records in the block.
+        records: usize,
+    },
+    /// The job generator allocated the queued blocks to a batch (`ReceivedBlockTracker`).
+    BatchAllocation {
+        /// The batch time.
+        time: Time,
+        /// Block ids, per input stream in order.
+        blocks: Vec<String>,
+    },
+    /// `textFileStream` selected a new file for a batch.
+    FileSelected {
+        /// The batch time.
+        time: Time,
+        /// The stream.
+        stream: String,
+        /// The file.
+        file: String,
+        /// Lines read.
+        records: usize,
+    },
+    /// Data appended to a file already seen; Spark does not read it.
+    FileAppendIgnored {
+        /// When it was appended.
+        time: Time,
+        /// The file.
+        file: String,
+        /// Lines appended.
+        records: usize,
+    },
+    /// A DStream produced its RDD for a batch.
+    RddComputed {
+        /// The batch time.
+        time: Time,
+        /// The stream's name (`#id` when unnamed).
+        stream: String,
+        /// The RDD id.
+        rdd: u64,
+        /// Partition count.
+        partitions: usize,
+        /// Record count.
+        records: usize,
+        /// True when this RDD was checkpointed (lineage cut).
+        checkpointed: bool,
+    },
+    /// An output operation ran. For `print` the lines are exactly what Spark prints.
+    Output {
+        /// The batch time.
+        time: Time,
+        /// The output operation's index (definition order).
+        index: usize,
+        /// `print`, `saveAsTextFiles` or `foreachRDD`.
+        op: String,
+        /// The stream it runs on.
+        stream: String,
+        /// Printed lines (print) or written paths (saveAsTextFiles).
+        lines: Vec<String>,
+    },
+    /// A batch finished all its output operations (the `StreamingListener` figures).
+    BatchCompleted {
+        /// The batch time.
+        time: Time,
+        /// Records received for the batch (all input streams).
+        input_records: usize,
+        /// Wait before processing started (ms).
+        scheduling_delay_ms: u64,
+        /// Time the jobs took (ms).
+        processing_time_ms: u64,
+        /// Scheduling delay plus processing time (ms).
+        total_delay_ms: u64,
+    },
+    /// Old RDDs were forgotten after the batch (`clearMetadata`).
+    RddsCleared {
+        /// The batch time.
+        time: Time,
+        /// The stream.
+        stream: String,
+        /// Times of the forgotten RDDs.
+        times: Vec<Time>,
+    },
+    /// A job failed; the context stops with this error.
+    JobFailed {
+        /// The batch time.
+        time: Time,
+        /// The error.
+        message: String,
+    },
+    /// The context stopped.
+    ContextStopped {
+        /// When.
+        time: Time,
+    },
+}
+
+impl Event {
+    /// The event's virtual time.
+    pub fn time(&self) -> Time {
+        match self {
+            Event::ContextStarted { time, .. }
+            | Event::Warning { time, .. }
+            | Event::BlockStored { time, .. }
+            | Event::BatchAllocation { time, .. }
+            | Event::FileSelected { time, .. }
+            | Event::FileAppendIgnored { time, .. }
+            | Event::RddComputed { time, .. }
+            | Event::Output { time, .. }
+            | Event::BatchCompleted { time, .. }
+            | Event::RddsCleared { time, .. }
+            | Event::JobFailed { time, .. }
+            | Event::ContextStopped { time } => *time,
+        }
+    }
+
+    /// The event as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"event\":\"unserializable\",\"error\":\"{e}\"}}"))
+    }
+}

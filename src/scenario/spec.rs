@@ -1,0 +1,505 @@
+//! The scenario file's schema: TOML tables checked into a [`Scenario`].
+//!
+//! Reading is two steps (parse, then validate): serde reads the TOML into raw tables, then
+//! every duration, file and column is checked and the pipeline program is parsed, with each
+//! error placed at its line and column in the file.
+
+use super::ast::{Expr, ExprKind, Program, Span};
+use super::parse::parse_program;
+use super::ScenarioError;
+use crate::io::sources::{parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords};
+use crate::sim::{Duration, Time};
+use crate::value::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    description: Option<String>,
+    pipeline: Spanned<String>,
+    context: Spanned<RawContext>,
+    #[serde(default)]
+    sources: BTreeMap<String, Spanned<RawSource>>,
+    #[serde(default)]
+    datasets: BTreeMap<String, Spanned<RawDataset>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    batch_interval: Spanned<String>,
+    block_interval: Option<Spanned<String>>,
+    default_parallelism: Option<Spanned<i64>>,
+    checkpoint: Option<String>,
+    remember: Option<Spanned<String>>,
+    run_for: Option<Spanned<String>>,
+    output_dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+enum RawSource {
+    #[serde(rename = "socketTextStream")]
+    Socket {
+        file: String,
+        rate: f64,
+        start: Option<String>,
+        skip: Option<usize>,
+        limit: Option<usize>,
+    },
+    #[serde(rename = "csvEventStream")]
+    Csv {
+        file: String,
+        columns: Vec<String>,
+        event_time: RawEventTime,
+        speedup: f64,
+        from: Option<String>,
+        until: Option<String>,
+        start: Option<String>,
+    },
+    #[serde(rename = "queueStream")]
+    Queue {
+        batches: Vec<Vec<toml::Value>>,
+        one_at_a_time: Option<bool>,
+        default: Option<Vec<toml::Value>>,
+    },
+    #[serde(rename = "textFileStream")]
+    Files { dir: String, files: Vec<RawDrop> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEventTime {
+    day: [String; 3],
+    hhmm: Option<String>,
+    hour: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrop {
+    at: String,
+    name: String,
+    file: Option<String>,
+    lines: Option<Vec<String>>,
+    #[serde(default)]
+    append: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataset {
+    file: Option<String>,
+    columns: Option<Vec<String>>,
+    records: Option<Vec<toml::Value>>,
+}
+
+/// A validated source: its name (the stream's name in the program) and data.
+#[derive(Clone, Debug)]
+pub struct SourceSpec {
+    /// The stream's name.
+    pub name: String,
+    /// What it is.
+    pub kind: SourceKind,
+    /// Where its table is in the file.
+    pub span: Span,
+}
+
+/// The kinds of source a scenario can declare.
+#[derive(Clone, Debug)]
+pub enum SourceKind {
+    /// `socketTextStream`: lines replayed at a rate (lines per virtual second).
+    Socket {
+        /// The lines with their arrival times.
+        records: TimedRecords,
+        /// The file they come from (for `streams`).
+        file: String,
+    },
+    /// `csvEventStream`: CSV rows replayed by event time.
+    Csv {
+        /// The rows with their arrival times.
+        records: TimedRecords,
+        /// The file.
+        file: String,
+    },
+    /// `queueStream`.
+    Queue {
+        /// Batches of records.
+        batches: Vec<Vec<Value>>,
+        /// oneAtATime.
+        one_at_a_time: bool,
+        /// defaultRDD.
+        default: Option<Vec<Value>>,
+    },
+    /// Fixed batches: batch k (0-based) at time `(k+1) * batch`, `None` = no RDD (Spark's
+    /// `TestInputStream`; used by the semantics tests, not written in scenario files).
+    Batches {
+        /// Per batch, the records or `None`.
+        batches: Vec<Option<Vec<Value>>>,
+        /// Partitions per batch RDD.
+        partitions: usize,
+    },
+    /// `textFileStream` over a simulated directory.
+    Files {
+        /// The directory's name.
+        dir: String,
+        /// The files dropped into it.
+        drops: Vec<FileDrop>,
+    },
+}
+
+/// A validated scenario, ready to build.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Its name (the file stem unless given).
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Batch interval.
+    pub batch_interval: Duration,
+    /// Block interval (200 ms unless given).
+    pub block_interval: Duration,
+    /// Default parallelism (2 unless given).
+    pub default_parallelism: usize,
+    /// Checkpoint directory, if any.
+    pub checkpoint: Option<String>,
+    /// `remember` duration, if any.
+    pub remember: Option<Duration>,
+    /// How long `run` runs without `--until`/`--batches` (30 batches unless given).
+    pub run_for: Duration,
+    /// Output directory for saveAsTextFiles (relative to the working directory), if given.
+    pub output_dir: Option<PathBuf>,
+    /// Sources, in name order (their input numbers).
+    pub sources: Vec<SourceSpec>,
+    /// Static datasets by name.
+    pub datasets: BTreeMap<String, Vec<Value>>,
+    /// The program, with spans in file coordinates.
+    pub program: Program,
+    /// Position of the pipeline's first character.
+    pub pipeline_span: Span,
+}
+
+/// Line and column (1-based) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+    (line, col)
+}
+
+fn span_of(text: &str, offset: usize) -> Span {
+    let (line, col) = line_col(text, offset);
+    Span { line, col }
+}
+
+/// Converts a TOML value of a queue or dataset into a record (arrays of 2 or 3 become
+/// tuples, other arrays lists).
+pub fn toml_value(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::str(s),
+        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Float(x) => Value::Float(*x),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::str(&d.to_string()),
+        toml::Value::Array(items) => {
+            let items: Vec<Value> = items.iter().map(toml_value).collect();
+            if items.len() == 2 || items.len() == 3 {
+                Value::tuple(items)
+            } else {
+                Value::list(items)
+            }
+        }
+        toml::Value::Table(t) => Value::str(&t.to_string()),
+    }
+}
+
+/// Parses and validates a scenario's text; `path` names the file in errors and anchors
+/// relative data paths.
+///
+/// # Errors
+/// The first problem, with its position in the file.
+pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ScenarioError::at(path, line, col, e.message().trim().to_string())
+    })?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let err_at = |offset: usize, msg: String| {
+        let (line, col) = line_col(text, offset);
+        ScenarioError::at(path, line, col, msg)
+    };
+    let duration = |s: &Spanned<String>, what: &str| -> Result<Duration, ScenarioError> {
+        Duration::parse(s.get_ref()).map_err(|m| err_at(s.span().start, format!("{what}: {m}")))
+    };
+
+    let ctx_span = raw.context.span().start;
+    let ctx = raw.context.into_inner();
+    let batch_interval = duration(&ctx.batch_interval, "batch_interval")?;
+    if batch_interval.ms() == 0 {
+        return Err(err_at(ctx.batch_interval.span().start, "batch_interval must be positive, e.g. \"1s\"".into()));
+    }
+    let block_interval = match &ctx.block_interval {
+        Some(b) => duration(b, "block_interval")?,
+        None => Duration::from_ms(200),
+    };
+    if block_interval.ms() == 0 {
+        return Err(err_at(ctx_span, "block_interval must be positive, e.g. \"200ms\"".into()));
+    }
+    let default_parallelism = match &ctx.default_parallelism {
+        Some(p) if *p.get_ref() >= 1 && *p.get_ref() <= 1024 => *p.get_ref() as usize,
+        Some(p) => {
+            return Err(err_at(
+                p.span().start,
+                format!("default_parallelism must be between 1 and 1024, found {}", p.get_ref()),
+            ))
+        }
+        None => 2,
+    };
+    let remember = ctx.remember.as_ref().map(|r| duration(r, "remember")).transpose()?;
+    let run_for = match &ctx.run_for {
+        Some(r) => duration(r, "run_for")?,
+        None => batch_interval * 30,
+    };
+
+    let mut sources = Vec::new();
+    for (name, spanned) in &raw.sources {
+        let at = spanned.span().start;
+        let kind = match spanned.get_ref() {
+            RawSource::Socket { file, rate, start, skip, limit } => {
+                if !(*rate > 0.0 && rate.is_finite()) {
+                    return Err(err_at(at, format!("source `{name}`: rate must be a positive number of lines per second, found {rate}")));
+                }
+                let full = base_dir.join(file);
+                let content = std::fs::read_to_string(&full)
+                    .map_err(|e| err_at(at, format!("source `{name}`: cannot read {}: {e}", full.display())))?;
+                let lines: Vec<String> = content
+                    .lines()
+                    .skip(skip.unwrap_or(0))
+                    .take(limit.unwrap_or(usize::MAX))
+                    .map(str::to_string)
+                    .collect();
+                let start = match start {
+                    Some(s) => Duration::parse(s).map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
+                    None => Duration::ZERO,
+                };
+                SourceKind::Socket {
+                    records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO.plus(start)),
+                    file: file.clone(),
+                }
+            }
+            RawSource::Csv { file, columns, event_time, speedup, from, until, start } => {
+                if !(*speedup > 0.0 && speedup.is_finite()) {
+                    return Err(err_at(at, format!("source `{name}`: speedup must be a positive number, found {speedup}")));
+                }
+                let et = match (&event_time.hhmm, &event_time.hour) {
+                    (Some(h), None) => EventTime::DayAndHhmm {
+                        day: event_time.day.clone(),
+                        hhmm: h.clone(),
+                    },
+                    (None, Some(h)) => EventTime::DayAndHour {
+                        day: event_time.day.clone(),
+                        hour: h.clone(),
+                    },
+                    _ => {
+                        return Err(err_at(
+                            at,
+                            format!("source `{name}`: event_time needs exactly one of `hhmm` (a HHMM column) or `hour` (an hour column) beside `day`"),
+                        ))
+                    }
+                };
+                let civil = |s: &Option<String>, what: &str| -> Result<Option<i64>, ScenarioError> {
+                    s.as_ref()
+                        .map(|v| {
+                            parse_civil(v).ok_or_else(|| {
+                                err_at(at, format!("source `{name}`: {what} `{v}` is not a date like \"2013-01-01\" or \"2013-01-01 06:00\""))
+                            })
+                        })
+                        .transpose()
+                };
+                let spec = CsvEventSpec {
+                    columns: columns.clone(),
+                    event_time: et,
+                    speedup: *speedup,
+                    from_minute: civil(from, "from")?,
+                    until_minute: civil(until, "until")?,
+                };
+                let start = match start {
+                    Some(s) => Duration::parse(s).map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
+                    None => Duration::ZERO,
+                };
+                let records = read_csv_events(&base_dir.join(file), &spec, Time::ZERO.plus(start))
+                    .map_err(|m| err_at(at, format!("source `{name}`: {m}")))?;
+                SourceKind::Csv {
+                    records,
+                    file: file.clone(),
+                }
+            }
+            RawSource::Queue { batches, one_at_a_time, default } => SourceKind::Queue {
+                batches: batches.iter().map(|b| b.iter().map(toml_value).collect()).collect(),
+                one_at_a_time: one_at_a_time.unwrap_or(true),
+                default: default.as_ref().map(|d| d.iter().map(toml_value).collect()),
+            },
+            RawSource::Files { dir, files } => {
+                let mut drops = Vec::new();
+                for f in files {
+                    let at_d = Duration::parse(&f.at).map_err(|m| err_at(at, format!("source `{name}`, file `{}`: at: {m}", f.name)))?;
+                    let lines = match (&f.file, &f.lines) {
+                        (Some(file), None) => {
+                            let full = base_dir.join(file);
+                            std::fs::read_to_string(&full)
+                                .map_err(|e| err_at(at, format!("source `{name}`: cannot read {}: {e}", full.display())))?
+                                .lines()
+                                .map(str::to_string)
+                                .collect()
+                        }
+                        (None, Some(lines)) => lines.clone(),
+                        _ => {
+                            return Err(err_at(
+                                at,
+                                format!("source `{name}`, file `{}`: give exactly one of `file` (a path) or `lines` (a list of strings)", f.name),
+                            ))
+                        }
+                    };
+                    drops.push(FileDrop {
+                        at: Time::ZERO.plus(at_d),
+                        name: f.name.clone(),
+                        lines,
+                        append: f.append,
+                    });
+                }
+                drops.sort_by_key(|d| d.at);
+                SourceKind::Files { dir: dir.clone(), drops }
+            }
+        };
+        sources.push(SourceSpec {
+            name: name.clone(),
+            kind,
+            span: span_of(text, at),
+        });
+    }
+
+    let mut datasets = BTreeMap::new();
+    for (name, spanned) in &raw.datasets {
+        let at = spanned.span().start;
+        let d = spanned.get_ref();
+        let records = match (&d.file, &d.records) {
+            (Some(file), None) => {
+                let columns = d.columns.clone().ok_or_else(|| {
+                    err_at(at, format!("dataset `{name}`: a CSV dataset needs `columns`, e.g. columns = [\"carrier\", \"name\"]"))
+                })?;
+                read_csv_records(&base_dir.join(file), &columns).map_err(|m| err_at(at, format!("dataset `{name}`: {m}")))?
+            }
+            (None, Some(records)) => records.iter().map(toml_value).collect(),
+            _ => {
+                return Err(err_at(
+                    at,
+                    format!("dataset `{name}`: give exactly one of `file` (a CSV path, with `columns`) or `records` (a list)"),
+                ))
+            }
+        };
+        datasets.insert(name.clone(), records);
+    }
+
+    // The program: find where its text starts in the file to shift positions.
+    let pspan = raw.pipeline.span();
+    let raw_text = &text[pspan.start..pspan.end];
+    let mut offset = pspan.start;
+    for delim in ["'''", "\"\"\"", "'", "\""] {
+        if raw_text.starts_with(delim) {
+            offset += delim.len();
+            if delim.len() == 3 {
+                if text[offset..].starts_with("\r\n") {
+                    offset += 2;
+                } else if text[offset..].starts_with('\n') {
+                    offset += 1;
+                }
+            }
+            break;
+        }
+    }
+    let base = span_of(text, offset);
+    let shift = |s: Span| -> Span {
+        if s.line <= 1 {
+            Span {
+                line: base.line,
+                col: base.col + s.col.saturating_sub(1),
+            }
+        } else {
+            Span {
+                line: base.line + s.line - 1,
+                col: s.col,
+            }
+        }
+    };
+    let mut program = parse_program(raw.pipeline.get_ref()).map_err(|e| {
+        let s = shift(e.span);
+        ScenarioError::at(path, s.line, s.col, e.message.clone())
+    })?;
+    for st in &mut program.statements {
+        st.span = shift(st.span);
+        if let Some(t) = st.target.as_mut() {
+            t.span = shift(t.span);
+        }
+        shift_expr(&mut st.expr, &shift);
+    }
+
+    let name = raw.name.clone().unwrap_or_else(|| {
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+    });
+    Ok(Scenario {
+        name,
+        description: raw.description.clone().unwrap_or_default(),
+        path: path.to_path_buf(),
+        batch_interval,
+        block_interval,
+        default_parallelism,
+        checkpoint: ctx.checkpoint.clone(),
+        remember,
+        run_for,
+        output_dir: ctx.output_dir.as_ref().map(PathBuf::from),
+        sources,
+        datasets,
+        program,
+        pipeline_span: base,
+    })
+}
+
+fn shift_expr(e: &mut Expr, shift: &dyn Fn(Span) -> Span) {
+    e.span = shift(e.span);
+    match &mut e.kind {
+        ExprKind::Lit(_) | ExprKind::Var(_) => {}
+        ExprKind::Tuple(items) => items.iter_mut().for_each(|x| shift_expr(x, shift)),
+        ExprKind::Call { func, args } => {
+            func.span = shift(func.span);
+            args.iter_mut().for_each(|x| shift_expr(x, shift));
+        }
+        ExprKind::Method { recv, name, args } => {
+            shift_expr(recv, shift);
+            name.span = shift(name.span);
+            if let Some(args) = args {
+                args.iter_mut().for_each(|x| shift_expr(x, shift));
+            }
+        }
+        ExprKind::Lambda { params, body } => {
+            params.iter_mut().for_each(|p| p.span = shift(p.span));
+            shift_expr(body, shift);
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            shift_expr(lhs, shift);
+            shift_expr(rhs, shift);
+        }
+        ExprKind::Unary { expr, .. } => shift_expr(expr, shift),
+        ExprKind::If { cond, then_, else_ } => {
+            shift_expr(cond, shift);
+            shift_expr(then_, shift);
+            shift_expr(else_, shift);
+        }
+    }
+}

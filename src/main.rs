@@ -4,7 +4,6 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use stream_sim::engine::Event;
 use stream_sim::scenario::{self, RunOptions, ScenarioError};
 use stream_sim::sim::{Duration, Time};
 
@@ -111,32 +110,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 (None, None) => built.default_until,
             };
             let stdout = std::io::stdout();
-            let mut seen = built.ssc.trace_len();
-            let mut result = Ok(());
-            while let Some(t) = built.ssc.next_batch_time() {
-                if t > end {
-                    break;
-                }
-                let step = built.ssc.run_until(t);
-                let mut lock = stdout.lock();
-                for e in built.ssc.trace_since(seen) {
-                    if let Event::Output { op, lines, .. } = &e {
-                        if op == "print" {
-                            for l in lines {
-                                if writeln!(lock, "{l}").is_err() {
-                                    // A closed pipe (e.g. `| head`) is not an error.
-                                    return Ok(());
-                                }
-                            }
-                        }
-                    }
-                }
-                seen = built.ssc.trace_len();
-                if let Err(e) = step {
-                    result = Err(format!("job failed: {e}"));
-                    break;
-                }
-            }
+            let mut lock = stdout.lock();
+            let result = match built.run_printing(end, &mut lock) {
+                // A closed pipe (e.g. `| head`) is not an error.
+                Err(_) => Ok(()),
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("job failed: {e}")),
+            };
+            drop(lock);
             built.ssc.stop();
             result
         }

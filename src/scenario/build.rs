@@ -724,3 +724,35 @@ impl Builder<'_> {
         }
     }
 }
+
+impl Built {
+    /// Runs batch by batch up to `end` (inclusive), writing every `print()` output to `out`
+    /// as it happens, exactly as Spark prints it. Stops at the first failed job.
+    ///
+    /// # Errors
+    /// `Ok(Err(e))` when a job failed (the output before it was written); `Err` when writing
+    /// to `out` failed (e.g. a closed pipe).
+    pub fn run_printing(&self, end: Time, out: &mut dyn std::io::Write) -> std::io::Result<Result<(), SparkError>> {
+        let mut seen = self.ssc.trace_len();
+        while let Some(t) = self.ssc.next_batch_time() {
+            if t > end {
+                break;
+            }
+            let step = self.ssc.run_until(t);
+            for e in self.ssc.trace_since(seen) {
+                if let crate::engine::Event::Output { op, lines, .. } = &e {
+                    if op == "print" {
+                        for l in lines {
+                            writeln!(out, "{l}")?;
+                        }
+                    }
+                }
+            }
+            seen = self.ssc.trace_len();
+            if let Err(e) = step {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok(()))
+    }
+}

@@ -23,9 +23,12 @@ use std::time::Instant;
 /// When the bundled data cannot be read or the pipeline cannot be built.
 pub fn run(repeat: usize) -> Result<String, String> {
     let path = crate::scenario::scenarios_dir().join("data/fortunes/lines.txt");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let base: Vec<&str> = text.lines().collect();
-    let lines: Vec<String> = (0..repeat.max(1)).flat_map(|_| base.iter().map(|l| l.to_string())).collect();
+    let lines: Vec<String> = (0..repeat.max(1))
+        .flat_map(|_| base.iter().map(|l| l.to_string()))
+        .collect();
 
     // The bare loop: split on spaces and count in a HashMap.
     let start = Instant::now();
@@ -43,20 +46,35 @@ pub fn run(repeat: usize) -> Result<String, String> {
     // The engine: 2,000 lines per virtual second, 1 s batches, 200 ms blocks.
     let rate = 2000.0;
     let start = Instant::now();
-    let ssc = StreamingContext::new(Config::new(Duration::from_secs(1))).map_err(|e| e.to_string())?;
+    let ssc =
+        StreamingContext::new(Config::new(Duration::from_secs(1))).map_err(|e| e.to_string())?;
     let n_lines = lines.len();
     let src = ssc
-        .receiver_stream("lines", TimedRecords::lines_at_rate(lines, rate, Time::ZERO))
+        .receiver_stream(
+            "lines",
+            TimedRecords::lines_at_rate(lines, rate, Time::ZERO),
+        )
         .map_err(|e| e.to_string())?;
-    let f = |s: &str, arity| compile(&parse_expr(s).map_err(|e| e.to_string())?, arity).map_err(|e| e.to_string());
+    let f = |s: &str, arity| {
+        compile(&parse_expr(s).map_err(|e| e.to_string())?, arity).map_err(|e| e.to_string())
+    };
     let counted = Rc::new(Cell::new(0u64));
     let sink = Rc::clone(&counted);
     let (split, pair, sum) = (f("split(\" \")", 1)?, f("pair(1)", 1)?, f("sum", 2)?);
     let e = |e: crate::engine::SparkError| e.to_string();
-    let counts = src.flat_map(split).map_err(e)?.map(pair).map_err(e)?.reduce_by_key(sum, None).map_err(e)?;
+    let counts = src
+        .flat_map(split)
+        .map_err(e)?
+        .map(pair)
+        .map_err(e)?
+        .reduce_by_key(sum, None)
+        .map_err(e)?;
     counts
         .foreach_rdd(move |rdd, _| {
-            let total: i64 = rdd.iter().filter_map(|v| v.as_pair().and_then(|(_, n)| n.as_int())).sum();
+            let total: i64 = rdd
+                .iter()
+                .filter_map(|v| v.as_pair().and_then(|(_, n)| n.as_int()))
+                .sum();
             sink.set(sink.get() + total as u64);
         })
         .map_err(e)?;

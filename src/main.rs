@@ -92,11 +92,24 @@ fn load(name: Option<&str>) -> Result<scenario::Scenario, ScenarioError> {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Run { scenario, seed, batches, until, trace, out } => {
+        Command::Run {
+            scenario,
+            seed,
+            batches,
+            until,
+            trace,
+            out,
+        } => {
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
-            let built = sc.build(&RunOptions { seed, output_dir: out }).map_err(|e| e.to_string())?;
+            let built = sc
+                .build(&RunOptions {
+                    seed,
+                    output_dir: out,
+                })
+                .map_err(|e| e.to_string())?;
             if let Some(path) = trace {
-                let f = std::fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                let f = std::fs::File::create(&path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
                 // Replay what start() already emitted, then stream the rest.
                 let mut w = std::io::BufWriter::new(f);
                 for e in built.ssc.trace() {
@@ -121,14 +134,30 @@ fn run(cli: Cli) -> Result<(), String> {
             built.ssc.stop();
             result
         }
-        Command::Repl { scenario, seed, out } => {
+        Command::Repl {
+            scenario,
+            seed,
+            out,
+        } => {
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
-            stream_sim::repl::run(&sc, &RunOptions { seed, output_dir: out })
+            stream_sim::repl::run(
+                &sc,
+                &RunOptions {
+                    seed,
+                    output_dir: out,
+                },
+            )
         }
         Command::Check { scenario } => {
             let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
-            sc.build(&RunOptions::default()).map_err(|e| e.to_string())?;
-            println!("{}: ok ({} sources, {} statements)", sc.path.display(), sc.sources.len(), sc.program.statements.len());
+            sc.build(&RunOptions::default())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}: ok ({} sources, {} statements)",
+                sc.path.display(),
+                sc.sources.len(),
+                sc.program.statements.len()
+            );
             Ok(())
         }
         Command::List => {
@@ -142,6 +171,8 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Bench { repeat } => stream_sim::bench::run(repeat).map(|report| println!("{report}")),
+        Command::Bench { repeat } => {
+            stream_sim::bench::run(repeat).map(|report| println!("{report}"))
+        }
     }
 }

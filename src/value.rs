@@ -193,7 +193,11 @@ impl Hasher for FnvHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -255,10 +259,18 @@ pub fn java_double(x: f64) -> String {
         return "NaN".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if x > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let abs = x.abs();
     if (1e-3..1e7).contains(&abs) {
@@ -368,7 +380,10 @@ mod tests {
 
     #[test]
     fn prints_like_scala() {
-        let v = Value::pair(Value::str("a"), Value::pair(Value::Int(1), Value::some(Value::str("x"))));
+        let v = Value::pair(
+            Value::str("a"),
+            Value::pair(Value::Int(1), Value::some(Value::str("x"))),
+        );
         assert_eq!(v.to_string(), "(a,(1,Some(x)))");
         let v = Value::pair(Value::str("b"), Value::pair(Value::Int(2), Value::none()));
         assert_eq!(v.to_string(), "(b,(2,None))");

@@ -30,7 +30,10 @@ fn start_needs_an_output_operation() {
     let ssc = ssc();
     queue(&ssc).map(identity()).expect("map");
     let e = ssc.start().expect_err("no output");
-    assert_eq!(e.to_string(), "No output operations registered, so nothing to execute");
+    assert_eq!(
+        e.to_string(),
+        "No output operations registered, so nothing to execute"
+    );
     assert_eq!(ssc.state(), State::Initialized);
 }
 
@@ -49,8 +52,11 @@ fn no_additions_after_start_and_no_restart_after_stop() {
     ssc.run_until(Time(3000)).expect("runs");
     ssc.stop();
     assert_eq!(ssc.start().err(), Some(SparkError::AlreadyStopped));
-    assert_eq!(SparkError::AlreadyStopped.to_string(), "StreamingContext has already been stopped");
-    let e = q.print(1).err().expect("after stop");
+    assert_eq!(
+        SparkError::AlreadyStopped.to_string(),
+        "StreamingContext has already been stopped"
+    );
+    let e = q.print(1).expect_err("after stop");
     assert_eq!(e, SparkError::AddAfterStop);
 }
 
@@ -68,13 +74,18 @@ fn stateful_streams_need_a_checkpoint_directory() {
         };
         Ok(Value::some(Value::Int(n + s)))
     });
-    let pair = Func::native("pair(1)", 1, |a| Ok(Value::pair(a[0].clone(), Value::Int(1))));
+    let pair = Func::native("pair(1)", 1, |a| {
+        Ok(Value::pair(a[0].clone(), Value::Int(1)))
+    });
     for with_dir in [false, true] {
         let ssc = ssc();
         if with_dir {
             ssc.checkpoint("checkpoints/test");
         }
-        let s = queue(&ssc).map(pair.clone()).and_then(|p| p.update_state_by_key(running.clone(), false, None, None)).expect("state");
+        let s = queue(&ssc)
+            .map(pair.clone())
+            .and_then(|p| p.update_state_by_key(running.clone(), false, None, None))
+            .expect("state");
         s.print(10).expect("print");
         let r = ssc.start();
         if with_dir {
@@ -92,7 +103,9 @@ fn batches_run_at_multiples_of_the_batch_interval() {
     let ssc = ssc();
     let times = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = times.clone();
-    queue(&ssc).foreach_rdd(move |_, t| sink.borrow_mut().push(t.ms())).expect("output");
+    queue(&ssc)
+        .foreach_rdd(move |_, t| sink.borrow_mut().push(t.ms()))
+        .expect("output");
     ssc.start().expect("start");
     assert_eq!(ssc.step().expect("step"), Some(Time(1000)));
     ssc.run_until(Time(1_000_000)).expect("runs");

@@ -8,7 +8,8 @@ use stream_sim::sim::Time;
 fn options(tag: &str) -> RunOptions {
     RunOptions {
         seed: 7,
-        output_dir: std::env::temp_dir().join(format!("stream-sim-test-{tag}-{}", std::process::id())),
+        output_dir: std::env::temp_dir()
+            .join(format!("stream-sim-test-{tag}-{}", std::process::id())),
     }
 }
 
@@ -84,25 +85,88 @@ fn error_of(text: &str) -> String {
 fn errors_name_file_line_and_column() {
     assert_eq!(error_of(GOOD), "ok");
     let cases: Vec<(&str, String)> = vec![
-        ("TOML syntax", GOOD.replace("batch_interval = \"1s\"", "batch_interval = ")),
-        ("unknown setting", GOOD.replace("batch_interval = \"1s\"", "batch_interval = \"1s\"\nbatch_intreval = \"1s\"")),
+        (
+            "TOML syntax",
+            GOOD.replace("batch_interval = \"1s\"", "batch_interval = "),
+        ),
+        (
+            "unknown setting",
+            GOOD.replace(
+                "batch_interval = \"1s\"",
+                "batch_interval = \"1s\"\nbatch_intreval = \"1s\"",
+            ),
+        ),
         ("bad duration", GOOD.replace("\"1s\"", "\"1 parsec\"")),
-        ("unknown stream", GOOD.replace("lines.flatMap", "line.flatMap")),
-        ("window not a multiple", GOOD.replace("words.print()", "words.window(2500ms).print()")),
-        ("reduced window not a multiple", GOOD.replace("words.print()", "words.map(pair(1)).reduceByKeyAndWindow(sum, sub, 2500ms, 1s).print()")),
-        ("syntax error", GOOD.replace("split(\" \"))", "split(\" \")")),
+        (
+            "unknown stream",
+            GOOD.replace("lines.flatMap", "line.flatMap"),
+        ),
+        (
+            "window not a multiple",
+            GOOD.replace("words.print()", "words.window(2500ms).print()"),
+        ),
+        (
+            "reduced window not a multiple",
+            GOOD.replace(
+                "words.print()",
+                "words.map(pair(1)).reduceByKeyAndWindow(sum, sub, 2500ms, 1s).print()",
+            ),
+        ),
+        (
+            "syntax error",
+            GOOD.replace("split(\" \"))", "split(\" \")"),
+        ),
         ("no output operation", GOOD.replace("words.print()", "")),
-        ("stateful without checkpoint", GOOD.replace("words.print()", "words.map(pair(1)).updateStateByKey(runningSum).print()")),
-        ("unknown operator", GOOD.replace("words.print()", "words.mapp(identity).print()")),
-        ("wrong argument count", GOOD.replace("words.print()", "words.window().print()")),
-        ("unknown built-in", GOOD.replace("split(\" \")", "splitt(\" \")")),
-        ("lambda arity", GOOD.replace("words.print()", "words.reduce(x => x).print()")),
-        ("duration expected", GOOD.replace("words.print()", "words.window(10).print()")),
-        ("output in the middle", GOOD.replace("words.print()", "words.print().count()")),
-        ("name reused", GOOD.replace("words.print()", "lines = words.count()\nwords.print()")),
-        ("missing data file", GOOD.replace("type = \"queueStream\"\nbatches = [[\"a b\", \"c\"]]", "type = \"socketTextStream\"\nfile = \"nowhere.txt\"\nrate = 5")),
-        ("unknown source type", GOOD.replace("queueStream", "kafkaStream")),
-        ("foreachRDD in a scenario", GOOD.replace("words.print()", "words.foreachRDD(identity)")),
+        (
+            "stateful without checkpoint",
+            GOOD.replace(
+                "words.print()",
+                "words.map(pair(1)).updateStateByKey(runningSum).print()",
+            ),
+        ),
+        (
+            "unknown operator",
+            GOOD.replace("words.print()", "words.mapp(identity).print()"),
+        ),
+        (
+            "wrong argument count",
+            GOOD.replace("words.print()", "words.window().print()"),
+        ),
+        (
+            "unknown built-in",
+            GOOD.replace("split(\" \")", "splitt(\" \")"),
+        ),
+        (
+            "lambda arity",
+            GOOD.replace("words.print()", "words.reduce(x => x).print()"),
+        ),
+        (
+            "duration expected",
+            GOOD.replace("words.print()", "words.window(10).print()"),
+        ),
+        (
+            "output in the middle",
+            GOOD.replace("words.print()", "words.print().count()"),
+        ),
+        (
+            "name reused",
+            GOOD.replace("words.print()", "lines = words.count()\nwords.print()"),
+        ),
+        (
+            "missing data file",
+            GOOD.replace(
+                "type = \"queueStream\"\nbatches = [[\"a b\", \"c\"]]",
+                "type = \"socketTextStream\"\nfile = \"nowhere.txt\"\nrate = 5",
+            ),
+        ),
+        (
+            "unknown source type",
+            GOOD.replace("queueStream", "kafkaStream"),
+        ),
+        (
+            "foreachRDD in a scenario",
+            GOOD.replace("words.print()", "words.foreachRDD(identity)"),
+        ),
     ];
     let mut report = String::new();
     for (what, text) in &cases {
@@ -119,11 +183,16 @@ fn errors_name_file_line_and_column() {
 fn a_failing_job_keeps_earlier_output() {
     let text = GOOD
         .replace("[[\"a b\", \"c\"]]", "[[\"1\"], [\"x\"]]")
-        .replace("words = lines.flatMap(split(\" \"))", "words = lines.map(s => s.toInt)");
+        .replace(
+            "words = lines.flatMap(split(\" \"))",
+            "words = lines.map(s => s.toInt)",
+        );
     let sc = parse_scenario(&text, std::path::Path::new("scenarios/bad.toml")).expect("parses");
     let built = sc.build(&options("fail")).expect("builds");
     let mut printed = Vec::new();
-    let r = built.run_printing(Time(5000), &mut printed).expect("memory");
+    let r = built
+        .run_printing(Time(5000), &mut printed)
+        .expect("memory");
     let printed = String::from_utf8(printed).expect("utf-8");
     assert!(printed.contains("Time: 1000 ms\n-------------------------------------------\n1\n"));
     let e = r.expect_err("batch 2 fails").to_string();

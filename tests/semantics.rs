@@ -41,18 +41,27 @@ fn check(case: &serde_json::Value) -> Result<Outcome, ScenarioError> {
     let batch_ms = case["batch_ms"].as_u64().unwrap_or(1000);
     let partitions = case["partitions"].as_u64().unwrap_or(2) as usize;
     let sim = case["sim"].as_str().unwrap_or_default();
-    let path = PathBuf::from(format!("tests/oracle/cases.json#{}", case["name"].as_str().unwrap_or("?")));
+    let path = PathBuf::from(format!(
+        "tests/oracle/cases.json#{}",
+        case["name"].as_str().unwrap_or("?")
+    ));
     let program = parse_program(&format!("out = {sim}"))
         .map_err(|e| ScenarioError::at(&path, e.span.line, e.span.col, e.message))?;
     let mut sources = vec![SourceSpec {
         name: "a".into(),
-        kind: SourceKind::Batches { batches: inputs(case.get("inputs")), partitions },
+        kind: SourceKind::Batches {
+            batches: inputs(case.get("inputs")),
+            partitions,
+        },
         span: Default::default(),
     }];
     if case.get("inputs2").is_some() {
         sources.push(SourceSpec {
             name: "b".into(),
-            kind: SourceKind::Batches { batches: inputs(case.get("inputs2")), partitions },
+            kind: SourceKind::Batches {
+                batches: inputs(case.get("inputs2")),
+                partitions,
+            },
             span: Default::default(),
         });
     }
@@ -79,7 +88,10 @@ fn check(case: &serde_json::Value) -> Result<Outcome, ScenarioError> {
     out.foreach_rdd(move |rdd, t| sink.borrow_mut().push((t.ms(), rdd.partitions().to_vec())))
         .map_err(|e| ScenarioError::at(&scenario.path, 0, 0, e.to_string()))?;
     if let Err(e) = built.ssc.start() {
-        return Ok(Outcome { outputs: Vec::new(), error: Some(e.to_string()) });
+        return Ok(Outcome {
+            outputs: Vec::new(),
+            error: Some(e.to_string()),
+        });
     }
     let end = Time(batch_ms * case["num_batches"].as_u64().unwrap_or(1));
     let error = built.ssc.run_until(end).err().map(|e| e.to_string());
@@ -88,7 +100,10 @@ fn check(case: &serde_json::Value) -> Result<Outcome, ScenarioError> {
 }
 
 fn canonical(records: &[Value]) -> Vec<String> {
-    let mut v: Vec<String> = records.iter().map(|r| serde_json::to_string(r).unwrap_or_default()).collect();
+    let mut v: Vec<String> = records
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap_or_default())
+        .collect();
     v.sort();
     v
 }
@@ -96,7 +111,11 @@ fn canonical(records: &[Value]) -> Vec<String> {
 fn canonical_json(records: &serde_json::Value) -> Vec<String> {
     let mut v: Vec<String> = records
         .as_array()
-        .map(|a| a.iter().map(|r| serde_json::to_string(r).unwrap_or_default()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|r| serde_json::to_string(r).unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -145,7 +164,10 @@ fn compare(case: &serde_json::Value, outcome: Result<Outcome, ScenarioError>) ->
         }
         if let Some(&p) = parts.get(i) {
             if partitions.len() as u64 != p {
-                diffs.push(format!("at {t} ms: {} partitions, Spark's {p}", partitions.len()));
+                diffs.push(format!(
+                    "at {t} ms: {} partitions, Spark's {p}",
+                    partitions.len()
+                ));
             }
         }
     }
@@ -168,11 +190,20 @@ fn every_case_matches_real_spark() {
         checked += 1;
         let diffs = compare(case, check(case));
         if !diffs.is_empty() {
-            failures.push(format!("{name} ({}):\n    {}", case["sim"], diffs.join("\n    ")));
+            failures.push(format!(
+                "{name} ({}):\n    {}",
+                case["sim"],
+                diffs.join("\n    ")
+            ));
         }
     }
     assert!(checked >= 100, "only {checked} cases ran");
-    assert!(failures.is_empty(), "{} of {checked} cases differ from Spark:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases differ from Spark:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// A case that cannot fail would prove nothing: a wrong answer must be caught.

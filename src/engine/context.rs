@@ -20,7 +20,7 @@ use super::error::SparkError;
 use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
 use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
-use super::receiver::{Receiver, ReceivedBlockTracker};
+use super::receiver::{ReceivedBlockTracker, Receiver};
 use super::trace::Event;
 use crate::expr::Func;
 use crate::io::{FileDrop, QueueSource, TimedRecords};
@@ -149,12 +149,18 @@ struct Inputs {
 }
 
 impl InputProvider for Inputs {
-    fn input_rdd(&mut self, ctx: &mut OpCtx, input: usize, t: Time) -> Result<Option<Rdd>, SparkError> {
+    fn input_rdd(
+        &mut self,
+        ctx: &mut OpCtx,
+        input: usize,
+        t: Time,
+    ) -> Result<Option<Rdd>, SparkError> {
         let name = self.names[input].clone();
         let rdd = match &mut self.sources[input] {
             InputSource::Receiver(_) => {
                 let blocks = self.tracker.blocks_of(t, input);
-                let parts: Vec<Vec<Value>> = blocks.iter().map(|b| b.records.as_ref().clone()).collect();
+                let parts: Vec<Vec<Value>> =
+                    blocks.iter().map(|b| b.records.as_ref().clone()).collect();
                 let lineage = ctx.lineage("BlockRDD", &[], false);
                 Rdd::new(parts, None, lineage)
             }
@@ -168,7 +174,9 @@ impl InputProvider for Inputs {
                 let n = self.default_parallelism;
                 if taken.is_empty() {
                     match &q.default {
-                        Some(d) => ctx.parallelize(d.clone(), n, "ParallelCollectionRDD[defaultRDD]"),
+                        Some(d) => {
+                            ctx.parallelize(d.clone(), n, "ParallelCollectionRDD[defaultRDD]")
+                        }
                         None => ctx.empty(),
                     }
                 } else {
@@ -199,10 +207,14 @@ impl InputProvider for Inputs {
                     });
                     parts.push(d.lines.iter().map(|l| Value::str(l)).collect());
                 }
-                let lineage = ctx.lineage("UnionRDD of NewHadoopRDD (one per new file)", &[], false);
+                let lineage =
+                    ctx.lineage("UnionRDD of NewHadoopRDD (one per new file)", &[], false);
                 Rdd::new(parts, None, lineage)
             }
-            InputSource::Test { batches, partitions } => {
+            InputSource::Test {
+                batches,
+                partitions,
+            } => {
                 let k = (t.ms() / self.batch.ms().max(1)).saturating_sub(1) as usize;
                 match batches.get(k) {
                     Some(None) => return Ok(None),
@@ -394,7 +406,10 @@ impl StreamingContext {
     /// Events from index `from` on.
     pub fn trace_since(&self, from: usize) -> Vec<Event> {
         let core = self.core.borrow();
-        core.trace.get(from..).map(<[Event]>::to_vec).unwrap_or_default()
+        core.trace
+            .get(from..)
+            .map(<[Event]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// The error that stopped the context, if a job failed.
@@ -426,23 +441,38 @@ impl StreamingContext {
     /// The registered output operations, in order.
     pub fn outputs(&self) -> Vec<(StreamId, String)> {
         let core = self.core.borrow();
-        core.outputs.iter().map(|o| (o.stream, o.kind.name().to_string())).collect()
+        core.outputs
+            .iter()
+            .map(|o| (o.stream, o.kind.name().to_string()))
+            .collect()
     }
 
     /// A handle to an existing stream.
     pub fn stream(&self, id: StreamId) -> DStream {
-        DStream { ctx: self.clone(), id }
+        DStream {
+            ctx: self.clone(),
+            id,
+        }
     }
 
-    fn add_input(&self, name: &str, source: InputSource, kind: InputKind) -> Result<DStream, SparkError> {
+    fn add_input(
+        &self,
+        name: &str,
+        source: InputSource,
+        kind: InputKind,
+    ) -> Result<DStream, SparkError> {
         let mut core = self.core.borrow_mut();
         core.check_can_add()?;
         let input = core.inputs.sources.len();
         let batch = core.config.batch_interval;
-        let id = core.graph.add(Op::Input(input, kind), Vec::new(), Some(batch))?;
+        let id = core
+            .graph
+            .add(Op::Input(input, kind), Vec::new(), Some(batch))?;
         core.graph.name(id, name);
         let source = match source {
-            InputSource::Receiver(r) => InputSource::Receiver(Receiver::new(input, id, r.into_source())),
+            InputSource::Receiver(r) => {
+                InputSource::Receiver(Receiver::new(input, id, r.into_source()))
+            }
             other => other,
         };
         core.inputs.sources.push(source);
@@ -456,8 +486,16 @@ impl StreamingContext {
     ///
     /// # Errors
     /// [`SparkError::AddAfterStart`] / [`SparkError::AddAfterStop`].
-    pub fn receiver_stream(&self, name: &str, records: TimedRecords) -> Result<DStream, SparkError> {
-        self.add_input(name, InputSource::Receiver(Receiver::new(0, 0, records)), InputKind::Receiver)
+    pub fn receiver_stream(
+        &self,
+        name: &str,
+        records: TimedRecords,
+    ) -> Result<DStream, SparkError> {
+        self.add_input(
+            name,
+            InputSource::Receiver(Receiver::new(0, 0, records)),
+            InputKind::Receiver,
+        )
     }
 
     /// `queueStream(queue, oneAtATime, defaultRDD)`.
@@ -474,7 +512,12 @@ impl StreamingContext {
     ///
     /// # Errors
     /// As [`StreamingContext::receiver_stream`].
-    pub fn text_file_stream(&self, name: &str, dir: &str, drops: Vec<FileDrop>) -> Result<DStream, SparkError> {
+    pub fn text_file_stream(
+        &self,
+        name: &str,
+        dir: &str,
+        drops: Vec<FileDrop>,
+    ) -> Result<DStream, SparkError> {
         self.add_input(
             name,
             InputSource::Files {
@@ -491,7 +534,12 @@ impl StreamingContext {
     ///
     /// # Errors
     /// As [`StreamingContext::receiver_stream`].
-    pub fn test_stream(&self, name: &str, batches: Vec<Option<Vec<Value>>>, partitions: usize) -> Result<DStream, SparkError> {
+    pub fn test_stream(
+        &self,
+        name: &str,
+        batches: Vec<Option<Vec<Value>>>,
+        partitions: usize,
+    ) -> Result<DStream, SparkError> {
         self.add_input(
             name,
             InputSource::Test {
@@ -511,7 +559,12 @@ impl StreamingContext {
         self.add(Op::Union, parents, None)
     }
 
-    fn add(&self, op: Op, parents: Vec<StreamId>, slide: Option<Duration>) -> Result<DStream, SparkError> {
+    fn add(
+        &self,
+        op: Op,
+        parents: Vec<StreamId>,
+        slide: Option<Duration>,
+    ) -> Result<DStream, SparkError> {
         let mut core = self.core.borrow_mut();
         core.check_can_add()?;
         let id = core.graph.add(op, parents, slide)?;
@@ -559,9 +612,16 @@ impl StreamingContext {
         let block = core.config.block_interval;
         for i in 0..core.inputs.sources.len() {
             match &core.inputs.sources[i] {
-                InputSource::Receiver(_) => core.schedule(zero.plus(block), Scheduled::BlockTick { input: i }),
+                InputSource::Receiver(_) => {
+                    core.schedule(zero.plus(block), Scheduled::BlockTick { input: i })
+                }
                 InputSource::Files { drops, .. } => {
-                    let times: Vec<(usize, Time)> = drops.iter().enumerate().filter(|(_, d)| d.append).map(|(k, d)| (k, d.at)).collect();
+                    let times: Vec<(usize, Time)> = drops
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| d.append)
+                        .map(|(k, d)| (k, d.at))
+                        .collect();
                     for (index, at) in times {
                         core.schedule(at, Scheduled::FileDrop { input: i, index });
                     }
@@ -618,10 +678,7 @@ impl StreamingContext {
                         None => Ok(()),
                     };
                 }
-                match core.queue.peek() {
-                    Some(Reverse((t, ..))) if *t <= until => true,
-                    _ => false,
-                }
+                matches!(core.queue.peek(), Some(Reverse((t, ..))) if *t <= until)
             };
             if !next {
                 let mut core = self.core.borrow_mut();
@@ -769,9 +826,19 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
     });
     for (stream, times) in core.graph.clear_old(t) {
         let label = core.graph.node(stream).label();
-        core.emit(Event::RddsCleared { time: t, stream: label, times });
+        core.emit(Event::RddsCleared {
+            time: t,
+            stream: label,
+            times,
+        });
     }
-    let max_remember = core.graph.nodes().iter().map(|n| n.remember).max().unwrap_or_default();
+    let max_remember = core
+        .graph
+        .nodes()
+        .iter()
+        .map(|n| n.remember)
+        .max()
+        .unwrap_or_default();
     if let Some(threshold) = t.checked_minus(max_remember) {
         core.inputs.tracker.cleanup(threshold);
     }
@@ -794,7 +861,12 @@ pub fn print_lines(rdd: &Rdd, t: Time, num: usize) -> Vec<String> {
     lines
 }
 
-fn run_output(config: &Config, kind: &OutputKind, rdd: &Rdd, t: Time) -> Result<Vec<String>, SparkError> {
+fn run_output(
+    config: &Config,
+    kind: &OutputKind,
+    rdd: &Rdd,
+    t: Time,
+) -> Result<Vec<String>, SparkError> {
     match kind {
         OutputKind::Print(num) => Ok(print_lines(rdd, t, *num)),
         OutputKind::SaveAsTextFiles { prefix, suffix } => {
@@ -803,7 +875,12 @@ fn run_output(config: &Config, kind: &OutputKind, rdd: &Rdd, t: Time) -> Result<
                 _ => format!("{prefix}-{}", t.ms()),
             };
             let dir = config.output_dir.join(&name);
-            let io = |e: std::io::Error| SparkError::InvalidArgument(format!("saveAsTextFiles: cannot write {}: {e}", dir.display()));
+            let io = |e: std::io::Error| {
+                SparkError::InvalidArgument(format!(
+                    "saveAsTextFiles: cannot write {}: {e}",
+                    dir.display()
+                ))
+            };
             std::fs::create_dir_all(&dir).map_err(io)?;
             let mut written = Vec::new();
             for (i, p) in rdd.partitions().iter().enumerate() {
@@ -848,7 +925,8 @@ impl DStream {
     }
 
     fn default_partitions(&self, n: Option<usize>) -> usize {
-        n.unwrap_or(self.ctx.core.borrow().config.default_parallelism).max(1)
+        n.unwrap_or(self.ctx.core.borrow().config.default_parallelism)
+            .max(1)
     }
 
     fn unary(&self, op: Op) -> Result<DStream, SparkError> {
@@ -901,7 +979,9 @@ impl DStream {
     /// Lifecycle errors; `n == 0`.
     pub fn repartition(&self, n: usize) -> Result<DStream, SparkError> {
         if n == 0 {
-            return Err(SparkError::InvalidArgument("Number of partitions (0) must be positive.".into()));
+            return Err(SparkError::InvalidArgument(
+                "Number of partitions (0) must be positive.".into(),
+            ));
         }
         self.unary(Op::Repartition(n))
     }
@@ -979,9 +1059,15 @@ impl DStream {
     ///
     /// # Errors
     /// [`SparkError::DifferentSlides`], lifecycle errors.
-    pub fn join(&self, other: &DStream, kind: JoinKind, n: Option<usize>) -> Result<DStream, SparkError> {
+    pub fn join(
+        &self,
+        other: &DStream,
+        kind: JoinKind,
+        n: Option<usize>,
+    ) -> Result<DStream, SparkError> {
         let n = self.default_partitions(n);
-        self.ctx.add(Op::Join(kind, n), vec![self.id, other.id], None)
+        self.ctx
+            .add(Op::Join(kind, n), vec![self.id, other.id], None)
     }
 
     /// `cogroup(other, [numPartitions])`.
@@ -1024,7 +1110,12 @@ impl DStream {
         })
     }
 
-    fn check_window(&self, window: Duration, slide: Duration, reduced: bool) -> Result<(), SparkError> {
+    fn check_window(
+        &self,
+        window: Duration,
+        slide: Duration,
+        reduced: bool,
+    ) -> Result<(), SparkError> {
         let ps = self.slide_duration();
         if !window.is_multiple_of(ps) {
             return Err(SparkError::WindowNotMultiple {
@@ -1050,7 +1141,8 @@ impl DStream {
     pub fn window(&self, window: Duration, slide: Option<Duration>) -> Result<DStream, SparkError> {
         let slide = slide.unwrap_or_else(|| self.slide_duration());
         self.check_window(window, slide, false)?;
-        self.ctx.add(Op::Window { window }, vec![self.id], Some(slide))
+        self.ctx
+            .add(Op::Window { window }, vec![self.id], Some(slide))
     }
 
     /// `reduceByKeyAndWindow(f, window, [slide], [numPartitions])` without an inverse:
@@ -1105,7 +1197,11 @@ impl DStream {
     ///
     /// # Errors
     /// Window validation and lifecycle errors.
-    pub fn count_by_window(&self, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
+    pub fn count_by_window(
+        &self,
+        window: Duration,
+        slide: Duration,
+    ) -> Result<DStream, SparkError> {
         let one = Func::native("_ => 1L", 1, |_| Ok(Value::Int(1)));
         self.map(one)?
             .reduce_by_window_inv(add_fn(), sub_fn(), window, slide)
@@ -1115,8 +1211,15 @@ impl DStream {
     ///
     /// # Errors
     /// Window validation and lifecycle errors.
-    pub fn reduce_by_window(&self, f: Func, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
-        self.reduce(f.clone())?.window(window, Some(slide))?.reduce(f)
+    pub fn reduce_by_window(
+        &self,
+        f: Func,
+        window: Duration,
+        slide: Duration,
+    ) -> Result<DStream, SparkError> {
+        self.reduce(f.clone())?
+            .window(window, Some(slide))?
+            .reduce(f)
     }
 
     /// `reduceByWindow(f, invF, window, slide)`:
@@ -1124,8 +1227,16 @@ impl DStream {
     ///
     /// # Errors
     /// Window validation and lifecycle errors.
-    pub fn reduce_by_window_inv(&self, f: Func, inverse: Func, window: Duration, slide: Duration) -> Result<DStream, SparkError> {
-        let keyed = Func::native("x => (1, x)", 1, |a| Ok(Value::pair(Value::Int(1), a[0].clone())));
+    pub fn reduce_by_window_inv(
+        &self,
+        f: Func,
+        inverse: Func,
+        window: Duration,
+        slide: Duration,
+    ) -> Result<DStream, SparkError> {
+        let keyed = Func::native("x => (1, x)", 1, |a| {
+            Ok(Value::pair(Value::Int(1), a[0].clone()))
+        });
         let second = Func::native("_._2", 1, |a| {
             Ok(a[0].as_pair().map(|(_, v)| v.clone()).unwrap_or_default())
         });
@@ -1139,13 +1250,30 @@ impl DStream {
     ///
     /// # Errors
     /// Window validation and lifecycle errors.
-    pub fn count_by_value_and_window(&self, window: Duration, slide: Duration, n: Option<usize>) -> Result<DStream, SparkError> {
-        let keyed = Func::native("x => (x, 1L)", 1, |a| Ok(Value::pair(a[0].clone(), Value::Int(1))));
-        let nonzero = Func::native("x => x._2 != 0L", 1, |a| {
-            Ok(Value::Bool(a[0].as_pair().map(|(_, v)| v != &Value::Int(0)).unwrap_or(true)))
+    pub fn count_by_value_and_window(
+        &self,
+        window: Duration,
+        slide: Duration,
+        n: Option<usize>,
+    ) -> Result<DStream, SparkError> {
+        let keyed = Func::native("x => (x, 1L)", 1, |a| {
+            Ok(Value::pair(a[0].clone(), Value::Int(1)))
         });
-        self.map(keyed)?
-            .reduce_by_key_and_window_inv(add_fn(), sub_fn(), window, Some(slide), n, Some(nonzero))
+        let nonzero = Func::native("x => x._2 != 0L", 1, |a| {
+            Ok(Value::Bool(
+                a[0].as_pair()
+                    .map(|(_, v)| v != &Value::Int(0))
+                    .unwrap_or(true),
+            ))
+        });
+        self.map(keyed)?.reduce_by_key_and_window_inv(
+            add_fn(),
+            sub_fn(),
+            window,
+            Some(slide),
+            n,
+            Some(nonzero),
+        )
     }
 
     /// `groupByKeyAndWindow(window, [slide], [numPartitions])`:
@@ -1153,7 +1281,12 @@ impl DStream {
     ///
     /// # Errors
     /// Window validation and lifecycle errors.
-    pub fn group_by_key_and_window(&self, window: Duration, slide: Option<Duration>, n: Option<usize>) -> Result<DStream, SparkError> {
+    pub fn group_by_key_and_window(
+        &self,
+        window: Duration,
+        slide: Option<Duration>,
+        n: Option<usize>,
+    ) -> Result<DStream, SparkError> {
         let n = self.default_partitions(n);
         self.group_by_key(Some(n))?
             .window(window, slide)?
@@ -1201,7 +1334,8 @@ impl DStream {
     /// # Errors
     /// Lifecycle errors.
     pub fn foreach_rdd(&self, f: impl Fn(&Rdd, Time) + 'static) -> Result<(), SparkError> {
-        self.ctx.add_output(self.id, OutputKind::ForeachRdd(Rc::new(f)))
+        self.ctx
+            .add_output(self.id, OutputKind::ForeachRdd(Rc::new(f)))
     }
 }
 
@@ -1217,12 +1351,29 @@ pub fn sub_fn() -> Func {
 
 fn arith(a: &Value, b: &Value, sub: bool) -> crate::expr::EvalResult {
     match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(if sub { x.wrapping_sub(*y) } else { x.wrapping_add(*y) })),
-        (Value::Int(x), Value::Float(y)) => Ok(Value::Float(if sub { *x as f64 - y } else { *x as f64 + y })),
-        (Value::Float(x), Value::Int(y)) => Ok(Value::Float(if sub { x - *y as f64 } else { x + *y as f64 })),
+        (Value::Int(x), Value::Int(y)) => Ok(Value::Int(if sub {
+            x.wrapping_sub(*y)
+        } else {
+            x.wrapping_add(*y)
+        })),
+        (Value::Int(x), Value::Float(y)) => Ok(Value::Float(if sub {
+            *x as f64 - y
+        } else {
+            *x as f64 + y
+        })),
+        (Value::Float(x), Value::Int(y)) => Ok(Value::Float(if sub {
+            x - *y as f64
+        } else {
+            x + *y as f64
+        })),
         (Value::Float(x), Value::Float(y)) => Ok(Value::Float(if sub { x - y } else { x + y })),
         _ => Err(crate::expr::EvalError {
-            message: format!("cannot {} {} and {}", if sub { "subtract" } else { "add" }, a, b),
+            message: format!(
+                "cannot {} {} and {}",
+                if sub { "subtract" } else { "add" },
+                a,
+                b
+            ),
         }),
     }
 }

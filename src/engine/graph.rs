@@ -28,7 +28,8 @@ pub type StreamId = usize;
 /// A function from the RDDs of the parents at a batch time to the RDD of a `transform` or
 /// `transformWith` stream. Returning `Ok(None)` is Spark's `null` ("Transform function must
 /// not return null").
-pub type TransformFn = Arc<dyn Fn(&mut OpCtx, &[Rdd], Time) -> Result<Option<Rdd>, SparkError> + Send + Sync>;
+pub type TransformFn =
+    Arc<dyn Fn(&mut OpCtx, &[Rdd], Time) -> Result<Option<Rdd>, SparkError> + Send + Sync>;
 
 /// What an input stream reads; the engine asks its [`InputProvider`] for the RDD at a time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +50,12 @@ pub enum InputKind {
 pub trait InputProvider {
     /// The RDD of input stream `stream` (input number `input`) at batch time `t`, or `None`
     /// when the stream has no RDD for that time.
-    fn input_rdd(&mut self, ctx: &mut OpCtx, input: usize, t: Time) -> Result<Option<Rdd>, SparkError>;
+    fn input_rdd(
+        &mut self,
+        ctx: &mut OpCtx,
+        input: usize,
+        t: Time,
+    ) -> Result<Option<Rdd>, SparkError>;
 }
 
 /// The operator of a node.
@@ -157,16 +163,34 @@ impl Op {
             Op::Cogroup(n) => format!("cogroup({n})"),
             Op::Transform(_) => "transform".into(),
             Op::Window { window } => format!("window({window})"),
-            Op::ReducedWindow { reduce, inverse, filter, window, partitions } => format!(
+            Op::ReducedWindow {
+                reduce,
+                inverse,
+                filter,
+                window,
+                partitions,
+            } => format!(
                 "reduceByKeyAndWindow({}, {}, {window}, {partitions}{})",
                 reduce.name(),
                 inverse.name(),
-                filter.as_ref().map(|f| format!(", {}", f.name())).unwrap_or_default()
+                filter
+                    .as_ref()
+                    .map(|f| format!(", {}", f.name()))
+                    .unwrap_or_default()
             ),
-            Op::UpdateState { update, partitions, initial, .. } => format!(
+            Op::UpdateState {
+                update,
+                partitions,
+                initial,
+                ..
+            } => format!(
                 "updateStateByKey({}, {partitions}{})",
                 update.name(),
-                if initial.is_some() { ", initialRDD" } else { "" }
+                if initial.is_some() {
+                    ", initialRDD"
+                } else {
+                    ""
+                }
             ),
         }
     }
@@ -186,8 +210,12 @@ impl Op {
             Op::MapValues(_) => "MapValuedDStream",
             Op::FlatMapValues(_) => "FlatMapValuedDStream",
             Op::Union => "UnionDStream",
-            Op::CountByValue(_) | Op::ReduceByKey(..) | Op::GroupByKey(_) | Op::ConcatGroups(_) => "ShuffledDStream",
-            Op::Repartition(_) | Op::Join(..) | Op::Cogroup(_) | Op::Transform(_) => "TransformedDStream",
+            Op::CountByValue(_) | Op::ReduceByKey(..) | Op::GroupByKey(_) | Op::ConcatGroups(_) => {
+                "ShuffledDStream"
+            }
+            Op::Repartition(_) | Op::Join(..) | Op::Cogroup(_) | Op::Transform(_) => {
+                "TransformedDStream"
+            }
             Op::Window { .. } => "WindowedDStream",
             Op::ReducedWindow { .. } => "ReducedWindowedDStream",
             Op::UpdateState { .. } => "StateDStream",
@@ -262,7 +290,9 @@ impl Graph {
 
     /// A node by name.
     pub fn find(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.name.as_deref() == Some(name) || n.label() == name)
+        self.nodes
+            .iter()
+            .find(|n| n.name.as_deref() == Some(name) || n.label() == name)
     }
 
     /// Gives a node a name (the scenario's variable name), unless it has one.
@@ -279,9 +309,18 @@ impl Graph {
 
     /// Adds a node with the given operator and parents; its slide is `slide` or, when
     /// `None`, its first parent's.
-    pub fn add(&mut self, op: Op, parents: Vec<StreamId>, slide: Option<Duration>) -> Result<StreamId, SparkError> {
+    pub fn add(
+        &mut self,
+        op: Op,
+        parents: Vec<StreamId>,
+        slide: Option<Duration>,
+    ) -> Result<StreamId, SparkError> {
         let parent_slide = parents.first().map(|&p| self.nodes[p].slide);
-        if matches!(op, Op::Union | Op::Join(..) | Op::Cogroup(_) | Op::Transform(_)) && parents.len() > 1 {
+        if matches!(
+            op,
+            Op::Union | Op::Join(..) | Op::Cogroup(_) | Op::Transform(_)
+        ) && parents.len() > 1
+        {
             let first = parent_slide.unwrap_or_default();
             if parents.iter().any(|&p| self.nodes[p].slide != first) {
                 return Err(SparkError::DifferentSlides);
@@ -429,7 +468,13 @@ impl Graph {
         let slide = self.nodes[id].slide.ms();
         let zero = self.zero.ms();
         // Align both ends down to the stream's slide, as Spark's slice does.
-        let align = |t: u64| if t >= zero { zero + (t - zero) / slide * slide } else { t };
+        let align = |t: u64| {
+            if t >= zero {
+                zero + (t - zero) / slide * slide
+            } else {
+                t
+            }
+        };
         let (mut t, end) = (align(from.ms()), align(to.ms()));
         let mut out = Vec::new();
         while t <= end {
@@ -576,12 +621,28 @@ impl Graph {
                 let refs: Vec<&Rdd> = rdds.iter().collect();
                 Ok(Some(ops::union(ctx, &refs)))
             }
-            Op::ReducedWindow { reduce, inverse, filter, window, partitions } => {
-                self.compute_reduced_window(id, t, ctx, inputs, on_new, (&reduce, &inverse, filter.as_ref(), window, partitions))
-            }
-            Op::UpdateState { update, time_aware, partitions, initial } => {
-                self.compute_state(id, t, ctx, inputs, on_new, &update, time_aware, partitions, initial)
-            }
+            Op::ReducedWindow {
+                reduce,
+                inverse,
+                filter,
+                window,
+                partitions,
+            } => self.compute_reduced_window(
+                id,
+                t,
+                ctx,
+                inputs,
+                on_new,
+                (&reduce, &inverse, filter.as_ref(), window, partitions),
+            ),
+            Op::UpdateState {
+                update,
+                time_aware,
+                partitions,
+                initial,
+            } => self.compute_state(
+                id, t, ctx, inputs, on_new, &update, time_aware, partitions, initial,
+            ),
         }
     }
 
@@ -595,7 +656,13 @@ impl Graph {
         ctx: &mut OpCtx,
         inputs: &mut dyn InputProvider,
         on_new: &mut dyn FnMut(&Node, Time, &Rdd),
-        (reduce, inverse, filter, window, partitions): (&Func, &Func, Option<&Func>, Duration, usize),
+        (reduce, inverse, filter, window, partitions): (
+            &Func,
+            &Func,
+            Option<&Func>,
+            Duration,
+            usize,
+        ),
     ) -> Result<Option<Rdd>, SparkError> {
         let label = self.nodes[id].label();
         let slide = self.nodes[id].slide;
@@ -615,7 +682,14 @@ impl Graph {
         } else {
             Vec::new()
         };
-        let new = self.slice(parent, clamp(prev_end + ps.ms() as i64), time(cur_end), ctx, inputs, on_new)?;
+        let new = self.slice(
+            parent,
+            clamp(prev_end + ps.ms() as i64),
+            time(cur_end),
+            ctx,
+            inputs,
+            on_new,
+        )?;
         let previous = match time(prev_end) {
             Some(pt) => self.get_or_compute(id, pt, ctx, inputs, on_new)?,
             None => None,
@@ -636,16 +710,17 @@ impl Graph {
             time: t,
             error: e,
         };
-        let reduce_all = |vals: &mut dyn Iterator<Item = &Value>| -> Result<Option<Value>, SparkError> {
-            let mut acc: Option<Value> = None;
-            for v in vals {
-                acc = Some(match acc {
-                    None => v.clone(),
-                    Some(a) => reduce.call2(&a, v).map_err(fail)?,
-                });
-            }
-            Ok(acc)
-        };
+        let reduce_all =
+            |vals: &mut dyn Iterator<Item = &Value>| -> Result<Option<Value>, SparkError> {
+                let mut acc: Option<Value> = None;
+                for v in vals {
+                    acc = Some(match acc {
+                        None => v.clone(),
+                        Some(a) => reduce.call2(&a, v).map_err(fail)?,
+                    });
+                }
+                Ok(acc)
+            };
         let mut parts = Vec::with_capacity(groups.len());
         for entries in groups {
             let mut out = Vec::with_capacity(entries.len());
@@ -680,7 +755,9 @@ impl Graph {
                         Value::Bool(b) => b,
                         other => {
                             return Err(fail(crate::expr::EvalError {
-                                message: format!("the filter function must return true or false, not {other}"),
+                                message: format!(
+                                    "the filter function must return true or false, not {other}"
+                                ),
                             }))
                         }
                     },
@@ -694,7 +771,11 @@ impl Graph {
         let mut parents_l: Vec<&Rdd> = vec![&previous];
         parents_l.extend(old.iter());
         parents_l.extend(new.iter());
-        let lineage = ctx.lineage("MapPartitionsRDD[reduceByKeyAndWindow] of CoGroupedRDD", &parents_l, true);
+        let lineage = ctx.lineage(
+            "MapPartitionsRDD[reduceByKeyAndWindow] of CoGroupedRDD",
+            &parents_l,
+            true,
+        );
         Ok(Some(Rdd::new(parts, Some(partitions), lineage)))
     }
 
@@ -723,7 +804,9 @@ impl Graph {
         ctx.stream = label;
         ctx.time = t;
         let initial_rdd = match (&previous, initial) {
-            (None, Some(init)) => Some(ctx.parallelize(init, partitions, "ParallelCollectionRDD[initialRDD]")),
+            (None, Some(init)) => {
+                Some(ctx.parallelize(init, partitions, "ParallelCollectionRDD[initialRDD]"))
+            }
             _ => None,
         };
         let prev = previous.as_ref().or(initial_rdd.as_ref());
@@ -732,26 +815,29 @@ impl Graph {
             time: t,
             error: e,
         };
-        let call = |k: &Value, values: Vec<Value>, state: Option<&Value>| -> Result<Value, SparkError> {
-            let values = Value::seq(SeqKind::List, values);
-            let state = match state {
-                Some(s) => Value::some(s.clone()),
-                None => Value::none(),
+        let call =
+            |k: &Value, values: Vec<Value>, state: Option<&Value>| -> Result<Value, SparkError> {
+                let values = Value::seq(SeqKind::List, values);
+                let state = match state {
+                    Some(s) => Value::some(s.clone()),
+                    None => Value::none(),
+                };
+                let r = if time_aware {
+                    update.call(&[Value::Int(t.ms() as i64), k.clone(), values, state])
+                } else {
+                    update.call2(&values, &state)
+                };
+                r.map_err(fail)
             };
-            let r = if time_aware {
-                update.call(&[Value::Int(t.ms() as i64), k.clone(), values, state])
-            } else {
-                update.call2(&values, &state)
-            };
-            r.map_err(fail)
-        };
         let emit = |out: &mut Vec<Value>, k: Value, r: Value| -> Result<(), SparkError> {
             match r {
                 Value::Opt(Some(s)) => out.push(Value::pair(k, (*s).clone())),
                 Value::Opt(None) => {}
                 other => {
                     return Err(fail(crate::expr::EvalError {
-                        message: format!("the update function must return Some(state) or None, not {other}"),
+                        message: format!(
+                            "the update function must return Some(state) or None, not {other}"
+                        ),
                     }))
                 }
             }
@@ -805,14 +891,22 @@ impl Graph {
             }
             (None, None) => return Ok(None),
         };
-        let lineage = ctx.lineage("MapPartitionsRDD[updateStateByKey] of CoGroupedRDD", &parents, true);
+        let lineage = ctx.lineage(
+            "MapPartitionsRDD[updateStateByKey] of CoGroupedRDD",
+            &parents,
+            true,
+        );
         Ok(Some(Rdd::new(parts, Some(partitions), lineage)))
     }
 
     /// The state of a state stream (or the window value of a windowed stream) most recently
     /// computed at or before `t`.
     pub fn latest_at(&self, id: StreamId, t: Time) -> Option<(Time, &Rdd)> {
-        self.nodes[id].generated.range(..=t).next_back().map(|(t, r)| (*t, r))
+        self.nodes[id]
+            .generated
+            .range(..=t)
+            .next_back()
+            .map(|(t, r)| (*t, r))
     }
 
     /// Forgets RDDs older than each stream's remember duration (`DStream.clearMetadata`):

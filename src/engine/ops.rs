@@ -135,7 +135,11 @@ fn narrow(
         parts.push(out);
     }
     let lineage = ctx.lineage(&format!("MapPartitionsRDD[{op}]"), &[rdd], false);
-    let partitioner = if keep_partitioner { rdd.partitioner() } else { None };
+    let partitioner = if keep_partitioner {
+        rdd.partitioner()
+    } else {
+        None
+    };
     Ok(Rdd::new(parts, partitioner, lineage))
 }
 
@@ -168,7 +172,9 @@ pub fn filter(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
                 Value::Bool(false) => {}
                 other => {
                     return Err(EvalError {
-                        message: format!("filter needs a function returning true or false, but it returned {other}"),
+                        message: format!(
+                        "filter needs a function returning true or false, but it returned {other}"
+                    ),
                     })
                 }
             }
@@ -207,7 +213,10 @@ pub fn map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkErro
         Ok(())
     })?;
     match bad {
-        Some(found) => Err(SparkError::NotAPair { op: "mapValues".into(), found }),
+        Some(found) => Err(SparkError::NotAPair {
+            op: "mapValues".into(),
+            found,
+        }),
         None => Ok(out),
     }
 }
@@ -228,7 +237,10 @@ pub fn flat_map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, Spar
         Ok(())
     })?;
     match bad {
-        Some(found) => Err(SparkError::NotAPair { op: "flatMapValues".into(), found }),
+        Some(found) => Err(SparkError::NotAPair {
+            op: "flatMapValues".into(),
+            found,
+        }),
         None => Ok(out),
     }
 }
@@ -271,7 +283,10 @@ pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
         let lineage = ctx.lineage("PartitionerAwareUnionRDD", rdds, false);
         Rdd::new(outs, Some(n), lineage)
     } else {
-        let parts = rdds.iter().flat_map(|r| r.partitions().iter().cloned()).collect();
+        let parts = rdds
+            .iter()
+            .flat_map(|r| r.partitions().iter().cloned())
+            .collect();
         let lineage = ctx.lineage("UnionRDD", rdds, false);
         Rdd::new(parts, None, lineage)
     }
@@ -311,7 +326,13 @@ impl<A> Grouped<A> {
 /// `reduceByKey(f, n)`: combine values per key within each input partition (map-side
 /// combine), then merge the partial results per key in input-partition order, into `n`
 /// hash partitions.
-pub fn reduce_by_key(ctx: &mut OpCtx, rdd: &Rdd, f: &Func, n: usize, op: &str) -> Result<Rdd, SparkError> {
+pub fn reduce_by_key(
+    ctx: &mut OpCtx,
+    rdd: &Rdd,
+    f: &Func,
+    n: usize,
+    op: &str,
+) -> Result<Rdd, SparkError> {
     let n = n.max(1);
     let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
@@ -319,10 +340,14 @@ pub fn reduce_by_key(ctx: &mut OpCtx, rdd: &Rdd, f: &Func, n: usize, op: &str) -
         for v in p {
             let (k, x) = pair(op, v)?;
             local
-                .upsert(k, || x.clone(), |acc| {
-                    *acc = f.call2(acc, x)?;
-                    Ok(())
-                })
+                .upsert(
+                    k,
+                    || x.clone(),
+                    |acc| {
+                        *acc = f.call2(acc, x)?;
+                        Ok(())
+                    },
+                )
                 .map_err(|e| ctx.fail(op, e))?;
         }
         for (k, x) in local.entries {
@@ -341,7 +366,12 @@ pub fn reduce_by_key(ctx: &mut OpCtx, rdd: &Rdd, f: &Func, n: usize, op: &str) -
     }
     let parts = outs
         .into_iter()
-        .map(|g| g.entries.into_iter().map(|(k, v)| Value::pair(k, v)).collect())
+        .map(|g| {
+            g.entries
+                .into_iter()
+                .map(|(k, v)| Value::pair(k, v))
+                .collect()
+        })
         .collect();
     let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
     Ok(Rdd::new(parts, Some(n), lineage))
@@ -355,10 +385,14 @@ pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkEr
         for v in p {
             let (k, x) = pair("groupByKey", v)?;
             let target = &mut outs[k.partition_of(n)];
-            let _ = target.upsert(k, || vec![x.clone()], |acc| {
-                acc.push(x.clone());
-                Ok(())
-            });
+            let _ = target.upsert(
+                k,
+                || vec![x.clone()],
+                |acc| {
+                    acc.push(x.clone());
+                    Ok(())
+                },
+            );
         }
     }
     let parts = outs
@@ -374,9 +408,12 @@ pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkEr
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
+/// Per output partition, `(key, one list of values per input RDD)` in first-seen key order.
+pub type CogroupPartitions = Vec<Vec<(Value, Vec<Vec<Value>>)>>;
+
 /// The cogroup of several pair RDDs: per key, one list of values per input RDD.
 /// Returns the partitions of `(key, [values of rdd 0, values of rdd 1, ...])`.
-pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<Vec<Vec<(Value, Vec<Vec<Value>>)>>, SparkError> {
+pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartitions, SparkError> {
     let n = n.max(1);
     let m = rdds.len();
     let mut outs: Vec<Grouped<Vec<Vec<Value>>>> = (0..n).map(|_| Grouped::new()).collect();
@@ -449,7 +486,13 @@ impl JoinKind {
 }
 
 /// A join of two pair RDDs into `n` partitions, built on the cogroup as Spark builds it.
-pub fn join(ctx: &mut OpCtx, left: &Rdd, right: &Rdd, kind: JoinKind, n: usize) -> Result<Rdd, SparkError> {
+pub fn join(
+    ctx: &mut OpCtx,
+    left: &Rdd,
+    right: &Rdd,
+    kind: JoinKind,
+    n: usize,
+) -> Result<Rdd, SparkError> {
     let groups = cogroup_raw(&[left, right], n, kind.name())?;
     let some = |v: &Value| Value::some(v.clone());
     let parts = groups
@@ -458,7 +501,8 @@ pub fn join(ctx: &mut OpCtx, left: &Rdd, right: &Rdd, kind: JoinKind, n: usize) 
             let mut out = Vec::new();
             for (k, lists) in entries {
                 let (vs, ws) = (&lists[0], &lists[1]);
-                let mut emit = |a: Value, b: Value| out.push(Value::pair(k.clone(), Value::pair(a, b)));
+                let mut emit =
+                    |a: Value, b: Value| out.push(Value::pair(k.clone(), Value::pair(a, b)));
                 match kind {
                     JoinKind::Inner => {
                         for v in vs {
@@ -509,7 +553,11 @@ pub fn join(ctx: &mut OpCtx, left: &Rdd, right: &Rdd, kind: JoinKind, n: usize) 
             out
         })
         .collect();
-    let lineage = ctx.lineage(&format!("MapPartitionsRDD[{}] of CoGroupedRDD", kind.name()), &[left, right], true);
+    let lineage = ctx.lineage(
+        &format!("MapPartitionsRDD[{}] of CoGroupedRDD", kind.name()),
+        &[left, right],
+        true,
+    );
     Ok(Rdd::new(parts, Some(n.max(1)), lineage))
 }
 
@@ -551,14 +599,23 @@ pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, Spark
     let n = n.max(1);
     let mut outs: Vec<Grouped<i64>> = (0..n).map(|_| Grouped::new()).collect();
     for v in rdd.iter() {
-        let _ = outs[v.partition_of(n)].upsert(v, || 1, |c| {
-            *c += 1;
-            Ok(())
-        });
+        let _ = outs[v.partition_of(n)].upsert(
+            v,
+            || 1,
+            |c| {
+                *c += 1;
+                Ok(())
+            },
+        );
     }
     let parts = outs
         .into_iter()
-        .map(|g| g.entries.into_iter().map(|(k, c)| Value::pair(k, Value::Int(c))).collect())
+        .map(|g| {
+            g.entries
+                .into_iter()
+                .map(|(k, c)| Value::pair(k, Value::Int(c)))
+                .collect()
+        })
         .collect();
     let lineage = ctx.lineage("ShuffledRDD[countByValue]", &[rdd], true);
     Ok(Rdd::new(parts, Some(n), lineage))

@@ -44,8 +44,8 @@ pub(crate) static DOCS: &[BuiltinDoc] = &[
     doc("pair1", "pair1", 1, "x -> (x, 1), the same as `pair(1)`"),
     doc("sum", "sum", 2, "(a, b) -> a + b on numbers (int + int stays int); with 1 argument: the sum of a sequence"),
     doc("sub", "sub", 2, "(a, b) -> a - b on numbers, e.g. the inverse function of `reduceByKeyAndWindow`"),
-    doc("max", "max", 2, "(a, b) -> the larger number; with 1 argument: the largest element of a sequence"),
-    doc("min", "min", 2, "(a, b) -> the smaller number; with 1 argument: the smallest element of a sequence"),
+    doc("max", "max", 2, "(a, b) -> the larger of two numbers, or of two strings (Scala's `if (a > b) a else b`); with 1 argument: the largest element of a sequence"),
+    doc("min", "min", 2, "(a, b) -> the smaller of two numbers, or of two strings; with 1 argument: the smallest element of a sequence"),
     doc("identity", "identity", 1, "x -> x"),
     doc("toLower", "toLower", 1, "string -> the string in lower case"),
     doc("toUpper", "toUpper", 1, "string -> the string in upper case"),
@@ -445,6 +445,19 @@ fn run(b: B, display: &str, c: &Value, args: &[Value]) -> EvalResult {
             B::Sum | B::Sub => {
                 numbers(display, a, y)?;
                 arith(if b == B::Sum { BinOp::Add } else { BinOp::Sub }, a, y)?
+            }
+            // Scala's `(a, b) => if (a > b) a else b`: strings (and other values of one
+            // kind) compare by their natural order, as Spark's oracle case shows.
+            B::Max | B::Min
+                if !matches!(a, Int(_) | Value::Float(_))
+                    && std::mem::discriminant(a) == std::mem::discriminant(y) =>
+            {
+                let a_wins = if b == B::Max { a > y } else { a < y };
+                if a_wins {
+                    a.clone()
+                } else {
+                    y.clone()
+                }
             }
             B::Max | B::Min => {
                 numbers(display, a, y)?;

@@ -184,7 +184,8 @@ pub fn read_csv_records(path: &Path, columns: &[String]) -> Result<Vec<Value>, S
 }
 
 fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), String> {
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rdr =
+        csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| format!("{}: {e}", path.display()))?
@@ -198,7 +199,11 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), String
     Ok((headers, rows))
 }
 
-fn column_indexes(path: &Path, headers: &[String], columns: &[String]) -> Result<Vec<usize>, String> {
+fn column_indexes(
+    path: &Path,
+    headers: &[String],
+    columns: &[String],
+) -> Result<Vec<usize>, String> {
     columns
         .iter()
         .map(|c| {
@@ -214,7 +219,10 @@ fn column_indexes(path: &Path, headers: &[String], columns: &[String]) -> Result
 }
 
 fn project(row: &csv::StringRecord, idx: &[usize]) -> Value {
-    let fields: Vec<Value> = idx.iter().map(|&i| csv_field(row.get(i).unwrap_or(""))).collect();
+    let fields: Vec<Value> = idx
+        .iter()
+        .map(|&i| csv_field(row.get(i).unwrap_or("")))
+        .collect();
     if fields.len() == 1 {
         fields.into_iter().next().unwrap_or_default()
     } else {
@@ -227,7 +235,11 @@ fn project(row: &csv::StringRecord, idx: &[usize]) -> Value {
 ///
 /// # Errors
 /// A message naming the file and the missing column.
-pub fn read_csv_events(path: &Path, spec: &CsvEventSpec, start: Time) -> Result<TimedRecords, String> {
+pub fn read_csv_events(
+    path: &Path,
+    spec: &CsvEventSpec,
+    start: Time,
+) -> Result<TimedRecords, String> {
     let (headers, rows) = read_csv(path)?;
     let idx = column_indexes(path, &headers, &spec.columns)?;
     let (day_cols, clock_col, hhmm) = match &spec.event_time {
@@ -239,18 +251,34 @@ pub fn read_csv_events(path: &Path, spec: &CsvEventSpec, start: Time) -> Result<
     let tidx = column_indexes(path, &headers, &time_cols)?;
     let mut events: Vec<(i64, Value)> = Vec::new();
     for row in &rows {
-        let nums: Option<Vec<i64>> = tidx.iter().map(|&i| row.get(i).and_then(|s| s.parse::<i64>().ok())).collect();
+        let nums: Option<Vec<i64>> = tidx
+            .iter()
+            .map(|&i| row.get(i).and_then(|s| s.parse::<i64>().ok()))
+            .collect();
         let Some(n) = nums else { continue };
-        let minute_of_day = if hhmm { (n[3] / 100) * 60 + n[3] % 100 } else { n[3] * 60 };
+        let minute_of_day = if hhmm {
+            (n[3] / 100) * 60 + n[3] % 100
+        } else {
+            n[3] * 60
+        };
         let minute = civil_minutes(n[0], n[1], n[2], minute_of_day);
-        if spec.from_minute.is_some_and(|f| minute < f) || spec.until_minute.is_some_and(|u| minute >= u) {
+        if spec.from_minute.is_some_and(|f| minute < f)
+            || spec.until_minute.is_some_and(|u| minute >= u)
+        {
             continue;
         }
         events.push((minute, project(row, &idx)));
     }
     events.sort_by_key(|(m, _)| *m);
-    let origin = spec.from_minute.or(events.first().map(|(m, _)| *m)).unwrap_or(0);
-    let speedup = if spec.speedup > 0.0 { spec.speedup } else { 1.0 };
+    let origin = spec
+        .from_minute
+        .or(events.first().map(|(m, _)| *m))
+        .unwrap_or(0);
+    let speedup = if spec.speedup > 0.0 {
+        spec.speedup
+    } else {
+        1.0
+    };
     let records = events
         .into_iter()
         .map(|(m, v)| {
@@ -269,12 +297,16 @@ mod tests {
     fn civil_minutes_counts_from_the_epoch() {
         assert_eq!(civil_minutes(1970, 1, 1, 0), 0);
         assert_eq!(civil_minutes(1970, 1, 2, 1), 1441);
-        assert_eq!(parse_civil("2013-01-01 05:17"), Some(civil_minutes(2013, 1, 1, 317)));
+        assert_eq!(
+            parse_civil("2013-01-01 05:17"),
+            Some(civil_minutes(2013, 1, 1, 317))
+        );
     }
 
     #[test]
     fn rate_replay_places_lines_on_the_clock() {
-        let mut s = TimedRecords::lines_at_rate(vec!["a".into(), "b".into(), "c".into()], 2.0, Time(0));
+        let mut s =
+            TimedRecords::lines_at_rate(vec!["a".into(), "b".into(), "c".into()], 2.0, Time(0));
         let mut out = Vec::new();
         assert_eq!(s.pull_until(Time(0), &mut out), 1);
         assert_eq!(s.pull_until(Time(499), &mut out), 0);

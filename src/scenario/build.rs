@@ -153,13 +153,16 @@ impl RddPlan {
     /// The operation's error (a function failed, records not pairs).
     pub fn run(&self, ctx: &mut OpCtx, params: &[Rdd]) -> Result<Rdd, SparkError> {
         match self {
-            RddPlan::Param(i) => params
-                .get(*i)
-                .cloned()
-                .ok_or_else(|| SparkError::InvalidArgument(format!("transform has no RDD parameter {i}"))),
+            RddPlan::Param(i) => params.get(*i).cloned().ok_or_else(|| {
+                SparkError::InvalidArgument(format!("transform has no RDD parameter {i}"))
+            }),
             RddPlan::Dataset(records) => {
                 let n = ctx.default_parallelism;
-                Ok(ctx.parallelize(records.as_ref().clone(), n, "ParallelCollectionRDD[dataset]"))
+                Ok(ctx.parallelize(
+                    records.as_ref().clone(),
+                    n,
+                    "ParallelCollectionRDD[dataset]",
+                ))
             }
             RddPlan::Op { op, input, other } => {
                 let a = input.run(ctx, params)?;
@@ -170,8 +173,9 @@ impl RddPlan {
                 let dp = ctx.default_parallelism;
                 let n = |x: &Option<usize>| x.unwrap_or(dp);
                 let second = || {
-                    b.clone()
-                        .ok_or_else(|| SparkError::InvalidArgument("this operation needs a second RDD".into()))
+                    b.clone().ok_or_else(|| {
+                        SparkError::InvalidArgument("this operation needs a second RDD".into())
+                    })
                 };
                 match op {
                     RddOp::Map(f) => ops::map(ctx, &a, f),
@@ -189,11 +193,33 @@ impl RddPlan {
                     RddOp::Cogroup(k) => ops::cogroup(ctx, &[&a, &second()?], n(k)),
                     RddOp::Union => Ok(ops::union(ctx, &[&a, &second()?])),
                     RddOp::Distinct => {
-                        let keyed = ops::map(ctx, &a, &Func::native("x => (x, null)", 1, |v| Ok(Value::pair(v[0].clone(), Value::Null))))?;
-                        let reduced = ops::reduce_by_key(ctx, &keyed, &Func::native("(x, _) => x", 2, |v| Ok(v[0].clone())), a.num_partitions().max(1), "distinct")?;
-                        ops::map(ctx, &reduced, &Func::native("_._1", 1, |v| Ok(v[0].as_pair().map(|(k, _)| k.clone()).unwrap_or_default())))
+                        let keyed = ops::map(
+                            ctx,
+                            &a,
+                            &Func::native("x => (x, null)", 1, |v| {
+                                Ok(Value::pair(v[0].clone(), Value::Null))
+                            }),
+                        )?;
+                        let reduced = ops::reduce_by_key(
+                            ctx,
+                            &keyed,
+                            &Func::native("(x, _) => x", 2, |v| Ok(v[0].clone())),
+                            a.num_partitions().max(1),
+                            "distinct",
+                        )?;
+                        ops::map(
+                            ctx,
+                            &reduced,
+                            &Func::native("_._1", 1, |v| {
+                                Ok(v[0].as_pair().map(|(k, _)| k.clone()).unwrap_or_default())
+                            }),
+                        )
                     }
-                    RddOp::SortByKey(asc) => sort_rdd(ctx, &a, *asc, |v| Ok(v.as_pair().map(|(k, _)| k.clone()).unwrap_or_else(|| v.clone()))),
+                    RddOp::SortByKey(asc) => sort_rdd(ctx, &a, *asc, |v| {
+                        Ok(v.as_pair()
+                            .map(|(k, _)| k.clone())
+                            .unwrap_or_else(|| v.clone()))
+                    }),
                     RddOp::SortBy(f, asc) => sort_rdd(ctx, &a, *asc, |v| {
                         f.call1(v).map_err(|e| SparkError::Function {
                             op: "sortBy".into(),
@@ -209,12 +235,23 @@ impl RddPlan {
 
 /// A total sort of an RDD, split back into as many partitions (range partitioning keeps the
 /// collect order sorted, which is what a program can observe).
-fn sort_rdd(ctx: &mut OpCtx, a: &Rdd, ascending: bool, key: impl Fn(&Value) -> Result<Value, SparkError>) -> Result<Rdd, SparkError> {
+fn sort_rdd(
+    ctx: &mut OpCtx,
+    a: &Rdd,
+    ascending: bool,
+    key: impl Fn(&Value) -> Result<Value, SparkError>,
+) -> Result<Rdd, SparkError> {
     let mut keyed = Vec::with_capacity(a.count());
     for v in a.iter() {
         keyed.push((key(v)?, v.clone()));
     }
-    keyed.sort_by(|x, y| if ascending { x.0.cmp(&y.0) } else { y.0.cmp(&x.0) });
+    keyed.sort_by(|x, y| {
+        if ascending {
+            x.0.cmp(&y.0)
+        } else {
+            y.0.cmp(&x.0)
+        }
+    });
     let records: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
     let parts = crate::engine::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
     let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
@@ -243,13 +280,20 @@ impl Scenario {
     ///
     /// # Errors
     /// As [`Scenario::build`], without the start-time checks.
-    pub fn build_graph(&self, options: &RunOptions) -> Result<(Built, Option<Span>), ScenarioError> {
+    pub fn build_graph(
+        &self,
+        options: &RunOptions,
+    ) -> Result<(Built, Option<Span>), ScenarioError> {
         let mut config = Config::new(self.batch_interval);
         config.block_interval = self.block_interval;
         config.default_parallelism = self.default_parallelism;
         config.seed = options.seed;
-        config.output_dir = self.output_dir.clone().unwrap_or_else(|| options.output_dir.clone());
-        let ssc = StreamingContext::new(config).map_err(|e| self.err(Span::default(), e.to_string()))?;
+        config.output_dir = self
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| options.output_dir.clone());
+        let ssc =
+            StreamingContext::new(config).map_err(|e| self.err(Span::default(), e.to_string()))?;
         if let Some(dir) = &self.checkpoint {
             ssc.checkpoint(dir);
         }
@@ -263,8 +307,14 @@ impl Scenario {
         };
         for src in &self.sources {
             let s = match &src.kind {
-                SourceKind::Socket { records, .. } | SourceKind::Csv { records, .. } => ssc.receiver_stream(&src.name, records.clone()),
-                SourceKind::Queue { batches, one_at_a_time, default } => ssc.queue_stream(
+                SourceKind::Socket { records, .. } | SourceKind::Csv { records, .. } => {
+                    ssc.receiver_stream(&src.name, records.clone())
+                }
+                SourceKind::Queue {
+                    batches,
+                    one_at_a_time,
+                    default,
+                } => ssc.queue_stream(
                     &src.name,
                     QueueSource {
                         queue: batches.iter().cloned().collect(),
@@ -272,8 +322,13 @@ impl Scenario {
                         default: default.clone(),
                     },
                 ),
-                SourceKind::Files { dir, drops } => ssc.text_file_stream(&src.name, dir, drops.clone()),
-                SourceKind::Batches { batches, partitions } => ssc.test_stream(&src.name, batches.clone(), *partitions),
+                SourceKind::Files { dir, drops } => {
+                    ssc.text_file_stream(&src.name, dir, drops.clone())
+                }
+                SourceKind::Batches {
+                    batches,
+                    partitions,
+                } => ssc.test_stream(&src.name, batches.clone(), *partitions),
             }
             .map_err(|e| self.err(src.span, e.to_string()))?;
             b.streams.insert(src.name.clone(), s);
@@ -313,12 +368,19 @@ impl Scenario {
         let (built, stateful_at) = self.build_graph(options)?;
         built.ssc.start().map_err(|e| {
             let at = match e {
-                SparkError::CheckpointDirNotSet | SparkError::CheckpointIntervalNotMultiple { .. } => stateful_at.unwrap_or(self.pipeline_span),
+                SparkError::CheckpointDirNotSet
+                | SparkError::CheckpointIntervalNotMultiple { .. } => {
+                    stateful_at.unwrap_or(self.pipeline_span)
+                }
                 _ => self.pipeline_span,
             };
             let hint = match e {
-                SparkError::CheckpointDirNotSet => " (add `checkpoint = \"checkpoints/NAME\"` under [context])",
-                SparkError::NoOutputOperations => " (add an output operation, e.g. `counts.print()`)",
+                SparkError::CheckpointDirNotSet => {
+                    " (add `checkpoint = \"checkpoints/NAME\"` under [context])"
+                }
+                SparkError::NoOutputOperations => {
+                    " (add an output operation, e.g. `counts.print()`)"
+                }
                 _ => "",
             };
             self.err(at, format!("{e}{hint}"))
@@ -366,7 +428,13 @@ impl Builder<'_> {
         if self.scenario.datasets.contains_key(name) {
             return Err(self.err(at, format!("`{name}` is a static dataset, not a stream; use it inside transform, e.g. `s.transform(rdd => rdd.join({name}))`")));
         }
-        Err(self.err(at, format!("unknown stream `{name}`; streams defined so far: {}", self.names())))
+        Err(self.err(
+            at,
+            format!(
+                "unknown stream `{name}`; streams defined so far: {}",
+                self.names()
+            ),
+        ))
     }
 
     /// Evaluates a stream expression. Returns `None` for an output operation (allowed only
@@ -376,18 +444,30 @@ impl Builder<'_> {
             ExprKind::Var(name) => Ok(Some(self.lookup(name, e.span)?)),
             ExprKind::Method { recv, name, args } => {
                 let Some(stream) = self.stream_expr(recv, false)? else {
-                    return Err(self.err(recv.span, "an output operation returns nothing, so nothing can follow it"));
+                    return Err(self.err(
+                        recv.span,
+                        "an output operation returns nothing, so nothing can follow it",
+                    ));
                 };
                 let args = args.clone().unwrap_or_default();
                 let out = self.apply(&stream, &name.name, &args, name.span)?;
                 if out.is_none() && !top {
-                    return Err(self.err(name.span, format!("`{}` is an output operation; it must end its statement", name.name)));
+                    return Err(self.err(
+                        name.span,
+                        format!(
+                            "`{}` is an output operation; it must end its statement",
+                            name.name
+                        ),
+                    ));
                 }
                 Ok(out)
             }
             _ => Err(self.err(
                 e.span,
-                format!("expected a stream, e.g. `lines` or `lines.map(f)`, found {}", describe_expr(e)),
+                format!(
+                    "expected a stream, e.g. `lines` or `lines.map(f)`, found {}",
+                    describe_expr(e)
+                ),
             )),
         }
     }
@@ -399,14 +479,26 @@ impl Builder<'_> {
     fn duration(&self, e: &Expr, what: &str) -> Result<Duration, ScenarioError> {
         match &e.kind {
             ExprKind::Lit(Literal::Duration(d)) => Ok(*d),
-            _ => Err(self.err(e.span, format!("{what} must be a duration like 10s or 500ms, found {}", describe_expr(e)))),
+            _ => Err(self.err(
+                e.span,
+                format!(
+                    "{what} must be a duration like 10s or 500ms, found {}",
+                    describe_expr(e)
+                ),
+            )),
         }
     }
 
     fn count_arg(&self, e: &Expr, what: &str) -> Result<usize, ScenarioError> {
         match &e.kind {
             ExprKind::Lit(Literal::Int(n)) if *n >= 1 && *n <= 100_000 => Ok(*n as usize),
-            _ => Err(self.err(e.span, format!("{what} must be a positive integer, found {}", describe_expr(e)))),
+            _ => Err(self.err(
+                e.span,
+                format!(
+                    "{what} must be a positive integer, found {}",
+                    describe_expr(e)
+                ),
+            )),
         }
     }
 
@@ -414,13 +506,33 @@ impl Builder<'_> {
         matches!(e.kind, ExprKind::Lit(Literal::Duration(_)))
     }
 
-    fn arity(&self, name: &str, args: &[Expr], at: Span, min: usize, max: usize) -> Result<(), ScenarioError> {
+    fn arity(
+        &self,
+        name: &str,
+        args: &[Expr],
+        at: Span,
+        min: usize,
+        max: usize,
+    ) -> Result<(), ScenarioError> {
         if args.len() < min || args.len() > max {
-            let form = OPERATORS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f).unwrap_or(name);
-            return Err(self.err(at, format!("{name} takes {} argument{}: {form}; found {}",
-                if min == max { min.to_string() } else { format!("{min} to {max}") },
-                if max == 1 { "" } else { "s" },
-                args.len())));
+            let form = OPERATORS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| *f)
+                .unwrap_or(name);
+            return Err(self.err(
+                at,
+                format!(
+                    "{name} takes {} argument{}: {form}; found {}",
+                    if min == max {
+                        min.to_string()
+                    } else {
+                        format!("{min} to {max}")
+                    },
+                    if max == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            ));
         }
         Ok(())
     }
@@ -430,10 +542,18 @@ impl Builder<'_> {
     }
 
     fn opt_partitions(&self, args: &[Expr], i: usize) -> Result<Option<usize>, ScenarioError> {
-        args.get(i).map(|a| self.count_arg(a, "numPartitions")).transpose()
+        args.get(i)
+            .map(|a| self.count_arg(a, "numPartitions"))
+            .transpose()
     }
 
-    fn apply(&mut self, s: &DStream, name: &str, args: &[Expr], at: Span) -> Result<Option<DStream>, ScenarioError> {
+    fn apply(
+        &mut self,
+        s: &DStream,
+        name: &str,
+        args: &[Expr],
+        at: Span,
+    ) -> Result<Option<DStream>, ScenarioError> {
         let one_fn = |b: &Self, arity: usize| -> Result<Func, ScenarioError> {
             b.arity(name, args, at, 1, 1)?;
             b.func(&args[0], arity)
@@ -512,12 +632,15 @@ impl Builder<'_> {
             "updateStateByKey" => {
                 self.arity(name, args, at, 1, 2)?;
                 self.stateful_at.get_or_insert(at);
-                let time_aware = matches!(&args[0].kind, ExprKind::Lambda { params, .. } if params.len() == 4);
+                let time_aware =
+                    matches!(&args[0].kind, ExprKind::Lambda { params, .. } if params.len() == 4);
                 let f = self.func(&args[0], if time_aware { 4 } else { 2 })?;
                 let (n, initial) = match args.get(1) {
                     None => (None, None),
                     Some(a) => match &a.kind {
-                        ExprKind::Lit(Literal::Int(_)) => (Some(self.count_arg(a, "numPartitions")?), None),
+                        ExprKind::Lit(Literal::Int(_)) => {
+                            (Some(self.count_arg(a, "numPartitions")?), None)
+                        }
                         _ => (None, Some(self.dataset_arg(a)?.as_ref().clone())),
                     },
                 };
@@ -526,7 +649,10 @@ impl Builder<'_> {
             "window" => {
                 self.arity(name, args, at, 1, 2)?;
                 let w = self.duration(&args[0], "windowLength")?;
-                let sl = args.get(1).map(|a| self.duration(a, "slideInterval")).transpose()?;
+                let sl = args
+                    .get(1)
+                    .map(|a| self.duration(a, "slideInterval"))
+                    .transpose()?;
                 s.window(w, sl)
             }
             "countByWindow" => {
@@ -557,14 +683,20 @@ impl Builder<'_> {
                 if Self::is_duration(&args[1]) {
                     self.arity(name, args, at, 2, 4)?;
                     let w = self.duration(&args[1], "windowLength")?;
-                    let sl = args.get(2).map(|a| self.duration(a, "slideInterval")).transpose()?;
+                    let sl = args
+                        .get(2)
+                        .map(|a| self.duration(a, "slideInterval"))
+                        .transpose()?;
                     s.reduce_by_key_and_window(f, w, sl, self.opt_partitions(args, 3)?)
                 } else {
                     self.arity(name, args, at, 3, 6)?;
                     self.stateful_at.get_or_insert(at);
                     let inv = self.func(&args[1], 2)?;
                     let w = self.duration(&args[2], "windowLength")?;
-                    let sl = args.get(3).map(|a| self.duration(a, "slideInterval")).transpose()?;
+                    let sl = args
+                        .get(3)
+                        .map(|a| self.duration(a, "slideInterval"))
+                        .transpose()?;
                     let n = self.opt_partitions(args, 4)?;
                     let filter = args.get(5).map(|a| self.func(a, 1)).transpose()?;
                     s.reduce_by_key_and_window_inv(f, inv, w, sl, n, filter)
@@ -580,7 +712,10 @@ impl Builder<'_> {
             "groupByKeyAndWindow" => {
                 self.arity(name, args, at, 1, 3)?;
                 let w = self.duration(&args[0], "windowLength")?;
-                let sl = args.get(1).map(|a| self.duration(a, "slideInterval")).transpose()?;
+                let sl = args
+                    .get(1)
+                    .map(|a| self.duration(a, "slideInterval"))
+                    .transpose()?;
                 s.group_by_key_and_window(w, sl, self.opt_partitions(args, 2)?)
             }
             "checkpoint" => {
@@ -590,7 +725,11 @@ impl Builder<'_> {
             }
             "print" | "pprint" => {
                 self.arity(name, args, at, 0, 1)?;
-                let n = args.first().map(|a| self.count_arg(a, "num")).transpose()?.unwrap_or(10);
+                let n = args
+                    .first()
+                    .map(|a| self.count_arg(a, "num"))
+                    .transpose()?
+                    .unwrap_or(10);
                 self.engine(at, s.print(n))?;
                 return Ok(None);
             }
@@ -599,7 +738,10 @@ impl Builder<'_> {
                 let text = |b: &Self, e: &Expr| -> Result<String, ScenarioError> {
                     match &e.kind {
                         ExprKind::Lit(Literal::Str(s)) => Ok(s.clone()),
-                        _ => Err(b.err(e.span, format!("expected a string, found {}", describe_expr(e)))),
+                        _ => Err(b.err(
+                            e.span,
+                            format!("expected a string, found {}", describe_expr(e)),
+                        )),
                     }
                 };
                 let prefix = text(self, &args[0])?;
@@ -612,7 +754,13 @@ impl Builder<'_> {
             }
             other => {
                 let known: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
-                return Err(self.err(at, format!("unknown DStream operation `{other}`; operations are: {}", known.join(", "))));
+                return Err(self.err(
+                    at,
+                    format!(
+                        "unknown DStream operation `{other}`; operations are: {}",
+                        known.join(", ")
+                    ),
+                ));
             }
         };
         Ok(Some(self.engine(at, r)?))
@@ -647,11 +795,20 @@ impl Builder<'_> {
             return Err(self.err(e.span, format!("transform needs a function of the batch's RDD, e.g. `rdd => rdd.join(dataset)`, found {}", describe_expr(e))));
         };
         if params.len() != n_params {
-            return Err(self.err(e.span, format!("this function gets {n_params} RDD{}, but the lambda takes {}", if n_params == 1 { "" } else { "s" }, params.len())));
+            return Err(self.err(
+                e.span,
+                format!(
+                    "this function gets {n_params} RDD{}, but the lambda takes {}",
+                    if n_params == 1 { "" } else { "s" },
+                    params.len()
+                ),
+            ));
         }
         let names: Vec<String> = params.iter().map(|p| p.name.clone()).collect();
         let plan = self.rdd_plan(body, &names)?;
-        Ok(Arc::new(move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| plan.run(ctx, rdds).map(Some)))
+        Ok(Arc::new(move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| {
+            plan.run(ctx, rdds).map(Some)
+        }))
     }
 
     fn rdd_plan(&self, e: &Expr, params: &[String]) -> Result<RddPlan, ScenarioError> {
@@ -720,7 +877,13 @@ impl Builder<'_> {
                 };
                 Ok(RddPlan::Op { op, input, other })
             }
-            _ => Err(self.err(e.span, format!("expected an RDD expression such as `rdd.map(f)`, found {}", describe_expr(e)))),
+            _ => Err(self.err(
+                e.span,
+                format!(
+                    "expected an RDD expression such as `rdd.map(f)`, found {}",
+                    describe_expr(e)
+                ),
+            )),
         }
     }
 }
@@ -732,7 +895,11 @@ impl Built {
     /// # Errors
     /// `Ok(Err(e))` when a job failed (the output before it was written); `Err` when writing
     /// to `out` failed (e.g. a closed pipe).
-    pub fn run_printing(&self, end: Time, out: &mut dyn std::io::Write) -> std::io::Result<Result<(), SparkError>> {
+    pub fn run_printing(
+        &self,
+        end: Time,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<Result<(), SparkError>> {
         let mut seen = self.ssc.trace_len();
         while let Some(t) = self.ssc.next_batch_time() {
             if t > end {

@@ -67,7 +67,14 @@ impl fmt::Display for ScenarioError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file.display(), self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.col,
+                self.message
+            )
         }
     }
 }
@@ -138,7 +145,8 @@ pub fn bundled_names() -> Vec<String> {
 /// # Errors
 /// The first problem found, with its position.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the scenario file: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::at(path, 0, 0, format!("cannot read the scenario file: {e}"))
+    })?;
     spec::parse_scenario(&text, path)
 }

@@ -7,7 +7,9 @@
 use super::ast::{Expr, ExprKind, Program, Span};
 use super::parse::parse_program;
 use super::ScenarioError;
-use crate::io::sources::{parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords};
+use crate::io::sources::{
+    parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords,
+};
 use crate::sim::{Duration, Time};
 use crate::value::Value;
 use serde::Deserialize;
@@ -190,7 +192,12 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() as u32 + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0) as u32
+        + 1;
     (line, col)
 }
 
@@ -243,26 +250,39 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
     let ctx = raw.context.into_inner();
     let batch_interval = duration(&ctx.batch_interval, "batch_interval")?;
     if batch_interval.ms() == 0 {
-        return Err(err_at(ctx.batch_interval.span().start, "batch_interval must be positive, e.g. \"1s\"".into()));
+        return Err(err_at(
+            ctx.batch_interval.span().start,
+            "batch_interval must be positive, e.g. \"1s\"".into(),
+        ));
     }
     let block_interval = match &ctx.block_interval {
         Some(b) => duration(b, "block_interval")?,
         None => Duration::from_ms(200),
     };
     if block_interval.ms() == 0 {
-        return Err(err_at(ctx_span, "block_interval must be positive, e.g. \"200ms\"".into()));
+        return Err(err_at(
+            ctx_span,
+            "block_interval must be positive, e.g. \"200ms\"".into(),
+        ));
     }
     let default_parallelism = match &ctx.default_parallelism {
         Some(p) if *p.get_ref() >= 1 && *p.get_ref() <= 1024 => *p.get_ref() as usize,
         Some(p) => {
             return Err(err_at(
                 p.span().start,
-                format!("default_parallelism must be between 1 and 1024, found {}", p.get_ref()),
+                format!(
+                    "default_parallelism must be between 1 and 1024, found {}",
+                    p.get_ref()
+                ),
             ))
         }
         None => 2,
     };
-    let remember = ctx.remember.as_ref().map(|r| duration(r, "remember")).transpose()?;
+    let remember = ctx
+        .remember
+        .as_ref()
+        .map(|r| duration(r, "remember"))
+        .transpose()?;
     let run_for = match &ctx.run_for {
         Some(r) => duration(r, "run_for")?,
         None => batch_interval * 30,
@@ -272,13 +292,23 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
     for (name, spanned) in &raw.sources {
         let at = spanned.span().start;
         let kind = match spanned.get_ref() {
-            RawSource::Socket { file, rate, start, skip, limit } => {
+            RawSource::Socket {
+                file,
+                rate,
+                start,
+                skip,
+                limit,
+            } => {
                 if !(*rate > 0.0 && rate.is_finite()) {
                     return Err(err_at(at, format!("source `{name}`: rate must be a positive number of lines per second, found {rate}")));
                 }
                 let full = base_dir.join(file);
-                let content = std::fs::read_to_string(&full)
-                    .map_err(|e| err_at(at, format!("source `{name}`: cannot read {}: {e}", full.display())))?;
+                let content = std::fs::read_to_string(&full).map_err(|e| {
+                    err_at(
+                        at,
+                        format!("source `{name}`: cannot read {}: {e}", full.display()),
+                    )
+                })?;
                 let lines: Vec<String> = content
                     .lines()
                     .skip(skip.unwrap_or(0))
@@ -286,7 +316,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     .map(str::to_string)
                     .collect();
                 let start = match start {
-                    Some(s) => Duration::parse(s).map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
+                    Some(s) => Duration::parse(s)
+                        .map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
                     None => Duration::ZERO,
                 };
                 SourceKind::Socket {
@@ -294,9 +325,22 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     file: file.clone(),
                 }
             }
-            RawSource::Csv { file, columns, event_time, speedup, from, until, start } => {
+            RawSource::Csv {
+                file,
+                columns,
+                event_time,
+                speedup,
+                from,
+                until,
+                start,
+            } => {
                 if !(*speedup > 0.0 && speedup.is_finite()) {
-                    return Err(err_at(at, format!("source `{name}`: speedup must be a positive number, found {speedup}")));
+                    return Err(err_at(
+                        at,
+                        format!(
+                            "source `{name}`: speedup must be a positive number, found {speedup}"
+                        ),
+                    ));
                 }
                 let et = match (&event_time.hhmm, &event_time.hour) {
                     (Some(h), None) => EventTime::DayAndHhmm {
@@ -314,7 +358,9 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                         ))
                     }
                 };
-                let civil = |s: &Option<String>, what: &str| -> Result<Option<i64>, ScenarioError> {
+                let civil = |s: &Option<String>,
+                             what: &str|
+                 -> Result<Option<i64>, ScenarioError> {
                     s.as_ref()
                         .map(|v| {
                             parse_civil(v).ok_or_else(|| {
@@ -331,7 +377,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     until_minute: civil(until, "until")?,
                 };
                 let start = match start {
-                    Some(s) => Duration::parse(s).map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
+                    Some(s) => Duration::parse(s)
+                        .map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
                     None => Duration::ZERO,
                 };
                 let records = read_csv_events(&base_dir.join(file), &spec, Time::ZERO.plus(start))
@@ -341,15 +388,24 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     file: file.clone(),
                 }
             }
-            RawSource::Queue { batches, one_at_a_time, default } => SourceKind::Queue {
-                batches: batches.iter().map(|b| b.iter().map(toml_value).collect()).collect(),
+            RawSource::Queue {
+                batches,
+                one_at_a_time,
+                default,
+            } => SourceKind::Queue {
+                batches: batches
+                    .iter()
+                    .map(|b| b.iter().map(toml_value).collect())
+                    .collect(),
                 one_at_a_time: one_at_a_time.unwrap_or(true),
                 default: default.as_ref().map(|d| d.iter().map(toml_value).collect()),
             },
             RawSource::Files { dir, files } => {
                 let mut drops = Vec::new();
                 for f in files {
-                    let at_d = Duration::parse(&f.at).map_err(|m| err_at(at, format!("source `{name}`, file `{}`: at: {m}", f.name)))?;
+                    let at_d = Duration::parse(&f.at).map_err(|m| {
+                        err_at(at, format!("source `{name}`, file `{}`: at: {m}", f.name))
+                    })?;
                     let lines = match (&f.file, &f.lines) {
                         (Some(file), None) => {
                             let full = base_dir.join(file);
@@ -375,7 +431,10 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     });
                 }
                 drops.sort_by_key(|d| d.at);
-                SourceKind::Files { dir: dir.clone(), drops }
+                SourceKind::Files {
+                    dir: dir.clone(),
+                    drops,
+                }
             }
         };
         sources.push(SourceSpec {
@@ -451,7 +510,9 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
     }
 
     let name = raw.name.clone().unwrap_or_else(|| {
-        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
     });
     Ok(Scenario {
         name,

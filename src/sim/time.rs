@@ -10,14 +10,18 @@ use std::fmt;
 /// A point on the virtual clock, in virtual milliseconds since the clock started (0).
 ///
 /// Printed as Spark prints it in `print()` headers: `1000 ms`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(transparent)]
 pub struct Time(pub u64);
 
 /// A length of virtual time in milliseconds.
 ///
 /// Printed in the shortest exact unit: `200ms`, `30s`, `2min`, `1h` (the scenario syntax).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(transparent)]
 pub struct Duration(pub u64);
 
@@ -48,7 +52,7 @@ impl Time {
     /// True when `self - zero` is a whole number of `d` (Spark's `(t - zeroTime).isMultipleOf(d)`).
     /// A zero `d` is never a multiple.
     pub fn is_aligned(self, zero: Time, d: Duration) -> bool {
-        d.0 != 0 && self.0 >= zero.0 && (self.0 - zero.0) % d.0 == 0
+        d.0 != 0 && self.0 >= zero.0 && (self.0 - zero.0).is_multiple_of(d.0)
     }
 }
 
@@ -73,7 +77,7 @@ impl Duration {
 
     /// True when `self` is a whole, non-zero number of `other` (Spark's `Duration.isMultipleOf`).
     pub fn is_multiple_of(self, other: Duration) -> bool {
-        other.0 != 0 && self.0 % other.0 == 0
+        other.0 != 0 && self.0.is_multiple_of(other.0)
     }
 
     /// Parses the scenario syntax: an integer followed by `ms`, `s`, `min` or `h`
@@ -97,7 +101,9 @@ impl Duration {
             other => return Err(format!("unknown duration unit `{other}` in `{text}`; valid units are ms, s, min, h")),
         };
         if number.is_empty() {
-            return Err(format!("duration `{text}` has no number; write e.g. `200ms`, `30s`, `2min`"));
+            return Err(format!(
+                "duration `{text}` has no number; write e.g. `200ms`, `30s`, `2min`"
+            ));
         }
         if let Ok(n) = number.parse::<u64>() {
             return n
@@ -106,10 +112,17 @@ impl Duration {
                 .ok_or_else(|| format!("duration `{text}` is too long"));
         }
         match number.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 && (x * factor as f64).fract() == 0.0 => {
+            Ok(x)
+                if x.is_finite()
+                    && x >= 0.0
+                    && x * (factor as f64) < 1.8e19
+                    && (x * factor as f64).fract() == 0.0 =>
+            {
                 Ok(Duration((x * factor as f64) as u64))
             }
-            _ => Err(format!("duration `{text}` is not a whole number of milliseconds")),
+            _ => Err(format!(
+                "duration `{text}` is not a whole number of milliseconds"
+            )),
         }
     }
 }
@@ -144,11 +157,11 @@ impl fmt::Display for Time {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
-        if ms != 0 && ms % 3_600_000 == 0 {
+        if ms != 0 && ms.is_multiple_of(3_600_000) {
             write!(f, "{}h", ms / 3_600_000)
-        } else if ms != 0 && ms % 60_000 == 0 {
+        } else if ms != 0 && ms.is_multiple_of(60_000) {
             write!(f, "{}min", ms / 60_000)
-        } else if ms != 0 && ms % 1000 == 0 {
+        } else if ms != 0 && ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)
         } else {
             write!(f, "{ms}ms")
@@ -175,7 +188,9 @@ mod tests {
             assert_eq!(d.to_string(), shown);
         }
         assert!(Duration::parse("10").unwrap_err().contains("no unit"));
-        assert!(Duration::parse("10 parsecs").unwrap_err().contains("unknown duration unit"));
+        assert!(Duration::parse("10 parsecs")
+            .unwrap_err()
+            .contains("unknown duration unit"));
         assert!(Duration::parse("0.5ms").is_err());
     }
 }

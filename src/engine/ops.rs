@@ -15,12 +15,12 @@ use super::error::SparkError;
 use super::rdd::{byteswap32, JavaRandom, Lineage, Partition, Rdd};
 use crate::expr::{EvalError, Func};
 use crate::sim::Time;
-use crate::value::{FnvHasher, SeqKind, Value};
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use crate::value::{SeqKind, Value};
 use std::sync::Arc;
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+/// Maps keyed by records. Their iteration order never reaches output (entries keep
+/// first-seen order in a Vec), so a fast fixed hasher is safe.
+type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
@@ -157,7 +157,9 @@ pub fn map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
 pub fn flat_map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
     narrow(ctx, rdd, "flatMap", false, |p, out| {
         for v in p {
-            flatten_into("flatMap", f.call1(v)?, out)?;
+            if !f.call_flat(v, out)? {
+                flatten_into("flatMap", f.call1(v)?, out)?;
+            }
         }
         Ok(())
     })

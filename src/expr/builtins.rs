@@ -289,8 +289,41 @@ pub(crate) fn make(
     };
     let c = consts.first().map(|(v, _)| v.clone()).unwrap_or_default();
     let d = display.clone();
+    let sep = c.as_str().map(str::to_string);
     let f = move |args: &[Value]| -> EvalResult { run(b, &d, &c, args) };
-    Ok(Func::native(&display, arity, f))
+    let func = Func::native(&display, arity, f);
+    // flatMap fast paths: push the pieces straight into the partition (same pieces, same
+    // order as flattening the List that `run` builds).
+    Ok(match (b, sep) {
+        (B::Split, Some(sep)) if arity == 1 && !sep.is_empty() => {
+            let d = display.clone();
+            func.with_flat(move |x, out| {
+                let s = str_of(&d, x)?;
+                let start = out.len();
+                let mut chars = sep.chars();
+                match (chars.next(), chars.next()) {
+                    // A one-character separator: the much faster char pattern.
+                    (Some(c), None) => out.extend(s.split(c).map(Value::str)),
+                    _ => out.extend(s.split(sep.as_str()).map(Value::str)),
+                }
+                // Java drops trailing empty strings (but keeps a lone "").
+                while out.len() > start + 1
+                    && matches!(out.last(), Some(Value::Str(p)) if p.is_empty())
+                {
+                    out.pop();
+                }
+                Ok(())
+            })
+        }
+        (B::Words, _) if arity == 1 => {
+            let d = display.clone();
+            func.with_flat(move |x, out| {
+                out.extend(str_of(&d, x)?.split_ascii_whitespace().map(Value::str));
+                Ok(())
+            })
+        }
+        _ => func,
+    })
 }
 
 /// The built-ins, resolved from their names once at compile time.

@@ -83,7 +83,12 @@ pub struct Func {
     name: Arc<str>,
     arity: usize,
     f: Arc<NativeFn>,
+    flat: Option<Arc<FlatFn>>,
 }
+
+/// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
+/// partition instead of building a collection value first (used by `split` and `words`).
+pub type FlatFn = dyn Fn(&Value, &mut Vec<Value>) -> Result<(), EvalError> + Send + Sync;
 
 impl Func {
     /// Wraps a Rust closure as a function named `name` taking `arity` arguments. The closure
@@ -97,6 +102,29 @@ impl Func {
             name: Arc::from(name),
             arity,
             f: Arc::new(f),
+            flat: None,
+        }
+    }
+
+    /// Adds a `flatMap` fast path that must give the same elements, in the same order, as
+    /// flattening the collection `call1` returns.
+    pub fn with_flat(
+        mut self,
+        flat: impl Fn(&Value, &mut Vec<Value>) -> Result<(), EvalError> + Send + Sync + 'static,
+    ) -> Func {
+        self.flat = Some(Arc::new(flat));
+        self
+    }
+
+    /// Runs the `flatMap` fast path if the function has one: `Ok(true)` when the elements
+    /// were pushed to `out`, `Ok(false)` when the caller must use [`Func::call1`].
+    ///
+    /// # Errors
+    /// The function's own error.
+    pub fn call_flat(&self, a: &Value, out: &mut Vec<Value>) -> Result<bool, EvalError> {
+        match &self.flat {
+            Some(f) => f(a, out).map(|()| true),
+            None => Ok(false),
         }
     }
 

@@ -1,5 +1,7 @@
 //! stream-sim: a deterministic simulator of Spark Streaming's DStream model.
 pub mod bench;
+pub mod check;
+pub mod cluster;
 pub mod engine;
 pub mod expr;
 pub mod io;

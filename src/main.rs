@@ -40,6 +40,39 @@ enum Command {
         /// Directory for saveAsTextFiles output.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Inject one random failure drawn from the seed (worker, driver or any), with knobs
+        /// varied by the seed, as `sweep` does for that seed.
+        #[arg(long)]
+        random_fault: Option<stream_sim::check::FailMode>,
+        /// After the run, compare with a fault-free reference run of the same seed and print
+        /// which records were lost or duplicated, and why (to stderr).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run many seeds with a random failure each (swarm testing) and count the guarantees
+    /// kept; prints the first failing seeds with the command that replays each.
+    Sweep {
+        /// Scenario file or bundled name.
+        scenario: String,
+        /// Seeds, e.g. 1..1000.
+        #[arg(long, default_value = "1..100", value_parser = parse_seeds)]
+        seeds: (u64, u64),
+        /// Which failure to draw: worker, driver or any.
+        #[arg(long, default_value = "any")]
+        fail: stream_sim::check::FailMode,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Reproduce the programming guide's fault-tolerance table by measurement: receiving
+    /// modes x {worker failure, driver failure}, each cell over many seeds.
+    Semantics {
+        /// Seeds per cell.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Step through a scenario interactively (reads commands from stdin when it is not a
     /// terminal). Type `help` inside.
@@ -79,6 +112,38 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::parse(s)
 }
 
+fn parse_seeds(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected a range like 1..1000, found `{s}`"))?;
+    let a: u64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a seed number"))?;
+    let b: u64 = b
+        .trim()
+        .trim_start_matches('=')
+        .parse()
+        .map_err(|_| format!("`{b}` is not a seed number"))?;
+    if a > b {
+        return Err(format!("empty seed range {a}..{b}"));
+    }
+    Ok((a, b))
+}
+
+fn threads(n: Option<usize>) -> usize {
+    n.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -104,8 +169,13 @@ fn run(cli: Cli) -> Result<(), String> {
             until,
             trace,
             out,
+            random_fault,
+            check,
         } => {
-            let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
+            let mut sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
+            if let Some(mode) = random_fault {
+                sc = stream_sim::check::swarm(&sc, seed, mode);
+            }
             let built = sc
                 .build(&RunOptions {
                     seed,
@@ -137,7 +207,90 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             drop(lock);
             built.ssc.stop();
-            result
+            result?;
+            if check {
+                let report = stream_sim::check::verify(
+                    &sc,
+                    &RunOptions {
+                        seed,
+                        output_dir: PathBuf::from("out"),
+                    },
+                    end,
+                )?;
+                let faults: Vec<String> = report
+                    .faults
+                    .faults
+                    .iter()
+                    .map(|(t, f)| format!("at {t} {f}"))
+                    .collect();
+                eprintln!(
+                    "faults: {}",
+                    if faults.is_empty() {
+                        "none".into()
+                    } else {
+                        faults.join(", ")
+                    }
+                );
+                eprintln!("{}", report.verdict);
+                eprintln!("{}", report.outputs);
+                for c in &report.causes {
+                    eprintln!("  {c}");
+                }
+            }
+            Ok(())
+        }
+        Command::Sweep {
+            scenario,
+            seeds,
+            fail,
+            threads: n,
+        } => {
+            let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
+            let bar = progress_bar(seeds.1 - seeds.0 + 1);
+            let tick = || bar.inc(1);
+            let started = std::time::Instant::now();
+            let r = stream_sim::check::sweep(
+                &sc,
+                seeds.0..=seeds.1,
+                fail,
+                threads(n),
+                &RunOptions::default(),
+                &tick,
+            );
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{} runs of {} with a random {:?} failure each ({:.1} s, {:.0} seeds/s)",
+                r.runs,
+                sc.name,
+                fail,
+                secs,
+                r.runs as f64 / secs.max(1e-9)
+            );
+            for (label, n) in &r.labels {
+                println!("  {label:<14} {n}");
+            }
+            println!(
+                "  runs with loss: {}, runs with duplicates: {}",
+                r.with_loss, r.with_duplicates
+            );
+            for (seed, summary) in &r.first_failing {
+                let mode = format!("{fail:?}").to_lowercase();
+                println!("seed {seed}: {summary}\n  replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check");
+            }
+            Ok(())
+        }
+        Command::Semantics { seeds, threads: n } => {
+            let bar = progress_bar(seeds * 10);
+            let tick = || bar.inc(1);
+            let cells = stream_sim::check::semantics_table(seeds, threads(n), &tick)?;
+            bar.finish_and_clear();
+            println!("{}", stream_sim::check::render_table(&cells, seeds));
+            if cells.iter().all(|c| c.agrees) {
+                Ok(())
+            } else {
+                Err("some cells disagree with the guide".into())
+            }
         }
         Command::Repl {
             scenario,

@@ -80,6 +80,7 @@ fn check(case: &serde_json::Value) -> Result<Outcome, ScenarioError> {
         datasets: BTreeMap::new(),
         program,
         pipeline_span: Default::default(),
+        cluster: Default::default(),
     };
     let (built, _) = scenario.build_graph(&RunOptions::default())?;
     let out = built.streams["out"].clone();

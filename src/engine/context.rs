@@ -22,17 +22,21 @@ use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
 use super::receiver::{ReceivedBlockTracker, Receiver};
 use super::trace::Event;
+use crate::cluster::{Cluster, ClusterConfig, Fault, Ledger, SinkKind};
 use crate::expr::Func;
 use crate::io::{FileDrop, QueueSource, TimedRecords};
 use crate::sim::rng::SeedTree;
 use crate::sim::{Duration, Time};
 use crate::value::Value;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Settings of a context. Defaults: block interval 200 ms (`spark.streaming.blockInterval`),
 /// default parallelism 2 (`local[2]`), seed 0, output directory `out`.
@@ -48,6 +52,8 @@ pub struct Config {
     pub seed: u64,
     /// Where `saveAsTextFiles` writes (a real directory).
     pub output_dir: PathBuf,
+    /// The cluster: workers, replication, write-ahead log, faults.
+    pub cluster: ClusterConfig,
 }
 
 impl Config {
@@ -59,6 +65,7 @@ impl Config {
             default_parallelism: 2,
             seed: 0,
             output_dir: PathBuf::from("out"),
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -128,6 +135,8 @@ pub enum InputSource {
         drops: Vec<FileDrop>,
         /// Names already selected.
         seen: BTreeSet<String>,
+        /// Files (indexes into `drops`) each batch selected (checkpointed metadata).
+        selected: BTreeMap<Time, Vec<usize>>,
     },
     /// Fixed batches (`None` = no RDD at that time), sliced into `partitions`.
     Test {
@@ -138,6 +147,9 @@ pub enum InputSource {
     },
 }
 
+/// The record offsets of one input stream that went into a batch.
+type InputOffsets = (usize, Arc<Vec<u64>>);
+
 struct Inputs {
     sources: Vec<InputSource>,
     names: Vec<String>,
@@ -146,6 +158,10 @@ struct Inputs {
     default_parallelism: usize,
     records_at: BTreeMap<Time, usize>,
     events: Vec<Event>,
+    cluster: Cluster,
+    ledger: Ledger,
+    /// Per batch time, the record offsets its input RDDs were built from (for the ledger).
+    batch_offsets: BTreeMap<Time, Vec<InputOffsets>>,
 }
 
 impl InputProvider for Inputs {
@@ -158,10 +174,40 @@ impl InputProvider for Inputs {
         let name = self.names[input].clone();
         let rdd = match &mut self.sources[input] {
             InputSource::Receiver(_) => {
-                let blocks = self.tracker.blocks_of(t, input);
-                let parts: Vec<Vec<Value>> =
-                    blocks.iter().map(|b| b.records.as_ref().clone()).collect();
-                let lineage = ctx.lineage("BlockRDD", &[], false);
+                // ReceiverInputDStream.createBlockRDD: read each allocated block from a live
+                // executor or the write-ahead log; blocks found nowhere are skipped with
+                // Spark's error message (their records are lost).
+                let mut parts: Vec<Vec<Value>> = Vec::new();
+                let mut missing = Vec::new();
+                for b in self.tracker.blocks_of(t, input) {
+                    match self.cluster.read(&b.id) {
+                        Some((block, _)) => {
+                            parts.push(block.records.as_ref().clone());
+                            self.batch_offsets
+                                .entry(t)
+                                .or_default()
+                                .push((input, Arc::clone(&block.offsets)));
+                        }
+                        None => missing.push(b.id.clone()),
+                    }
+                }
+                if !missing.is_empty() {
+                    self.events.push(Event::BlocksNotFound {
+                        time: t,
+                        stream: name.clone(),
+                        blocks: missing,
+                        message: "Some blocks could not be recovered as they were not found in memory. To prevent such data loss, enable Write Ahead Log (see programming guide for more details).".into(),
+                    });
+                }
+                let lineage = ctx.lineage(
+                    if self.cluster.config.wal {
+                        "WriteAheadLogBackedBlockRDD"
+                    } else {
+                        "BlockRDD"
+                    },
+                    &[],
+                    false,
+                );
                 Rdd::new(parts, None, lineage)
             }
             InputSource::Queue(q) => {
@@ -192,12 +238,36 @@ impl InputProvider for Inputs {
                     }
                 }
             }
-            InputSource::Files { dir, drops, seen } => {
-                let mut parts = Vec::new();
-                for d in drops.iter() {
-                    if d.append || d.at > t || d.at == Time::ZERO || seen.contains(&d.name) {
-                        continue;
+            InputSource::Files {
+                dir,
+                drops,
+                seen,
+                selected,
+            } => {
+                // FileInputDStream: a batch reads the files that appeared since the last one;
+                // the selection per batch is checkpoint metadata, so a batch re-run after
+                // driver recovery reads the same files again.
+                let chosen: Vec<usize> = match selected.get(&t) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c: Vec<usize> = drops
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, d)| {
+                                !d.append
+                                    && d.at <= t
+                                    && d.at != Time::ZERO
+                                    && !seen.contains(&d.name)
+                            })
+                            .map(|(k, _)| k)
+                            .collect();
+                        selected.insert(t, c.clone());
+                        c
                     }
+                };
+                let mut parts = Vec::new();
+                for k in chosen {
+                    let d = &drops[k];
                     seen.insert(d.name.clone());
                     self.events.push(Event::FileSelected {
                         time: t,
@@ -205,6 +275,16 @@ impl InputProvider for Inputs {
                         file: format!("{dir}/{}", d.name),
                         records: d.lines.len(),
                     });
+                    // Record identity: file number in the high bits, line in the low bits.
+                    let offsets: Vec<u64> = (0..d.lines.len() as u64)
+                        .map(|l| ((k as u64) << 32) | l)
+                        .collect();
+                    self.ledger.received(input, &offsets, t);
+                    self.ledger.allocated(input, &offsets, t);
+                    self.batch_offsets
+                        .entry(t)
+                        .or_default()
+                        .push((input, Arc::new(offsets)));
                     parts.push(d.lines.iter().map(|l| Value::str(l)).collect());
                 }
                 let lineage =
@@ -238,17 +318,44 @@ impl InputProvider for Inputs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Scheduled {
-    FileDrop { input: usize, index: usize },
-    BlockTick { input: usize },
-    Batch,
+    /// Fault number `index` of the plan.
+    Fault {
+        index: usize,
+    },
+    FileDrop {
+        input: usize,
+        index: usize,
+    },
+    DriverRestart,
+    ReceiverRestart {
+        input: usize,
+    },
+    /// A block's acknowledgement reaches the source (block number `seq` of the receiver).
+    Ack {
+        input: usize,
+        seq: u64,
+        epoch: u64,
+    },
+    BlockTick {
+        input: usize,
+        epoch: u64,
+    },
+    Batch {
+        epoch: u64,
+    },
 }
 
 impl Scheduled {
+    /// At equal times: faults, file drops, restarts, acknowledgements, block ticks, batches.
     fn class(self) -> u8 {
         match self {
-            Scheduled::FileDrop { .. } => 0,
-            Scheduled::BlockTick { .. } => 1,
-            Scheduled::Batch => 2,
+            Scheduled::Fault { .. } => 0,
+            Scheduled::FileDrop { .. } => 1,
+            Scheduled::DriverRestart => 2,
+            Scheduled::ReceiverRestart { .. } => 3,
+            Scheduled::Ack { .. } => 4,
+            Scheduled::BlockTick { .. } => 5,
+            Scheduled::Batch { .. } => 6,
         }
     }
 }
@@ -270,6 +377,14 @@ struct Core {
     failure: Option<SparkError>,
     last_batch: Option<Time>,
     seeds: SeedTree,
+    /// Incremented when the driver dies: events of the old driver are void.
+    epoch: u64,
+    /// The time of the last metadata checkpoint (the last batch generated with a
+    /// checkpoint directory set).
+    last_checkpoint: Option<Time>,
+    /// Batch times whose output an idempotent sink has already written.
+    written: BTreeSet<Time>,
+    ack_rng: ChaCha8Rng,
 }
 
 impl Core {
@@ -329,7 +444,11 @@ impl StreamingContext {
             default_parallelism: config.default_parallelism,
             records_at: BTreeMap::new(),
             events: Vec::new(),
+            cluster: Cluster::new(config.cluster.clone()),
+            ledger: Ledger::default(),
+            batch_offsets: BTreeMap::new(),
         };
+        let seed = config.seed;
         let core = Core {
             ctx: OpCtx::new(0, config.default_parallelism),
             seeds: SeedTree::new(config.seed),
@@ -347,6 +466,10 @@ impl StreamingContext {
             sink: None,
             failure: None,
             last_batch: None,
+            epoch: 0,
+            last_checkpoint: None,
+            written: BTreeSet::new(),
+            ack_rng: SeedTree::new(seed).rng("cluster/acks"),
         };
         Ok(StreamingContext {
             core: Rc::new(RefCell::new(core)),
@@ -471,7 +594,10 @@ impl StreamingContext {
         core.graph.name(id, name);
         let source = match source {
             InputSource::Receiver(r) => {
-                InputSource::Receiver(Receiver::new(input, id, r.into_source()))
+                let reliable = r.reliable;
+                let mut fresh = Receiver::new(input, id, r.into_source());
+                fresh.reliable = reliable;
+                InputSource::Receiver(fresh)
             }
             other => other,
         };
@@ -491,11 +617,24 @@ impl StreamingContext {
         name: &str,
         records: TimedRecords,
     ) -> Result<DStream, SparkError> {
-        self.add_input(
-            name,
-            InputSource::Receiver(Receiver::new(0, 0, records)),
-            InputKind::Receiver,
-        )
+        self.receiver_stream_with(name, records, false)
+    }
+
+    /// A receiver-based stream whose receiver is reliable (`reliable = true`: it
+    /// acknowledges stored blocks and its source replays what was not acknowledged) or not
+    /// (a socket).
+    ///
+    /// # Errors
+    /// As [`StreamingContext::receiver_stream`].
+    pub fn receiver_stream_with(
+        &self,
+        name: &str,
+        records: TimedRecords,
+        reliable: bool,
+    ) -> Result<DStream, SparkError> {
+        let mut r = Receiver::new(0, 0, records);
+        r.reliable = reliable;
+        self.add_input(name, InputSource::Receiver(r), InputKind::Receiver)
     }
 
     /// `queueStream(queue, oneAtATime, defaultRDD)`.
@@ -524,6 +663,7 @@ impl StreamingContext {
                 dir: dir.to_string(),
                 drops,
                 seen: BTreeSet::new(),
+                selected: BTreeMap::new(),
             },
             InputKind::FileStream,
         )
@@ -612,9 +752,10 @@ impl StreamingContext {
         let block = core.config.block_interval;
         for i in 0..core.inputs.sources.len() {
             match &core.inputs.sources[i] {
-                InputSource::Receiver(_) => {
-                    core.schedule(zero.plus(block), Scheduled::BlockTick { input: i })
-                }
+                InputSource::Receiver(_) => core.schedule(
+                    zero.plus(block),
+                    Scheduled::BlockTick { input: i, epoch: 0 },
+                ),
                 InputSource::Files { drops, .. } => {
                     let times: Vec<(usize, Time)> = drops
                         .iter()
@@ -629,7 +770,19 @@ impl StreamingContext {
                 _ => {}
             }
         }
-        core.schedule(zero.plus(batch), Scheduled::Batch);
+        core.schedule(zero.plus(batch), Scheduled::Batch { epoch: 0 });
+        // Receivers start on workers in turn (receiver k on worker k mod N).
+        for (k, input) in receiver_inputs(&core).into_iter().enumerate() {
+            let n = core.inputs.cluster.workers.len().max(1);
+            let w = core.inputs.cluster.live_worker_from(k % n, None);
+            if let (InputSource::Receiver(r), Some(w)) = (&mut core.inputs.sources[input], w) {
+                r.start_on(w);
+            }
+        }
+        for index in 0..core.inputs.cluster.config.faults.faults.len() {
+            let at = core.inputs.cluster.config.faults.faults[index].0;
+            core.schedule(at, Scheduled::Fault { index });
+        }
         let seed = core.seeds.seed();
         core.emit(Event::ContextStarted {
             time: zero,
@@ -651,16 +804,21 @@ impl StreamingContext {
         }
     }
 
-    /// Time of the next batch, if the context is active.
+    /// Virtual time at which the next batch runs, if the context is active (while the driver
+    /// is down: when it restarts and re-runs the batches it must).
     pub fn next_batch_time(&self) -> Option<Time> {
         let core = self.core.borrow();
         if core.state != State::Active {
             return None;
         }
-        Some(match core.last_batch {
-            Some(t) => t.plus(core.config.batch_interval),
-            None => core.graph.zero_time().plus(core.config.batch_interval),
-        })
+        core.queue
+            .iter()
+            .filter(|Reverse((_, _, _, what))| {
+                matches!(what, Scheduled::DriverRestart)
+                    || matches!(what, Scheduled::Batch { epoch } if *epoch == core.epoch)
+            })
+            .map(|Reverse((t, ..))| *t)
+            .min()
     }
 
     /// Advances the clock through every event at or before `until`.
@@ -691,7 +849,7 @@ impl StreamingContext {
         }
     }
 
-    /// Runs until the next batch has completed; returns its time.
+    /// Runs until the next batch has completed; returns the virtual time it ran at.
     ///
     /// # Errors
     /// As [`StreamingContext::run_until`].
@@ -705,6 +863,16 @@ impl StreamingContext {
         }
     }
 
+    /// The per-record ledger so far (what happened to every input record).
+    pub fn ledger(&self) -> Ledger {
+        self.core.borrow().inputs.ledger.clone()
+    }
+
+    /// A snapshot of the cluster: workers, their blocks, the driver, the log.
+    pub fn cluster(&self) -> Cluster {
+        self.core.borrow().inputs.cluster.clone()
+    }
+
     fn process_next(&self) -> Result<(), SparkError> {
         let mut guard = self.core.borrow_mut();
         let core = &mut *guard;
@@ -713,6 +881,10 @@ impl StreamingContext {
         };
         core.clock = t;
         match what {
+            Scheduled::Fault { index } => {
+                let fault = core.inputs.cluster.config.faults.faults[index].1.clone();
+                inject(core, t, &fault);
+            }
             Scheduled::FileDrop { input, index } => {
                 if let InputSource::Files { dir, drops, .. } = &core.inputs.sources[input] {
                     let d = &drops[index];
@@ -724,38 +896,35 @@ impl StreamingContext {
                     core.emit(e);
                 }
             }
-            Scheduled::BlockTick { input } => {
-                let block = match &mut core.inputs.sources[input] {
-                    InputSource::Receiver(r) => r.cut_block(t),
-                    _ => None,
-                };
-                if let Some(b) = block {
-                    let e = Event::BlockStored {
-                        time: t,
-                        stream: core.inputs.names[input].clone(),
-                        block: b.id.clone(),
-                        records: b.records.len(),
-                    };
-                    core.inputs.tracker.add_block(b);
-                    core.emit(e);
+            Scheduled::DriverRestart => return restart_driver(core, t),
+            Scheduled::ReceiverRestart { input } => restart_receiver(core, input, t),
+            Scheduled::Ack { input, seq, epoch } => {
+                if epoch == core.epoch {
+                    if let InputSource::Receiver(r) = &mut core.inputs.sources[input] {
+                        if r.worker.is_some() {
+                            let block = format!("input-{}-{seq}", r.stream_id);
+                            r.ack(&block);
+                        }
+                    }
                 }
-                let next = t.plus(core.config.block_interval);
-                core.schedule(next, Scheduled::BlockTick { input });
             }
-            Scheduled::Batch => {
+            Scheduled::BlockTick { input, epoch } => {
+                if epoch == core.epoch {
+                    block_tick(core, input, t);
+                    let next = t.plus(core.config.block_interval);
+                    core.schedule(next, Scheduled::BlockTick { input, epoch });
+                }
+            }
+            Scheduled::Batch { epoch } => {
+                if epoch != core.epoch {
+                    return Ok(());
+                }
                 let result = run_batch(core, t);
-                core.last_batch = Some(t);
                 let next = t.plus(core.config.batch_interval);
-                core.schedule(next, Scheduled::Batch);
+                core.schedule(next, Scheduled::Batch { epoch });
                 if let Err(e) = result {
-                    core.emit(Event::JobFailed {
-                        time: t,
-                        message: e.to_string(),
-                    });
-                    core.failure = Some(e.clone());
-                    core.state = State::Stopped;
-                    core.emit(Event::ContextStopped { time: t });
-                    return Err(e);
+                    core.last_batch = Some(t);
+                    return Err(fail(core, t, e));
                 }
             }
         }
@@ -763,21 +932,289 @@ impl StreamingContext {
     }
 }
 
-/// Runs the batch at `t`: allocate blocks, run the output operations in order, record the
-/// batch, forget old RDDs.
-fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
-    let receiver_inputs: Vec<usize> = core
-        .inputs
+/// A job failed: the context stops (as `awaitTermination` rethrows the error).
+fn fail(core: &mut Core, t: Time, e: SparkError) -> SparkError {
+    core.emit(Event::JobFailed {
+        time: t,
+        message: e.to_string(),
+    });
+    core.failure = Some(e.clone());
+    core.state = State::Stopped;
+    core.emit(Event::ContextStopped { time: t });
+    e
+}
+
+/// The block generator of receiver `input` at `t`: receive, cut a block, store and
+/// replicate it (and log it), report it to the tracker, send the acknowledgement.
+fn block_tick(core: &mut Core, input: usize, t: Time) {
+    let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
+        return;
+    };
+    let (received, dropped) = r.receive(t);
+    let block = r.cut_block(t);
+    let (worker, reliable) = (r.worker, r.reliable);
+    core.inputs.ledger.received(input, &received, t);
+    if !dropped.is_empty() {
+        core.inputs
+            .ledger
+            .dropped(input, &dropped, t, "sent while the receiver was down");
+    }
+    let (Some(b), Some(w)) = (block, worker) else {
+        return;
+    };
+    let holders = core.inputs.cluster.store(w, b.clone());
+    let logged = core.inputs.cluster.config.wal;
+    core.inputs
+        .ledger
+        .stored(input, &b.offsets, &b.id, holders.len() > 1, logged);
+    let names = |c: &Cluster, hs: &[usize]| {
+        hs.iter()
+            .map(|&h| c.workers[h].name.clone())
+            .collect::<Vec<_>>()
+    };
+    let e = Event::BlockStored {
+        time: t,
+        stream: core.inputs.names[input].clone(),
+        block: b.id.clone(),
+        records: b.records.len(),
+        stored_on: names(&core.inputs.cluster, &holders),
+        logged,
+    };
+    let seq =
+        b.id.rsplit('-')
+            .next()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+    core.inputs.tracker.add_block(b);
+    core.emit(e);
+    if reliable {
+        let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
+        let latency = core.ack_rng.random_range(lo..=hi.max(lo));
+        let epoch = core.epoch;
+        core.schedule(
+            t.plus(Duration::from_ms(latency)),
+            Scheduled::Ack { input, seq, epoch },
+        );
+    }
+}
+
+/// Kills the receiver of `input` (pulling first what arrived up to `t`, which dies in its
+/// buffer if it is unreliable); returns the records lost.
+fn kill_receiver(core: &mut Core, input: usize, t: Time, why: &str) -> usize {
+    let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
+        return 0;
+    };
+    let (received, dropped) = r.receive(t);
+    let lost = r.kill();
+    core.inputs.ledger.received(input, &received, t);
+    core.inputs
+        .ledger
+        .dropped(input, &dropped, t, "sent while the receiver was down");
+    core.inputs.ledger.dropped(input, &lost, t, why);
+    lost.len()
+}
+
+fn receiver_inputs(core: &Core) -> Vec<usize> {
+    core.inputs
         .sources
         .iter()
         .enumerate()
         .filter(|(_, s)| matches!(s, InputSource::Receiver(_)))
         .map(|(i, _)| i)
-        .collect();
-    if !receiver_inputs.is_empty() {
-        if let Some(blocks) = core.inputs.tracker.allocate(t, &receiver_inputs) {
+        .collect()
+}
+
+/// Applies a fault at `t`.
+fn inject(core: &mut Core, t: Time, fault: &Fault) {
+    match fault {
+        Fault::KillWorker(name) => {
+            let Some(w) = core.inputs.cluster.worker_index(name) else {
+                core.emit(Event::Warning {
+                    time: t,
+                    message: format!("no worker named {name}; nothing killed"),
+                });
+                return;
+            };
+            if !core.inputs.cluster.workers[w].alive {
+                return;
+            }
+            let blocks_lost = core.inputs.cluster.workers[w].blocks.len();
+            core.inputs.cluster.kill_worker(w);
+            let mut receivers = Vec::new();
+            for input in receiver_inputs(core) {
+                let on_it = matches!(&core.inputs.sources[input], InputSource::Receiver(r) if r.worker == Some(w));
+                if on_it && core.inputs.cluster.driver_alive {
+                    let lost = kill_receiver(
+                        core,
+                        input,
+                        t,
+                        &format!("buffered in the receiver on {name} when it failed"),
+                    );
+                    receivers.push(format!(
+                        "{} ({lost} buffered records lost)",
+                        core.inputs.names[input]
+                    ));
+                    let delay = core.inputs.cluster.config.receiver_restart_delay;
+                    core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+                }
+            }
+            core.emit(Event::WorkerKilled {
+                time: t,
+                worker: name.clone(),
+                blocks_lost,
+                receivers,
+            });
+        }
+        Fault::RestartWorker(name) => {
+            if let Some(w) = core.inputs.cluster.worker_index(name) {
+                core.inputs.cluster.restart_worker(w);
+                core.emit(Event::WorkerRestarted {
+                    time: t,
+                    worker: name.clone(),
+                });
+            }
+        }
+        Fault::KillDriver => {
+            if !core.inputs.cluster.driver_alive {
+                return;
+            }
+            for input in receiver_inputs(core) {
+                kill_receiver(
+                    core,
+                    input,
+                    t,
+                    "buffered in a receiver when the driver (and its executors) failed",
+                );
+            }
+            core.inputs.cluster.kill_driver();
+            let logged = core.inputs.cluster.config.wal && core.checkpoint_dir.is_some();
+            if !logged {
+                core.inputs.tracker.clear();
+            }
+            let keep_checkpointed = core.checkpoint_dir.is_some();
+            core.graph.forget_all(keep_checkpointed);
+            core.epoch += 1;
+            let delay = core.inputs.cluster.config.driver_restart_delay;
+            core.schedule(t.plus(delay), Scheduled::DriverRestart);
+            core.emit(Event::DriverKilled {
+                time: t,
+                restart_at: t.plus(delay),
+            });
+        }
+    }
+}
+
+/// Starts a dead receiver again on a live worker (Spark's `ReceiverTracker` reschedules it).
+fn restart_receiver(core: &mut Core, input: usize, t: Time) {
+    if !core.inputs.cluster.driver_alive {
+        return;
+    }
+    let preferred = input % core.inputs.cluster.workers.len().max(1);
+    let Some(w) = core.inputs.cluster.live_worker_from(preferred, None) else {
+        let delay = core.inputs.cluster.config.receiver_restart_delay;
+        core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+        return;
+    };
+    let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
+        return;
+    };
+    // What an unreliable source sent while nobody listened is gone.
+    let (_, dropped) = r.receive(t);
+    r.start_on(w);
+    core.inputs
+        .ledger
+        .dropped(input, &dropped, t, "sent while the receiver was down");
+    let worker = core.inputs.cluster.workers[w].name.clone();
+    core.emit(Event::ReceiverStarted {
+        time: t,
+        stream: core.inputs.names[input].clone(),
+        worker,
+    });
+}
+
+/// The deployment restarts the driver: executors and receivers start again and, with a
+/// checkpoint directory, `StreamingContext.getOrCreate` recovers: the batches from the last
+/// checkpoint time up to the restart time run again (JobGenerator.restart), reading their
+/// blocks from the write-ahead log when there is one.
+fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    core.inputs.cluster.driver_alive = true;
+    let epoch = core.epoch;
+    let block = core.config.block_interval;
+    let inputs = receiver_inputs(core);
+    for &input in &inputs {
+        restart_receiver(core, input, t);
+        core.schedule(t.plus(block), Scheduled::BlockTick { input, epoch });
+    }
+    let batch = core.config.batch_interval;
+    let zero = core.graph.zero_time();
+    // The timer restarts at the next batch boundary after now (RecurringTimer.getRestartTime).
+    let restart_time = Time(zero.ms() + ((t.ms() - zero.ms()) / batch.ms() + 1) * batch.ms());
+    let rerun: Vec<Time> = match (core.checkpoint_dir.is_some(), core.last_checkpoint) {
+        (true, Some(c)) => (0..)
+            .map(|k| c.plus(batch * k))
+            .take_while(|x| *x < restart_time)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(&first) = rerun.first() {
+        core.inputs.tracker.rewind_to(first);
+    }
+    core.emit(Event::DriverRestarted {
+        time: t,
+        recovered_from_checkpoint: core.checkpoint_dir.is_some() && core.last_checkpoint.is_some(),
+        rerun: rerun.clone(),
+    });
+    for bt in rerun {
+        if let Err(e) = run_batch(core, bt) {
+            return Err(fail(core, bt, e));
+        }
+    }
+    core.schedule(restart_time, Scheduled::Batch { epoch });
+    Ok(())
+}
+
+/// Runs the batch at `t`: allocate blocks, run the output operations in order, record the
+/// batch, forget old RDDs.
+fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    let receivers = receiver_inputs(core);
+    if !receivers.is_empty() && !core.inputs.tracker.has_allocation(t) {
+        if let Some(blocks) = core.inputs.tracker.allocate(t, &receivers) {
+            for &input in &receivers {
+                let allocated: Vec<(Vec<u64>, Time)> = core
+                    .inputs
+                    .tracker
+                    .blocks_of(t, input)
+                    .iter()
+                    .map(|b| (b.offsets.as_ref().clone(), t))
+                    .collect();
+                for (offsets, time) in allocated {
+                    core.inputs.ledger.allocated(input, &offsets, time);
+                }
+            }
             core.emit(Event::BatchAllocation { time: t, blocks });
         }
+    }
+    if core.checkpoint_dir.is_some() {
+        core.last_checkpoint = Some(t);
+    }
+    // The guide's starvation rule: each receiver holds a core; with no core left, jobs are
+    // generated but never run.
+    let held = receivers
+        .iter()
+        .filter(
+            |&&i| matches!(&core.inputs.sources[i], InputSource::Receiver(r) if r.worker.is_some()),
+        )
+        .count();
+    if !receivers.is_empty() && core.inputs.cluster.live_cores() <= held {
+        let cores = core.inputs.cluster.live_cores();
+        core.emit(Event::BatchNotProcessed {
+            time: t,
+            reason: format!(
+                "{held} receiver(s) hold all {cores} core(s): data is received but never processed (give the application more cores than receivers)"
+            ),
+        });
+        core.last_batch = Some(t);
+        return Ok(());
     }
     let outputs = core.outputs.clone();
     for (index, out) in outputs.iter().enumerate() {
@@ -816,13 +1253,23 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
             lines,
         });
     }
+    // The batch completed: its input records have been written out (once more, for an
+    // at-least-once sink; once per batch time, for an idempotent one).
+    let first_write = core.written.insert(t);
+    let offsets = core.inputs.batch_offsets.remove(&t).unwrap_or_default();
+    if first_write || core.inputs.cluster.config.sink == SinkKind::AtLeastOnce {
+        for (input, offs) in offsets {
+            core.inputs.ledger.output(input, &offs);
+        }
+    }
     let input_records = core.inputs.records_at.remove(&t).unwrap_or(0);
+    core.last_batch = Some(t);
     core.emit(Event::BatchCompleted {
         time: t,
         input_records,
-        scheduling_delay_ms: 0,
+        scheduling_delay_ms: core.clock.ms().saturating_sub(t.ms()),
         processing_time_ms: 0,
-        total_delay_ms: 0,
+        total_delay_ms: core.clock.ms().saturating_sub(t.ms()),
     });
     for (stream, times) in core.graph.clear_old(t) {
         let label = core.graph.node(stream).label();
@@ -840,7 +1287,8 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
         .max()
         .unwrap_or_default();
     if let Some(threshold) = t.checked_minus(max_remember) {
-        core.inputs.tracker.cleanup(threshold);
+        let done = core.inputs.tracker.cleanup(threshold);
+        core.inputs.cluster.forget_blocks(&done);
     }
     Ok(())
 }

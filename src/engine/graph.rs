@@ -909,6 +909,15 @@ impl Graph {
             .map(|(t, r)| (*t, r))
     }
 
+    /// The driver died: every generated RDD is gone, except (with `keep_checkpointed`) the
+    /// checkpointed RDDs, which are in reliable storage and come back with the checkpoint.
+    pub fn forget_all(&mut self, keep_checkpointed: bool) {
+        for n in &mut self.nodes {
+            n.generated
+                .retain(|_, r| keep_checkpointed && r.lineage().checkpointed);
+        }
+    }
+
     /// Forgets RDDs older than each stream's remember duration (`DStream.clearMetadata`):
     /// those with time `<= t - remember`. Returns (stream, times) of what was dropped.
     pub fn clear_old(&mut self, t: Time) -> Vec<(StreamId, Vec<Time>)> {

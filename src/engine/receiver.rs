@@ -1,15 +1,23 @@
 //! Receivers, the block generator and the driver's `ReceivedBlockTracker`.
 //!
-//! A receiver pulls the records its source delivered since the last tick into a buffer;
-//! every block interval the block generator turns a non-empty buffer into a block (an empty
-//! buffer makes no block, as in Spark's `BlockGenerator.updateCurrentBuffer`). Blocks are
-//! reported to the tracker, which queues them per stream until the job generator allocates
-//! all queued blocks to the next batch (SPARK-RULES.md, "Received blocks").
+//! A receiver runs on a worker and holds one of its cores. It pulls the records its source
+//! delivered into a buffer; every block interval the block generator turns a non-empty buffer
+//! into a block (an empty buffer makes no block, as in Spark's
+//! `BlockGenerator.updateCurrentBuffer`). The block is stored (and replicated, and written to
+//! the write-ahead log) by the cluster, then reported to the tracker, which queues blocks per
+//! stream until the job generator allocates all queued blocks to the next batch
+//! (SPARK-RULES.md, "Received blocks").
+//!
+//! Reliability (the guide's "Receiver Reliability"): a *reliable* receiver acknowledges a
+//! block to its source only after it is stored and replicated; whatever the source delivered
+//! but did not see acknowledged is sent again when the receiver restarts. An *unreliable*
+//! receiver (a socket) never acknowledges: what sits in its buffer when it dies is lost, and
+//! so is whatever the source sends while it is down.
 
 use crate::io::TimedRecords;
 use crate::sim::Time;
 use crate::value::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// A block of received records.
@@ -23,50 +31,121 @@ pub struct Block {
     pub time: Time,
     /// Its records, in arrival order.
     pub records: Arc<Vec<Value>>,
+    /// Each record's offset in its source (the ledger's record identity).
+    pub offsets: Arc<Vec<u64>>,
 }
 
-/// One receiver: its source and the block generator's current buffer.
+/// One receiver: its source, the block generator's buffer, and what is not yet acknowledged.
 #[derive(Clone, Debug)]
 pub struct Receiver {
     /// The input stream number the receiver feeds.
     pub input: usize,
     /// The stream id used in block ids (Spark's receiver stream id).
     pub stream_id: usize,
+    /// Whether it acknowledges stored blocks (and its source replays unacknowledged data).
+    pub reliable: bool,
+    /// The worker it runs on; `None` while it is down.
+    pub worker: Option<usize>,
     source: TimedRecords,
     next_block: u64,
+    buffer: Vec<(u64, Value)>,
+    unacked: BTreeMap<String, Vec<(u64, Value)>>,
+    replay: VecDeque<(u64, Value)>,
 }
 
 impl Receiver {
-    /// A receiver for input `input` reading `source`.
+    /// A (running-nowhere-yet) unreliable receiver for input `input` reading `source`.
     pub fn new(input: usize, stream_id: usize, source: TimedRecords) -> Receiver {
         Receiver {
             input,
             stream_id,
+            reliable: false,
+            worker: None,
             source,
             next_block: 0,
+            buffer: Vec::new(),
+            unacked: BTreeMap::new(),
+            replay: VecDeque::new(),
         }
-    }
-
-    /// The block generator's tick at `t`: everything received up to `t` becomes one block,
-    /// or nothing if no record arrived.
-    pub fn cut_block(&mut self, t: Time) -> Option<Block> {
-        let mut buffer = Vec::new();
-        if self.source.pull_until(t, &mut buffer) == 0 {
-            return None;
-        }
-        let id = format!("input-{}-{}", self.stream_id, self.next_block);
-        self.next_block += 1;
-        Some(Block {
-            id,
-            input: self.input,
-            time: t,
-            records: Arc::new(buffer),
-        })
     }
 
     /// The source, consumed (used when the engine assigns the receiver its stream).
     pub fn into_source(self) -> TimedRecords {
         self.source
+    }
+
+    /// Receives what the source delivered up to `t`. A dead unreliable receiver's source
+    /// sends into the void: returns `(received offsets, offsets lost because nobody listened)`.
+    /// A dead reliable receiver's source keeps its data for later.
+    pub fn receive(&mut self, t: Time) -> (Vec<u64>, Vec<u64>) {
+        if self.worker.is_none() {
+            if self.reliable {
+                return (Vec::new(), Vec::new());
+            }
+            return (Vec::new(), self.source.skip_until(t));
+        }
+        let start = self.buffer.len();
+        while let Some(r) = self.replay.pop_front() {
+            self.buffer.push(r);
+        }
+        self.source.pull_with_offsets(t, &mut self.buffer);
+        (
+            self.buffer[start..].iter().map(|(o, _)| *o).collect(),
+            Vec::new(),
+        )
+    }
+
+    /// The block generator's tick at `t`: the buffer becomes one block, or nothing if empty.
+    /// A reliable receiver keeps the block's records until the block is acknowledged.
+    pub fn cut_block(&mut self, t: Time) -> Option<Block> {
+        if self.buffer.is_empty() || self.worker.is_none() {
+            return None;
+        }
+        let taken = std::mem::take(&mut self.buffer);
+        let id = format!("input-{}-{}", self.stream_id, self.next_block);
+        self.next_block += 1;
+        if self.reliable {
+            self.unacked.insert(id.clone(), taken.clone());
+        }
+        let (offsets, records): (Vec<u64>, Vec<Value>) = taken.into_iter().unzip();
+        Some(Block {
+            id,
+            input: self.input,
+            time: t,
+            records: Arc::new(records),
+            offsets: Arc::new(offsets),
+        })
+    }
+
+    /// The source saw the acknowledgement of `block`: it will not be sent again.
+    pub fn ack(&mut self, block: &str) {
+        self.unacked.remove(block);
+    }
+
+    /// The receiver dies (its worker or the driver failed). Returns the offsets lost with
+    /// it: the buffer of an unreliable receiver. A reliable receiver's buffer and
+    /// unacknowledged blocks are queued for replay instead.
+    pub fn kill(&mut self) -> Vec<u64> {
+        self.worker = None;
+        let buffer = std::mem::take(&mut self.buffer);
+        if self.reliable {
+            let mut again: Vec<(u64, Value)> = std::mem::take(&mut self.unacked)
+                .into_values()
+                .flatten()
+                .collect();
+            again.extend(buffer);
+            again.sort_by_key(|(o, _)| *o);
+            again.dedup_by_key(|(o, _)| *o);
+            self.replay.extend(again);
+            Vec::new()
+        } else {
+            buffer.into_iter().map(|(o, _)| o).collect()
+        }
+    }
+
+    /// The receiver starts (again) on `worker`.
+    pub fn start_on(&mut self, worker: usize) {
+        self.worker = Some(worker);
     }
 
     /// Records the source has not delivered yet.
@@ -124,10 +203,30 @@ impl ReceivedBlockTracker {
     }
 
     /// Drops allocations of batches older than `threshold` (`cleanupOldBatches`); returns
-    /// the times dropped.
-    pub fn cleanup(&mut self, threshold: Time) -> Vec<Time> {
+    /// the ids of their blocks, which executors and the log can then delete.
+    pub fn cleanup(&mut self, threshold: Time) -> Vec<String> {
         let keep = self.allocated.split_off(&threshold);
         let old = std::mem::replace(&mut self.allocated, keep);
-        old.into_keys().collect()
+        old.into_values()
+            .flat_map(|per_input| per_input.into_values().flatten().map(|b| b.id))
+            .collect()
+    }
+
+    /// Forgets everything (the driver died without a write-ahead log to rebuild from).
+    pub fn clear(&mut self) {
+        *self = ReceivedBlockTracker::default();
+    }
+
+    /// Lets batch times at or after `t` be allocated again (recovery re-runs them), keeping
+    /// the allocations the log recorded.
+    pub fn rewind_to(&mut self, t: Time) {
+        if self.last_allocated.is_some_and(|last| last >= t) {
+            self.last_allocated = self.allocated.range(..t).next_back().map(|(k, _)| *k);
+        }
+    }
+
+    /// True when batch `t` already has an allocation (replayed from the log).
+    pub fn has_allocation(&self, t: Time) -> bool {
+        self.allocated.contains_key(&t)
     }
 }

@@ -44,6 +44,72 @@ pub enum Event {
         block: String,
         /// Records in the block.
         records: usize,
+        /// Workers whose executors hold it (the first is the receiver's).
+        stored_on: Vec<String>,
+        /// Whether it was written to the write-ahead log.
+        logged: bool,
+    },
+    /// Allocated blocks found in no live executor and not in the log: Spark skips them
+    /// (`ReceiverInputDStream.createBlockRDD`) and their records are lost.
+    BlocksNotFound {
+        /// The batch time.
+        time: Time,
+        /// The input stream.
+        stream: String,
+        /// The missing blocks.
+        blocks: Vec<String>,
+        /// Spark's log message.
+        message: String,
+    },
+    /// A worker's machine failed.
+    WorkerKilled {
+        /// When.
+        time: Time,
+        /// Which.
+        worker: String,
+        /// Blocks its executor held.
+        blocks_lost: usize,
+        /// Receivers that died with it.
+        receivers: Vec<String>,
+    },
+    /// A worker came back (empty).
+    WorkerRestarted {
+        /// When.
+        time: Time,
+        /// Which.
+        worker: String,
+    },
+    /// The driver failed, and every executor with it.
+    DriverKilled {
+        /// When.
+        time: Time,
+        /// When the deployment restarts it.
+        restart_at: Time,
+    },
+    /// The driver restarted; with a checkpoint it recovered and re-ran batches.
+    DriverRestarted {
+        /// When.
+        time: Time,
+        /// Whether `getOrCreate` found a checkpoint.
+        recovered_from_checkpoint: bool,
+        /// Batch times run again now (from the last checkpoint time to the restart time).
+        rerun: Vec<Time>,
+    },
+    /// A receiver (re)started on a worker.
+    ReceiverStarted {
+        /// When.
+        time: Time,
+        /// Its stream.
+        stream: String,
+        /// Where.
+        worker: String,
+    },
+    /// A batch's jobs could not run.
+    BatchNotProcessed {
+        /// The batch time.
+        time: Time,
+        /// Why.
+        reason: String,
     },
     /// The job generator allocated the queued blocks to a batch (`ReceivedBlockTracker`).
     BatchAllocation {
@@ -151,6 +217,13 @@ impl Event {
             | Event::BatchCompleted { time, .. }
             | Event::RddsCleared { time, .. }
             | Event::JobFailed { time, .. }
+            | Event::BlocksNotFound { time, .. }
+            | Event::WorkerKilled { time, .. }
+            | Event::WorkerRestarted { time, .. }
+            | Event::DriverKilled { time, .. }
+            | Event::DriverRestarted { time, .. }
+            | Event::ReceiverStarted { time, .. }
+            | Event::BatchNotProcessed { time, .. }
             | Event::ContextStopped { time } => *time,
         }
     }

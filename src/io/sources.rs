@@ -46,6 +46,27 @@ impl TimedRecords {
         self.next - start
     }
 
+    /// Like [`TimedRecords::pull_until`], with each record's offset in the source (its
+    /// identity in the per-record ledger).
+    pub fn pull_with_offsets(&mut self, t: Time, out: &mut Vec<(u64, Value)>) -> usize {
+        let start = self.next;
+        while self.next < self.records.len() && self.records[self.next].0 <= t {
+            out.push((self.next as u64, self.records[self.next].1.clone()));
+            self.next += 1;
+        }
+        self.next - start
+    }
+
+    /// Skips every record arriving at or before `t` (an unreliable source sending to a dead
+    /// receiver); returns their offsets.
+    pub fn skip_until(&mut self, t: Time) -> Vec<u64> {
+        let start = self.next;
+        while self.next < self.records.len() && self.records[self.next].0 <= t {
+            self.next += 1;
+        }
+        (start as u64..self.next as u64).collect()
+    }
+
     /// Total records in the source.
     pub fn len(&self) -> usize {
         self.records.len()

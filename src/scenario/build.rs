@@ -81,6 +81,12 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("reduceByKeyAndWindow", "reduceByKeyAndWindow(f, [invF], windowLength, [slideInterval], [numPartitions], [filterF])"),
     ("countByValueAndWindow", "countByValueAndWindow(windowLength, slideInterval, [numPartitions])"),
     ("groupByKeyAndWindow", "groupByKeyAndWindow(windowLength, [slideInterval], [numPartitions])"),
+    ("sample", "sample(k)"),
+    ("sampleByWindow", "sampleByWindow(k, windowLength, slideInterval)"),
+    ("heavyHitters", "heavyHitters(k)"),
+    ("heavyHittersByWindow", "heavyHittersByWindow(k, windowLength, slideInterval)"),
+    ("approxDistinct", "approxDistinct([precision])"),
+    ("approxDistinctByWindow", "approxDistinctByWindow(windowLength, slideInterval, [precision])"),
     ("checkpoint", "checkpoint(interval)"),
     ("persist", "persist()"),
     ("cache", "cache()"),
@@ -288,6 +294,7 @@ impl Scenario {
         config.block_interval = self.block_interval;
         config.default_parallelism = self.default_parallelism;
         config.seed = options.seed;
+        config.cluster = self.cluster.clone();
         config.output_dir = self
             .output_dir
             .clone()
@@ -307,9 +314,12 @@ impl Scenario {
         };
         for src in &self.sources {
             let s = match &src.kind {
-                SourceKind::Socket { records, .. } | SourceKind::Csv { records, .. } => {
-                    ssc.receiver_stream(&src.name, records.clone())
+                SourceKind::Socket {
+                    records, reliable, ..
                 }
+                | SourceKind::Csv {
+                    records, reliable, ..
+                } => ssc.receiver_stream_with(&src.name, records.clone(), *reliable),
                 SourceKind::Queue {
                     batches,
                     one_at_a_time,
@@ -717,6 +727,42 @@ impl Builder<'_> {
                     .map(|a| self.duration(a, "slideInterval"))
                     .transpose()?;
                 s.group_by_key_and_window(w, sl, self.opt_partitions(args, 2)?)
+            }
+            "sample" => {
+                self.arity(name, args, at, 1, 1)?;
+                s.sample(self.count_arg(&args[0], "k")?)
+            }
+            "sampleByWindow" | "heavyHittersByWindow" => {
+                self.arity(name, args, at, 3, 3)?;
+                let k = self.count_arg(&args[0], "k")?;
+                let w = self.duration(&args[1], "windowLength")?;
+                let sl = self.duration(&args[2], "slideInterval")?;
+                if name == "sampleByWindow" {
+                    s.sample_by_window(k, w, sl)
+                } else {
+                    s.heavy_hitters_by_window(k, w, sl)
+                }
+            }
+            "heavyHitters" => {
+                self.arity(name, args, at, 1, 1)?;
+                s.heavy_hitters(self.count_arg(&args[0], "k")?)
+            }
+            "approxDistinct" | "approxDistinctByWindow" => {
+                use crate::engine::sketches::{precision, DEFAULT_PRECISION};
+                let windowed = name == "approxDistinctByWindow";
+                let first = if windowed { 2 } else { 0 };
+                self.arity(name, args, at, first, first + 1)?;
+                let p = match args.get(first) {
+                    Some(a) => precision(self.count_arg(a, "precision")?),
+                    None => Ok(DEFAULT_PRECISION),
+                };
+                if windowed {
+                    let w = self.duration(&args[0], "windowLength")?;
+                    let sl = self.duration(&args[1], "slideInterval")?;
+                    p.and_then(|p| s.approx_distinct_by_window(w, sl, p))
+                } else {
+                    p.and_then(|p| s.approx_distinct(p))
+                }
             }
             "checkpoint" => {
                 self.arity(name, args, at, 1, 1)?;

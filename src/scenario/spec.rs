@@ -7,6 +7,7 @@
 use super::ast::{Expr, ExprKind, Program, Span};
 use super::parse::parse_program;
 use super::ScenarioError;
+use crate::cluster::{ClusterConfig, Fault, FaultPlan, SinkKind};
 use crate::io::sources::{
     parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords,
 };
@@ -28,6 +29,20 @@ struct RawScenario {
     sources: BTreeMap<String, Spanned<RawSource>>,
     #[serde(default)]
     datasets: BTreeMap<String, Spanned<RawDataset>>,
+    cluster: Option<Spanned<RawCluster>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    workers: Option<usize>,
+    cores: Option<usize>,
+    replication: Option<usize>,
+    wal: Option<bool>,
+    sink: Option<String>,
+    receiver_restart_delay: Option<String>,
+    driver_restart_delay: Option<String>,
+    faults: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +67,7 @@ enum RawSource {
         start: Option<String>,
         skip: Option<usize>,
         limit: Option<usize>,
+        reliable: Option<bool>,
     },
     #[serde(rename = "csvEventStream")]
     Csv {
@@ -62,6 +78,7 @@ enum RawSource {
         from: Option<String>,
         until: Option<String>,
         start: Option<String>,
+        reliable: Option<bool>,
     },
     #[serde(rename = "queueStream")]
     Queue {
@@ -120,6 +137,8 @@ pub enum SourceKind {
         records: TimedRecords,
         /// The file they come from (for `streams`).
         file: String,
+        /// Whether the receiver is reliable (acknowledges; the source replays).
+        reliable: bool,
     },
     /// `csvEventStream`: CSV rows replayed by event time.
     Csv {
@@ -127,6 +146,8 @@ pub enum SourceKind {
         records: TimedRecords,
         /// The file.
         file: String,
+        /// Whether the receiver is reliable.
+        reliable: bool,
     },
     /// `queueStream`.
     Queue {
@@ -185,6 +206,8 @@ pub struct Scenario {
     pub program: Program,
     /// Position of the pipeline's first character.
     pub pipeline_span: Span,
+    /// The cluster and its faults (`[cluster]`; defaults without it).
+    pub cluster: ClusterConfig,
 }
 
 /// Line and column (1-based) of a byte offset in `text`.
@@ -298,6 +321,7 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 start,
                 skip,
                 limit,
+                reliable,
             } => {
                 if !(*rate > 0.0 && rate.is_finite()) {
                     return Err(err_at(at, format!("source `{name}`: rate must be a positive number of lines per second, found {rate}")));
@@ -323,6 +347,7 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 SourceKind::Socket {
                     records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO.plus(start)),
                     file: file.clone(),
+                    reliable: reliable.unwrap_or(false),
                 }
             }
             RawSource::Csv {
@@ -333,6 +358,7 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 from,
                 until,
                 start,
+                reliable,
             } => {
                 if !(*speedup > 0.0 && speedup.is_finite()) {
                     return Err(err_at(
@@ -386,6 +412,7 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 SourceKind::Csv {
                     records,
                     file: file.clone(),
+                    reliable: reliable.unwrap_or(false),
                 }
             }
             RawSource::Queue {
@@ -466,6 +493,11 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         datasets.insert(name.clone(), records);
     }
 
+    let cluster = match &raw.cluster {
+        None => ClusterConfig::default(),
+        Some(spanned) => cluster_config(spanned, ctx.checkpoint.is_some(), text, path)?,
+    };
+
     // The program: find where its text starts in the file to shift positions.
     let pspan = raw.pipeline.span();
     let raw_text = &text[pspan.start..pspan.end];
@@ -529,6 +561,7 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         datasets,
         program,
         pipeline_span: base,
+        cluster,
     })
 }
 
@@ -563,4 +596,107 @@ fn shift_expr(e: &mut Expr, shift: &dyn Fn(Span) -> Span) {
             shift_expr(else_, shift);
         }
     }
+}
+
+/// Validates the `[cluster]` table.
+fn cluster_config(
+    spanned: &Spanned<RawCluster>,
+    has_checkpoint: bool,
+    text: &str,
+    path: &Path,
+) -> Result<ClusterConfig, ScenarioError> {
+    let at = spanned.span().start;
+    let err_at = |offset: usize, msg: String| {
+        let (line, col) = line_col(text, offset);
+        ScenarioError::at(path, line, col, msg)
+    };
+    let c = spanned.get_ref();
+    let mut cfg = ClusterConfig::default();
+    if let Some(w) = c.workers {
+        if !(1..=64).contains(&w) {
+            return Err(err_at(
+                at,
+                format!("cluster: workers must be between 1 and 64, found {w}"),
+            ));
+        }
+        cfg.workers = w;
+    }
+    if let Some(k) = c.cores {
+        if !(1..=64).contains(&k) {
+            return Err(err_at(
+                at,
+                format!("cluster: cores (per worker) must be between 1 and 64, found {k}"),
+            ));
+        }
+        cfg.cores_per_worker = k;
+    }
+    if let Some(r) = c.replication {
+        if !(1..=cfg.workers).contains(&r) {
+            return Err(err_at(
+                at,
+                format!("cluster: replication must be between 1 (off) and the number of workers ({}), found {r}", cfg.workers),
+            ));
+        }
+        cfg.replication = r;
+    }
+    cfg.wal = c.wal.unwrap_or(false);
+    if cfg.wal && !has_checkpoint {
+        return Err(err_at(
+            at,
+            "Cannot enable receiver write-ahead log without checkpoint directory set. Please use streamingContext.checkpoint() to set the checkpoint directory. (add `checkpoint = \"checkpoints/NAME\"` under [context])".into(),
+        ));
+    }
+    cfg.sink = match c.sink.as_deref() {
+        None | Some("at-least-once") => SinkKind::AtLeastOnce,
+        Some("idempotent") => SinkKind::Idempotent,
+        Some(other) => {
+            return Err(err_at(
+                at,
+                format!(
+                    "cluster: sink must be \"at-least-once\" or \"idempotent\", found \"{other}\""
+                ),
+            ))
+        }
+    };
+    if let Some(d) = &c.receiver_restart_delay {
+        cfg.receiver_restart_delay = Duration::parse(d)
+            .map_err(|m| err_at(at, format!("cluster: receiver_restart_delay: {m}")))?;
+    }
+    if let Some(d) = &c.driver_restart_delay {
+        cfg.driver_restart_delay = Duration::parse(d)
+            .map_err(|m| err_at(at, format!("cluster: driver_restart_delay: {m}")))?;
+    }
+    if let Some(f) = &c.faults {
+        let fstart = f.span().start;
+        let raw_f = &text[fstart..f.span().end];
+        let skip = if raw_f.starts_with("'''") || raw_f.starts_with("\"\"\"") {
+            3 + usize::from(text[fstart + 3..].starts_with('\n'))
+        } else {
+            1
+        };
+        cfg.faults = FaultPlan::parse(f.get_ref()).map_err(|(l, col, m)| {
+            let (bl, bc) = line_col(text, fstart + skip);
+            let (line, col) = if l <= 1 {
+                (bl, bc + col - 1)
+            } else {
+                (bl + l - 1, col)
+            };
+            ScenarioError::at(path, line, col, format!("faults: {m}"))
+        })?;
+        for (_, fault) in &cfg.faults.faults {
+            if let Fault::KillWorker(w) | Fault::RestartWorker(w) = fault {
+                let n: usize = w.trim_start_matches("worker-").parse().unwrap_or(0);
+                if n == 0 || n > cfg.workers {
+                    return Err(err_at(
+                        fstart,
+                        format!(
+                            "faults: there is no {w}; the workers are worker-1 .. worker-{}",
+                            cfg.workers
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(cfg)
 }

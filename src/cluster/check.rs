@@ -1,0 +1,217 @@
+//! The checker: what happened to every input record, and which guarantee held.
+//!
+//! The [`Ledger`] follows each record (identified by its input stream and offset in the
+//! source) through the steps where Spark Streaming can lose or repeat it (the guide's
+//! "Semantics of Received Data"): received by a receiver, stored in a block, replicated,
+//! logged to the write-ahead log, allocated to a batch, and written out by a completed batch.
+//! A faulty run is compared with a reference run of the same scenario and input without
+//! faults: a record the reference wrote out once is *lost* if the faulty run never wrote it,
+//! *duplicated* if it wrote it more than once. The run is labelled with the strongest
+//! guarantee that held.
+
+use crate::sim::Time;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A record's identity: (input stream number, offset in its source).
+pub type RecordId = (usize, u64);
+
+/// The life of one input record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RecordLife {
+    /// Times a receiver received it (twice when a reliable source sent it again).
+    pub received: Vec<Time>,
+    /// Blocks it was stored in.
+    pub blocks: Vec<String>,
+    /// Whether some block holding it was replicated to a second executor.
+    pub replicated: bool,
+    /// Whether some block holding it reached the write-ahead log.
+    pub logged: bool,
+    /// Batches it was allocated to.
+    pub batches: Vec<Time>,
+    /// Times a completed batch wrote it out (counting re-runs for an at-least-once sink).
+    pub outputs: u32,
+    /// Why it was dropped, if it was: `(when, what destroyed it)`.
+    pub dropped: Option<(Time, String)>,
+}
+
+/// Per-record ledger of one run.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    records: BTreeMap<RecordId, RecordLife>,
+}
+
+impl Ledger {
+    fn life(&mut self, id: RecordId) -> &mut RecordLife {
+        self.records.entry(id).or_default()
+    }
+
+    /// A receiver received the records.
+    pub fn received(&mut self, input: usize, offsets: &[u64], t: Time) {
+        for &o in offsets {
+            self.life((input, o)).received.push(t);
+        }
+    }
+
+    /// The records were destroyed before they reached a block (or never reached a receiver).
+    pub fn dropped(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
+        for &o in offsets {
+            self.life((input, o)).dropped = Some((t, why.to_string()));
+        }
+    }
+
+    /// The records were stored in `block`.
+    pub fn stored(
+        &mut self,
+        input: usize,
+        offsets: &[u64],
+        block: &str,
+        replicated: bool,
+        logged: bool,
+    ) {
+        for &o in offsets {
+            let l = self.life((input, o));
+            l.blocks.push(block.to_string());
+            l.replicated |= replicated;
+            l.logged |= logged;
+        }
+    }
+
+    /// The records were allocated to batch `t`.
+    pub fn allocated(&mut self, input: usize, offsets: &[u64], t: Time) {
+        for &o in offsets {
+            self.life((input, o)).batches.push(t);
+        }
+    }
+
+    /// A completed batch wrote the records out.
+    pub fn output(&mut self, input: usize, offsets: &[u64]) {
+        for &o in offsets {
+            self.life((input, o)).outputs += 1;
+        }
+    }
+
+    /// One record's life.
+    pub fn get(&self, id: RecordId) -> Option<&RecordLife> {
+        self.records.get(&id)
+    }
+
+    /// Every record's life, in id order.
+    pub fn records(&self) -> &BTreeMap<RecordId, RecordLife> {
+        &self.records
+    }
+}
+
+/// The guarantee a faulty run kept, compared with its reference run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Records the reference wrote out and the faulty run never did.
+    pub lost: Vec<RecordId>,
+    /// Records the faulty run wrote out more than once.
+    pub duplicated: Vec<RecordId>,
+    /// Records written exactly once.
+    pub delivered_once: usize,
+}
+
+impl Verdict {
+    /// Compares a faulty run's ledger with its reference run's, over the records the
+    /// reference wrote out in batches at or before `cutoff` (the faulty run is given longer,
+    /// so that data replayed after a restart has time to come through).
+    pub fn compare(reference: &Ledger, faulty: &Ledger, cutoff: Time) -> Verdict {
+        let mut lost = Vec::new();
+        let mut duplicated = Vec::new();
+        let mut delivered_once = 0;
+        for (id, r) in &reference.records {
+            if r.outputs == 0 || r.batches.first().is_none_or(|b| *b > cutoff) {
+                continue;
+            }
+            match faulty.records.get(id).map_or(0, |l| l.outputs) {
+                0 => lost.push(*id),
+                1 => delivered_once += 1,
+                _ => duplicated.push(*id),
+            }
+        }
+        Verdict {
+            lost,
+            duplicated,
+            delivered_once,
+        }
+    }
+
+    /// `exactly-once`, `at-least-once` (duplicates, no loss), `at-most-once` (loss, no
+    /// duplicates) or `none` (both).
+    pub fn label(&self) -> &'static str {
+        match (self.lost.is_empty(), self.duplicated.is_empty()) {
+            (true, true) => "exactly-once",
+            (true, false) => "at-least-once",
+            (false, true) => "at-most-once",
+            (false, false) => "none",
+        }
+    }
+
+    /// Why a record was lost or duplicated, from the faulty run's ledger.
+    pub fn cause(faulty: &Ledger, id: RecordId) -> String {
+        let Some(l) = faulty.get(id) else {
+            return "never reached a receiver".into();
+        };
+        if let Some((t, why)) = &l.dropped {
+            if l.outputs == 0 {
+                return format!("{why} at {t}");
+            }
+        }
+        if l.outputs > 1 {
+            if l.received.len() > 1 {
+                return format!(
+                    "received {} times (the source sent it again after a receiver restart) and written out {} times",
+                    l.received.len(),
+                    l.outputs
+                );
+            }
+            return format!(
+                "its batch ran {} times (re-run after driver recovery) and each run wrote it out",
+                l.outputs
+            );
+        }
+        if l.blocks.is_empty() {
+            return "received but never stored in a block".into();
+        }
+        if l.batches.is_empty() {
+            return format!(
+                "stored in {} but never allocated to a batch",
+                l.blocks.join(", ")
+            );
+        }
+        format!(
+            "allocated to batch {} but its block was gone when the batch ran ({}, {})",
+            l.batches
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if l.replicated {
+                "replicated"
+            } else {
+                "not replicated"
+            },
+            if l.logged {
+                "logged"
+            } else {
+                "not in the write-ahead log"
+            }
+        )
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} delivered once, {} lost, {} duplicated",
+            self.label(),
+            self.delivered_once,
+            self.lost.len(),
+            self.duplicated.len()
+        )
+    }
+}

@@ -1,0 +1,220 @@
+//! The cluster under the engine: a driver and workers whose executors hold received blocks,
+//! reliable storage (the simulated HDFS/S3 holding the write-ahead log), and the faults that
+//! break them.
+//!
+//! What a failure destroys (DESIGN.md, "Failure model"):
+//!
+//! | failure | lost | survives |
+//! |---|---|---|
+//! | worker crash | its executor's blocks, its receiver and the receiver's buffer | replicas on other workers, the write-ahead log, a reliable source's unacknowledged data |
+//! | driver crash | every executor (they die with the driver): all blocks, receivers and buffers; the block tracker unless logged; RDDs not checkpointed | reliable storage: checkpoints and the write-ahead log |
+//!
+//! Blocks are stored at `MEMORY_AND_DISK_SER_2` by default: on the receiver's worker and one
+//! other live worker (`replication = 1` turns replication off). With the write-ahead log on
+//! (`spark.streaming.receiver.writeAheadLog.enable`, needs a checkpoint directory), a block is
+//! also written to reliable storage before it is acknowledged.
+
+pub mod check;
+pub mod faults;
+
+pub use check::{Ledger, Verdict};
+pub use faults::{Fault, FaultPlan};
+
+use crate::engine::receiver::Block;
+use crate::sim::Duration;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the output sink promises when a batch is written twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SinkKind {
+    /// Every execution of a batch writes its output again (Spark's default: at-least-once).
+    AtLeastOnce,
+    /// Output keyed by (batch time, partition): a re-run overwrites (exactly-once output).
+    Idempotent,
+}
+
+/// Cluster settings. Defaults: 2 workers of 2 cores (`local[4]`-like), replication 2, no
+/// write-ahead log, receiver restart after 2 s (`spark.streaming.receiverRestartDelay`),
+/// driver restart after 5 s, acknowledgements taking 5-50 ms, an at-least-once sink.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// Number of workers (`worker-1` ... `worker-N`).
+    pub workers: usize,
+    /// Cores per worker; each receiver holds one.
+    pub cores_per_worker: usize,
+    /// Copies of each received block in executor memory (1 = no replication).
+    pub replication: usize,
+    /// Whether received blocks are written to the write-ahead log.
+    pub wal: bool,
+    /// Delay before a dead receiver restarts on another worker.
+    pub receiver_restart_delay: Duration,
+    /// Delay before the deployment restarts a dead driver.
+    pub driver_restart_delay: Duration,
+    /// Range of acknowledgement latencies (virtual ms), drawn from the `cluster/acks` RNG.
+    pub ack_latency_ms: (u64, u64),
+    /// The output sink.
+    pub sink: SinkKind,
+    /// Faults to inject.
+    pub faults: FaultPlan,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            workers: 2,
+            cores_per_worker: 2,
+            replication: 2,
+            wal: false,
+            receiver_restart_delay: Duration::from_ms(2000),
+            driver_restart_delay: Duration::from_secs(5),
+            ack_latency_ms: (5, 50),
+            sink: SinkKind::AtLeastOnce,
+            faults: FaultPlan::default(),
+        }
+    }
+}
+
+/// One worker machine and its executor's block manager.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// `worker-N`.
+    pub name: String,
+    /// Whether the machine is up.
+    pub alive: bool,
+    /// Cores.
+    pub cores: usize,
+    /// Blocks held in its executor's memory.
+    pub blocks: BTreeMap<String, Arc<Block>>,
+}
+
+/// The cluster's state.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Its settings.
+    pub config: ClusterConfig,
+    /// The workers, `worker-1` first.
+    pub workers: Vec<Worker>,
+    /// Whether the driver (and so every executor) is up.
+    pub driver_alive: bool,
+    /// Blocks in the write-ahead log (reliable storage: survives every failure).
+    pub wal: BTreeMap<String, Arc<Block>>,
+}
+
+impl Cluster {
+    /// A cluster with all machines up.
+    pub fn new(config: ClusterConfig) -> Cluster {
+        let workers = (1..=config.workers.max(1))
+            .map(|i| Worker {
+                name: format!("worker-{i}"),
+                alive: true,
+                cores: config.cores_per_worker.max(1),
+                blocks: BTreeMap::new(),
+            })
+            .collect();
+        Cluster {
+            config,
+            workers,
+            driver_alive: true,
+            wal: BTreeMap::new(),
+        }
+    }
+
+    /// Index of the worker named `name` (`worker-2` is index 1).
+    pub fn worker_index(&self, name: &str) -> Option<usize> {
+        self.workers.iter().position(|w| w.name == name)
+    }
+
+    /// The live worker to place something on, starting the search at `preferred`.
+    pub fn live_worker_from(&self, preferred: usize, avoid: Option<usize>) -> Option<usize> {
+        let n = self.workers.len();
+        (0..n)
+            .map(|k| (preferred + k) % n)
+            .find(|&i| self.workers[i].alive && Some(i) != avoid)
+    }
+
+    /// Cores of live workers (all zero while the driver is down: no executors).
+    pub fn live_cores(&self) -> usize {
+        if !self.driver_alive {
+            return 0;
+        }
+        self.workers
+            .iter()
+            .filter(|w| w.alive)
+            .map(|w| w.cores)
+            .sum()
+    }
+
+    /// Stores a block on `worker` and replicates it to other live workers; writes it to the
+    /// log if the WAL is on. Returns the workers holding it.
+    pub fn store(&mut self, worker: usize, block: Block) -> Vec<usize> {
+        let block = Arc::new(block);
+        let mut holders = vec![worker];
+        self.workers[worker]
+            .blocks
+            .insert(block.id.clone(), Arc::clone(&block));
+        let mut next = worker + 1;
+        while holders.len() < self.config.replication.max(1) {
+            match self.live_worker_from(next % self.workers.len(), None) {
+                Some(w) if !holders.contains(&w) => {
+                    self.workers[w]
+                        .blocks
+                        .insert(block.id.clone(), Arc::clone(&block));
+                    holders.push(w);
+                    next = w + 1;
+                }
+                _ => break,
+            }
+        }
+        if self.config.wal {
+            self.wal.insert(block.id.clone(), block);
+        }
+        holders
+    }
+
+    /// Where a block can be read from now: a live executor holding it, or the log.
+    pub fn read(&self, id: &str) -> Option<(Arc<Block>, String)> {
+        if self.driver_alive {
+            for w in &self.workers {
+                if w.alive {
+                    if let Some(b) = w.blocks.get(id) {
+                        return Some((Arc::clone(b), w.name.clone()));
+                    }
+                }
+            }
+        }
+        self.wal
+            .get(id)
+            .map(|b| (Arc::clone(b), "write-ahead log".to_string()))
+    }
+
+    /// A worker's machine fails: its executor's memory is gone.
+    pub fn kill_worker(&mut self, i: usize) {
+        self.workers[i].alive = false;
+        self.workers[i].blocks.clear();
+    }
+
+    /// A worker comes back, empty.
+    pub fn restart_worker(&mut self, i: usize) {
+        self.workers[i].alive = true;
+    }
+
+    /// The driver fails: every executor dies with it.
+    pub fn kill_driver(&mut self) {
+        self.driver_alive = false;
+        for w in &mut self.workers {
+            w.blocks.clear();
+        }
+    }
+
+    /// Drops blocks allocated to batches that are done with (`cleanupOldBlocks`, and the
+    /// log's `cleanupOldLogs`).
+    pub fn forget_blocks(&mut self, ids: &[String]) {
+        for id in ids {
+            for w in &mut self.workers {
+                w.blocks.remove(id);
+            }
+            self.wal.remove(id);
+        }
+    }
+}

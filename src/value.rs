@@ -88,6 +88,18 @@ impl Value {
         Value::Opt(None)
     }
 
+    /// A copy that shares no memory with `self` (new `Arc`s all the way down). Threads that
+    /// each work on their own deep copy never contend on reference counts.
+    pub fn deep_copy(&self) -> Value {
+        match self {
+            Value::Str(s) => Value::Str(Arc::from(&**s)),
+            Value::Tuple(f) => Value::Tuple(f.iter().map(Value::deep_copy).collect()),
+            Value::Seq(k, items) => Value::Seq(*k, items.iter().map(Value::deep_copy).collect()),
+            Value::Opt(Some(v)) => Value::Opt(Some(Arc::new(v.deep_copy()))),
+            other => other.clone(),
+        }
+    }
+
     /// The key and value of a pair record, or `None` if this is not a 2-tuple.
     pub fn as_pair(&self) -> Option<(&Value, &Value)> {
         match self {

@@ -250,27 +250,31 @@ pub fn sweep(
     let results: Mutex<Vec<(u64, Result<Report, String>)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
-            s.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed > end {
-                    break;
-                }
-                let case = swarm(sc, seed, mode);
-                let opts = RunOptions {
-                    seed,
-                    output_dir: options.output_dir.clone(),
-                };
-                let r = verify(&case, &opts, Time::ZERO.plus(sc.run_for));
-                if let Ok(mut v) = results.lock() {
-                    v.push((
+            s.spawn(|| {
+                // Each thread works on its own copy of the data (no shared reference counts).
+                let local = sc.deep_copy();
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed > end {
+                        break;
+                    }
+                    let case = swarm(&local, seed, mode);
+                    let opts = RunOptions {
                         seed,
-                        r.map(|mut rep| {
-                            rep.ledger = Ledger::default();
-                            rep
-                        }),
-                    ));
+                        output_dir: options.output_dir.clone(),
+                    };
+                    let r = verify(&case, &opts, Time::ZERO.plus(sc.run_for));
+                    if let Ok(mut v) = results.lock() {
+                        v.push((
+                            seed,
+                            r.map(|mut rep| {
+                                rep.ledger = Ledger::default();
+                                rep
+                            }),
+                        ));
+                    }
+                    progress();
                 }
-                progress();
             });
         }
     });

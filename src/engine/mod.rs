@@ -13,6 +13,7 @@ pub mod graph;
 pub mod ops;
 pub mod rdd;
 pub mod receiver;
+pub mod sketches;
 pub mod trace;
 
 pub use context::{Config, DStream, State, StreamingContext};

@@ -67,6 +67,18 @@ impl TimedRecords {
         (start as u64..self.next as u64).collect()
     }
 
+    /// A copy sharing no record memory with `self` (see [`Value::deep_copy`]).
+    pub fn deep_copy(&self) -> TimedRecords {
+        TimedRecords {
+            records: self
+                .records
+                .iter()
+                .map(|(t, v)| (*t, v.deep_copy()))
+                .collect(),
+            next: self.next,
+        }
+    }
+
     /// Total records in the source.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -210,6 +210,46 @@ pub struct Scenario {
     pub cluster: ClusterConfig,
 }
 
+impl Scenario {
+    /// A copy sharing no record memory with `self`, for running on another thread
+    /// (`sweep`): shared `Arc`s would make the threads contend on reference counts.
+    pub fn deep_copy(&self) -> Scenario {
+        let mut out = self.clone();
+        for src in &mut out.sources {
+            match &mut src.kind {
+                SourceKind::Socket { records, .. } | SourceKind::Csv { records, .. } => {
+                    *records = records.deep_copy()
+                }
+                SourceKind::Queue {
+                    batches, default, ..
+                } => {
+                    *batches = batches
+                        .iter()
+                        .map(|b| b.iter().map(Value::deep_copy).collect())
+                        .collect();
+                    if let Some(d) = default {
+                        *d = d.iter().map(Value::deep_copy).collect();
+                    }
+                }
+                SourceKind::Batches { batches, .. } => {
+                    *batches = batches
+                        .iter()
+                        .map(|b| {
+                            b.as_ref()
+                                .map(|recs| recs.iter().map(Value::deep_copy).collect())
+                        })
+                        .collect();
+                }
+                SourceKind::Files { .. } => {}
+            }
+        }
+        for records in out.datasets.values_mut() {
+            *records = records.iter().map(Value::deep_copy).collect();
+        }
+        out
+    }
+}
+
 /// Line and column (1-based) of a byte offset in `text`.
 pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());

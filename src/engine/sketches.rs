@@ -1,0 +1,387 @@
+//! Sketch operators: a streaming algorithm from the `stream-algorithms` crate run on every
+//! batch (or window) of a DStream, one summary per partition, merged at the driver.
+//!
+//! Each operator is built only from the public [`DStream`] API: the windowed forms are
+//! `window(w, s)` followed by the per-batch form, and the per-batch form is a `transform`
+//! whose function plays both roles of a Spark job: it builds one summary per input
+//! partition (what each task would do in `mapPartitions`) and merges the summaries in
+//! partition order (what the driver does with the collected summaries). A window's RDD is
+//! the union of its batches' partitions, so over a window the per-partition summaries are
+//! per-block, per-batch summaries and the merge spans both partitions and batches; every
+//! algorithm here is *mergeable*, so the merged summary carries the same guarantee as one
+//! built over the whole window at once.
+//!
+//! | operator | scenario form | records emitted (one partition) | guarantee |
+//! | --- | --- | --- | --- |
+//! | [`DStream::sample`] | `sample(k)` | `min(k, n)` input records | uniform `k`-subset of the batch |
+//! | [`DStream::sample_by_window`] | `sampleByWindow(k, w, s)` | `min(k, n)` input records | uniform `k`-subset of the window |
+//! | [`DStream::heavy_hitters`] | `heavyHitters(k)` | `(item, (estimate, lower, upper))` | `lower <= f(item) <= upper`; every item with `f > n/(k+1)` listed |
+//! | [`DStream::heavy_hitters_by_window`] | `heavyHittersByWindow(k, w, s)` | as above, over the window | as above, `n` = window size |
+//! | [`DStream::approx_distinct`] | `approxDistinct([p])` | one `(estimate, relativeStandardError)` | relative standard error `1.04/sqrt(2^p)` |
+//! | [`DStream::approx_distinct_by_window`] | `approxDistinctByWindow(w, [s], [p])` | as above, over the window | as above |
+//!
+//! Here `n` is the number of records in the batch (or window) and `f(x)` the number of
+//! records equal to `x`.
+//!
+//! **Showing the sketch state.** The emitted RDD *is* the merged sketch's state, so the
+//! REPL's `show <stream> [time]` prints it like any other stream (`show top` lists the
+//! Misra–Gries counters with their bounds), and `print()` prints it as Spark would.
+//!
+//! **Determinism.** Randomness (only the samplers use any) comes from the context's seed
+//! tree: partition `i` of the batch at time `t` of stream `name` draws from
+//! `seeds().rng("sketch/{name}/{t_ms}/part/{i}")` and the `j`-th driver merge from
+//! `seeds().rng("sketch/{name}/{t_ms}/merge/{j}")`, so a batch's sample depends only on the
+//! root seed, the stream's name (its label in the graph: the scenario variable, or `#id`)
+//! and the batch time, never on what ran before. Items are hashed (HyperLogLog) through a
+//! fixed, tagged, length-prefixed byte encoding of the [`Value`] and the algorithms
+//! crate's portable hash, never `std`'s `RandomState`; Misra–Gries keys are ordered by
+//! `Value`'s total order, so no hash-map iteration order reaches the output.
+
+use super::context::DStream;
+use super::error::SparkError;
+use super::graph::TransformFn;
+use super::ops::OpCtx;
+use super::rdd::Rdd;
+use crate::sim::rng::SeedTree;
+use crate::sim::{Duration, Time};
+use crate::value::{SeqKind, Value};
+use std::sync::Arc;
+use stream_algorithms::reservoir::{self, ReservoirR};
+use stream_algorithms::{HyperLogLog, MisraGries, ReservoirL};
+
+/// The largest `k` a sampler or a heavy-hitters summary accepts (each partition's summary
+/// holds up to `k` items).
+pub const MAX_K: usize = 100_000;
+
+/// HyperLogLog precision used when none is given: `2^12 = 4096` registers, relative
+/// standard error `1.04 / 64 = 1.625 %`.
+pub const DEFAULT_PRECISION: u8 = 12;
+
+fn check_k(op: &str, k: usize) -> Result<(), SparkError> {
+    if k == 0 || k > MAX_K {
+        return Err(SparkError::InvalidArgument(format!(
+            "{op}: k must be between 1 and {MAX_K}, found {k}"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates a HyperLogLog precision given as a count (scenario argument): `4..=18`.
+///
+/// # Errors
+/// [`SparkError::InvalidArgument`] outside `4..=18`.
+pub fn precision(p: usize) -> Result<u8, SparkError> {
+    match u8::try_from(p) {
+        Ok(p) if (4..=18).contains(&p) => Ok(p),
+        _ => Err(SparkError::InvalidArgument(format!(
+            "approxDistinct: precision must be between 4 and 18 (2^p registers), found {p}"
+        ))),
+    }
+}
+
+/// The single-partition result RDD of a sketch operator.
+fn emit(ctx: &mut OpCtx, parent: &Rdd, op: &str, records: Vec<Value>) -> Rdd {
+    let lineage = ctx.lineage(&format!("SketchRDD[{op}] (driver merge)"), &[parent], false);
+    Rdd::new(vec![records], None, lineage)
+}
+
+/// A uniform `min(k, n)`-subset of `rdd`'s records: Algorithm L per partition, merged at the
+/// driver by the exact hypergeometric merge. Sorted by `Value`'s order (the reservoir's slot
+/// order carries no information).
+fn sample_rdd(
+    ctx: &mut OpCtx,
+    seeds: SeedTree,
+    k: usize,
+    rdd: &Rdd,
+    t: Time,
+) -> Result<Rdd, SparkError> {
+    let base = format!("sketch/{}/{}", ctx.stream, t.ms());
+    let mut acc: ReservoirR<Value> = ReservoirR::new(k, seeds.rng(&format!("{base}/merge/0")));
+    for (i, part) in rdd.partitions().iter().enumerate() {
+        let mut local = ReservoirL::new(k, seeds.rng(&format!("{base}/part/{i}")));
+        local.extend_from_slice(part);
+        let rng = seeds.rng(&format!("{base}/merge/{}", i + 1));
+        acc = reservoir::merge(&acc, &local, rng).map_err(|e| {
+            SparkError::InvalidArgument(format!("sample: merging partition {i}: {e}"))
+        })?;
+    }
+    let mut records = acc.sample().to_vec();
+    records.sort();
+    Ok(emit(ctx, rdd, &format!("sample(k={k})"), records))
+}
+
+/// Misra–Gries with `k` counters per partition, merged (Agarwal et al.); every counter as
+/// `(item, (estimate, lower, upper))`, by estimate descending then item ascending.
+fn heavy_hitters_rdd(ctx: &mut OpCtx, k: usize, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    let mut acc: MisraGries<Value> = MisraGries::new(k);
+    for (i, part) in rdd.partitions().iter().enumerate() {
+        let mut local = MisraGries::new(k);
+        for v in part {
+            local.add(v.clone());
+        }
+        acc.merge(&local).map_err(|e| {
+            SparkError::InvalidArgument(format!("heavyHitters: merging partition {i}: {e}"))
+        })?;
+    }
+    let d = acc.max_error();
+    let mut rows: Vec<(&Value, u64)> = acc.counters().iter().map(|(x, &c)| (x, c)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let int = |c: u64| Value::Int(i64::try_from(c).unwrap_or(i64::MAX));
+    let records = rows
+        .into_iter()
+        .map(|(x, c)| {
+            Value::pair(
+                x.clone(),
+                Value::tuple(vec![int(c), int(c), int(c.saturating_add(d))]),
+            )
+        })
+        .collect();
+    Ok(emit(ctx, rdd, &format!("heavyHitters(k={k})"), records))
+}
+
+/// HyperLogLog with `2^p` registers per partition, merged by register-wise max; one record
+/// `(estimate, relativeStandardError)`.
+fn approx_distinct_rdd(ctx: &mut OpCtx, p: u8, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    let new = || {
+        HyperLogLog::new(p).map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))
+    };
+    let mut acc = new()?;
+    let mut buf = Vec::new();
+    for part in rdd.partitions() {
+        let mut local = new()?;
+        for v in part {
+            buf.clear();
+            encode(v, &mut buf);
+            local.add_bytes(&buf);
+        }
+        acc.merge(&local)
+            .map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))?;
+    }
+    let estimate = acc.estimate().round();
+    // `estimate` is finite and at most about 2^64; the cast saturates.
+    let record = Value::pair(
+        Value::Int(estimate as i64),
+        Value::Float(acc.standard_error()),
+    );
+    Ok(emit(
+        ctx,
+        rdd,
+        &format!("approxDistinct(p={p})"),
+        vec![record],
+    ))
+}
+
+/// A canonical byte encoding of a value: a kind tag, then the contents, with lengths in
+/// front of strings and sequences, so distinct values encode to distinct bytes (`"1"` and
+/// `1`, `("a,b",c)` and `(a,"b,c")` differ) and equal values to equal bytes on every
+/// platform.
+pub fn encode(v: &Value, out: &mut Vec<u8>) {
+    let len = |n: usize, out: &mut Vec<u8>| out.extend_from_slice(&(n as u64).to_le_bytes());
+    match v {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.extend_from_slice(&[1, u8::from(*b)]),
+        Value::Int(i) => {
+            out.push(2);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Float(x) => {
+            out.push(3);
+            out.extend_from_slice(&x.to_bits().to_le_bytes());
+        }
+        Value::Str(s) => {
+            out.push(4);
+            len(s.len(), out);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Tuple(fields) => {
+            out.push(5);
+            len(fields.len(), out);
+            for f in fields.iter() {
+                encode(f, out);
+            }
+        }
+        Value::Opt(None) => out.push(6),
+        Value::Opt(Some(x)) => {
+            out.push(7);
+            encode(x, out);
+        }
+        Value::Seq(kind, items) => {
+            out.push(8);
+            out.push(match kind {
+                SeqKind::List => 0,
+                SeqKind::CompactBuffer => 1,
+                SeqKind::ArrayBuffer => 2,
+                SeqKind::Array => 3,
+            });
+            len(items.len(), out);
+            for x in items.iter() {
+                encode(x, out);
+            }
+        }
+    }
+}
+
+impl DStream {
+    /// `sample(k)`: per batch, a uniform random sample of `min(k, n)` of the batch's `n`
+    /// records, without replacement.
+    ///
+    /// Shape: the sampled records themselves, unchanged, in one partition, sorted by
+    /// `Value`'s order. Guarantee: every `min(k, n)`-subset of the batch's records is equally
+    /// likely (exact, no approximation; records equal in value are distinct records).
+    /// Algorithm: Algorithm L reservoir per partition (K.-H. Li, "Reservoir-sampling
+    /// algorithms of time complexity O(n(1+log(N/n)))", ACM TOMS 20(4), 1994), merged at the
+    /// driver by the exact hypergeometric split (`stream_algorithms::reservoir::merge`).
+    /// Randomness: seed, stream name and batch time only (module docs).
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `1 <= k <=` [`MAX_K`]; lifecycle errors.
+    pub fn sample(&self, k: usize) -> Result<DStream, SparkError> {
+        check_k("sample", k)?;
+        let seeds = self.context().seeds();
+        let f: TransformFn =
+            Arc::new(
+                move |ctx: &mut OpCtx, rdds: &[Rdd], t: Time| match rdds.first() {
+                    Some(r) => sample_rdd(ctx, seeds, k, r, t).map(Some),
+                    None => Ok(None),
+                },
+            );
+        self.transform(&[], f)
+    }
+
+    /// `sampleByWindow(k, windowLength, slideInterval)`: every `slide`, a uniform random
+    /// sample of `min(k, n)` of the `n` records in the last `window`: `window(w, s)` then
+    /// [`DStream::sample`].
+    ///
+    /// Shape and guarantee as [`DStream::sample`], over the window (durations are virtual
+    /// time; both must be multiples of this stream's slide). Each window's sample is drawn
+    /// afresh, so overlapping windows' samples are independent given their contents.
+    ///
+    /// # Errors
+    /// As [`DStream::window`] and [`DStream::sample`].
+    pub fn sample_by_window(
+        &self,
+        k: usize,
+        window: Duration,
+        slide: Duration,
+    ) -> Result<DStream, SparkError> {
+        check_k("sampleByWindow", k)?;
+        self.window(window, Some(slide))?.sample(k)
+    }
+
+    /// `heavyHitters(k)`: per batch, the Misra–Gries summary with `k` counters, built per
+    /// partition and merged at the driver.
+    ///
+    /// Shape: one record per counter (at most `k`), `(item, (estimate, lower, upper))` with
+    /// `Int` counts, in one partition, sorted by estimate descending then item ascending.
+    /// `estimate = lower` is the counter (Misra–Gries never over-counts); `upper = lower +
+    /// D`, where `D <= floor(n/(k+1))` is the merged summary's a-posteriori error. Guarantee
+    /// (deterministic): `lower <= f(item) <= upper` for every listed item, and every item
+    /// with `f > n/(k+1)` is listed; an unlisted item has `f <= D`. Algorithms: J. Misra and
+    /// D. Gries, "Finding repeated elements", Sci. Comput. Program. 2(2), 1982; the merge of
+    /// P. K. Agarwal et al., "Mergeable summaries", PODS 2012.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `1 <= k <=` [`MAX_K`]; lifecycle errors.
+    pub fn heavy_hitters(&self, k: usize) -> Result<DStream, SparkError> {
+        check_k("heavyHitters", k)?;
+        let f: TransformFn =
+            Arc::new(
+                move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| match rdds.first() {
+                    Some(r) => heavy_hitters_rdd(ctx, k, r).map(Some),
+                    None => Ok(None),
+                },
+            );
+        self.transform(&[], f)
+    }
+
+    /// `heavyHittersByWindow(k, windowLength, slideInterval)`: [`DStream::heavy_hitters`]
+    /// over the last `window`, every `slide` (`window(w, s)` then `heavy_hitters(k)`); `n`
+    /// in the guarantee is the number of records in the window.
+    ///
+    /// # Errors
+    /// As [`DStream::window`] and [`DStream::heavy_hitters`].
+    pub fn heavy_hitters_by_window(
+        &self,
+        k: usize,
+        window: Duration,
+        slide: Duration,
+    ) -> Result<DStream, SparkError> {
+        check_k("heavyHittersByWindow", k)?;
+        self.window(window, Some(slide))?.heavy_hitters(k)
+    }
+
+    /// `approxDistinct([p])`: per batch, the number of distinct records estimated by a
+    /// HyperLogLog sketch with `2^p` one-byte registers per partition, merged at the driver by
+    /// register-wise max (the sketch of the union).
+    ///
+    /// Shape: exactly one record `(estimate, relativeStandardError)`: the estimate rounded to
+    /// an `Int`, and `1.04 / sqrt(2^p)` as a `Double` (`0.01625` at the default `p = 12`);
+    /// an empty batch gives `(0, ..)`. Guarantee: not a hard bound; the estimate is
+    /// asymptotically normal with that relative standard error, so it lies within 3 standard
+    /// errors of the truth with probability about 0.997 (small counts use linear counting and
+    /// are nearly exact). Records are distinct when their values differ. Algorithm: P.
+    /// Flajolet, É. Fusy, O. Gandouet and F. Meunier, "HyperLogLog: the analysis of a
+    /// near-optimal cardinality estimation algorithm", AofA 2007.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `4 <= p <= 18`; lifecycle errors.
+    pub fn approx_distinct(&self, p: u8) -> Result<DStream, SparkError> {
+        precision(usize::from(p))?;
+        let f: TransformFn =
+            Arc::new(
+                move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| match rdds.first() {
+                    Some(r) => approx_distinct_rdd(ctx, p, r).map(Some),
+                    None => Ok(None),
+                },
+            );
+        self.transform(&[], f)
+    }
+
+    /// `approxDistinctByWindow(windowLength, slideInterval, [p])`:
+    /// [`DStream::approx_distinct`] over the last `window`, every `slide`.
+    ///
+    /// # Errors
+    /// As [`DStream::window`] and [`DStream::approx_distinct`].
+    pub fn approx_distinct_by_window(
+        &self,
+        window: Duration,
+        slide: Duration,
+        p: u8,
+    ) -> Result<DStream, SparkError> {
+        precision(usize::from(p))?;
+        self.window(window, Some(slide))?.approx_distinct(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves: the byte encoding separates values whose printed forms coincide.
+    #[test]
+    fn encoding_is_injective_on_lookalikes() {
+        let enc = |v: &Value| {
+            let mut b = Vec::new();
+            encode(v, &mut b);
+            b
+        };
+        let a = Value::tuple(vec![Value::str("a,b"), Value::str("c")]);
+        let b = Value::tuple(vec![Value::str("a"), Value::str("b,c")]);
+        assert_eq!(a.to_string(), b.to_string());
+        assert_ne!(enc(&a), enc(&b));
+        assert_ne!(enc(&Value::str("1")), enc(&Value::Int(1)));
+        assert_eq!(enc(&Value::str("x")), enc(&Value::str("x")));
+    }
+
+    // Proves: k and precision are validated instead of panicking or allocating wildly.
+    #[test]
+    fn arguments_are_validated() {
+        assert!(check_k("t", 0).is_err());
+        assert!(check_k("t", MAX_K + 1).is_err());
+        assert!(check_k("t", 1).is_ok());
+        assert!(precision(3).is_err());
+        assert!(precision(19).is_err());
+        assert!(precision(300).is_err());
+        assert_eq!(precision(12).ok(), Some(12));
+    }
+}

@@ -1,7 +1,6 @@
 //! The `stream-sim` command line: thin glue over the library.
 
 use clap::{Parser, Subcommand};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use stream_sim::scenario::{self, RunOptions, ScenarioError};
@@ -185,12 +184,9 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(path) = trace {
                 let f = std::fs::File::create(&path)
                     .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                // Replay what start() already emitted, then stream the rest.
-                let mut w = std::io::BufWriter::new(f);
-                for e in built.ssc.trace() {
-                    writeln!(w, "{}", e.to_json()).map_err(|e| e.to_string())?;
-                }
-                built.ssc.set_trace_sink(Box::new(w));
+                built
+                    .ssc
+                    .set_trace_sink(Box::new(std::io::BufWriter::new(f)));
             }
             let end = match (batches, until) {
                 (Some(n), _) => Time::ZERO.plus(sc.batch_interval * n),

@@ -150,6 +150,7 @@ pub enum InputSource {
 /// The record offsets of one input stream that went into a batch.
 type InputOffsets = (usize, Arc<Vec<u64>>);
 
+#[derive(Clone)]
 struct Inputs {
     sources: Vec<InputSource>,
     names: Vec<String>,
@@ -360,6 +361,7 @@ impl Scheduled {
     }
 }
 
+#[derive(Clone)]
 struct Core {
     config: Config,
     state: State,
@@ -373,7 +375,6 @@ struct Core {
     queue: BinaryHeap<Reverse<(Time, u8, u64, Scheduled)>>,
     seq: u64,
     trace: Vec<Event>,
-    sink: Option<Box<dyn Write>>,
     failure: Option<SparkError>,
     last_batch: Option<Time>,
     seeds: SeedTree,
@@ -385,6 +386,8 @@ struct Core {
     /// Batch times whose output an idempotent sink has already written.
     written: BTreeSet<Time>,
     ack_rng: ChaCha8Rng,
+    /// Index of the first trace event not yet written to the sink.
+    sink_from: usize,
 }
 
 impl Core {
@@ -394,9 +397,6 @@ impl Core {
     }
 
     fn emit(&mut self, e: Event) {
-        if let Some(w) = self.sink.as_mut() {
-            let _ = writeln!(w, "{}", e.to_json());
-        }
         self.trace.push(e);
     }
 
@@ -415,6 +415,15 @@ impl Core {
 #[derive(Clone)]
 pub struct StreamingContext {
     core: Rc<RefCell<Core>>,
+    sink: Rc<RefCell<Option<Box<dyn Write>>>>,
+}
+
+/// A copy of a context's whole state at one instant (graph, RDDs, receivers, cluster, ledger,
+/// trace, clock and pending events), for time travel: [`StreamingContext::restore`] puts it
+/// back. RDD data is shared, so a snapshot costs about the size of the trace.
+#[derive(Clone)]
+pub struct Snapshot {
+    core: Core,
 }
 
 /// A discretized stream: a handle to one node of its context's graph. Methods mirror
@@ -463,16 +472,17 @@ impl StreamingContext {
             queue: BinaryHeap::new(),
             seq: 0,
             trace: Vec::new(),
-            sink: None,
             failure: None,
             last_batch: None,
             epoch: 0,
             last_checkpoint: None,
             written: BTreeSet::new(),
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
+            sink_from: 0,
         };
         Ok(StreamingContext {
             core: Rc::new(RefCell::new(core)),
+            sink: Rc::new(RefCell::new(None)),
         })
     }
 
@@ -511,9 +521,39 @@ impl StreamingContext {
         self.core.borrow_mut().remember = Some(d);
     }
 
-    /// Streams every trace event, as JSON lines, to `w` from now on.
+    /// Streams every trace event, as JSON lines, to `w`: those so far, then each new one.
     pub fn set_trace_sink(&self, w: Box<dyn Write>) {
-        self.core.borrow_mut().sink = Some(w);
+        self.core.borrow_mut().sink_from = 0;
+        *self.sink.borrow_mut() = Some(w);
+        self.flush_sink();
+    }
+
+    /// Writes trace events not yet written to the sink (if any).
+    fn flush_sink(&self) {
+        let mut sink = self.sink.borrow_mut();
+        if let Some(w) = sink.as_mut() {
+            let mut core = self.core.borrow_mut();
+            for e in &core.trace[core.sink_from..] {
+                let _ = writeln!(w, "{}", e.to_json());
+            }
+            core.sink_from = core.trace.len();
+        }
+    }
+
+    /// The whole state now, for [`StreamingContext::restore`].
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            core: self.core.borrow().clone(),
+        }
+    }
+
+    /// Puts back a state taken by [`StreamingContext::snapshot`] of this context. Stepping
+    /// on from it gives the same results as the first time (the RNG streams are restored
+    /// too). The trace sink, if any, is not rewound.
+    pub fn restore(&self, snapshot: &Snapshot) {
+        let mut core = snapshot.core.clone();
+        core.sink_from = core.trace.len();
+        *self.core.borrow_mut() = core;
     }
 
     /// Every event so far.
@@ -796,11 +836,17 @@ impl StreamingContext {
 
     /// `stop()`: stops the clock for good.
     pub fn stop(&self) {
-        let mut core = self.core.borrow_mut();
-        if core.state != State::Stopped {
-            core.state = State::Stopped;
-            let time = core.clock;
-            core.emit(Event::ContextStopped { time });
+        {
+            let mut core = self.core.borrow_mut();
+            if core.state != State::Stopped {
+                core.state = State::Stopped;
+                let time = core.clock;
+                core.emit(Event::ContextStopped { time });
+            }
+        }
+        self.flush_sink();
+        if let Some(w) = self.sink.borrow_mut().as_mut() {
+            let _ = w.flush();
         }
     }
 
@@ -839,13 +885,18 @@ impl StreamingContext {
                 matches!(core.queue.peek(), Some(Reverse((t, ..))) if *t <= until)
             };
             if !next {
-                let mut core = self.core.borrow_mut();
-                if until > core.clock {
-                    core.clock = until;
+                {
+                    let mut core = self.core.borrow_mut();
+                    if until > core.clock {
+                        core.clock = until;
+                    }
                 }
+                self.flush_sink();
                 return Ok(());
             }
-            self.process_next()?;
+            let r = self.process_next();
+            self.flush_sink();
+            r?;
         }
     }
 
@@ -861,6 +912,29 @@ impl StreamingContext {
             }
             None => Ok(None),
         }
+    }
+
+    /// Schedules `fault` at virtual time `at` (now or later; an earlier time means now).
+    /// Used by the REPL's `kill`, `restart` and `at` commands; the fault is recorded like a
+    /// scenario's, so a replay of the same commands reproduces it.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] for a worker that does not exist.
+    pub fn inject(&self, at: Time, fault: Fault) -> Result<(), SparkError> {
+        let mut core = self.core.borrow_mut();
+        if let Fault::KillWorker(w) | Fault::RestartWorker(w) = &fault {
+            if core.inputs.cluster.worker_index(w).is_none() {
+                let n = core.inputs.cluster.workers.len();
+                return Err(SparkError::InvalidArgument(format!(
+                    "there is no {w}; the workers are worker-1 .. worker-{n}"
+                )));
+            }
+        }
+        let at = at.max(core.clock);
+        let index = core.inputs.cluster.config.faults.faults.len();
+        core.inputs.cluster.config.faults.faults.push((at, fault));
+        core.schedule(at, Scheduled::Fault { index });
+        Ok(())
     }
 
     /// The per-record ledger so far (what happened to every input record).

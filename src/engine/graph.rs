@@ -224,6 +224,7 @@ impl Op {
 }
 
 /// One DStream.
+#[derive(Clone)]
 pub struct Node {
     id: StreamId,
     /// The name the program gave it (`words`), if any.
@@ -266,7 +267,7 @@ impl Node {
 }
 
 /// The whole graph: nodes in creation order.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Graph {
     nodes: Vec<Node>,
     zero: Time,

@@ -24,7 +24,7 @@ type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OpCtx {
     next_id: u64,
     /// Partitions of a shuffle when the operator names none (`spark.default.parallelism`;

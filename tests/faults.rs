@@ -145,6 +145,78 @@ fn faulty_runs_are_deterministic() {
     }
 }
 
+/// A job slower than its batch interval falls behind: scheduling delay grows batch after
+/// batch (the StreamingListener figures), while a light job stays at zero delay.
+#[test]
+fn a_slow_job_falls_behind() {
+    let delays = |name: &str| -> Vec<u64> {
+        let sc = load(name);
+        let built = sc.build(&options()).expect("builds");
+        built
+            .run_printing(built.default_until, &mut std::io::sink())
+            .expect("memory")
+            .expect("runs");
+        built
+            .ssc
+            .trace()
+            .iter()
+            .filter_map(|e| match e {
+                stream_sim::engine::Event::BatchCompleted {
+                    scheduling_delay_ms,
+                    ..
+                } => Some(*scheduling_delay_ms),
+                _ => None,
+            })
+            .collect()
+    };
+    let slow = delays("falling-behind");
+    assert!(
+        slow.windows(2).skip(3).all(|w| w[1] > w[0]),
+        "scheduling delay must grow: {slow:?}"
+    );
+    insta::assert_snapshot!("falling_behind_delays", format!("{slow:?}"));
+    let light = delays("worker-failure-reliable");
+    assert!(light.iter().all(|d| *d == 0), "{light:?}");
+}
+
+/// Without frequent data checkpoints a state stream's lineage grows by one RDD per batch
+/// until its checkpoint cuts it back.
+#[test]
+fn lineage_grows_until_a_checkpoint() {
+    let sc = load("lineage-growth");
+    let built = sc.build(&options()).expect("builds");
+    built
+        .run_printing(built.default_until, &mut std::io::sink())
+        .expect("memory")
+        .expect("runs");
+    let depths = |stream: &str| -> Vec<usize> {
+        built
+            .ssc
+            .trace()
+            .iter()
+            .filter_map(|e| match e {
+                stream_sim::engine::Event::RddComputed {
+                    stream: s,
+                    lineage_depth,
+                    ..
+                } if s == stream => Some(*lineage_depth),
+                _ => None,
+            })
+            .collect()
+    };
+    let often = depths("often");
+    let rarely = depths("rarely");
+    assert!(often.iter().all(|d| *d <= 4), "{often:?}");
+    assert!(
+        rarely.iter().max().copied().unwrap_or(0) >= 30,
+        "{rarely:?}"
+    );
+    assert!(
+        rarely.contains(&1),
+        "the 30 s checkpoint must cut the lineage: {rarely:?}"
+    );
+}
+
 /// Faults in a scenario are checked: a bad line points at its position in the file.
 #[test]
 fn fault_lines_are_validated() {

@@ -34,6 +34,28 @@ pub enum SinkKind {
     Idempotent,
 }
 
+/// The cost model: how much virtual time the jobs of a batch take.
+///
+/// Each task (one per partition of every RDD a batch computes) pays the launch overhead
+/// (the guide: ~50 tasks/s make sub-second batches hard), and each record an operator
+/// touches pays `record_us`; tasks share the cores the receivers leave free.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CostModel {
+    /// Task launch overhead, in virtual microseconds (default 2,000).
+    pub task_launch_us: u64,
+    /// Cost per record per operator, in virtual microseconds (default 5).
+    pub record_us: f64,
+}
+
+impl Default for CostModel {
+    fn default() -> Self {
+        CostModel {
+            task_launch_us: 2_000,
+            record_us: 5.0,
+        }
+    }
+}
+
 /// Cluster settings. Defaults: 2 workers of 2 cores (`local[4]`-like), replication 2, no
 /// write-ahead log, receiver restart after 2 s (`spark.streaming.receiverRestartDelay`),
 /// driver restart after 5 s, acknowledgements taking 5-50 ms, an at-least-once sink.
@@ -57,6 +79,8 @@ pub struct ClusterConfig {
     pub sink: SinkKind,
     /// Faults to inject.
     pub faults: FaultPlan,
+    /// How long jobs take.
+    pub cost: CostModel,
 }
 
 impl Default for ClusterConfig {
@@ -71,6 +95,7 @@ impl Default for ClusterConfig {
             ack_latency_ms: (5, 50),
             sink: SinkKind::AtLeastOnce,
             faults: FaultPlan::default(),
+            cost: CostModel::default(),
         }
     }
 }

@@ -32,7 +32,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -344,6 +344,10 @@ enum Scheduled {
     Batch {
         epoch: u64,
     },
+    /// The job scheduler takes the next waiting batch.
+    JobStart {
+        epoch: u64,
+    },
 }
 
 impl Scheduled {
@@ -357,6 +361,7 @@ impl Scheduled {
             Scheduled::Ack { .. } => 4,
             Scheduled::BlockTick { .. } => 5,
             Scheduled::Batch { .. } => 6,
+            Scheduled::JobStart { .. } => 7,
         }
     }
 }
@@ -388,6 +393,10 @@ struct Core {
     ack_rng: ChaCha8Rng,
     /// Index of the first trace event not yet written to the sink.
     sink_from: usize,
+    /// When the running batch's jobs finish.
+    busy_until: Time,
+    /// Batches generated but waiting for the previous one to finish.
+    waiting: VecDeque<Time>,
 }
 
 impl Core {
@@ -479,6 +488,8 @@ impl StreamingContext {
             written: BTreeSet::new(),
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
             sink_from: 0,
+            busy_until: Time::ZERO,
+            waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
             core: Rc::new(RefCell::new(core)),
@@ -861,7 +872,7 @@ impl StreamingContext {
             .iter()
             .filter(|Reverse((_, _, _, what))| {
                 matches!(what, Scheduled::DriverRestart)
-                    || matches!(what, Scheduled::Batch { epoch } if *epoch == core.epoch)
+                    || matches!(what, Scheduled::Batch { epoch } | Scheduled::JobStart { epoch } if *epoch == core.epoch)
             })
             .map(|Reverse((t, ..))| *t)
             .min()
@@ -993,12 +1004,39 @@ impl StreamingContext {
                 if epoch != core.epoch {
                     return Ok(());
                 }
-                let result = run_batch(core, t);
+                generate_batch(core, t);
                 let next = t.plus(core.config.batch_interval);
                 core.schedule(next, Scheduled::Batch { epoch });
-                if let Err(e) = result {
+                // One job set runs at a time (spark.streaming.concurrentJobs = 1): a batch
+                // generated while the previous one still runs waits (scheduling delay).
+                if core.busy_until > t || !core.waiting.is_empty() {
+                    if core.waiting.is_empty() {
+                        let at = core.busy_until;
+                        core.schedule(at, Scheduled::JobStart { epoch });
+                    }
+                    core.waiting.push_back(t);
+                    return Ok(());
+                }
+                if let Err(e) = process_batch(core, t) {
                     core.last_batch = Some(t);
                     return Err(fail(core, t, e));
+                }
+            }
+            Scheduled::JobStart { epoch } => {
+                if epoch != core.epoch {
+                    return Ok(());
+                }
+                let Some(bt) = core.waiting.pop_front() else {
+                    return Ok(());
+                };
+                let result = process_batch(core, bt);
+                if !core.waiting.is_empty() {
+                    let at = core.busy_until.max(t);
+                    core.schedule(at, Scheduled::JobStart { epoch });
+                }
+                if let Err(e) = result {
+                    core.last_batch = Some(bt);
+                    return Err(fail(core, bt, e));
                 }
             }
         }
@@ -1168,6 +1206,9 @@ fn inject(core: &mut Core, t: Time, fault: &Fault) {
             let keep_checkpointed = core.checkpoint_dir.is_some();
             core.graph.forget_all(keep_checkpointed);
             core.epoch += 1;
+            // Batches generated but not run are pending in the checkpoint: recovery re-runs them.
+            core.waiting.clear();
+            core.busy_until = t;
             let delay = core.inputs.cluster.config.driver_restart_delay;
             core.schedule(t.plus(delay), Scheduled::DriverRestart);
             core.emit(Event::DriverKilled {
@@ -1250,6 +1291,13 @@ fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
 /// Runs the batch at `t`: allocate blocks, run the output operations in order, record the
 /// batch, forget old RDDs.
 fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    generate_batch(core, t);
+    process_batch(core, t)
+}
+
+/// JobGenerator.generateJobs: allocate the queued blocks to batch `t` and write the
+/// metadata checkpoint of time `t`.
+fn generate_batch(core: &mut Core, t: Time) {
     let receivers = receiver_inputs(core);
     if !receivers.is_empty() && !core.inputs.tracker.has_allocation(t) {
         if let Some(blocks) = core.inputs.tracker.allocate(t, &receivers) {
@@ -1271,6 +1319,12 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
     if core.checkpoint_dir.is_some() {
         core.last_checkpoint = Some(t);
     }
+}
+
+/// JobScheduler running the jobs of batch `t` now: the output operations in order, then
+/// the batch's figures from the cost model, and cleanup.
+fn process_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    let receivers = receiver_inputs(core);
     // The guide's starvation rule: each receiver holds a core; with no core left, jobs are
     // generated but never run.
     let held = receivers
@@ -1291,6 +1345,7 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
         return Ok(());
     }
     let outputs = core.outputs.clone();
+    let (mut tasks, mut work_records) = (0u64, 0u64);
     for (index, out) in outputs.iter().enumerate() {
         if !core.graph.is_time_valid(out.stream, t) {
             continue;
@@ -1305,6 +1360,7 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
                     partitions: rdd.num_partitions(),
                     records: rdd.count(),
                     checkpointed: rdd.lineage().checkpointed,
+                    lineage_depth: rdd.lineage().depth,
                 });
             };
             core.graph
@@ -1314,6 +1370,15 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
             core.emit(e);
         }
         for e in computed {
+            if let Event::RddComputed {
+                partitions,
+                records,
+                ..
+            } = &e
+            {
+                tasks += *partitions as u64;
+                work_records += *records as u64;
+            }
             core.emit(e);
         }
         let Some(rdd) = result? else { continue };
@@ -1338,12 +1403,21 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
     }
     let input_records = core.inputs.records_at.remove(&t).unwrap_or(0);
     core.last_batch = Some(t);
+    // The cost model: every task pays the launch overhead, every record each operator
+    // touches pays its cost; tasks share the cores the receivers leave free.
+    let cost = core.inputs.cluster.config.cost;
+    let free = core.inputs.cluster.live_cores().saturating_sub(held).max(1) as f64;
+    let work_us = tasks as f64 * cost.task_launch_us as f64 + work_records as f64 * cost.record_us;
+    let processing_ms = (work_us / 1000.0 / free).ceil() as u64;
+    let start = core.clock.max(t);
+    core.busy_until = start.plus(Duration::from_ms(processing_ms));
+    let scheduling_delay_ms = start.ms() - t.ms();
     core.emit(Event::BatchCompleted {
         time: t,
         input_records,
-        scheduling_delay_ms: core.clock.ms().saturating_sub(t.ms()),
-        processing_time_ms: 0,
-        total_delay_ms: core.clock.ms().saturating_sub(t.ms()),
+        scheduling_delay_ms,
+        processing_time_ms: processing_ms,
+        total_delay_ms: scheduling_delay_ms + processing_ms,
     });
     for (stream, times) in core.graph.clear_old(t) {
         let label = core.graph.node(stream).label();

@@ -68,6 +68,7 @@ impl OpCtx {
             shuffle,
             checkpointed: false,
             parents: parents.iter().map(|r| Arc::clone(r.lineage())).collect(),
+            depth: 1 + parents.iter().map(|r| r.lineage().depth).max().unwrap_or(0),
         }
     }
 

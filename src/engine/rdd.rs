@@ -30,13 +30,17 @@ pub struct Lineage {
     pub checkpointed: bool,
     /// The parents (empty for sources and checkpointed RDDs).
     pub parents: Vec<Arc<Lineage>>,
+    /// Length of the longest path to a source or checkpoint (1 for those): what a lost
+    /// partition's recomputation would have to walk. Grows without bound for a state stream
+    /// that is never checkpointed.
+    pub depth: usize,
 }
 
 impl Lineage {
-    /// Number of nodes in this lineage graph counting shared nodes once per path, capped at
-    /// `limit` (the lineage of a state stream without checkpoints grows without bound).
+    /// The longest path from this RDD to a source or checkpoint, in RDDs (the lineage of a
+    /// state stream without checkpoints grows without bound).
     pub fn depth(&self) -> usize {
-        1 + self.parents.iter().map(|p| p.depth()).max().unwrap_or(0)
+        self.depth
     }
 
     /// Renders the lineage as an indented tree (like Spark's `RDD.toDebugString`), at most
@@ -141,6 +145,7 @@ impl Rdd {
                 shuffle: false,
                 checkpointed: true,
                 parents: Vec::new(),
+                depth: 1,
             }),
         }
     }

@@ -152,6 +152,8 @@ pub enum Event {
         records: usize,
         /// True when this RDD was checkpointed (lineage cut).
         checkpointed: bool,
+        /// Its lineage depth (RDDs on the longest path to a source or checkpoint).
+        lineage_depth: usize,
     },
     /// An output operation ran. For `print` the lines are exactly what Spark prints.
     Output {

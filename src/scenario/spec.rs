@@ -43,6 +43,8 @@ struct RawCluster {
     receiver_restart_delay: Option<String>,
     driver_restart_delay: Option<String>,
     faults: Option<Spanned<String>>,
+    task_launch_us: Option<u64>,
+    record_us: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -705,6 +707,20 @@ fn cluster_config(
     if let Some(d) = &c.driver_restart_delay {
         cfg.driver_restart_delay = Duration::parse(d)
             .map_err(|m| err_at(at, format!("cluster: driver_restart_delay: {m}")))?;
+    }
+    if let Some(us) = c.task_launch_us {
+        cfg.cost.task_launch_us = us;
+    }
+    if let Some(us) = c.record_us {
+        if !(us >= 0.0 && us.is_finite()) {
+            return Err(err_at(
+                at,
+                format!(
+                    "cluster: record_us must be a non-negative number of microseconds, found {us}"
+                ),
+            ));
+        }
+        cfg.cost.record_us = us;
     }
     if let Some(f) = &c.faults {
         let fstart = f.span().start;

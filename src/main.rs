@@ -277,7 +277,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Semantics { seeds, threads: n } => {
-            let bar = progress_bar(seeds * 10);
+            let bar = progress_bar(seeds * 2 * stream_sim::check::Row::ALL.len() as u64);
             let tick = || bar.inc(1);
             let cells = stream_sim::check::semantics_table(seeds, threads(n), &tick)?;
             bar.finish_and_clear();

@@ -66,6 +66,7 @@ fn fault_scenarios() {
         "driver-failure",
         "driver-failure-wal",
         "starvation",
+        "kafka-direct",
     ] {
         insta::assert_snapshot!(format!("fault_{name}"), transcript(&load(name)));
     }

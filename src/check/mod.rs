@@ -327,16 +327,19 @@ pub enum Row {
     ReliableWal,
     /// Files on a fault-tolerant file system (`textFileStream`), idempotent sink.
     FilesIdempotent,
+    /// A Kafka-like log read by the direct approach, idempotent sink.
+    KafkaDirectIdempotent,
 }
 
 impl Row {
     /// All rows, in table order.
-    pub const ALL: [Row; 5] = [
+    pub const ALL: [Row; 6] = [
         Row::UnreliableNoWal,
         Row::ReliableNoWal,
         Row::UnreliableWal,
         Row::ReliableWal,
         Row::FilesIdempotent,
+        Row::KafkaDirectIdempotent,
     ];
 
     /// The row's label.
@@ -347,6 +350,7 @@ impl Row {
             Row::UnreliableWal => "unreliable receiver, WAL",
             Row::ReliableWal => "reliable receiver, WAL",
             Row::FilesIdempotent => "files + idempotent sink",
+            Row::KafkaDirectIdempotent => "Kafka direct + idempotent sink",
         }
     }
 
@@ -362,7 +366,7 @@ impl Row {
             (Row::ReliableNoWal, FailMode::Worker) => (false, true),
             (Row::ReliableNoWal, _) => (true, true),
             (Row::ReliableWal, _) => (false, true),
-            (Row::FilesIdempotent, _) => (false, false),
+            (Row::FilesIdempotent | Row::KafkaDirectIdempotent, _) => (false, false),
         }
     }
 }
@@ -417,6 +421,13 @@ pub fn cell_scenario(row: Row) -> Result<Scenario, String> {
                 src.kind = SourceKind::Files {
                     dir: "incoming".into(),
                     drops,
+                };
+                sc.cluster.sink = SinkKind::Idempotent;
+            }
+            (SourceKind::Socket { records, .. }, Row::KafkaDirectIdempotent) => {
+                src.kind = SourceKind::KafkaDirect {
+                    records: records.clone(),
+                    partitions: 3,
                 };
                 sc.cluster.sink = SinkKind::Idempotent;
             }

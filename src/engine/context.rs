@@ -138,6 +138,19 @@ pub enum InputSource {
         /// Files (indexes into `drops`) each batch selected (checkpointed metadata).
         selected: BTreeMap<Time, Vec<usize>>,
     },
+    /// A Kafka-like partitioned log read by the direct approach
+    /// (`KafkaUtils.createDirectStream`): no receiver; each batch reads the offset range
+    /// `[last until, latest)` of every partition, one RDD partition per log partition. The
+    /// log is durable (Kafka replicates it) and the offset ranges per batch are checkpoint
+    /// metadata, so a re-run batch reads exactly the same records.
+    KafkaDirect {
+        /// Per log partition, records with the time they were appended, in offset order.
+        log: Vec<Vec<(Time, Value)>>,
+        /// Next offset to read, per partition (driver state, checkpointed).
+        next: Vec<u64>,
+        /// Offset ranges `[from, until)` per partition chosen for each batch.
+        ranges: BTreeMap<Time, Vec<(u64, u64)>>,
+    },
     /// Fixed batches (`None` = no RDD at that time), sliced into `partitions`.
     Test {
         /// Batch k's records.
@@ -290,6 +303,44 @@ impl InputProvider for Inputs {
                 }
                 let lineage =
                     ctx.lineage("UnionRDD of NewHadoopRDD (one per new file)", &[], false);
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::KafkaDirect { log, next, ranges } => {
+                let chosen = match ranges.get(&t) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r: Vec<(u64, u64)> = log
+                            .iter()
+                            .zip(next.iter())
+                            .map(|(part, &from)| {
+                                (from, part.partition_point(|(at, _)| *at <= t) as u64)
+                            })
+                            .collect();
+                        for (n, (_, until)) in next.iter_mut().zip(&r) {
+                            *n = (*n).max(*until);
+                        }
+                        ranges.insert(t, r.clone());
+                        r
+                    }
+                };
+                let mut parts = Vec::with_capacity(log.len());
+                for (p, (from, until)) in chosen.iter().enumerate() {
+                    let records: Vec<Value> = log[p][*from as usize..*until as usize]
+                        .iter()
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    // Record identity: log partition in the high bits, offset in the low bits.
+                    let offsets: Vec<u64> =
+                        (*from..*until).map(|o| ((p as u64) << 40) | o).collect();
+                    self.ledger.received(input, &offsets, t);
+                    self.ledger.allocated(input, &offsets, t);
+                    self.batch_offsets
+                        .entry(t)
+                        .or_default()
+                        .push((input, Arc::new(offsets)));
+                    parts.push(records);
+                }
+                let lineage = ctx.lineage("KafkaRDD (offset ranges)", &[], false);
                 Rdd::new(parts, None, lineage)
             }
             InputSource::Test {
@@ -717,6 +768,33 @@ impl StreamingContext {
                 selected: BTreeMap::new(),
             },
             InputKind::FileStream,
+        )
+    }
+
+    /// A Kafka-like topic of `partitions` partitions read with the direct approach; the
+    /// records are appended round-robin at their times.
+    ///
+    /// # Errors
+    /// As [`StreamingContext::receiver_stream`].
+    pub fn kafka_direct_stream(
+        &self,
+        name: &str,
+        records: &TimedRecords,
+        partitions: usize,
+    ) -> Result<DStream, SparkError> {
+        let n = partitions.max(1);
+        let mut log: Vec<Vec<(Time, Value)>> = vec![Vec::new(); n];
+        for (i, (t, v)) in records.iter().enumerate() {
+            log[i % n].push((t, v.clone()));
+        }
+        self.add_input(
+            name,
+            InputSource::KafkaDirect {
+                log,
+                next: vec![0; n],
+                ranges: BTreeMap::new(),
+            },
+            InputKind::KafkaDirect,
         )
     }
 
@@ -1264,6 +1342,17 @@ fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
     let zero = core.graph.zero_time();
     // The timer restarts at the next batch boundary after now (RecurringTimer.getRestartTime).
     let restart_time = Time(zero.ms() + ((t.ms() - zero.ms()) / batch.ms() + 1) * batch.ms());
+    if core.checkpoint_dir.is_none() {
+        // A new context without a checkpoint: a direct Kafka stream starts from the latest
+        // offsets (auto.offset.reset = largest); what was appended meanwhile is skipped.
+        for src in &mut core.inputs.sources {
+            if let InputSource::KafkaDirect { log, next, .. } = src {
+                for (n, part) in next.iter_mut().zip(log.iter()) {
+                    *n = part.partition_point(|(at, _)| *at <= t) as u64;
+                }
+            }
+        }
+    }
     let rerun: Vec<Time> = match (core.checkpoint_dir.is_some(), core.last_checkpoint) {
         (true, Some(c)) => (0..)
             .map(|k| c.plus(batch * k))

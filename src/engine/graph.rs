@@ -41,6 +41,8 @@ pub enum InputKind {
     Queue,
     /// `textFileStream` over a simulated directory.
     FileStream,
+    /// `KafkaUtils.createDirectStream` over a partitioned log.
+    KafkaDirect,
     /// A test input: batch k (0-based) at time `(k+1) * batch` (Spark's `TestInputStream`).
     Test,
 }
@@ -201,6 +203,7 @@ impl Op {
             Op::Input(_, InputKind::Receiver) => "ReceiverInputDStream",
             Op::Input(_, InputKind::Queue) => "QueueInputDStream",
             Op::Input(_, InputKind::FileStream) => "FileInputDStream",
+            Op::Input(_, InputKind::KafkaDirect) => "DirectKafkaInputDStream",
             Op::Input(_, InputKind::Test) => "TestInputStream",
             Op::Map(_) | Op::Count | Op::Reduce(_) => "MappedDStream",
             Op::FlatMap(_) => "FlatMappedDStream",

@@ -79,6 +79,11 @@ impl TimedRecords {
         }
     }
 
+    /// All records with their times, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (Time, &Value)> {
+        self.records.iter().map(|(t, v)| (*t, v))
+    }
+
     /// Total records in the source.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -335,6 +335,10 @@ impl Scenario {
                 SourceKind::Files { dir, drops } => {
                     ssc.text_file_stream(&src.name, dir, drops.clone())
                 }
+                SourceKind::KafkaDirect {
+                    records,
+                    partitions,
+                } => ssc.kafka_direct_stream(&src.name, records, *partitions),
                 SourceKind::Batches {
                     batches,
                     partitions,

@@ -82,6 +82,14 @@ enum RawSource {
         start: Option<String>,
         reliable: Option<bool>,
     },
+    #[serde(rename = "kafkaDirectStream")]
+    KafkaDirect {
+        file: String,
+        rate: f64,
+        partitions: Option<usize>,
+        skip: Option<usize>,
+        limit: Option<usize>,
+    },
     #[serde(rename = "queueStream")]
     Queue {
         batches: Vec<Vec<toml::Value>>,
@@ -151,6 +159,14 @@ pub enum SourceKind {
         /// Whether the receiver is reliable.
         reliable: bool,
     },
+    /// `kafkaDirectStream`: a file's lines appended at a rate, round-robin, to a topic of
+    /// `partitions` partitions, read by the direct approach.
+    KafkaDirect {
+        /// The lines with their append times.
+        records: TimedRecords,
+        /// Partitions of the topic.
+        partitions: usize,
+    },
     /// `queueStream`.
     Queue {
         /// Batches of records.
@@ -219,9 +235,9 @@ impl Scenario {
         let mut out = self.clone();
         for src in &mut out.sources {
             match &mut src.kind {
-                SourceKind::Socket { records, .. } | SourceKind::Csv { records, .. } => {
-                    *records = records.deep_copy()
-                }
+                SourceKind::Socket { records, .. }
+                | SourceKind::Csv { records, .. }
+                | SourceKind::KafkaDirect { records, .. } => *records = records.deep_copy(),
                 SourceKind::Queue {
                     batches, default, ..
                 } => {
@@ -455,6 +471,43 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     records,
                     file: file.clone(),
                     reliable: reliable.unwrap_or(false),
+                }
+            }
+            RawSource::KafkaDirect {
+                file,
+                rate,
+                partitions,
+                skip,
+                limit,
+            } => {
+                if !(*rate > 0.0 && rate.is_finite()) {
+                    return Err(err_at(at, format!("source `{name}`: rate must be a positive number of records per second, found {rate}")));
+                }
+                let p = partitions.unwrap_or(2);
+                if !(1..=1024).contains(&p) {
+                    return Err(err_at(
+                        at,
+                        format!(
+                            "source `{name}`: partitions must be between 1 and 1024, found {p}"
+                        ),
+                    ));
+                }
+                let full = base_dir.join(file);
+                let content = std::fs::read_to_string(&full).map_err(|e| {
+                    err_at(
+                        at,
+                        format!("source `{name}`: cannot read {}: {e}", full.display()),
+                    )
+                })?;
+                let lines: Vec<String> = content
+                    .lines()
+                    .skip(skip.unwrap_or(0))
+                    .take(limit.unwrap_or(usize::MAX))
+                    .map(str::to_string)
+                    .collect();
+                SourceKind::KafkaDirect {
+                    records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO),
+                    partitions: p,
                 }
             }
             RawSource::Queue {

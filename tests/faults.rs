@@ -243,3 +243,81 @@ fn the_guides_table_holds_on_a_few_seeds() {
     let table = check::render_table(&cells, 12);
     assert!(cells.iter().all(|c| c.agrees), "{table}");
 }
+
+/// Runs `name` with its faults replaced by `faults` (and the WAL set as given).
+fn with_faults(name: &str, faults: &str, wal: bool, reliable: bool) -> check::Report {
+    let mut sc = load(name);
+    sc.cluster.faults = FaultPlan::parse(faults).expect("valid faults");
+    sc.cluster.wal = wal;
+    if let Some(src) = sc.sources.first_mut() {
+        if let stream_sim::scenario::spec::SourceKind::Socket { reliable: r, .. } = &mut src.kind {
+            *r = reliable;
+        }
+    }
+    verdict(&sc)
+}
+
+/// Faults at named protocol points do what the protocol says: a receiver dying between
+/// store and acknowledgement makes a reliable source send again (duplicates, no loss); a
+/// failed WAL write loses nothing with a reliable receiver but loses the block with an
+/// unreliable one; a failed allocation write leaves the blocks queued for the next batch (no
+/// loss); a driver dying after checkpointing a batch re-runs it on recovery (no loss with
+/// the WAL).
+#[test]
+fn protocol_point_faults() {
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s kill receiver lines after-store",
+        false,
+        true,
+    );
+    assert!(
+        r.verdict.lost.is_empty() && !r.verdict.duplicated.is_empty(),
+        "{}",
+        r.verdict
+    );
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s fail wal-write",
+        true,
+        true,
+    );
+    assert!(r.verdict.lost.is_empty(), "{}", r.verdict);
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s fail wal-write",
+        true,
+        false,
+    );
+    assert!(!r.verdict.lost.is_empty(), "{}", r.verdict);
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s fail allocation-write",
+        true,
+        true,
+    );
+    assert_eq!(r.verdict.label(), "exactly-once", "{}", r.verdict);
+    assert!(
+        r.outputs.differ > 0,
+        "the queued blocks must move to the next batch: {}",
+        r.outputs
+    );
+    let r = with_faults(
+        "driver-failure-wal",
+        "at 6s kill driver after-checkpoint",
+        true,
+        true,
+    );
+    assert!(r.verdict.lost.is_empty(), "{}", r.verdict);
+    let e = scenario::spec::parse_scenario(
+        &std::fs::read_to_string(scenario::resolve("worker-failure").expect("file"))
+            .expect("read")
+            .replace(
+                "at 5500ms kill worker-1",
+                "at 5s kill receiver nope after-store",
+            ),
+        std::path::Path::new("scenarios/worker-failure.toml"),
+    )
+    .expect_err("unknown stream");
+    assert!(e.to_string().contains("there is no stream `nope`"), "{e}");
+}

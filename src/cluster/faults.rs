@@ -25,6 +25,31 @@ pub enum Fault {
     RestartWorker(String),
     /// The driver fails (and every executor with it).
     KillDriver,
+    /// Protocol point: the named stream's receiver dies right after it stores its next
+    /// block, before the acknowledgement leaves.
+    KillReceiverAfterStore(String),
+    /// Protocol point: the driver dies right after writing the next batch's metadata
+    /// checkpoint, before the batch runs.
+    KillDriverAfterCheckpoint,
+    /// Protocol point: the next write of a block to the write-ahead log fails (the receiver
+    /// reports the error and restarts).
+    FailWalWrite,
+    /// Protocol point: the tracker's next write of a batch allocation to its log fails
+    /// (the blocks stay queued for the next batch).
+    FailAllocationWrite,
+}
+
+impl Fault {
+    /// True for faults that wait for a protocol point instead of striking at their time.
+    pub fn is_protocol_point(&self) -> bool {
+        matches!(
+            self,
+            Fault::KillReceiverAfterStore(_)
+                | Fault::KillDriverAfterCheckpoint
+                | Fault::FailWalWrite
+                | Fault::FailAllocationWrite
+        )
+    }
 }
 
 impl std::fmt::Display for Fault {
@@ -33,6 +58,10 @@ impl std::fmt::Display for Fault {
             Fault::KillWorker(w) => write!(f, "kill {w}"),
             Fault::RestartWorker(w) => write!(f, "restart {w}"),
             Fault::KillDriver => f.write_str("kill driver"),
+            Fault::KillReceiverAfterStore(s) => write!(f, "kill receiver {s} after-store"),
+            Fault::KillDriverAfterCheckpoint => f.write_str("kill driver after-checkpoint"),
+            Fault::FailWalWrite => f.write_str("fail wal-write"),
+            Fault::FailAllocationWrite => f.write_str("fail allocation-write"),
         }
     }
 }
@@ -70,7 +99,7 @@ impl FaultPlan {
             let col = |word: &str| raw.find(word).map_or(1, |c| c as u32 + 1);
             let words: Vec<&str> = line.split_whitespace().collect();
             let bad = |word: &str, msg: String| Err((i as u32 + 1, col(word), msg));
-            let expected = "expected `at <time> kill worker-N`, `at <time> restart worker-N` or `at <time> kill driver`";
+            let expected = "expected `at <time>` then `kill worker-N`, `restart worker-N`, `kill driver`, `kill driver after-checkpoint`, `kill receiver <stream> after-store`, `fail wal-write` or `fail allocation-write`";
             if words.first() != Some(&"at") {
                 return bad(words[0], format!("{expected}, found `{}`", words[0]));
             }
@@ -81,30 +110,27 @@ impl FaultPlan {
                 Ok(d) => Time::ZERO.plus(d),
                 Err(m) => return bad(when, m),
             };
-            let fault = match (words.get(2).copied(), words.get(3).copied()) {
-                (Some("kill"), Some("driver")) => Fault::KillDriver,
-                (Some("kill"), Some(w)) if w.starts_with("worker-") => {
-                    Fault::KillWorker(w.to_string())
+            let rest: Vec<&str> = words[2..].to_vec();
+            let fault = match rest.as_slice() {
+                ["kill", "driver"] => Fault::KillDriver,
+                ["kill", "driver", "after-checkpoint"] => Fault::KillDriverAfterCheckpoint,
+                ["kill", "receiver", stream, "after-store"] => {
+                    Fault::KillReceiverAfterStore(stream.to_string())
                 }
-                (Some("restart"), Some(w)) if w.starts_with("worker-") => {
-                    Fault::RestartWorker(w.to_string())
-                }
-                (Some(verb), Some(target)) => {
-                    return bad(verb, format!("{expected}, found `{verb} {target}`"));
-                }
-                _ => {
+                ["kill", w] if w.starts_with("worker-") => Fault::KillWorker(w.to_string()),
+                ["restart", w] if w.starts_with("worker-") => Fault::RestartWorker(w.to_string()),
+                ["fail", "wal-write"] => Fault::FailWalWrite,
+                ["fail", "allocation-write"] => Fault::FailAllocationWrite,
+                [] => {
                     return bad(
                         when,
                         format!("{expected}: the fault is missing after the time"),
                     )
                 }
+                [first, ..] => {
+                    return bad(first, format!("{expected}, found `{}`", rest.join(" ")))
+                }
             };
-            if words.len() > 4 {
-                return bad(
-                    words[4],
-                    format!("unexpected `{}` after the fault; {expected}", words[4]),
-                );
-            }
             faults.push((at, fault));
         }
         Ok(FaultPlan { faults })

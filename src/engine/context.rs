@@ -446,6 +446,8 @@ struct Core {
     sink_from: usize,
     /// When the running batch's jobs finish.
     busy_until: Time,
+    /// Protocol-point faults waiting for their moment.
+    armed: Vec<Fault>,
     /// Batches generated but waiting for the previous one to finish.
     waiting: VecDeque<Time>,
 }
@@ -540,6 +542,7 @@ impl StreamingContext {
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
             sink_from: 0,
             busy_until: Time::ZERO,
+            armed: Vec::new(),
             waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
@@ -1085,6 +1088,19 @@ impl StreamingContext {
                 generate_batch(core, t);
                 let next = t.plus(core.config.batch_interval);
                 core.schedule(next, Scheduled::Batch { epoch });
+                if core.checkpoint_dir.is_some()
+                    && take_armed(core, |f| *f == Fault::KillDriverAfterCheckpoint).is_some()
+                {
+                    core.emit(Event::ProtocolFault {
+                        time: t,
+                        fault: "kill driver after-checkpoint".into(),
+                        detail: format!(
+                            "the driver died after checkpointing batch {t}, before running it"
+                        ),
+                    });
+                    inject(core, t, &Fault::KillDriver);
+                    return Ok(());
+                }
                 // One job set runs at a time (spark.streaming.concurrentJobs = 1): a batch
                 // generated while the previous one still runs waits (scheduling delay).
                 if core.busy_until > t || !core.waiting.is_empty() {
@@ -1152,6 +1168,30 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
     let (Some(b), Some(w)) = (block, worker) else {
         return;
     };
+    let stream = core.inputs.names[input].clone();
+    if core.inputs.cluster.config.wal && take_armed(core, |f| *f == Fault::FailWalWrite).is_some() {
+        // The block could not be made durable: the receiver reports the error and restarts;
+        // nothing was acknowledged, so a reliable source sends the records again.
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: "fail wal-write".into(),
+            detail: format!("{} of {stream}: the write-ahead log write failed; the block is dropped and the receiver restarts", b.id),
+        });
+        if let InputSource::Receiver(r) = &mut core.inputs.sources[input] {
+            r.kill();
+        }
+        if !reliable {
+            core.inputs.ledger.dropped(
+                input,
+                &b.offsets,
+                t,
+                "in a block whose write-ahead log write failed",
+            );
+        }
+        let delay = core.inputs.cluster.config.receiver_restart_delay;
+        core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+        return;
+    }
     let holders = core.inputs.cluster.store(w, b.clone());
     let logged = core.inputs.cluster.config.wal;
     core.inputs
@@ -1177,6 +1217,29 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
             .unwrap_or(0);
     core.inputs.tracker.add_block(b);
     core.emit(e);
+    if take_armed(
+        core,
+        |f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream),
+    )
+    .is_some()
+    {
+        // Stored (and reported), but the receiver dies before the acknowledgement leaves:
+        // a reliable source will send the block's records again.
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: format!("kill receiver {stream} after-store"),
+            detail: "the receiver died after storing its block, before acknowledging it".into(),
+        });
+        kill_receiver(
+            core,
+            input,
+            t,
+            "buffered in a receiver that died after storing a block",
+        );
+        let delay = core.inputs.cluster.config.receiver_restart_delay;
+        core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+        return;
+    }
     if reliable {
         let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
         let latency = core.ack_rng.random_range(lo..=hi.max(lo));
@@ -1214,8 +1277,22 @@ fn receiver_inputs(core: &Core) -> Vec<usize> {
         .collect()
 }
 
+/// Takes an armed protocol-point fault matching `pred`, if any.
+fn take_armed(core: &mut Core, pred: impl Fn(&Fault) -> bool) -> Option<Fault> {
+    let i = core.armed.iter().position(pred)?;
+    Some(core.armed.remove(i))
+}
+
 /// Applies a fault at `t`.
 fn inject(core: &mut Core, t: Time, fault: &Fault) {
+    if fault.is_protocol_point() {
+        core.armed.push(fault.clone());
+        core.emit(Event::FaultArmed {
+            time: t,
+            fault: fault.to_string(),
+        });
+        return;
+    }
     match fault {
         Fault::KillWorker(name) => {
             let Some(w) = core.inputs.cluster.worker_index(name) else {
@@ -1264,6 +1341,10 @@ fn inject(core: &mut Core, t: Time, fault: &Fault) {
                 });
             }
         }
+        Fault::KillReceiverAfterStore(_)
+        | Fault::KillDriverAfterCheckpoint
+        | Fault::FailWalWrite
+        | Fault::FailAllocationWrite => {}
         Fault::KillDriver => {
             if !core.inputs.cluster.driver_alive {
                 return;
@@ -1388,7 +1469,19 @@ fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
 /// metadata checkpoint of time `t`.
 fn generate_batch(core: &mut Core, t: Time) {
     let receivers = receiver_inputs(core);
-    if !receivers.is_empty() && !core.inputs.tracker.has_allocation(t) {
+    let logged = core.checkpoint_dir.is_some();
+    if logged
+        && !receivers.is_empty()
+        && take_armed(core, |f| *f == Fault::FailAllocationWrite).is_some()
+    {
+        // ReceivedBlockTracker: if writing the allocation to the log fails, the blocks stay
+        // queued (and go to the next batch).
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: "fail allocation-write".into(),
+            detail: format!("writing the allocation of batch {t} failed; its blocks stay queued for the next batch"),
+        });
+    } else if !receivers.is_empty() && !core.inputs.tracker.has_allocation(t) {
         if let Some(blocks) = core.inputs.tracker.allocate(t, &receivers) {
             for &input in &receivers {
                 let allocated: Vec<(Vec<u64>, Time)> = core

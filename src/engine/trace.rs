@@ -104,6 +104,22 @@ pub enum Event {
         /// Where.
         worker: String,
     },
+    /// A protocol-point fault was armed: it strikes at its protocol point.
+    FaultArmed {
+        /// When.
+        time: Time,
+        /// The fault, as written.
+        fault: String,
+    },
+    /// A protocol-point fault struck.
+    ProtocolFault {
+        /// When.
+        time: Time,
+        /// The fault, as written.
+        fault: String,
+        /// What happened.
+        detail: String,
+    },
     /// A batch's jobs could not run.
     BatchNotProcessed {
         /// The batch time.
@@ -226,6 +242,8 @@ impl Event {
             | Event::DriverRestarted { time, .. }
             | Event::ReceiverStarted { time, .. }
             | Event::BatchNotProcessed { time, .. }
+            | Event::FaultArmed { time, .. }
+            | Event::ProtocolFault { time, .. }
             | Event::ContextStopped { time } => *time,
         }
     }

@@ -590,7 +590,10 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
 
     let cluster = match &raw.cluster {
         None => ClusterConfig::default(),
-        Some(spanned) => cluster_config(spanned, ctx.checkpoint.is_some(), text, path)?,
+        Some(spanned) => {
+            let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+            cluster_config(spanned, ctx.checkpoint.is_some(), &names, text, path)?
+        }
     };
 
     // The program: find where its text starts in the file to shift positions.
@@ -697,6 +700,7 @@ fn shift_expr(e: &mut Expr, shift: &dyn Fn(Span) -> Span) {
 fn cluster_config(
     spanned: &Spanned<RawCluster>,
     has_checkpoint: bool,
+    streams: &[&str],
     text: &str,
     path: &Path,
 ) -> Result<ClusterConfig, ScenarioError> {
@@ -793,6 +797,17 @@ fn cluster_config(
             ScenarioError::at(path, line, col, format!("faults: {m}"))
         })?;
         for (_, fault) in &cfg.faults.faults {
+            if let Fault::KillReceiverAfterStore(name) = fault {
+                if !streams.contains(&name.as_str()) {
+                    return Err(err_at(
+                        fstart,
+                        format!(
+                            "faults: there is no stream `{name}`; the sources are: {}",
+                            streams.join(", ")
+                        ),
+                    ));
+                }
+            }
             if let Fault::KillWorker(w) | Fault::RestartWorker(w) = fault {
                 let n: usize = w.trim_start_matches("worker-").parse().unwrap_or(0);
                 if n == 0 || n > cfg.workers {

@@ -321,3 +321,35 @@ fn protocol_point_faults() {
     .expect_err("unknown stream");
     assert!(e.to_string().contains("there is no stream `nope`"), "{e}");
 }
+
+/// The network: while worker-1 cannot reach the driver, its receiver's block reports are
+/// lost and it restarts; a reliable source keeps the data until the partition heals, an
+/// unreliable one's data is lost. Random message loss behaves the same way.
+#[test]
+fn network_partitions_and_loss() {
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s partition worker-1 | driver\nat 9s heal",
+        false,
+        true,
+    );
+    assert!(r.verdict.lost.is_empty(), "{}", r.verdict);
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 5s partition worker-1 | driver\nat 9s heal",
+        false,
+        false,
+    );
+    assert!(!r.verdict.lost.is_empty(), "{}", r.verdict);
+    let r = with_faults(
+        "worker-failure-reliable",
+        "at 2s loss 0.3\nat 2s latency 10ms..300ms",
+        false,
+        true,
+    );
+    assert!(r.verdict.lost.is_empty(), "{}", r.verdict);
+    let r = with_faults("worker-failure-reliable", "at 2s loss 0.3", false, false);
+    assert!(!r.verdict.lost.is_empty(), "{}", r.verdict);
+    let (_, _, msg) = FaultPlan::parse("at 1s partition worker-1 | printer").expect_err("bad node");
+    assert!(msg.contains("unknown node `printer`"), "{msg}");
+}

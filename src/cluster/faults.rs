@@ -17,7 +17,7 @@ use crate::sim::{Duration, Time};
 use rand::Rng;
 
 /// One fault.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
     /// The named worker's machine fails.
     KillWorker(String),
@@ -25,6 +25,15 @@ pub enum Fault {
     RestartWorker(String),
     /// The driver fails (and every executor with it).
     KillDriver,
+    /// Network: block the nodes of the first list from those of the second (and back,
+    /// unless one-way): `partition worker-1 | driver`, `partition worker-1 -> driver`.
+    Partition(Vec<String>, Vec<String>, bool),
+    /// Network: remove every partition.
+    Heal,
+    /// Network: a message is lost with this probability.
+    Loss(f64),
+    /// Network: latency of each message drawn from this range (ms).
+    Latency(u64, u64),
     /// Protocol point: the named stream's receiver dies right after it stores its next
     /// block, before the acknowledgement leaves.
     KillReceiverAfterStore(String),
@@ -62,12 +71,22 @@ impl std::fmt::Display for Fault {
             Fault::KillDriverAfterCheckpoint => f.write_str("kill driver after-checkpoint"),
             Fault::FailWalWrite => f.write_str("fail wal-write"),
             Fault::FailAllocationWrite => f.write_str("fail allocation-write"),
+            Fault::Partition(a, b, one_way) => write!(
+                f,
+                "partition {} {} {}",
+                a.join(","),
+                if *one_way { "->" } else { "|" },
+                b.join(",")
+            ),
+            Fault::Heal => f.write_str("heal"),
+            Fault::Loss(p) => write!(f, "loss {p}"),
+            Fault::Latency(lo, hi) => write!(f, "latency {lo}ms..{hi}ms"),
         }
     }
 }
 
 /// Faults at exact virtual times.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
     /// `(when, what)`, in the order given.
     pub faults: Vec<(Time, Fault)>,
@@ -99,7 +118,7 @@ impl FaultPlan {
             let col = |word: &str| raw.find(word).map_or(1, |c| c as u32 + 1);
             let words: Vec<&str> = line.split_whitespace().collect();
             let bad = |word: &str, msg: String| Err((i as u32 + 1, col(word), msg));
-            let expected = "expected `at <time>` then `kill worker-N`, `restart worker-N`, `kill driver`, `kill driver after-checkpoint`, `kill receiver <stream> after-store`, `fail wal-write` or `fail allocation-write`";
+            let expected = "expected `at <time>` then `kill worker-N`, `restart worker-N`, `kill driver`, `kill driver after-checkpoint`, `kill receiver <stream> after-store`, `fail wal-write`, `fail allocation-write`, `partition A | B`, `partition A -> B`, `heal`, `loss P` or `latency 10ms..200ms`";
             if words.first() != Some(&"at") {
                 return bad(words[0], format!("{expected}, found `{}`", words[0]));
             }
@@ -121,6 +140,39 @@ impl FaultPlan {
                 ["restart", w] if w.starts_with("worker-") => Fault::RestartWorker(w.to_string()),
                 ["fail", "wal-write"] => Fault::FailWalWrite,
                 ["fail", "allocation-write"] => Fault::FailAllocationWrite,
+                ["heal"] => Fault::Heal,
+                ["loss", p] => match p.parse::<f64>() {
+                    Ok(x) if (0.0..=1.0).contains(&x) => Fault::Loss(x),
+                    _ => return bad(p, format!("loss needs a probability between 0 and 1, e.g. `loss 0.1`, found `{p}`")),
+                },
+                ["latency", range] => {
+                    let (lo, hi) = range.split_once("..").unwrap_or((range, range));
+                    match (Duration::parse(lo), Duration::parse(hi)) {
+                        (Ok(lo), Ok(hi)) if lo <= hi => Fault::Latency(lo.ms(), hi.ms()),
+                        _ => return bad(range, format!("latency needs a duration or a range, e.g. `latency 50ms` or `latency 10ms..200ms`, found `{range}`")),
+                    }
+                }
+                ["partition", spec @ ..] => {
+                    let joined = spec.join(" ");
+                    let (one_way, sides) = if let Some((a, b)) = joined.split_once("->") {
+                        (true, (a.to_string(), b.to_string()))
+                    } else if let Some((a, b)) = joined.split_once('|') {
+                        (false, (a.to_string(), b.to_string()))
+                    } else {
+                        return bad("partition", format!("partition needs two sides, e.g. `partition worker-1 | driver` or `partition worker-1 -> driver`, found `{joined}`"));
+                    };
+                    let list = |s: &str| -> Vec<String> { s.split(|c: char| c == ',' || c.is_whitespace()).filter(|x| !x.is_empty()).map(str::to_string).collect() };
+                    let (a, b) = (list(&sides.0), list(&sides.1));
+                    if a.is_empty() || b.is_empty() {
+                        return bad("partition", format!("partition needs nodes on both sides (driver, worker-N, source), found `{joined}`"));
+                    }
+                    for n in a.iter().chain(&b) {
+                        if n != "driver" && n != "source" && !n.starts_with("worker-") {
+                            return bad(n, format!("unknown node `{n}`; nodes are driver, source and worker-N"));
+                        }
+                    }
+                    Fault::Partition(a, b, one_way)
+                }
                 [] => {
                     return bad(
                         when,

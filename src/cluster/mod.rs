@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod faults;
+pub mod network;
 
 pub use check::{Ledger, Verdict};
 pub use faults::{Fault, FaultPlan};
@@ -124,11 +125,13 @@ pub struct Cluster {
     pub driver_alive: bool,
     /// Blocks in the write-ahead log (reliable storage: survives every failure).
     pub wal: BTreeMap<String, Arc<Block>>,
+    /// The network between driver, workers and sources.
+    pub network: network::Network,
 }
 
 impl Cluster {
     /// A cluster with all machines up.
-    pub fn new(config: ClusterConfig) -> Cluster {
+    pub fn new(config: ClusterConfig, network_rng: rand_chacha::ChaCha8Rng) -> Cluster {
         let workers = (1..=config.workers.max(1))
             .map(|i| Worker {
                 name: format!("worker-{i}"),
@@ -142,6 +145,7 @@ impl Cluster {
             workers,
             driver_alive: true,
             wal: BTreeMap::new(),
+            network: network::Network::new(network_rng),
         }
     }
 
@@ -201,7 +205,7 @@ impl Cluster {
     pub fn read(&self, id: &str) -> Option<(Arc<Block>, String)> {
         if self.driver_alive {
             for w in &self.workers {
-                if w.alive {
+                if w.alive && !self.network.is_blocked(&w.name, "driver") {
                     if let Some(b) = w.blocks.get(id) {
                         return Some((Arc::clone(b), w.name.clone()));
                     }

@@ -20,8 +20,9 @@ use super::error::SparkError;
 use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
 use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
-use super::receiver::{ReceivedBlockTracker, Receiver};
+use super::receiver::{Block, ReceivedBlockTracker, Receiver};
 use super::trace::Event;
+use crate::cluster::network::Delivery;
 use crate::cluster::{Cluster, ClusterConfig, Fault, Ledger, SinkKind};
 use crate::expr::Func;
 use crate::io::{FileDrop, QueueSource, TimedRecords};
@@ -399,6 +400,12 @@ enum Scheduled {
     JobStart {
         epoch: u64,
     },
+    /// A block report reaches the driver's tracker.
+    BlockReport {
+        input: usize,
+        seq: u64,
+        epoch: u64,
+    },
 }
 
 impl Scheduled {
@@ -413,6 +420,7 @@ impl Scheduled {
             Scheduled::BlockTick { .. } => 5,
             Scheduled::Batch { .. } => 6,
             Scheduled::JobStart { .. } => 7,
+            Scheduled::BlockReport { .. } => 4,
         }
     }
 }
@@ -448,6 +456,8 @@ struct Core {
     busy_until: Time,
     /// Protocol-point faults waiting for their moment.
     armed: Vec<Fault>,
+    /// Block reports on the network, by (input, block number).
+    in_flight: BTreeMap<(usize, u64), Block>,
     /// Batches generated but waiting for the previous one to finish.
     waiting: VecDeque<Time>,
 }
@@ -515,7 +525,10 @@ impl StreamingContext {
             default_parallelism: config.default_parallelism,
             records_at: BTreeMap::new(),
             events: Vec::new(),
-            cluster: Cluster::new(config.cluster.clone()),
+            cluster: Cluster::new(
+                config.cluster.clone(),
+                SeedTree::new(config.seed).rng("network"),
+            ),
             ledger: Ledger::default(),
             batch_offsets: BTreeMap::new(),
         };
@@ -543,6 +556,7 @@ impl StreamingContext {
             sink_from: 0,
             busy_until: Time::ZERO,
             armed: Vec::new(),
+            in_flight: BTreeMap::new(),
             waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
@@ -1074,6 +1088,13 @@ impl StreamingContext {
                     }
                 }
             }
+            Scheduled::BlockReport { input, seq, epoch } => {
+                if let Some(b) = core.in_flight.remove(&(input, seq)) {
+                    if epoch == core.epoch {
+                        core.inputs.tracker.add_block(b);
+                    }
+                }
+            }
             Scheduled::BlockTick { input, epoch } => {
                 if epoch == core.epoch {
                     block_tick(core, input, t);
@@ -1215,8 +1236,38 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
             .next()
             .and_then(|s| s.parse::<u64>().ok())
             .unwrap_or(0);
-    core.inputs.tracker.add_block(b);
     core.emit(e);
+    let worker_name = core.inputs.cluster.workers[w].name.clone();
+    match core.inputs.cluster.network.send(&worker_name, "driver") {
+        Delivery::After(lat) if lat.ms() == 0 => core.inputs.tracker.add_block(b),
+        Delivery::After(lat) => {
+            core.in_flight.insert((input, seq), b);
+            let epoch = core.epoch;
+            core.schedule(t.plus(lat), Scheduled::BlockReport { input, seq, epoch });
+        }
+        lost => {
+            // pushAndReportBlock failed: the receiver reports the error and restarts; the
+            // block is stored but the driver never hears of it.
+            core.emit(Event::MessageLost {
+                time: t,
+                message: format!("block report {} from {worker_name} to the driver", b.id),
+                reason: if lost == Delivery::Partitioned {
+                    "network partition".into()
+                } else {
+                    "message loss".into()
+                },
+            });
+            kill_receiver(
+                core,
+                input,
+                t,
+                "buffered in a receiver whose block report was lost",
+            );
+            let delay = core.inputs.cluster.config.receiver_restart_delay;
+            core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+            return;
+        }
+    }
     if take_armed(
         core,
         |f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream),
@@ -1242,7 +1293,25 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
     }
     if reliable {
         let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
-        let latency = core.ack_rng.random_range(lo..=hi.max(lo));
+        let mut latency = core.ack_rng.random_range(lo..=hi.max(lo));
+        match core.inputs.cluster.network.send(&worker_name, "source") {
+            Delivery::After(extra) => latency += extra.ms(),
+            lost => {
+                core.emit(Event::MessageLost {
+                    time: t,
+                    message: format!(
+                        "acknowledgement of input-{}-{seq} to the source",
+                        core.inputs.names[input]
+                    ),
+                    reason: if lost == Delivery::Partitioned {
+                        "network partition".into()
+                    } else {
+                        "message loss".into()
+                    },
+                });
+                return;
+            }
+        }
         let epoch = core.epoch;
         core.schedule(
             t.plus(Duration::from_ms(latency)),
@@ -1340,6 +1409,34 @@ fn inject(core: &mut Core, t: Time, fault: &Fault) {
                     worker: name.clone(),
                 });
             }
+        }
+        Fault::Partition(a, b, one_way) => {
+            core.inputs.cluster.network.partition(a, b, *one_way);
+            core.emit(Event::NetworkChanged {
+                time: t,
+                change: fault.to_string(),
+            });
+        }
+        Fault::Heal => {
+            core.inputs.cluster.network.heal();
+            core.emit(Event::NetworkChanged {
+                time: t,
+                change: "heal".into(),
+            });
+        }
+        Fault::Loss(p) => {
+            core.inputs.cluster.network.loss = *p;
+            core.emit(Event::NetworkChanged {
+                time: t,
+                change: fault.to_string(),
+            });
+        }
+        Fault::Latency(lo, hi) => {
+            core.inputs.cluster.network.latency_ms = (*lo, *hi);
+            core.emit(Event::NetworkChanged {
+                time: t,
+                change: fault.to_string(),
+            });
         }
         Fault::KillReceiverAfterStore(_)
         | Fault::KillDriverAfterCheckpoint

@@ -104,6 +104,22 @@ pub enum Event {
         /// Where.
         worker: String,
     },
+    /// The network changed: a partition, a heal, a loss rate or a latency range.
+    NetworkChanged {
+        /// When.
+        time: Time,
+        /// What changed, as written in a fault line.
+        change: String,
+    },
+    /// A message was lost on the network.
+    MessageLost {
+        /// When it was sent.
+        time: Time,
+        /// Which message.
+        message: String,
+        /// Why: a partition or the loss rate.
+        reason: String,
+    },
     /// A protocol-point fault was armed: it strikes at its protocol point.
     FaultArmed {
         /// When.
@@ -243,6 +259,8 @@ impl Event {
             | Event::ReceiverStarted { time, .. }
             | Event::BatchNotProcessed { time, .. }
             | Event::FaultArmed { time, .. }
+            | Event::NetworkChanged { time, .. }
+            | Event::MessageLost { time, .. }
             | Event::ProtocolFault { time, .. }
             | Event::ContextStopped { time } => *time,
         }

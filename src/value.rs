@@ -60,7 +60,9 @@ impl Value {
 
     /// The pair `(k,v)`.
     pub fn pair(k: Value, v: Value) -> Value {
-        Value::Tuple(Arc::from(vec![k, v]))
+        // One allocation (a Vec would be allocated, copied into the Arc and freed).
+        let fields: Arc<[Value]> = Arc::new([k, v]);
+        Value::Tuple(fields)
     }
 
     /// A tuple of the given fields.
@@ -172,10 +174,16 @@ impl Value {
                 }
             }
             Value::Str(s) => {
-                // java.lang.String.hashCode over UTF-16 code units.
+                // java.lang.String.hashCode over UTF-16 code units (for ASCII, the bytes).
                 let mut h: i32 = 0;
-                for unit in s.encode_utf16() {
-                    h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+                if s.is_ascii() {
+                    for b in s.bytes() {
+                        h = h.wrapping_mul(31).wrapping_add(i32::from(b));
+                    }
+                } else {
+                    for unit in s.encode_utf16() {
+                        h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+                    }
                 }
                 h
             }

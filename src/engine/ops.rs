@@ -18,10 +18,6 @@ use crate::sim::Time;
 use crate::value::{SeqKind, Value};
 use std::sync::Arc;
 
-/// Maps keyed by records. Their iteration order never reaches output (entries keep
-/// first-seen order in a Vec), so a fast fixed hasher is safe.
-type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
-
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
 #[derive(Debug, Clone)]
@@ -297,16 +293,45 @@ pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
 
 /// Per-partition key order: a map from key to slot plus the slots in first-seen order.
 struct Grouped<A> {
-    index: FastMap<Value, usize>,
+    /// Indexes into `entries`, found by the key's hash (computed once per lookup).
+    index: hashbrown::HashTable<usize>,
     entries: Vec<(Value, A)>,
+}
+
+fn key_hash(key: &Value) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 impl<A> Grouped<A> {
     fn new() -> Self {
         Grouped {
-            index: FastMap::default(),
+            index: hashbrown::HashTable::new(),
             entries: Vec::new(),
         }
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        Grouped {
+            index: hashbrown::HashTable::with_capacity(n),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// The slot of `key`, if present.
+    fn find(&self, hash: u64, key: &Value) -> Option<usize> {
+        self.index
+            .find(hash, |&i| self.entries[i].0 == *key)
+            .copied()
+    }
+
+    /// Appends a new key (which must not be present).
+    fn push_new(&mut self, hash: u64, key: Value, value: A) {
+        let slot = self.entries.len();
+        self.entries.push((key, value));
+        let entries = &self.entries;
+        self.index
+            .insert_unique(hash, slot, |&i| key_hash(&entries[i].0));
     }
 
     fn upsert(
@@ -315,11 +340,11 @@ impl<A> Grouped<A> {
         init: impl FnOnce() -> A,
         update: impl FnOnce(&mut A) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        match self.index.get(key) {
-            Some(&slot) => update(&mut self.entries[slot].1),
+        let hash = key_hash(key);
+        match self.find(hash, key) {
+            Some(slot) => update(&mut self.entries[slot].1),
             None => {
-                self.index.insert(key.clone(), self.entries.len());
-                self.entries.push((key.clone(), init()));
+                self.push_new(hash, key.clone(), init());
                 Ok(())
             }
         }
@@ -339,7 +364,7 @@ pub fn reduce_by_key(
     let n = n.max(1);
     let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
-        let mut local: Grouped<Value> = Grouped::new();
+        let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
         for v in p {
             let (k, x) = pair(op, v)?;
             local
@@ -355,15 +380,13 @@ pub fn reduce_by_key(
         }
         for (k, x) in local.entries {
             let target = &mut outs[k.partition_of(n)];
-            match target.index.get(&k) {
-                Some(&slot) => {
+            let hash = key_hash(&k);
+            match target.find(hash, &k) {
+                Some(slot) => {
                     let acc = &mut target.entries[slot].1;
                     *acc = f.call2(acc, &x).map_err(|e| ctx.fail(op, e))?;
                 }
-                None => {
-                    target.index.insert(k.clone(), target.entries.len());
-                    target.entries.push((k, x));
-                }
+                None => target.push_new(hash, k, x),
             }
         }
     }

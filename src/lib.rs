@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod engine;
 pub mod expr;
 pub mod io;
+pub mod plot;
 pub mod repl;
 pub mod scenario;
 pub mod sim;

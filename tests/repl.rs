@@ -168,6 +168,51 @@ fn bad_commands_name_the_command_and_change_nothing() {
         ("help", "help step run"),
         ("quit", "quit now"),
         ("unknown command", "stpe"),
+        ("kill", "kill"),
+        ("kill", "kill worker-9"),
+        ("kill", "kill worker-1 now"),
+        ("restart", "restart driver"),
+        ("restart", "restart worker-1"),
+        ("at", "at"),
+        ("at", "at 1s kill driver"),
+        ("at", "at 2s kill driver"),
+        ("at", "at soon kill driver"),
+        ("at", "at 9s smash worker-1"),
+        ("at", "at 9s partition worker-1"),
+        ("loss", "loss 2"),
+        ("fail", "fail everything"),
+        ("at", "at 99999999999999h kill driver"),
+        ("partition", "partition worker-1 worker-2"),
+        ("loss", "loss 10%"),
+        ("cluster", "cluster now"),
+        ("wal", "wal x"),
+        ("checkpoint", "checkpoint x"),
+        ("metrics", "metrics x"),
+        ("ledger", "ledger"),
+        ("ledger", "ledger x"),
+        ("ledger", "ledger nosuch 3"),
+        ("ledger", "ledger 999999"),
+        ("back", "back 0"),
+        ("back", "back 3"),
+        ("back", "back x"),
+        ("goto", "goto"),
+        ("goto", "goto soon"),
+        ("goto", "goto 100000000000000"),
+        ("goto", "goto 100000000000s"),
+        ("save", "save"),
+        ("load", "load"),
+        ("load", "load /nonexistent/scenario.toml"),
+        ("plot", "plot"),
+        ("plot", "plot pie x.svg"),
+        ("plot", "plot delays /nonexistent/dir/x.svg"),
+        ("whatif", "whatif"),
+        ("whatif", "whatif wal maybe"),
+        ("whatif", "whatif wal off"),
+        ("whatif", "whatif replication 9"),
+        ("whatif", "whatif reliable off"),
+        ("whatif", "whatif speed 11"),
+        ("predict", "predict"),
+        ("predict", "predict nosuch"),
     ];
     for (cmd, line) in cases {
         let r = s.try_execute(line);
@@ -226,6 +271,19 @@ fn garbage_input_never_panics() {
         "show #-1",
         "show #18446744073709551616",
         "help \"",
+        "kill \u{0}",
+        "at 18446744073709551615 kill driver",
+        "at 18446744073709551615ms kill worker-1",
+        "goto 18446744073709551615",
+        "goto 18446744073709551615ms",
+        "back 18446744073709551615",
+        "ledger 18446744073709551615",
+        "ledger delays -1",
+        "metrics 18446744073709551615",
+        "plot delays \u{0}",
+        "save \u{0}/x",
+        "load \u{0}",
+        "whatif replication 18446744073709551616",
     ];
     for line in lines {
         let _ = s.execute(line);
@@ -356,4 +414,306 @@ batches = [[1, 2], [0], [5]]
     );
     let _ = std::fs::remove_dir_all(&dir);
     insta::assert_snapshot!("failed_job_session", out);
+}
+
+/// A temporary folder for one test, removed and created afresh.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("stream-sim-repl-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Every trace event of the session, as JSON lines, for comparisons.
+fn every_event(s: &Session) -> Vec<String> {
+    s.context()
+        .trace()
+        .iter()
+        .map(stream_sim::engine::Event::to_json)
+        .collect()
+}
+
+#[test]
+fn faults_and_cluster_inspectors_session() {
+    // Proves the fault commands and the cluster inspectors on the default scenario: the
+    // cluster before and after `kill worker-1` (receiver gone, blocks lost, the replicas
+    // left on worker-2 as `blocks` shows), a fault scheduled with `at`, the refusals (bad
+    // worker names listing the workers, a time in the past, malformed network faults),
+    // a network partition and heal typed as in a scenario, the driver failure and its
+    // recovery from the checkpoint (`checkpoint`), `wal` with the
+    // log off, `metrics` with its verdict, `ledger` for one record and `trace`.
+    let mut s = session("wordcount");
+    let script = "\
+cluster
+step 3
+cluster
+blocks
+kill worker-1
+cluster
+blocks
+kill worker-1
+kill worker-7
+restart driver
+at 1s kill driver
+partition worker-1 worker-2
+at 9s loss 10%
+partition worker-2 | driver
+at 7s heal
+at 8s restart worker-1
+at 9500ms kill driver
+cluster
+run until 8s
+cluster
+metrics 3
+run until 16s
+cluster
+checkpoint
+wal
+metrics
+metrics 2
+ledger 5
+ledger lines 70
+ledger 100
+trace 3";
+    let out = transcript(&mut s, script);
+    assert!(out.contains("worker-1  down"), "{out}");
+    insta::assert_snapshot!("faults_session", out);
+}
+
+#[test]
+fn wal_and_blocks_show_where_blocks_live() {
+    // Proves `wal` and `blocks` with the write-ahead log on (driver-failure-wal): blocks are
+    // listed in the log and, after the driver dies with every executor, `blocks` says the
+    // copies in memory are gone but the log still holds them.
+    let mut s = session("driver-failure-wal");
+    let out = transcript(
+        &mut s,
+        "step 2\nblocks\nwal\nkill driver\ncluster\nblocks\nwal\ncheckpoint",
+    );
+    assert!(out.contains("in the WAL"), "{out}");
+    insta::assert_snapshot!("wal_session", out);
+}
+
+#[test]
+fn time_travel_replays_exactly() {
+    // Proves the time-travel round trip: `step 5`, `back 2`, `step 2` prints exactly the
+    // last two batches of the first `step 5`; with a fault injected in the middle, going
+    // back before it and stepping again replays the fault (same output, same trace); and
+    // `goto` by batch number and by time, forwards and backwards, lands on the same states
+    // (trace length) as the first run.
+    let mut s = session("wordcount");
+    let first = s.execute("step 5");
+    let back = s.execute("back 2");
+    assert_eq!(
+        back,
+        "back: now at batch 3 (3000 ms), clock 3000 ms; restored the snapshot of 3000 ms, replayed 0 batches"
+    );
+    let again = s.execute("step 2");
+    assert!(
+        first.ends_with(&again),
+        "first:\n{first}\n\nagain:\n{again}"
+    );
+
+    let mut s = session("wordcount");
+    s.execute("step 3");
+    s.execute("kill worker-1");
+    s.execute("at 6500ms restart worker-1");
+    let a = s.execute("step 6");
+    let trace_a = every_event(&s);
+    let len_at_6 = {
+        s.execute("goto 6");
+        s.context().trace_len()
+    };
+    let script = "back 4\ngoto 1\ngoto 0\ngoto 4s\ngoto 7500ms\ngoto 9";
+    let out = transcript(&mut s, script);
+    let b = {
+        s.execute("goto 3");
+        s.execute("step 6")
+    };
+    assert_eq!(a, b, "the replay after going back differs");
+    assert_eq!(
+        trace_a,
+        every_event(&s),
+        "the trace after the replay differs"
+    );
+    s.execute("goto 6");
+    assert_eq!(s.context().trace_len(), len_at_6);
+    insta::assert_snapshot!("time_travel_session", out);
+}
+
+#[test]
+fn a_new_fault_after_going_back_changes_the_future() {
+    // Proves that a fault injected after going back replaces the future: the snapshots after
+    // it are dropped, so `goto` forward runs the new timeline, the same as a fresh session
+    // given the same commands.
+    let mut s = session("wordcount");
+    s.execute("step 8");
+    s.execute("back 5");
+    s.execute("kill worker-2");
+    s.execute("goto 8");
+    let mut fresh = session("wordcount");
+    fresh.execute("step 3");
+    fresh.execute("kill worker-2");
+    fresh.execute("run until 8s");
+    assert_eq!(every_event(&s), every_event(&fresh));
+}
+
+#[test]
+fn save_writes_a_scenario_that_replays_to_the_same_state() {
+    // Proves `save`: the file holds the scenario with every fault (the scenario's and the
+    // injected ones) in `[cluster] faults` and a replay comment; `load` of it followed by
+    // `run until <the clock>` gives the same trace, event for event, as the session; data
+    // paths still resolve from another folder.
+    let dir = temp_dir("save");
+    let file = dir.join("saved.toml");
+    let file = file.to_string_lossy().into_owned();
+    let mut s = session("worker-failure");
+    let script = format!(
+        "step 3\nkill worker-2\nat 9s kill driver\nrun until 11s\nsave {file}\nsave\nsave {}/nosuch/x.toml",
+        dir.display()
+    );
+    let out = transcript(&mut s, &script);
+    let original = every_event(&s);
+    let text = std::fs::read_to_string(&file).expect("saved file");
+    assert!(
+        text.contains("at 5500ms kill worker-1\nat 12000ms restart worker-1\nat 3001ms kill worker-2\nat 9000ms kill driver\n"),
+        "{text}"
+    );
+    let mut loaded = session("wordcount");
+    let load = loaded.execute(&format!("load {file}"));
+    assert!(
+        load.starts_with("stream-sim REPL: scenario `worker-failure`"),
+        "{load}"
+    );
+    loaded.execute("run until 11001ms");
+    assert_eq!(original, every_event(&loaded), "the replay differs");
+    let out = out.replace(&dir.display().to_string(), "$TMP");
+    // Data paths depend on where the clone and the temporary folder are.
+    let text: String = text
+        .replace(&dir.display().to_string(), "$TMP")
+        .lines()
+        .map(|l| {
+            if l.starts_with("file = ") {
+                "file = <the same data file, from $TMP>\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!("save_session", format!("{out}\n--- saved file ---\n{text}"));
+}
+
+#[test]
+fn plot_writes_svg_charts() {
+    // Proves `plot delays` and `plot records`: SVG files with the chart's title, the failure
+    // marked; and the errors (no batch yet, unknown chart, unwritable file).
+    let dir = temp_dir("plot");
+    let mut s = session("worker-failure");
+    let d = dir.join("delays.svg").to_string_lossy().into_owned();
+    let r = dir.join("records.svg").to_string_lossy().into_owned();
+    let script = format!(
+        "plot delays {d}\nrun until 10s\nplot delays {d}\nplot records {r}\nplot pie {d}\nplot delays {}/no/such/dir.svg",
+        dir.display()
+    );
+    let out = transcript(&mut s, &script).replace(&dir.display().to_string(), "$TMP");
+    for (file, title) in [(&d, "Delays per batch"), (&r, "Input records per batch")] {
+        let svg = std::fs::read_to_string(file).expect("svg written");
+        assert!(svg.starts_with("<svg"), "{file}");
+        assert!(svg.contains(title), "{file}");
+        assert!(svg.contains("kill worker-1"), "{file}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!("plot_session", out);
+}
+
+#[test]
+fn whatif_compares_outputs_and_guarantees() {
+    // Proves `whatif` on the worker-failure scenario with a fault injected at the prompt:
+    // per output batch, same or differs, and the guarantee each setting keeps; and its
+    // refusals (a knob already so, an out-of-range value, an unknown knob).
+    let mut s = session("worker-failure");
+    let script = "\
+whatif replication 1
+step 4
+kill driver
+run until 14s
+whatif replication 1
+whatif reliable on
+whatif wal on
+whatif replication 2
+whatif replication 3
+whatif cores 4";
+    let out = transcript(&mut s, script);
+    insta::assert_snapshot!("whatif_session", out);
+}
+
+#[test]
+fn predict_grades_the_next_output() {
+    // Proves `predict`: the next line is the answer; a right answer (in any order) is
+    // graded correct, a wrong one shows what was missed and what is not in the output; a
+    // stream without print() is graded on its RDD; `cancel` runs nothing.
+    let dir = temp_dir("predict");
+    let path = dir.join("double.toml");
+    std::fs::write(
+        &path,
+        r#"name = "double"
+pipeline = '''
+doubled = nums.map(x => x * 2)
+doubled.print()
+pairs = nums.map(x => (x % 2, x))
+pairs.count().print()
+'''
+
+[context]
+batch_interval = "1s"
+
+[sources.nums]
+type = "queueStream"
+batches = [[1, 2, 3], [4, 5], [6], [7, 7]]
+"#,
+    )
+    .expect("write the scenario");
+    let sc = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut s = Session::new(&sc, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let out = transcript(
+        &mut s,
+        "predict doubled\n6 2 4\npredict doubled\n8 10 12\npredict pairs\n(0,6)\npredict doubled\ncancel\npredict doubled\n14;14\npredict nosuch\npredict",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.contains("predict: correct: 3 records"), "{out}");
+    insta::assert_snapshot!("predict_session", out);
+}
+
+#[test]
+fn help_lists_every_new_command_with_an_example() {
+    // Proves that `help` lists the new commands, each with an example, and that
+    // `help <command>` explains each (save says that comments are lost).
+    let mut s = session("wordcount");
+    let all = s.execute("help");
+    for cmd in [
+        "kill",
+        "restart",
+        "at",
+        "cluster",
+        "wal",
+        "checkpoint",
+        "metrics",
+        "ledger",
+        "back",
+        "goto",
+        "save",
+        "load",
+        "plot",
+        "whatif",
+        "predict",
+    ] {
+        let line = all
+            .lines()
+            .find(|l| l.trim_start().starts_with(cmd))
+            .unwrap_or_else(|| panic!("{cmd} missing from help:\n{all}"));
+        assert!(line.contains("e.g. "), "{line}");
+        assert!(s.try_execute(&format!("help {cmd}")).is_ok(), "help {cmd}");
+    }
+    assert!(s.execute("help save").contains("comments"));
 }

@@ -127,6 +127,7 @@ fn run_ledger(
 pub fn verify(sc: &Scenario, options: &RunOptions, until: Time) -> Result<Report, String> {
     let mut reference = sc.clone();
     reference.cluster.faults = FaultPlan::default();
+    reference.cluster.random_faults = None;
     let end = until.plus(drain(sc));
     let (r, r_events) = run_ledger(&reference, options, end)?;
     let (f, f_events) = run_ledger(sc, options, end)?;

@@ -85,6 +85,17 @@ impl std::fmt::Display for Fault {
     }
 }
 
+/// Rates of random faults (`[cluster] random_faults`), per virtual minute.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FaultRates {
+    /// Worker failures per minute.
+    pub worker_kills_per_min: f64,
+    /// Driver failures per minute.
+    pub driver_kills_per_min: f64,
+    /// How long a failed worker stays down.
+    pub worker_downtime: Duration,
+}
+
 /// Faults at exact virtual times.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
@@ -186,6 +197,47 @@ impl FaultPlan {
             faults.push((at, fault));
         }
         Ok(FaultPlan { faults })
+    }
+
+    /// Faults drawn from the seed's `faults/rates` stream as Poisson processes over
+    /// `[from, until)`: worker failures (each hits a uniformly chosen worker, which restarts
+    /// `worker_downtime` later) and driver failures, at the given rates per virtual minute.
+    pub fn at_rates(
+        seeds: &SeedTree,
+        rates: &FaultRates,
+        workers: usize,
+        from: Time,
+        until: Time,
+    ) -> FaultPlan {
+        let mut rng = seeds.rng("faults/rates");
+        let mut faults = Vec::new();
+        let draw = |per_min: f64, rng: &mut rand_chacha::ChaCha8Rng| -> Vec<Time> {
+            let mut times = Vec::new();
+            if per_min <= 0.0 {
+                return times;
+            }
+            let mean_ms = 60_000.0 / per_min;
+            let mut t = from.ms() as f64;
+            loop {
+                // Exponential inter-arrival times: -ln(U) * mean.
+                let u: f64 = rng.random_range(f64::EPSILON..1.0);
+                t += -u.ln() * mean_ms;
+                if t >= until.ms() as f64 || times.len() >= 1000 {
+                    return times;
+                }
+                times.push(Time(t as u64));
+            }
+        };
+        for at in draw(rates.worker_kills_per_min, &mut rng) {
+            let w = format!("worker-{}", rng.random_range(1..=workers.max(1)));
+            faults.push((at, Fault::KillWorker(w.clone())));
+            faults.push((at.plus(rates.worker_downtime), Fault::RestartWorker(w)));
+        }
+        for at in draw(rates.driver_kills_per_min, &mut rng) {
+            faults.push((at, Fault::KillDriver));
+        }
+        faults.sort_by_key(|(t, _)| *t);
+        FaultPlan { faults }
     }
 
     /// One failure of `kind` at a time drawn uniformly (whole milliseconds) from

@@ -82,6 +82,8 @@ pub struct ClusterConfig {
     pub faults: FaultPlan,
     /// How long jobs take.
     pub cost: CostModel,
+    /// Random faults at rates, drawn from the run's seed when the scenario is built.
+    pub random_faults: Option<faults::FaultRates>,
 }
 
 impl Default for ClusterConfig {
@@ -97,6 +99,7 @@ impl Default for ClusterConfig {
             sink: SinkKind::AtLeastOnce,
             faults: FaultPlan::default(),
             cost: CostModel::default(),
+            random_faults: None,
         }
     }
 }

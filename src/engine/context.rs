@@ -458,6 +458,8 @@ struct Core {
     armed: Vec<Fault>,
     /// Block reports on the network, by (input, block number).
     in_flight: BTreeMap<(usize, u64), Block>,
+    /// Batches that found no free core (reported once each).
+    stalled: BTreeSet<Time>,
     /// Batches generated but waiting for the previous one to finish.
     waiting: VecDeque<Time>,
 }
@@ -557,6 +559,7 @@ impl StreamingContext {
             busy_until: Time::ZERO,
             armed: Vec::new(),
             in_flight: BTreeMap::new(),
+            stalled: BTreeSet::new(),
             waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
@@ -1129,10 +1132,18 @@ impl StreamingContext {
                         let at = core.busy_until;
                         core.schedule(at, Scheduled::JobStart { epoch });
                     }
+                    if let Some(&stuck) = core.stalled.iter().next() {
+                        core.emit(Event::BatchNotProcessed {
+                            time: t,
+                            reason: format!(
+                                "queued behind batch {stuck}, which waits for a free core"
+                            ),
+                        });
+                    }
                     core.waiting.push_back(t);
                     return Ok(());
                 }
-                if let Err(e) = process_batch(core, t) {
+                if let Err(e) = run_or_wait(core, t) {
                     core.last_batch = Some(t);
                     return Err(fail(core, t, e));
                 }
@@ -1144,14 +1155,23 @@ impl StreamingContext {
                 let Some(bt) = core.waiting.pop_front() else {
                     return Ok(());
                 };
-                let result = process_batch(core, bt);
-                if !core.waiting.is_empty() {
-                    let at = core.busy_until.max(t);
-                    core.schedule(at, Scheduled::JobStart { epoch });
-                }
-                if let Err(e) = result {
-                    core.last_batch = Some(bt);
-                    return Err(fail(core, bt, e));
+                match process_batch(core, bt) {
+                    Ok(true) => {
+                        if !core.waiting.is_empty() {
+                            let at = core.busy_until.max(t);
+                            core.schedule(at, Scheduled::JobStart { epoch });
+                        }
+                    }
+                    Ok(false) => {
+                        // Still no free core: wait another batch interval.
+                        core.waiting.push_front(bt);
+                        let at = t.plus(core.config.batch_interval);
+                        core.schedule(at, Scheduled::JobStart { epoch });
+                    }
+                    Err(e) => {
+                        core.last_batch = Some(bt);
+                        return Err(fail(core, bt, e));
+                    }
                 }
             }
         }
@@ -1547,7 +1567,12 @@ fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
         rerun: rerun.clone(),
     });
     for bt in rerun {
-        if let Err(e) = run_batch(core, bt) {
+        generate_batch(core, bt);
+        if !core.waiting.is_empty() {
+            core.waiting.push_back(bt);
+            continue;
+        }
+        if let Err(e) = run_or_wait(core, bt) {
             return Err(fail(core, bt, e));
         }
     }
@@ -1555,11 +1580,23 @@ fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
     Ok(())
 }
 
-/// Runs the batch at `t`: allocate blocks, run the output operations in order, record the
-/// batch, forget old RDDs.
-fn run_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
-    generate_batch(core, t);
-    process_batch(core, t)
+/// Runs batch `t` now, or, without a free core, queues it and polls again a batch interval
+/// later.
+fn run_or_wait(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    match process_batch(core, t) {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let first = core.waiting.is_empty();
+            core.waiting.push_front(t);
+            if first {
+                let at = core.clock.plus(core.config.batch_interval);
+                let epoch = core.epoch;
+                core.schedule(at, Scheduled::JobStart { epoch });
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// JobGenerator.generateJobs: allocate the queued blocks to batch `t` and write the
@@ -1602,7 +1639,7 @@ fn generate_batch(core: &mut Core, t: Time) {
 
 /// JobScheduler running the jobs of batch `t` now: the output operations in order, then
 /// the batch's figures from the cost model, and cleanup.
-fn process_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
+fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
     let receivers = receiver_inputs(core);
     // The guide's starvation rule: each receiver holds a core; with no core left, jobs are
     // generated but never run.
@@ -1612,16 +1649,19 @@ fn process_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
             |&&i| matches!(&core.inputs.sources[i], InputSource::Receiver(r) if r.worker.is_some()),
         )
         .count();
-    if !receivers.is_empty() && core.inputs.cluster.live_cores() <= held {
-        let cores = core.inputs.cluster.live_cores();
-        core.emit(Event::BatchNotProcessed {
-            time: t,
-            reason: format!(
-                "{held} receiver(s) hold all {cores} core(s): data is received but never processed (give the application more cores than receivers)"
-            ),
-        });
-        core.last_batch = Some(t);
-        return Ok(());
+    if core.inputs.cluster.live_cores() <= held {
+        // No core to run a task on: the batch's jobs wait (for ever, if receivers hold
+        // every core; until a worker comes back, if workers are down).
+        if core.stalled.insert(t) {
+            let cores = core.inputs.cluster.live_cores();
+            let reason = if held > 0 && cores == held {
+                format!("{held} receiver(s) hold all {cores} core(s): data is received but never processed (give the application more cores than receivers)")
+            } else {
+                format!("no free core ({cores} live core(s), {held} held by receivers): the batch waits for a worker")
+            };
+            core.emit(Event::BatchNotProcessed { time: t, reason });
+        }
+        return Ok(false);
     }
     let outputs = core.outputs.clone();
     let (mut tasks, mut work_records) = (0u64, 0u64);
@@ -1717,7 +1757,8 @@ fn process_batch(core: &mut Core, t: Time) -> Result<(), SparkError> {
         let done = core.inputs.tracker.cleanup(threshold);
         core.inputs.cluster.forget_blocks(&done);
     }
-    Ok(())
+    core.stalled.remove(&t);
+    Ok(true)
 }
 
 /// Spark's `print(num)` output for one batch: the header, up to `num` records, `...` if

@@ -1,5 +1,7 @@
 //! Tab completion for the terminal REPL: command names first, then stream names for the
-//! commands that take one, `help` topics, and `until` after `run`.
+//! commands that take one, `help` topics, `until` after `run`, worker names and `driver`
+//! after `kill` / `restart` / `at <time> kill`, the knobs of `whatif` and the charts of
+//! `plot`.
 
 use super::help::COMMANDS;
 use rustyline::completion::Completer;
@@ -11,12 +13,26 @@ use rustyline::{Context, Helper};
 /// The rustyline helper: knows the command names and the scenario's stream names.
 pub struct ReplHelper {
     streams: Vec<String>,
+    workers: usize,
 }
 
 impl ReplHelper {
-    /// A helper completing these stream names.
+    /// A helper completing these stream names (and two workers).
     pub fn new(streams: Vec<String>) -> ReplHelper {
-        ReplHelper { streams }
+        ReplHelper::with_workers(streams, 2)
+    }
+
+    /// A helper completing these stream names and `worker-1` .. `worker-N`.
+    pub fn with_workers(streams: Vec<String>, workers: usize) -> ReplHelper {
+        ReplHelper { streams, workers }
+    }
+
+    fn workers(&self, driver: bool) -> Vec<String> {
+        let mut v: Vec<String> = (1..=self.workers).map(|i| format!("worker-{i}")).collect();
+        if driver {
+            v.push("driver".into());
+        }
+        v
     }
 
     /// The candidates for the word being typed at byte `pos` of `line`, and where that word
@@ -34,6 +50,15 @@ impl ReplHelper {
         let pool: Vec<String> = match previous.as_slice() {
             [] | ["help"] => COMMANDS.iter().map(|c| c.name.to_string()).collect(),
             ["run"] => vec!["until".to_string()],
+            ["kill"] | ["at", _, "kill"] => self.workers(true),
+            ["restart"] | ["at", _, "restart"] => self.workers(false),
+            ["at", _] => vec!["kill".to_string(), "restart".to_string()],
+            ["whatif"] => ["wal", "replication", "reliable"]
+                .map(String::from)
+                .to_vec(),
+            ["whatif", "wal" | "reliable"] => vec!["on".to_string(), "off".to_string()],
+            ["plot"] => vec!["delays".to_string(), "records".to_string()],
+            ["ledger"] => self.streams.clone(),
             [cmd] if COMMANDS.iter().any(|c| c.name == *cmd && c.takes_stream) => {
                 self.streams.clone()
             }
@@ -82,5 +107,26 @@ mod tests {
         assert_eq!(h.candidates("help wi", 7), (5, vec!["window".into()]));
         assert_eq!(h.candidates("run u", 5), (4, vec!["until".into()]));
         assert_eq!(h.candidates("step 3 x", 8), (7, Vec::<String>::new()));
+        assert_eq!(
+            h.candidates("kill ", 5),
+            (
+                5,
+                vec!["worker-1".into(), "worker-2".into(), "driver".into()]
+            )
+        );
+        assert_eq!(
+            h.candidates("at 5s kill d", 12),
+            (11, vec!["driver".into()])
+        );
+        assert_eq!(
+            h.candidates("restart w", 9),
+            (8, vec!["worker-1".into(), "worker-2".into()])
+        );
+        assert_eq!(h.candidates("predict w", 9), (8, vec!["words".into()]));
+        assert_eq!(
+            h.candidates("whatif r", 8),
+            (7, vec!["replication".into(), "reliable".into()])
+        );
+        assert_eq!(h.candidates("plot d", 6), (5, vec!["delays".into()]));
     }
 }

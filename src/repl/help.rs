@@ -110,9 +110,10 @@ each key marked against the previous batch (new key, changed from X, removed). W
         name: "blocks",
         usage: "blocks [time]",
         example: "blocks 2s",
-        summary: "the receiver blocks allocated to a batch, per input stream",
+        summary: "the receiver blocks allocated to a batch, and where each is stored",
         details: "Shows the blocks the ReceivedBlockTracker allocated to a batch (default: the last \
-batch), per receiver input stream: block ids and record counts. Each block becomes one \
+batch), per receiver input stream: block ids, record counts, the live executors holding a copy \
+(or where it was stored if none is left) and whether it is in the write-ahead log. Each block becomes one \
 partition of the batch's BlockRDD. Blocks are cleaned up once older than every stream's \
 remember duration.",
         takes_stream: false,
@@ -125,6 +126,175 @@ remember duration.",
         details: "Prints the last n events of the run's trace (default 20), one JSON object per \
 line, exactly as `--trace FILE.jsonl` writes them.",
         takes_stream: false,
+    },
+    Command {
+        name: "kill",
+        usage: "kill worker-N | kill driver",
+        example: "kill worker-1",
+        summary: "a machine fails now: a worker (its executor and receivers) or the driver",
+        details: "Injects a failure now: `kill worker-N` kills a worker's machine (its executor's blocks, \
+its receivers and their buffers are lost; replicas and the write-ahead log survive; the receivers \
+restart on a live worker after receiver_restart_delay); `kill driver` kills the driver and every \
+executor with it (the deployment restarts it after driver_restart_delay and, with a checkpoint, it \
+recovers and re-runs batches). The fault acts 1 ms after the current instant (after everything \
+that already happened at it), so that `save` writes a scenario that replays it identically; the \
+clock moves by that 1 ms. The network's faults are typed the same way, as in a scenario's \
+`faults`: `partition worker-1 | driver` (or `->` one-way), `heal`, `loss 0.1`, `latency 5ms..50ms`; \
+so are the protocol points (`kill receiver lines after-store`, `kill driver after-checkpoint`, \
+`fail wal-write`, `fail allocation-write`).",
+        takes_stream: false,
+    },
+    Command {
+        name: "restart",
+        usage: "restart worker-N",
+        example: "restart worker-1",
+        summary: "a dead worker comes back now, with an empty executor",
+        details: "Brings a killed worker back now (1 ms after the current instant, as `kill`), with an \
+empty executor: the blocks it held stay lost. The driver cannot be restarted by hand: the \
+deployment restarts it after driver_restart_delay.",
+        takes_stream: false,
+    },
+    Command {
+        name: "at",
+        usage: "at <time> <fault>",
+        example: "at 12.5s kill worker-2",
+        summary: "schedule a fault at a later virtual time",
+        details: "Schedules a fault (kill worker-N, restart worker-N, kill driver, and the network's \
+and protocol points' faults as `kill` explains) at a virtual time \
+later than the clock, exactly as a scenario's `[cluster] faults` line does; it acts when `step` or \
+`run until` reaches it (before anything else at that instant). `cluster` lists pending faults.",
+        takes_stream: false,
+    },
+    Command {
+        name: "cluster",
+        usage: "cluster",
+        example: "cluster",
+        summary: "the driver, each worker (up, cores, receivers, blocks held), the faults",
+        details: "Shows whether the driver is up, each worker's state, cores, the receivers running on \
+it and the blocks its executor holds, the replication, the write-ahead log and the sink, and every \
+fault of the run (done or pending). Where receivers run is derived from the start rule (receiver k on \
+worker k mod N) and the trace's failures and restarts.",
+        takes_stream: false,
+    },
+    Command {
+        name: "wal",
+        usage: "wal",
+        example: "wal",
+        summary: "the blocks in the write-ahead log",
+        details: "Lists the blocks in the write-ahead log (reliable storage, which survives worker and \
+driver failures), per input stream, the 20 newest of each. With the log off, says so.",
+        takes_stream: false,
+    },
+    Command {
+        name: "checkpoint",
+        usage: "checkpoint",
+        example: "checkpoint",
+        summary: "the checkpoint directory, the last checkpoint, recoveries",
+        details: "Shows the checkpoint directory, the time of the last metadata checkpoint (derived from \
+the trace: the last batch generated while a directory is set), the latest checkpointed RDD of each \
+stream that checkpoints (lineage cut), and each driver restart: whether it recovered from the \
+checkpoint and which batches it re-ran.",
+        takes_stream: false,
+    },
+    Command {
+        name: "metrics",
+        usage: "metrics [n]",
+        example: "metrics 10",
+        summary: "per batch: input records, scheduling delay, processing time, total delay",
+        details: "The StreamingListener figures of the last n completed batches (default 20): input \
+records, scheduling delay, processing time and total delay, then a verdict: FALLING BEHIND when \
+the total delay grew from each batch to the next over the last 5 batches, else stable.",
+        takes_stream: false,
+    },
+    Command {
+        name: "ledger",
+        usage: "ledger [stream] <offset>",
+        example: "ledger lines 42",
+        summary: "the life of one input record: received, blocks, batches, outputs, dropped",
+        details: "Follows one input record (by its offset in its source; with several input streams, \
+name the stream first): when a receiver received it, the blocks it was stored in, whether one was \
+replicated or logged, the batches it was allocated to, how many times a completed batch wrote it \
+out, and why it was dropped if it was.",
+        takes_stream: true,
+    },
+    Command {
+        name: "back",
+        usage: "back [n]",
+        example: "back 2",
+        summary: "go back n batches (default 1): time travel by snapshots",
+        details: "Puts the session back to just after the batch n batches before the last one: the \
+nearest kept snapshot at or before it is restored and the batches after it replayed (exactly: the \
+engine is deterministic). Snapshots are kept after every batch for the last 200 batches and every \
+10th batch before. Faults injected at the prompt stay part of the session's timeline: stepping \
+forward again replays them; a new fault replaces the future after its time.",
+        takes_stream: false,
+    },
+    Command {
+        name: "goto",
+        usage: "goto <batch|time>",
+        example: "goto 10s",
+        summary: "jump to a batch number (goto 10) or a time (goto 10s), back or forward",
+        details: "Puts the session at a batch (a bare number: `goto 10` is just after batch 10) or a \
+virtual time (with a unit: `goto 10.5s`), backwards by restoring the nearest snapshot and replaying, \
+forwards by running the batches without printing them. With STREAM_SIM_TIMING=1 in the \
+environment it also prints the wall time it took.",
+        takes_stream: false,
+    },
+    Command {
+        name: "save",
+        usage: "save FILE",
+        example: "save session.toml",
+        summary: "write the session as a scenario file that replays to the same state",
+        details: "Writes the scenario with every fault of the run (the scenario's and those injected \
+at the prompt) as its `[cluster] faults`, relative data paths rewritten for FILE's folder, and a \
+first comment saying how to replay it: `stream-sim repl FILE`, then `run until <the clock>`. The \
+file is the scenario parsed and written out again as TOML, so the original's comments and layout \
+are not kept.",
+        takes_stream: false,
+    },
+    Command {
+        name: "load",
+        usage: "load FILE",
+        example: "load session.toml",
+        summary: "replace the session with a scenario file (or a bundled scenario's name)",
+        details: "Builds the scenario FILE (a path, or the name of a bundled scenario) with the same \
+seed and starts a new session on it at time 0; the current session, its snapshots and faults are \
+dropped.",
+        takes_stream: false,
+    },
+    Command {
+        name: "plot",
+        usage: "plot delays|records FILE.svg",
+        example: "plot delays delays.svg",
+        summary: "an SVG chart of the delays or the input records per batch",
+        details: "Draws an SVG chart from the trace: `delays` plots each batch's total delay, processing \
+time and scheduling delay against the batch interval; `records` plots the input records per batch. \
+Worker and driver failures are marked on the time axis.",
+        takes_stream: false,
+    },
+    Command {
+        name: "whatif",
+        usage: "whatif <knob> <value>",
+        example: "whatif wal on",
+        summary: "rerun to now with one knob changed (wal, replication, reliable) and compare",
+        details: "Builds the scenario again with one knob changed (`wal on|off`, `replication N`, \
+`reliable on|off` for every receiver), the same seed and the same faults (those injected at the \
+prompt included), runs it to the current time, and says for each output batch whether its output \
+differs from this session's. When the run has faults, it also gives the guarantee each setting keeps \
+(exactly-once, at-least-once, at-most-once), each measured against the run without faults.",
+        takes_stream: false,
+    },
+    Command {
+        name: "predict",
+        usage: "predict <stream>",
+        example: "predict wordCounts",
+        summary: "guess a stream's next output, then run the batch and grade the guess",
+        details: "Asks for the records the stream will output in the next batch; the next line typed is \
+the answer (records as print() shows them, separated by spaces, or by `;` when a record holds a \
+space; empty or `none` for no records; `cancel` gives up). Then runs the batch and compares the \
+multisets: the records print() showed (its first 10) for a printed stream, all the records of its \
+RDD otherwise.",
+        takes_stream: true,
     },
     Command {
         name: "help",

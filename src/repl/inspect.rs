@@ -1,6 +1,7 @@
 //! The REPL's inspection commands: `streams`, `show`, `lineage`, `window`, `state` and
-//! `blocks`. Each reads the context (never changes it) and returns the text to print, or a
-//! message starting with the command's name when there is nothing to show and why.
+//! `blocks` (with where each block is stored now). Each reads the context (never changes
+//! it) and returns the text to print, or a message starting with the command's name when
+//! there is nothing to show and why.
 
 use crate::engine::graph::{Graph, InputKind, Op};
 use crate::engine::{StreamId, StreamingContext};
@@ -308,6 +309,8 @@ pub fn blocks(ssc: &StreamingContext, t: Time) -> Result<String, String> {
         }
         None => return Err("blocks: no batch has run yet; run `step` first".into()),
     }
+    let cluster = ssc.cluster();
+    let stored = super::cluster::stored_on(ssc);
     let mut lines = vec![format!("blocks of the batch at {t}:")];
     for (label, input, kind) in inputs {
         if kind != InputKind::Receiver {
@@ -331,7 +334,11 @@ pub fn blocks(ssc: &StreamingContext, t: Time) -> Result<String, String> {
             count_of(total, "record", "records")
         ));
         for (id, n) in bs {
-            lines.push(format!("    {id}: {}", count_of(n, "record", "records")));
+            lines.push(format!(
+                "    {id}: {}; {}",
+                count_of(n, "record", "records"),
+                super::cluster::block_location(&cluster, &stored, &id)
+            ));
         }
     }
     Ok(lines.join("\n"))
@@ -568,7 +575,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Aligns rows into columns (two spaces apart), trimming trailing spaces.
-fn table(rows: &[Vec<String>]) -> String {
+pub(super) fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {

@@ -9,17 +9,26 @@
 //!
 //! Commands: `step [n]`, `run until <time>`, `time`, `streams`, `show <stream> [time]`,
 //! `lineage <stream> [time]`, `window <stream> [time]`, `state <stream> [key]`,
-//! `blocks [time]`, `trace [n]`, `help [command]`, `quit` / `exit`. A bad command returns a
-//! message naming the command and what was expected, and changes nothing.
+//! `blocks [time]`, `trace [n]`, `help [command]`, `quit` / `exit`; faults (`kill`,
+//! `restart`, the network's `partition`, `heal`, `loss`, `latency`, protocol points, `at`), the cluster's state (`cluster`, `wal`, `checkpoint`, `metrics`,
+//! `ledger`), time travel (`back`, `goto`: [`travel`]), `save` / `load`, `plot`, `whatif`
+//! and `predict`. A bad command returns a message naming the command and what was
+//! expected, and changes nothing.
 
+mod cluster;
 mod complete;
 mod help;
 mod inspect;
+mod travel;
+mod whatif;
 
+use crate::cluster::{Fault, FaultPlan};
 use crate::engine::{Event, State, StreamId, StreamingContext};
 use crate::scenario::{Built, RunOptions, Scenario};
 use crate::sim::{Duration, Time};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
+use travel::History;
 
 pub use complete::ReplHelper;
 
@@ -99,7 +108,10 @@ fn run_terminal(session: &mut Session) -> Result<(), String> {
     use rustyline::error::ReadlineError;
     let mut editor: rustyline::Editor<ReplHelper, rustyline::history::DefaultHistory> =
         rustyline::Editor::new().map_err(|e| format!("cannot start the line editor: {e}"))?;
-    editor.set_helper(Some(ReplHelper::new(session.stream_names())));
+    editor.set_helper(Some(ReplHelper::with_workers(
+        session.stream_names(),
+        session.context().cluster().workers.len(),
+    )));
     let _ = editor.load_history(HISTORY_FILE);
     println!("{}", session.banner());
     let result = loop {
@@ -131,7 +143,16 @@ pub struct Session {
     name: String,
     description: String,
     quit: bool,
+    /// The scenario behind the session (for `save` and `whatif`), when built from one.
+    scenario: Option<Scenario>,
+    options: RunOptions,
+    history: History,
+    /// A `predict` waiting for its answer (the next line): the stream.
+    predict: Option<StreamId>,
 }
+
+/// The farthest time a fault or `goto` may name (about 31 years of virtual time).
+const MAX_TIME_MS: u64 = 1_000_000_000_000;
 
 impl Session {
     /// Builds (and starts) `scenario`.
@@ -140,20 +161,25 @@ impl Session {
     /// The scenario's build error, as `file:line:col: message`.
     pub fn new(scenario: &Scenario, options: &RunOptions) -> Result<Session, String> {
         let built = scenario.build(options).map_err(|e| e.to_string())?;
-        Ok(Session::from_built(
-            &scenario.name,
-            &scenario.description,
-            built,
-        ))
+        let mut s = Session::from_built(&scenario.name, &scenario.description, built);
+        s.scenario = Some(scenario.clone());
+        s.options = options.clone();
+        Ok(s)
     }
 
-    /// A session on an already built, started context.
+    /// A session on an already built, started context (without a scenario, `save` and
+    /// `whatif` are not available).
     pub fn from_built(name: &str, description: &str, built: Built) -> Session {
+        let history = History::new(&built.ssc);
         Session {
             built,
             name: name.to_string(),
             description: description.to_string(),
             quit: false,
+            scenario: None,
+            options: RunOptions::default(),
+            history,
+            predict: None,
         }
     }
 
@@ -208,6 +234,9 @@ impl Session {
     /// # Errors
     /// The message for a bad command (unknown command, stream or time, wrong arguments).
     pub fn try_execute(&mut self, line: &str) -> Result<String, String> {
+        if let Some(stream) = self.predict.take() {
+            return self.grade(stream, line.trim());
+        }
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
             return Ok(String::new());
@@ -255,6 +284,50 @@ impl Session {
                 inspect::blocks(&self.built.ssc, t)
             }
             "trace" => self.trace(&args),
+            "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" => {
+                self.inject_now(cmd, &args)
+            }
+            "at" => self.inject_at(&args),
+            "cluster" => {
+                no_args("cluster", &args)?;
+                Ok(cluster::cluster(&self.built.ssc))
+            }
+            "wal" => {
+                no_args("wal", &args)?;
+                Ok(cluster::wal(&self.built.ssc))
+            }
+            "checkpoint" => {
+                no_args("checkpoint", &args)?;
+                Ok(cluster::checkpoint(&self.built.ssc))
+            }
+            "metrics" => {
+                let n = match args.as_slice() {
+                    [] => 20,
+                    [n] => n.parse::<usize>().map_err(|_| {
+                        format!(
+                            "metrics: expected a number of batches, found `{n}`; e.g. 'metrics 10'"
+                        )
+                    })?,
+                    _ => return Err(usage("metrics")),
+                };
+                Ok(cluster::metrics(&self.built.ssc, n))
+            }
+            "ledger" => cluster::ledger(&self.built.ssc, &args),
+            "back" => self.back(&args),
+            "goto" => self.goto(&args),
+            "save" => self.save(&args),
+            "load" => self.load(&args),
+            "plot" => self.plot(&args),
+            "whatif" => match (args.as_slice(), &self.scenario) {
+                ([knob, value], Some(sc)) => {
+                    whatif::whatif(sc, &self.options, &self.built.ssc, knob, value)
+                }
+                ([_, _], None) => {
+                    Err("whatif: this session was not built from a scenario file".into())
+                }
+                _ => Err(usage("whatif")),
+            },
+            "predict" => self.ask(&args),
             "help" => match args.as_slice() {
                 [] => Ok(help::overview()),
                 [topic] => match help::command(topic) {
@@ -295,8 +368,16 @@ impl Session {
         };
         self.check_active("step")?;
         let mut out = Vec::new();
+        let batch = self.built.ssc.config().batch_interval.ms();
+        let horizon = Time(
+            self.built
+                .ssc
+                .now()
+                .ms()
+                .saturating_add(n.saturating_mul(batch)),
+        );
         for _ in 0..n {
-            if !self.run_batch(&mut out) {
+            if !self.run_batch(&mut out, horizon) {
                 break;
             }
         }
@@ -309,7 +390,7 @@ impl Session {
             _ => return Err(usage("run")),
         };
         self.check_active("run")?;
-        let ssc = &self.built.ssc;
+        let ssc = self.built.ssc.clone();
         let now = ssc.now();
         if until <= now {
             return Err(format!(
@@ -332,7 +413,7 @@ impl Session {
         let mut ok = true;
         while ssc.next_batch_time().is_some_and(|t| t <= until) {
             ran += 1;
-            if !self.run_batch(&mut out) {
+            if !self.run_batch(&mut out, until) {
                 ok = false;
                 break;
             }
@@ -352,10 +433,11 @@ impl Session {
 
     /// Runs the next batch, appending its output and summary to `out`; false when the
     /// context stopped (a job failed) or was not active.
-    fn run_batch(&self, out: &mut Vec<String>) -> bool {
+    fn run_batch(&mut self, out: &mut Vec<String>, horizon: Time) -> bool {
         let ssc = &self.built.ssc;
         let from = ssc.trace_len();
         let result = ssc.step();
+        self.history.record(ssc, horizon);
         let events = ssc.trace_since(from);
         let mut blocks = 0usize;
         let mut files = 0usize;
@@ -574,4 +656,490 @@ fn parse_time(cmd: &str, text: &str) -> Result<Time, String> {
     Duration::parse(text)
         .map(|d| Time(d.ms()))
         .map_err(|e| format!("{cmd}: bad time `{text}`: {e}; write e.g. 3000, 3000ms, 3s or 1min"))
+}
+
+impl Session {
+    /// The workers' names, for messages.
+    fn worker_list(&self) -> String {
+        let names: Vec<String> = self
+            .built
+            .ssc
+            .cluster()
+            .workers
+            .iter()
+            .map(|w| w.name.clone())
+            .collect();
+        names.join(", ")
+    }
+
+    /// Parses `kill worker-N`, `kill driver`, `restart worker-N` (the words after the time
+    /// for `at`), and every other fault a scenario's `faults` may hold.
+    fn parse_fault(&self, cmd: &str, verb: &str, target: &[&str]) -> Result<Fault, String> {
+        let c = self.built.ssc.cluster();
+        let bad_worker = |w: &str| {
+            format!(
+                "{cmd}: there is no worker `{w}`; the workers are {}{}",
+                self.worker_list(),
+                if verb == "kill" { " (or `driver`)" } else { "" }
+            )
+        };
+        match (verb, target) {
+            ("kill", ["driver"]) => Ok(Fault::KillDriver),
+            ("restart", ["driver"]) => Err(format!(
+                "{cmd}: the driver is restarted by the deployment {} after it fails (driver_restart_delay); only workers are restarted by hand",
+                c.config.driver_restart_delay
+            )),
+            ("kill", [w]) if c.worker_index(w).is_some() => Ok(Fault::KillWorker(w.to_string())),
+            ("restart", [w]) if c.worker_index(w).is_some() => {
+                Ok(Fault::RestartWorker(w.to_string()))
+            }
+            ("kill" | "restart", [w]) if !w.contains(',') => Err(bad_worker(w)),
+            ("kill" | "restart", []) => Err(usage(cmd)),
+            // Everything else (the network: partition, heal, loss, latency; protocol
+            // points) is read by the scenario format's own fault parser.
+            (verb, rest) => {
+                let line = format!("at 1ms {verb} {}", rest.join(" "));
+                match FaultPlan::parse(&line) {
+                    Ok(plan) => plan
+                        .faults
+                        .into_iter()
+                        .next()
+                        .map(|(_, f)| f)
+                        .ok_or_else(|| usage(cmd)),
+                    Err((_, _, msg)) => Err(format!("{cmd}: {msg}")),
+                }
+            }
+        }
+    }
+
+    /// Schedules `fault` at `at` (later than now) and records it in the timeline.
+    fn schedule(&mut self, cmd: &str, at: Time, fault: Fault) -> Result<(), String> {
+        let ssc = &self.built.ssc;
+        ssc.inject(at, fault.clone())
+            .map_err(|e| format!("{cmd}: {e}"))?;
+        self.history.injected(ssc, at, fault);
+        Ok(())
+    }
+
+    /// `kill ...` / `restart ...` / `partition ...` ...: the fault acts now (1 ms after what already happened at
+    /// the current instant, so that a saved scenario replays it identically).
+    fn inject_now(&mut self, cmd: &str, args: &[&str]) -> Result<String, String> {
+        let fault = self.parse_fault(cmd, cmd, args)?;
+        self.check_active(cmd)?;
+        let c = self.built.ssc.cluster();
+        match &fault {
+            Fault::KillDriver if !c.driver_alive => {
+                return Err(format!("{cmd}: the driver is already down"))
+            }
+            Fault::KillWorker(w) if c.worker_index(w).is_some_and(|i| !c.workers[i].alive) => {
+                return Err(format!("{cmd}: {w} is already down"))
+            }
+            Fault::RestartWorker(w) if c.worker_index(w).is_some_and(|i| c.workers[i].alive) => {
+                return Err(format!("{cmd}: {w} is up; `kill {w}` first"))
+            }
+            _ => {}
+        }
+        let at = Time(self.built.ssc.now().ms() + 1);
+        self.schedule(cmd, at, fault.clone())?;
+        let ssc = &self.built.ssc;
+        let from = ssc.trace_len();
+        let result = ssc.run_until(at);
+        let mut out = vec![format!("{fault}: injected at {at}")];
+        for e in ssc.trace_since(from) {
+            match e {
+                Event::WorkerKilled {
+                    time,
+                    worker,
+                    blocks_lost,
+                    receivers,
+                } => {
+                    out.push(format!(
+                        "{worker} killed at {time}: its executor's {blocks_lost} block{} are gone (replicas on other workers and the write-ahead log survive)",
+                        plural(blocks_lost)
+                    ));
+                    if !receivers.is_empty() {
+                        out.push(format!(
+                            "receivers that died with it: {}; they restart on a live worker after {}",
+                            receivers.join(", "),
+                            c.config.receiver_restart_delay
+                        ));
+                    }
+                }
+                Event::WorkerRestarted { time, worker } => {
+                    out.push(format!("{worker} restarted at {time}, with an empty executor"))
+                }
+                Event::DriverKilled { time, restart_at } => out.push(format!(
+                    "driver killed at {time}: every executor died with it (all blocks in memory, every receiver); the deployment restarts it at {restart_at}"
+                )),
+                Event::Output { op, stream, lines, .. } => {
+                    if op == "print" {
+                        out.extend(lines);
+                    } else {
+                        out.extend(lines.iter().map(|l| format!("{op}({stream}): {l}")));
+                    }
+                }
+                Event::BatchCompleted { time, .. } => out.push(format!("batch {time} ran")),
+                Event::Warning { message, .. } => out.push(format!("warning: {message}")),
+                _ => {}
+            }
+        }
+        if let Err(e) = result {
+            out.push(format!("the context failed: {e}"));
+        }
+        out.push(format!("clock at {}", ssc.now()));
+        Ok(out.join("\n"))
+    }
+
+    /// `at <time> <fault>`.
+    fn inject_at(&mut self, args: &[&str]) -> Result<String, String> {
+        let [when, verb, target @ ..] = args else {
+            return Err(usage("at"));
+        };
+        let at = parse_time("at", when)?;
+        let fault = self.parse_fault("at", verb, target)?;
+        self.check_active("at")?;
+        let now = self.built.ssc.now();
+        if at <= now {
+            return Err(format!(
+                "at: {at} is not later than the clock ({now}); for a fault now, type it without `at`, e.g. '{fault}'"
+            ));
+        }
+        if at.ms() > MAX_TIME_MS {
+            return Err(format!(
+                "at: {at} is too far away (at most {MAX_TIME_MS} ms)"
+            ));
+        }
+        self.schedule("at", at, fault.clone())?;
+        Ok(format!(
+            "scheduled: at {at} {fault} (the clock is at {now}); `run until {}` gets there",
+            at.ms()
+        ))
+    }
+
+    /// `back [n]`.
+    fn back(&mut self, args: &[&str]) -> Result<String, String> {
+        let n = match args {
+            [] => 1,
+            [n] => n.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                format!(
+                    "back: expected a number of batches, at least 1, found `{n}`; e.g. 'back 2'"
+                )
+            })?,
+            _ => return Err(usage("back")),
+        };
+        let last = self.last_batch("back")?;
+        let k = self.history.batch_number(last);
+        if n > k {
+            return Err(format!(
+                "back: the last batch is batch {k} ({last}); back {k} goes to before the first batch"
+            ));
+        }
+        let target = self.history.batch_time(k - n).unwrap_or(Time::ZERO);
+        self.travel("back", target)
+    }
+
+    /// `goto <batch|time>`.
+    fn goto(&mut self, args: &[&str]) -> Result<String, String> {
+        if args.is_empty() {
+            return Err(usage("goto"));
+        }
+        let text = args.join(" ");
+        let target = match text.parse::<u64>() {
+            Ok(k) => self
+                .history
+                .batch_time(k)
+                .filter(|t| t.ms() <= MAX_TIME_MS)
+                .ok_or_else(|| format!("goto: batch {k} is too far away"))?,
+            Err(_) => parse_time("goto", &text)?,
+        };
+        if target.ms() > MAX_TIME_MS {
+            return Err(format!("goto: {target} is too far away"));
+        }
+        let ssc = &self.built.ssc;
+        if target > ssc.now() {
+            self.check_active("goto")?;
+            let batch = ssc.config().batch_interval.ms().max(1);
+            let ahead = (target.ms() - ssc.now().ms()) / batch;
+            if ahead > MAX_BATCHES {
+                return Err(format!(
+                    "goto: {target} is {ahead} batches away; at most {MAX_BATCHES} run at a time"
+                ));
+            }
+        }
+        self.travel("goto", target)
+    }
+
+    /// Puts the session at `target`: the state after every event at or before it.
+    fn travel(&mut self, cmd: &str, target: Time) -> Result<String, String> {
+        let started = std::time::Instant::now();
+        let ssc = self.built.ssc.clone();
+        let now = ssc.now();
+        // Backwards: the nearest snapshot at or before the target. Forwards: one of those
+        // too if it is later than now (the timeline's future is kept), else step on.
+        let mut how = String::new();
+        let not_before = (target >= now).then_some(now);
+        match self.history.restore_before(&ssc, target, not_before) {
+            Some(key) => how = format!("restored the snapshot of {key}, "),
+            None if target < now => {
+                return Err(format!("{cmd}: no snapshot at or before {target}"))
+            }
+            None => {}
+        }
+        let mut replayed = 0u64;
+        let mut failed = None;
+        while ssc.next_batch_time().is_some_and(|t| t <= target) {
+            let r = ssc.step();
+            self.history.record(&ssc, target);
+            replayed += 1;
+            if let Err(e) = r {
+                failed = Some(e);
+                break;
+            }
+        }
+        if failed.is_none() && ssc.state() == State::Active && target > ssc.now() {
+            if let Err(e) = ssc.run_until(target) {
+                failed = Some(e);
+            }
+        }
+        let at = match ssc.last_batch() {
+            Some(t) => format!("at batch {} ({t})", self.history.batch_number(t)),
+            None => "before the first batch".into(),
+        };
+        let mut text = format!(
+            "{cmd}: now {at}, clock {}; {how}replayed {replayed} batch{}",
+            ssc.now(),
+            if replayed == 1 { "" } else { "es" }
+        );
+        if let Some(e) = failed {
+            text.push_str(&format!("\nthe context failed on the way: {e}"));
+        }
+        if std::env::var("STREAM_SIM_TIMING").is_ok_and(|v| v == "1") {
+            text.push_str(&format!(
+                "\n({cmd} took {:.1} ms wall time)",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        Ok(text)
+    }
+
+    /// `save FILE`.
+    fn save(&mut self, args: &[&str]) -> Result<String, String> {
+        let [file] = args else {
+            return Err(usage("save"));
+        };
+        let Some(sc) = &self.scenario else {
+            return Err("save: this session was not built from a scenario file".into());
+        };
+        let path = std::path::Path::new(file);
+        let text = whatif::save_text(sc, &self.options, &self.built.ssc, path)?;
+        std::fs::write(path, text).map_err(|e| format!("save: cannot write {file}: {e}"))?;
+        let faults = self.built.ssc.cluster().config.faults.faults.len();
+        Ok(format!(
+            "saved to {file} ({faults} fault{}); replay: stream-sim repl {file}, then run until {}ms",
+            plural(faults),
+            self.built.ssc.now().ms()
+        ))
+    }
+
+    /// `load FILE`.
+    fn load(&mut self, args: &[&str]) -> Result<String, String> {
+        let [file] = args else {
+            return Err(usage("load"));
+        };
+        let path = crate::scenario::resolve(file).map_err(|e| format!("load: {e}"))?;
+        let sc = crate::scenario::load(&path).map_err(|e| format!("load: {e}"))?;
+        let fresh = Session::new(&sc, &self.options).map_err(|e| format!("load: {e}"))?;
+        *self = fresh;
+        Ok(self.banner())
+    }
+
+    /// `plot delays|records FILE.svg`.
+    fn plot(&mut self, args: &[&str]) -> Result<String, String> {
+        let [kind, file] = args else {
+            return Err(usage("plot"));
+        };
+        let ssc = &self.built.ssc;
+        let (points, failures) = crate::plot::from_trace(&ssc.trace());
+        if points.is_empty() {
+            return Err("plot: no batch has completed yet; run `step` first".into());
+        }
+        let path = std::path::Path::new(file);
+        match *kind {
+            "delays" => crate::plot::delays_svg(
+                path,
+                &points,
+                ssc.config().batch_interval.ms(),
+                &failures,
+            ),
+            "records" => crate::plot::records_svg(path, &points, &failures),
+            other => {
+                return Err(format!(
+                    "plot: unknown chart `{other}`; charts are delays and records, e.g. 'plot delays delays.svg'"
+                ))
+            }
+        }
+        .map_err(|e| format!("plot: {e}"))?;
+        Ok(format!(
+            "wrote {file}: {kind} of {} batch{}, {} failure{} marked",
+            points.len(),
+            if points.len() == 1 { "" } else { "es" },
+            failures.len(),
+            plural(failures.len())
+        ))
+    }
+
+    /// `predict <stream>`: asks for the next output.
+    fn ask(&mut self, args: &[&str]) -> Result<String, String> {
+        let [name] = args else {
+            return Err(usage("predict"));
+        };
+        let id = self.find_stream("predict", name)?;
+        self.check_active("predict")?;
+        let next = self
+            .built
+            .ssc
+            .next_batch_time()
+            .map_or_else(|| "the next batch".to_string(), |t| t.to_string());
+        self.predict = Some(id);
+        Ok(format!(
+            "predict: what will `{name}` output at {next}? Type its records on the next line as print() shows them, separated by spaces (or by `;` when a record holds a space); an empty line or `none` for no records, `cancel` to give up"
+        ))
+    }
+
+    /// Grades the answer to `predict`: runs the batch and compares multisets of records.
+    fn grade(&mut self, stream: StreamId, answer: &str) -> Result<String, String> {
+        if answer == "cancel" {
+            return Ok("predict: cancelled; nothing ran".into());
+        }
+        let ssc = self.built.ssc.clone();
+        let label = ssc.with_graph(|g| g.node(stream).label());
+        let printed = ssc
+            .outputs()
+            .iter()
+            .any(|(s, op)| *s == stream && op == "print");
+        let from = ssc.trace_len();
+        let mut out = Vec::new();
+        let horizon = ssc.now();
+        if !self.run_batch(&mut out, horizon) {
+            return Err(format!("predict: no batch ran\n{}", out.join("\n")));
+        }
+        let Some(t) = ssc.last_batch() else {
+            return Err("predict: no batch ran".into());
+        };
+        let events = ssc.trace_since(from);
+        let actual: Vec<String> = if printed {
+            events
+                .iter()
+                .find_map(|e| match e {
+                    Event::Output {
+                        op,
+                        stream: s,
+                        lines,
+                        ..
+                    } if op == "print" && *s == label => Some(
+                        lines
+                            .iter()
+                            .skip(3)
+                            .filter(|l| !l.is_empty() && l.as_str() != "...")
+                            .cloned()
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .unwrap_or_default()
+        } else {
+            ssc.with_graph(|g| {
+                g.node(stream)
+                    .generated()
+                    .get(&t)
+                    .map(|rdd| rdd.iter().map(ToString::to_string).collect())
+                    .unwrap_or_default()
+            })
+        };
+        let guess = split_records(answer);
+        let count = |v: &[String]| {
+            let mut m: BTreeMap<String, usize> = BTreeMap::new();
+            for r in v {
+                *m.entry(r.clone()).or_default() += 1;
+            }
+            m
+        };
+        let (want, got) = (count(&actual), count(&guess));
+        let mut lines = out;
+        let what = if printed {
+            "the records print() showed"
+        } else {
+            "the records of its RDD"
+        };
+        if want == got {
+            lines.push(format!(
+                "predict: correct: {} record{} of `{label}` at {t}, exactly {what}",
+                actual.len(),
+                plural(actual.len())
+            ));
+        } else {
+            lines.push(format!(
+                "predict: not quite: {what} of `{label}` at {t} differ"
+            ));
+            let missed: Vec<String> = diff(&want, &got);
+            let extra: Vec<String> = diff(&got, &want);
+            if !missed.is_empty() {
+                lines.push(format!("  you missed:        {}", missed.join(" ")));
+            }
+            if !extra.is_empty() {
+                lines.push(format!("  not in the output: {}", extra.join(" ")));
+            }
+        }
+        Ok(lines.join("\n"))
+    }
+}
+
+/// Records in `a` more often than in `b` (each as many times as the surplus).
+fn diff(a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (r, n) in a {
+        let m = b.get(r).copied().unwrap_or(0);
+        for _ in m..*n {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// Splits a `predict` answer into records: by `;` if there is one, else by spaces outside
+/// parentheses and brackets. `none` and an empty line are no records.
+fn split_records(answer: &str) -> Vec<String> {
+    let answer = answer.trim();
+    if answer.is_empty() || answer == "none" {
+        return Vec::new();
+    }
+    if answer.contains(';') {
+        return answer
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut depth = 0i64;
+    let mut cur = String::new();
+    for c in answer.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        if c.is_whitespace() && depth <= 0 {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }

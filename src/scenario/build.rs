@@ -295,6 +295,19 @@ impl Scenario {
         config.default_parallelism = self.default_parallelism;
         config.seed = options.seed;
         config.cluster = self.cluster.clone();
+        if let Some(rates) = &self.cluster.random_faults {
+            // Random faults are drawn from the run's seed, between the first batch and the
+            // end of the scenario's run.
+            let drawn = crate::cluster::FaultPlan::at_rates(
+                &crate::sim::rng::SeedTree::new(options.seed),
+                rates,
+                self.cluster.workers,
+                Time::ZERO.plus(self.batch_interval),
+                Time::ZERO.plus(self.run_for),
+            );
+            config.cluster.faults.faults.extend(drawn.faults);
+            config.cluster.faults.faults.sort_by_key(|(t, _)| *t);
+        }
         config.output_dir = self
             .output_dir
             .clone()

@@ -43,6 +43,7 @@ struct RawCluster {
     receiver_restart_delay: Option<String>,
     driver_restart_delay: Option<String>,
     faults: Option<Spanned<String>>,
+    random_faults: Option<RawRates>,
     task_launch_us: Option<u64>,
     record_us: Option<f64>,
 }
@@ -98,6 +99,14 @@ enum RawSource {
     },
     #[serde(rename = "textFileStream")]
     Files { dir: String, files: Vec<RawDrop> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRates {
+    worker_kills_per_min: Option<f64>,
+    driver_kills_per_min: Option<f64>,
+    worker_downtime: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -764,6 +773,25 @@ fn cluster_config(
     if let Some(d) = &c.driver_restart_delay {
         cfg.driver_restart_delay = Duration::parse(d)
             .map_err(|m| err_at(at, format!("cluster: driver_restart_delay: {m}")))?;
+    }
+    if let Some(r) = &c.random_faults {
+        let rate = |x: Option<f64>, what: &str| -> Result<f64, ScenarioError> {
+            match x {
+                None => Ok(0.0),
+                Some(v) if (0.0..=600.0).contains(&v) => Ok(v),
+                Some(v) => Err(err_at(at, format!("cluster: random_faults.{what} must be between 0 and 600 per minute, found {v}"))),
+            }
+        };
+        let downtime = match &r.worker_downtime {
+            Some(d) => Duration::parse(d)
+                .map_err(|m| err_at(at, format!("cluster: random_faults.worker_downtime: {m}")))?,
+            None => Duration::from_secs(5),
+        };
+        cfg.random_faults = Some(crate::cluster::faults::FaultRates {
+            worker_kills_per_min: rate(r.worker_kills_per_min, "worker_kills_per_min")?,
+            driver_kills_per_min: rate(r.driver_kills_per_min, "driver_kills_per_min")?,
+            worker_downtime: downtime,
+        });
     }
     if let Some(us) = c.task_launch_us {
         cfg.cost.task_launch_us = us;

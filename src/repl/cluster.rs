@@ -1,0 +1,494 @@
+//! The REPL's cluster inspectors: `cluster`, `wal`, `checkpoint`, `metrics` and `ledger`,
+//! and the block locations `blocks` adds. Each reads the context (never changes it): the
+//! cluster's state (`StreamingContext::cluster`), the ledger and the trace.
+
+use crate::cluster::{Cluster, SinkKind};
+use crate::engine::graph::{InputKind, Op};
+use crate::engine::{Event, StreamingContext};
+use crate::sim::Time;
+use std::collections::BTreeMap;
+
+/// Input streams: (input number, label, kind), in input order.
+pub fn inputs(ssc: &StreamingContext) -> Vec<(usize, String, InputKind)> {
+    let mut v: Vec<(usize, String, InputKind)> = ssc.with_graph(|g| {
+        g.nodes()
+            .iter()
+            .filter_map(|n| match &n.op {
+                Op::Input(i, k) => Some((*i, n.label(), k.clone())),
+                _ => None,
+            })
+            .collect()
+    });
+    v.sort_by_key(|(i, _, _)| *i);
+    v
+}
+
+/// Where each receiver runs now (stream name -> worker name, `None` when down), derived
+/// from the start rule (receiver k on worker k mod N) and the trace's failures and
+/// restarts.
+pub fn receivers(ssc: &StreamingContext, cluster: &Cluster) -> BTreeMap<String, Option<String>> {
+    let n = cluster.workers.len().max(1);
+    let mut at: BTreeMap<String, Option<String>> = inputs(ssc)
+        .into_iter()
+        .filter(|(_, _, k)| *k == InputKind::Receiver)
+        .enumerate()
+        .map(|(k, (_, label, _))| (label, Some(cluster.workers[k % n].name.clone())))
+        .collect();
+    for e in ssc.trace() {
+        match e {
+            Event::ReceiverStarted { stream, worker, .. } => {
+                at.insert(stream, Some(worker));
+            }
+            Event::WorkerKilled { receivers, .. } => {
+                for r in receivers {
+                    let name = r.split(" (").next().unwrap_or(&r).to_string();
+                    at.insert(name, None);
+                }
+            }
+            Event::DriverKilled { .. } => {
+                for w in at.values_mut() {
+                    *w = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    at
+}
+
+/// `cluster`.
+pub fn cluster(ssc: &StreamingContext) -> String {
+    let c = ssc.cluster();
+    let now = ssc.now();
+    let trace = ssc.trace();
+    let mut lines = Vec::new();
+    if c.driver_alive {
+        lines.push("driver: up".to_string());
+    } else {
+        let down = trace.iter().rev().find_map(|e| match e {
+            Event::DriverKilled { time, restart_at } => Some((*time, *restart_at)),
+            _ => None,
+        });
+        lines.push(match down {
+            Some((t, r)) => format!(
+                "driver: down since {t} (every executor died with it); the deployment restarts it at {r}"
+            ),
+            None => "driver: down".into(),
+        });
+    }
+    let recv = receivers(ssc, &c);
+    let mut rows = vec![vec![
+        "worker".to_string(),
+        "state".into(),
+        "cores".into(),
+        "receivers".into(),
+        "blocks held".into(),
+    ]];
+    for w in &c.workers {
+        let here: Vec<&str> = recv
+            .iter()
+            .filter(|(_, at)| at.as_deref() == Some(w.name.as_str()))
+            .map(|(s, _)| s.as_str())
+            .collect();
+        let state = match (w.alive, c.driver_alive) {
+            (true, true) => "up",
+            (true, false) => "up (no executor: driver down)",
+            (false, _) => "down",
+        };
+        rows.push(vec![
+            w.name.clone(),
+            state.into(),
+            w.cores.to_string(),
+            if here.is_empty() {
+                "-".into()
+            } else {
+                here.join(", ")
+            },
+            w.blocks.len().to_string(),
+        ]);
+    }
+    lines.push(super::inspect::table(&rows));
+    let down: Vec<&str> = recv
+        .iter()
+        .filter(|(_, at)| at.is_none())
+        .map(|(s, _)| s.as_str())
+        .collect();
+    if !down.is_empty() {
+        lines.push(format!(
+            "receivers down (waiting to restart): {}",
+            down.join(", ")
+        ));
+    }
+    let cfg = &c.config;
+    lines.push(format!(
+        "replication: {} ({}); write-ahead log: {}; sink: {}",
+        cfg.replication,
+        if cfg.replication > 1 {
+            "MEMORY_AND_DISK_SER_2"
+        } else {
+            "MEMORY_AND_DISK_SER, no replica"
+        },
+        if cfg.wal {
+            format!("on, {} blocks logged", c.wal.len())
+        } else {
+            "off".into()
+        },
+        match cfg.sink {
+            SinkKind::AtLeastOnce => "at-least-once",
+            SinkKind::Idempotent => "idempotent",
+        }
+    ));
+    if cfg.faults.faults.is_empty() {
+        lines.push("faults: none".into());
+    } else {
+        lines.push("faults:".into());
+        let mut faults: Vec<_> = cfg.faults.faults.iter().collect();
+        faults.sort_by_key(|(at, _)| *at);
+        for (at, f) in faults {
+            let when = if *at <= now { "done" } else { "pending" };
+            lines.push(format!("  at {at} {f} ({when})"));
+        }
+    }
+    lines.join("\n")
+}
+
+/// Where a block is now, for `blocks`: live executors holding it, the log, and where it was
+/// first stored.
+pub fn block_location(c: &Cluster, stored: &BTreeMap<String, Vec<String>>, id: &str) -> String {
+    let live: Vec<&str> = c
+        .workers
+        .iter()
+        .filter(|w| c.driver_alive && w.alive && w.blocks.contains_key(id))
+        .map(|w| w.name.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if live.is_empty() {
+        let was = stored
+            .get(id)
+            .map(|s| format!(" (stored on {})", s.join(", ")))
+            .unwrap_or_default();
+        parts.push(format!("in no live executor{was}"));
+    } else {
+        let what = if live.len() > 1 {
+            "replicas"
+        } else {
+            "one copy"
+        };
+        parts.push(format!("{what} on {}", live.join(", ")));
+    }
+    parts.push(if c.wal.contains_key(id) {
+        "in the WAL".into()
+    } else if c.config.wal {
+        "not in the WAL (cleaned up or never logged)".into()
+    } else {
+        "no WAL".into()
+    });
+    parts.join("; ")
+}
+
+/// Block id -> workers it was stored on, from the trace's `BlockStored` events.
+pub fn stored_on(ssc: &StreamingContext) -> BTreeMap<String, Vec<String>> {
+    ssc.trace()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::BlockStored {
+                block, stored_on, ..
+            } => Some((block, stored_on)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `wal`.
+pub fn wal(ssc: &StreamingContext) -> String {
+    let c = ssc.cluster();
+    if !c.config.wal {
+        return "wal: the write-ahead log is off (`[cluster] wal = true` turns it on; it needs a checkpoint directory); received blocks live only in executor memory".into();
+    }
+    if c.wal.is_empty() {
+        return "write-ahead log: on, empty (no block received yet, or all cleaned up)".into();
+    }
+    let records: usize = c.wal.values().map(|b| b.records.len()).sum();
+    let mut lines = vec![format!(
+        "write-ahead log: {} blocks, {} records (reliable storage: survives worker and driver failures)",
+        c.wal.len(),
+        records
+    )];
+    let names: BTreeMap<usize, String> = inputs(ssc).into_iter().map(|(i, l, _)| (i, l)).collect();
+    let mut by_input: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut logged: Vec<_> = c.wal.values().collect();
+    logged.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+    for b in logged {
+        by_input.entry(b.input).or_default().push(format!(
+            "{} ({} records, cut at {})",
+            b.id,
+            b.records.len(),
+            b.time
+        ));
+    }
+    for (input, blocks) in by_input {
+        let label = names
+            .get(&input)
+            .cloned()
+            .unwrap_or_else(|| input.to_string());
+        lines.push(format!("  {label}:"));
+        const MAX: usize = 20;
+        let skip = blocks.len().saturating_sub(MAX);
+        if skip > 0 {
+            lines.push(format!("    ... ({skip} older blocks)"));
+        }
+        for b in blocks.into_iter().skip(skip) {
+            lines.push(format!("    {b}"));
+        }
+    }
+    lines.join("\n")
+}
+
+/// `checkpoint`.
+pub fn checkpoint(ssc: &StreamingContext) -> String {
+    let Some(dir) = ssc.checkpoint_dir() else {
+        return "checkpoint: no checkpoint directory is set ([context] checkpoint); after a driver failure the context starts afresh: state, windows and unprocessed batches are lost".into();
+    };
+    let trace = ssc.trace();
+    let mut lines = vec![format!("checkpoint directory: {dir}")];
+    let generated = trace
+        .iter()
+        .filter_map(|e| match e {
+            Event::BatchAllocation { time, .. }
+            | Event::BatchCompleted { time, .. }
+            | Event::BatchNotProcessed { time, .. } => Some(*time),
+            _ => None,
+        })
+        .max();
+    lines.push(match generated {
+        Some(t) => format!(
+            "last metadata checkpoint: {t} (derived from the trace: the last batch generated; Spark writes the metadata when a batch's jobs are generated; a recovering driver re-runs the batches from it on)"
+        ),
+        None => "last metadata checkpoint: none yet (no batch generated)".into(),
+    });
+    let mut rdds: BTreeMap<String, (Time, usize)> = BTreeMap::new();
+    for e in &trace {
+        if let Event::RddComputed {
+            time,
+            stream,
+            checkpointed: true,
+            ..
+        } = e
+        {
+            let entry = rdds.entry(stream.clone()).or_insert((*time, 0));
+            entry.0 = *time;
+            entry.1 += 1;
+        }
+    }
+    if rdds.is_empty() {
+        lines.push("RDD checkpoints: none yet (stateful and windowed streams with an inverse function checkpoint their RDDs every checkpoint interval)".into());
+    } else {
+        lines.push("RDD checkpoints (lineage cut), latest per stream:".into());
+        for (s, (t, n)) in rdds {
+            lines.push(format!("  {s}: {t} ({n} so far)"));
+        }
+    }
+    for e in &trace {
+        if let Event::DriverRestarted {
+            time,
+            recovered_from_checkpoint,
+            rerun,
+        } = e
+        {
+            lines.push(if *recovered_from_checkpoint {
+                format!(
+                    "driver restarted at {time}: recovered from the checkpoint, re-ran {}",
+                    if rerun.is_empty() {
+                        "no batch".into()
+                    } else {
+                        format!(
+                            "{} batches ({} to {})",
+                            rerun.len(),
+                            rerun[0],
+                            rerun[rerun.len() - 1]
+                        )
+                    }
+                )
+            } else {
+                format!("driver restarted at {time}: no checkpoint to recover from yet")
+            });
+        }
+    }
+    lines.join("\n")
+}
+
+/// `metrics [n]`: the last `n` batches' figures and whether the job keeps up.
+pub fn metrics(ssc: &StreamingContext, n: usize) -> String {
+    let batch = ssc.config().batch_interval;
+    let rows: Vec<(Time, usize, u64, u64, u64)> = ssc
+        .trace()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::BatchCompleted {
+                time,
+                input_records,
+                scheduling_delay_ms,
+                processing_time_ms,
+                total_delay_ms,
+            } => Some((
+                time,
+                input_records,
+                scheduling_delay_ms,
+                processing_time_ms,
+                total_delay_ms,
+            )),
+            _ => None,
+        })
+        .collect();
+    if rows.is_empty() {
+        return "metrics: no batch has completed yet; run `step` first".into();
+    }
+    let mut table = vec![vec![
+        "batch".to_string(),
+        "input records".into(),
+        "scheduling delay".into(),
+        "processing time".into(),
+        "total delay".into(),
+    ]];
+    let skip = rows.len().saturating_sub(n);
+    if skip > 0 {
+        table.push(vec![format!("... ({skip} earlier)")]);
+    }
+    for (t, input, sched, proc_, total) in &rows[skip..] {
+        table.push(vec![
+            t.to_string(),
+            input.to_string(),
+            format!("{sched} ms"),
+            format!("{proc_} ms"),
+            format!("{total} ms"),
+        ]);
+    }
+    let mut lines = vec![super::inspect::table(&table)];
+    let last: Vec<u64> = rows.iter().rev().take(5).rev().map(|r| r.4).collect();
+    let verdict = if last.len() < 5 {
+        format!(
+            "verdict: too early to tell ({} of the 5 batches needed)",
+            last.len()
+        )
+    } else if last.windows(2).all(|w| w[1] > w[0]) {
+        format!(
+            "verdict: FALLING BEHIND: the total delay grew over the last 5 batches ({} ms); batches take longer than the batch interval ({batch}) and queue up",
+            last.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!(
+            "verdict: stable: the total delay did not grow over the last 5 batches ({} ms; batch interval {batch})",
+            last.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        )
+    };
+    lines.push(verdict);
+    lines.join("\n")
+}
+
+/// `ledger [stream] <offset>`.
+pub fn ledger(ssc: &StreamingContext, args: &[&str]) -> Result<String, String> {
+    let receivers: Vec<(usize, String, InputKind)> = inputs(ssc);
+    let names = || {
+        receivers
+            .iter()
+            .map(|(_, l, _)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (input, label, offset) = match args {
+        [offset] => {
+            if receivers.len() != 1 {
+                return Err(format!(
+                    "ledger: this scenario has {} input streams ({}); name one, e.g. 'ledger {} {offset}'",
+                    receivers.len(),
+                    names(),
+                    receivers.first().map_or("lines", |r| r.1.as_str())
+                ));
+            }
+            (receivers[0].0, receivers[0].1.clone(), *offset)
+        }
+        [stream, offset] => match receivers.iter().find(|(_, l, _)| l == stream) {
+            Some((i, l, _)) => (*i, l.clone(), *offset),
+            None => {
+                return Err(format!(
+                    "ledger: `{stream}` is not an input stream; input streams are: {}",
+                    names()
+                ))
+            }
+        },
+        _ => return Err(super::usage("ledger")),
+    };
+    let offset: u64 = offset.parse().map_err(|_| {
+        format!("ledger: expected a record offset (0, 1, 2, ... in the source), found `{offset}`; e.g. 'ledger 42'")
+    })?;
+    let ledger = ssc.ledger();
+    let Some(life) = ledger.get((input, offset)) else {
+        let known = ledger
+            .records()
+            .range((input, 0)..=(input, u64::MAX))
+            .map(|(id, _)| id.1);
+        let (lo, hi) = known.fold((None, None), |(lo, hi): (Option<u64>, Option<u64>), o| {
+            (
+                Some(lo.map_or(o, |l| l.min(o))),
+                Some(hi.map_or(o, |h| h.max(o))),
+            )
+        });
+        return Err(match (lo, hi) {
+            (Some(lo), Some(hi)) => format!(
+                "ledger: record {label}#{offset} has not reached a receiver yet; the ledger knows offsets {lo} to {hi} of `{label}`"
+            ),
+            _ => format!(
+                "ledger: nothing of `{label}` is in the ledger yet (only receiver and direct streams are followed); run `step` first"
+            ),
+        });
+    };
+    let times = |ts: &[Time]| {
+        if ts.is_empty() {
+            "-".to_string()
+        } else {
+            ts.iter()
+                .map(Time::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut lines = vec![format!("record {label}#{offset}:")];
+    lines.push(format!("  received:    {}", times(&life.received)));
+    lines.push(format!(
+        "  blocks:      {}",
+        if life.blocks.is_empty() {
+            "-".to_string()
+        } else {
+            life.blocks.join(", ")
+        }
+    ));
+    lines.push(format!(
+        "  replicated:  {}",
+        if life.replicated { "yes" } else { "no" }
+    ));
+    lines.push(format!(
+        "  logged:      {}",
+        if life.logged {
+            "yes (in the write-ahead log)"
+        } else {
+            "no"
+        }
+    ));
+    lines.push(format!("  batches:     {}", times(&life.batches)));
+    lines.push(format!(
+        "  outputs:     {}",
+        match life.outputs {
+            0 => "not written out (yet)".to_string(),
+            1 => "written out once".to_string(),
+            k => format!("written out {k} times (duplicates)"),
+        }
+    ));
+    lines.push(format!(
+        "  dropped:     {}",
+        match &life.dropped {
+            Some((t, why)) => format!("at {t}: {why}"),
+            None => "-".into(),
+        }
+    ));
+    Ok(lines.join("\n"))
+}

@@ -37,14 +37,24 @@ pub struct RecordLife {
 }
 
 /// Per-record ledger of one run.
+///
+/// Records are kept in shared chunks of 1,024 consecutive offsets; a clone (a snapshot for
+/// time travel) shares them, and a write copies only the chunk it touches, which is almost
+/// always a recent one.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    records: BTreeMap<RecordId, RecordLife>,
+    chunks: BTreeMap<(usize, u64), std::sync::Arc<BTreeMap<u64, RecordLife>>>,
 }
 
 impl Ledger {
+    const CHUNK_BITS: u32 = 10;
+
     fn life(&mut self, id: RecordId) -> &mut RecordLife {
-        self.records.entry(id).or_default()
+        let chunk = self
+            .chunks
+            .entry((id.0, id.1 >> Self::CHUNK_BITS))
+            .or_default();
+        std::sync::Arc::make_mut(chunk).entry(id.1).or_default()
     }
 
     /// A receiver received the records.
@@ -94,12 +104,16 @@ impl Ledger {
 
     /// One record's life.
     pub fn get(&self, id: RecordId) -> Option<&RecordLife> {
-        self.records.get(&id)
+        self.chunks
+            .get(&(id.0, id.1 >> Self::CHUNK_BITS))?
+            .get(&id.1)
     }
 
     /// Every record's life, in id order.
-    pub fn records(&self) -> &BTreeMap<RecordId, RecordLife> {
-        &self.records
+    pub fn records(&self) -> impl Iterator<Item = (RecordId, &RecordLife)> {
+        self.chunks
+            .iter()
+            .flat_map(|((input, _), chunk)| chunk.iter().map(move |(o, l)| ((*input, *o), l)))
     }
 }
 
@@ -122,14 +136,14 @@ impl Verdict {
         let mut lost = Vec::new();
         let mut duplicated = Vec::new();
         let mut delivered_once = 0;
-        for (id, r) in &reference.records {
+        for (id, r) in reference.records() {
             if r.outputs == 0 || r.batches.first().is_none_or(|b| *b > cutoff) {
                 continue;
             }
-            match faulty.records.get(id).map_or(0, |l| l.outputs) {
-                0 => lost.push(*id),
+            match faulty.get(id).map_or(0, |l| l.outputs) {
+                0 => lost.push(id),
                 1 => delivered_once += 1,
-                _ => duplicated.push(*id),
+                _ => duplicated.push(id),
             }
         }
         Verdict {

@@ -21,7 +21,7 @@ use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, Transfor
 use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
 use super::receiver::{Block, ReceivedBlockTracker, Receiver};
-use super::trace::Event;
+use super::trace::{Event, Trace};
 use crate::cluster::network::Delivery;
 use crate::cluster::{Cluster, ClusterConfig, Fault, Ledger, SinkKind};
 use crate::expr::Func;
@@ -438,7 +438,7 @@ struct Core {
     clock: Time,
     queue: BinaryHeap<Reverse<(Time, u8, u64, Scheduled)>>,
     seq: u64,
-    trace: Vec<Event>,
+    trace: Trace,
     failure: Option<SparkError>,
     last_batch: Option<Time>,
     seeds: SeedTree,
@@ -548,7 +548,7 @@ impl StreamingContext {
             clock: Time::ZERO,
             queue: BinaryHeap::new(),
             seq: 0,
-            trace: Vec::new(),
+            trace: Trace::default(),
             failure: None,
             last_batch: None,
             epoch: 0,
@@ -615,7 +615,7 @@ impl StreamingContext {
         let mut sink = self.sink.borrow_mut();
         if let Some(w) = sink.as_mut() {
             let mut core = self.core.borrow_mut();
-            for e in &core.trace[core.sink_from..] {
+            for e in core.trace.iter_from(core.sink_from) {
                 let _ = writeln!(w, "{}", e.to_json());
             }
             core.sink_from = core.trace.len();
@@ -640,7 +640,7 @@ impl StreamingContext {
 
     /// Every event so far.
     pub fn trace(&self) -> Vec<Event> {
-        self.core.borrow().trace.clone()
+        self.core.borrow().trace.since(0)
     }
 
     /// Number of events so far.
@@ -650,11 +650,7 @@ impl StreamingContext {
 
     /// Events from index `from` on.
     pub fn trace_since(&self, from: usize) -> Vec<Event> {
-        let core = self.core.borrow();
-        core.trace
-            .get(from..)
-            .map(<[Event]>::to_vec)
-            .unwrap_or_default()
+        self.core.borrow().trace.since(from)
     }
 
     /// The error that stopped the context, if a job failed.

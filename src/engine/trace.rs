@@ -272,3 +272,86 @@ impl Event {
             .unwrap_or_else(|e| format!("{{\"event\":\"unserializable\",\"error\":\"{e}\"}}"))
     }
 }
+
+/// The events of a run, cheap to clone: full chunks of events are frozen and shared, so a
+/// snapshot of a context (time travel) copies at most one chunk of events, not the trace.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    frozen: Vec<std::sync::Arc<[Event]>>,
+    tail: Vec<Event>,
+    len: usize,
+}
+
+impl Trace {
+    /// Events per frozen chunk.
+    const CHUNK: usize = 512;
+
+    /// Appends an event.
+    pub fn push(&mut self, e: Event) {
+        self.tail.push(e);
+        self.len += 1;
+        if self.tail.len() == Self::CHUNK {
+            self.frozen.push(std::mem::take(&mut self.tail).into());
+        }
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no event was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The events from index `from` on, in order.
+    pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &Event> {
+        let chunk = from / Self::CHUNK;
+        let skip = from % Self::CHUNK;
+        self.frozen
+            .iter()
+            .skip(chunk)
+            .flat_map(|c| c.iter())
+            .chain(self.tail.iter())
+            .skip(if chunk <= self.frozen.len() {
+                skip
+            } else {
+                from
+            })
+    }
+
+    /// The events from index `from` on, copied.
+    pub fn since(&self, from: usize) -> Vec<Event> {
+        if from >= self.len {
+            return Vec::new();
+        }
+        self.iter_from(from).cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_trace_reads_back_in_order_from_any_index() {
+        let mut t = Trace::default();
+        for i in 0..1300u64 {
+            t.push(Event::ContextStopped { time: Time(i) });
+        }
+        let snapshot = t.clone();
+        t.push(Event::ContextStopped { time: Time(9999) });
+        assert_eq!(t.len(), 1301);
+        assert_eq!(snapshot.len(), 1300);
+        for from in [0, 1, 511, 512, 513, 1024, 1299, 1300, 1301] {
+            let got: Vec<u64> = t.since(from).iter().map(|e| e.time().ms()).collect();
+            let want: Vec<u64> = (from as u64..1300)
+                .chain(std::iter::once(9999))
+                .skip_while(|_| false)
+                .collect();
+            let want: Vec<u64> = if from <= 1300 { want } else { Vec::new() };
+            assert_eq!(got, want, "from {from}");
+        }
+    }
+}

@@ -10,7 +10,8 @@ use std::path::Path;
 /// Shape: `(arrival time in virtual ms, record)`, sorted by time (stable for ties).
 #[derive(Clone, Debug, Default)]
 pub struct TimedRecords {
-    records: Vec<(Time, Value)>,
+    /// Shared: a snapshot of a context copies the cursor, not the records.
+    records: std::sync::Arc<Vec<(Time, Value)>>,
     next: usize,
 }
 
@@ -18,7 +19,10 @@ impl TimedRecords {
     /// From records already paired with arrival times (sorted here, stably, by time).
     pub fn new(mut records: Vec<(Time, Value)>) -> TimedRecords {
         records.sort_by_key(|(t, _)| *t);
-        TimedRecords { records, next: 0 }
+        TimedRecords {
+            records: std::sync::Arc::new(records),
+            next: 0,
+        }
     }
 
     /// Lines replayed at a constant rate, as a socket text source sends them: line `i`
@@ -33,7 +37,10 @@ impl TimedRecords {
                 (start.plus(Duration(at)), Value::str(&l))
             })
             .collect();
-        TimedRecords { records, next: 0 }
+        TimedRecords {
+            records: std::sync::Arc::new(records),
+            next: 0,
+        }
     }
 
     /// Moves every record arriving at or before `t` into `out`; returns how many.
@@ -70,11 +77,12 @@ impl TimedRecords {
     /// A copy sharing no record memory with `self` (see [`Value::deep_copy`]).
     pub fn deep_copy(&self) -> TimedRecords {
         TimedRecords {
-            records: self
-                .records
-                .iter()
-                .map(|(t, v)| (*t, v.deep_copy()))
-                .collect(),
+            records: std::sync::Arc::new(
+                self.records
+                    .iter()
+                    .map(|(t, v)| (*t, v.deep_copy()))
+                    .collect(),
+            ),
             next: self.next,
         }
     }

@@ -425,7 +425,7 @@ pub fn ledger(ssc: &StreamingContext, args: &[&str]) -> Result<String, String> {
     let Some(life) = ledger.get((input, offset)) else {
         let known = ledger
             .records()
-            .range((input, 0)..=(input, u64::MAX))
+            .filter(|(id, _)| id.0 == input)
             .map(|(id, _)| id.1);
         let (lo, hi) = known.fold((None, None), |(lo, hi): (Option<u64>, Option<u64>), o| {
             (

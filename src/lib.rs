@@ -1,5 +1,6 @@
 //! stream-sim: a deterministic simulator of Spark Streaming's DStream model.
 pub mod bench;
+pub mod book;
 pub mod check;
 pub mod cluster;
 pub mod engine;

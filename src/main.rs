@@ -93,6 +93,13 @@ enum Command {
     },
     /// List the bundled scenarios.
     List,
+    /// Regenerate the course book's generated snippets (book/src/generated/) by running the
+    /// scenarios; with --check, write nothing and fail if a committed snippet is out of date.
+    Book {
+        /// Only check that the committed snippets match a fresh run.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
     Bench {
@@ -325,6 +332,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Book { check } => stream_sim::book::run(check).map(|msg| println!("{msg}")),
         Command::Bench { repeat } => {
             stream_sim::bench::run(repeat).map(|report| println!("{report}"))
         }

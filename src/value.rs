@@ -102,6 +102,21 @@ impl Value {
         }
     }
 
+    /// Approximate serialized size in bytes (8 per number, the UTF-8 length of strings, plus
+    /// 4 per field of a tuple or element of a sequence): the cost model's "bytes moved".
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Value::Null | Value::Opt(None) => 1,
+            Value::Bool(_) => 1,
+            Value::Int(_) | Value::Float(_) => 8,
+            Value::Str(s) => s.len() + 4,
+            Value::Opt(Some(v)) => 1 + v.approx_bytes(),
+            Value::Tuple(items) | Value::Seq(_, items) => {
+                items.iter().map(|v| 4 + v.approx_bytes()).sum()
+            }
+        }
+    }
+
     /// The key and value of a pair record, or `None` if this is not a 2-tuple.
     pub fn as_pair(&self) -> Option<(&Value, &Value)> {
         match self {

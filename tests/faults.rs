@@ -376,3 +376,34 @@ fn random_faults_at_rates() {
         assert!(r.verdict.lost.is_empty(), "seed {seed}: {}", r.verdict);
     }
 }
+
+/// The guide's warning, shown: accumulators are not recovered from a checkpoint. After a
+/// driver failure the driver's records-processed accumulator starts again from zero, while
+/// the recovered state (updateStateByKey's total) carries on.
+#[test]
+fn accumulators_restart_from_zero_after_driver_recovery() {
+    let sc = load("driver-failure-wal");
+    let built = sc.build(&options()).expect("builds");
+    built
+        .run_printing(built.default_until, &mut std::io::sink())
+        .expect("memory")
+        .expect("runs");
+    let lost = built.ssc.trace().iter().find_map(|e| match e {
+        stream_sim::engine::Event::DriverRestarted {
+            accumulator_lost, ..
+        } => Some(*accumulator_lost),
+        _ => None,
+    });
+    let lost = lost.expect("the driver restarted");
+    assert!(
+        lost >= 50,
+        "the accumulator had counted the first batches: {lost}"
+    );
+    let after = built.ssc.accumulator();
+    let total_records: u64 = 200;
+    assert!(
+        after < total_records,
+        "the accumulator restarted from zero: {after}"
+    );
+    assert!(after + lost >= total_records, "{after} + {lost}");
+}

@@ -38,14 +38,18 @@ pub enum SinkKind {
 /// The cost model: how much virtual time the jobs of a batch take.
 ///
 /// Each task (one per partition of every RDD a batch computes) pays the launch overhead
-/// (the guide: ~50 tasks/s make sub-second batches hard), and each record an operator
-/// touches pays `record_us`; tasks share the cores the receivers leave free.
+/// (the guide: ~50 tasks/s make sub-second batches hard), each record an operator touches
+/// pays `record_us`, and each byte a shuffle moves pays `byte_us` (serialization, transfer);
+/// tasks share the cores the receivers leave free.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CostModel {
     /// Task launch overhead, in virtual microseconds (default 2,000).
     pub task_launch_us: u64,
     /// Cost per record per operator, in virtual microseconds (default 5).
     pub record_us: f64,
+    /// Cost per byte a shuffle moves (serialization, network, deserialization), in virtual
+    /// microseconds (default 0.01, i.e. 100 MB/s).
+    pub byte_us: f64,
 }
 
 impl Default for CostModel {
@@ -53,6 +57,7 @@ impl Default for CostModel {
         CostModel {
             task_launch_us: 2_000,
             record_us: 5.0,
+            byte_us: 0.01,
         }
     }
 }

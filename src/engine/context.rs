@@ -460,6 +460,9 @@ struct Core {
     in_flight: BTreeMap<(usize, u64), Block>,
     /// Batches that found no free core (reported once each).
     stalled: BTreeSet<Time>,
+    /// A driver-side accumulator counting the input records of completed batches, as a
+    /// program would with `sc.longAccumulator`: not recovered from a checkpoint.
+    accumulator: u64,
     /// Batches generated but waiting for the previous one to finish.
     waiting: VecDeque<Time>,
 }
@@ -560,6 +563,7 @@ impl StreamingContext {
             armed: Vec::new(),
             in_flight: BTreeMap::new(),
             stalled: BTreeSet::new(),
+            accumulator: 0,
             waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
@@ -1040,6 +1044,13 @@ impl StreamingContext {
         core.inputs.cluster.config.faults.faults.push((at, fault));
         core.schedule(at, Scheduled::Fault { index });
         Ok(())
+    }
+
+    /// The driver's records-processed accumulator: input records of the batches completed
+    /// since the driver (re)started. Like Spark's accumulators it is not checkpointed, so it
+    /// restarts from 0 after a driver failure (the guide's warning; compare with the ledger).
+    pub fn accumulator(&self) -> u64 {
+        self.core.borrow().accumulator
     }
 
     /// The per-record ledger so far (what happened to every input record).
@@ -1557,10 +1568,12 @@ fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
     if let Some(&first) = rerun.first() {
         core.inputs.tracker.rewind_to(first);
     }
+    let accumulator_lost = std::mem::take(&mut core.accumulator);
     core.emit(Event::DriverRestarted {
         time: t,
         recovered_from_checkpoint: core.checkpoint_dir.is_some() && core.last_checkpoint.is_some(),
         rerun: rerun.clone(),
+        accumulator_lost,
     });
     for bt in rerun {
         generate_batch(core, bt);
@@ -1660,7 +1673,7 @@ fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
         return Ok(false);
     }
     let outputs = core.outputs.clone();
-    let (mut tasks, mut work_records) = (0u64, 0u64);
+    let (mut tasks, mut work_records, mut shuffled_bytes) = (0u64, 0u64, 0u64);
     for (index, out) in outputs.iter().enumerate() {
         if !core.graph.is_time_valid(out.stream, t) {
             continue;
@@ -1668,6 +1681,9 @@ fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
         let mut computed = Vec::new();
         let result = {
             let mut on_new = |node: &Node, time: Time, rdd: &Rdd| {
+                if rdd.lineage().shuffle {
+                    shuffled_bytes += rdd.iter().map(Value::approx_bytes).sum::<usize>() as u64;
+                }
                 computed.push(Event::RddComputed {
                     time,
                     stream: node.label(),
@@ -1717,12 +1733,16 @@ fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
         }
     }
     let input_records = core.inputs.records_at.remove(&t).unwrap_or(0);
+    core.accumulator += input_records as u64;
     core.last_batch = Some(t);
     // The cost model: every task pays the launch overhead, every record each operator
-    // touches pays its cost; tasks share the cores the receivers leave free.
+    // touches pays its cost, every byte a shuffle moves pays its cost; tasks share the
+    // cores the receivers leave free.
     let cost = core.inputs.cluster.config.cost;
     let free = core.inputs.cluster.live_cores().saturating_sub(held).max(1) as f64;
-    let work_us = tasks as f64 * cost.task_launch_us as f64 + work_records as f64 * cost.record_us;
+    let work_us = tasks as f64 * cost.task_launch_us as f64
+        + work_records as f64 * cost.record_us
+        + shuffled_bytes as f64 * cost.byte_us;
     let processing_ms = (work_us / 1000.0 / free).ceil() as u64;
     let start = core.clock.max(t);
     core.busy_until = start.plus(Duration::from_ms(processing_ms));

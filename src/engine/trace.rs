@@ -94,6 +94,9 @@ pub enum Event {
         recovered_from_checkpoint: bool,
         /// Batch times run again now (from the last checkpoint time to the restart time).
         rerun: Vec<Time>,
+        /// The driver's records-processed accumulator just before the failure. Accumulators
+        /// are not recovered from a checkpoint (the guide's warning): it starts again at 0.
+        accumulator_lost: u64,
     },
     /// A receiver (re)started on a worker.
     ReceiverStarted {

@@ -293,8 +293,12 @@ pub fn checkpoint(ssc: &StreamingContext) -> String {
             time,
             recovered_from_checkpoint,
             rerun,
+            accumulator_lost,
         } = e
         {
+            lines.push(format!(
+                "driver restarted at {time}: accumulators start from zero (they are not checkpointed); the records-processed accumulator had counted {accumulator_lost}"
+            ));
             lines.push(if *recovered_from_checkpoint {
                 format!(
                     "driver restarted at {time}: recovered from the checkpoint, re-ran {}",

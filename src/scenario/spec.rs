@@ -46,6 +46,7 @@ struct RawCluster {
     random_faults: Option<RawRates>,
     task_launch_us: Option<u64>,
     record_us: Option<f64>,
+    byte_us: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,13 @@ enum RawSource {
         until: Option<String>,
         start: Option<String>,
         reliable: Option<bool>,
+    },
+    #[serde(rename = "kafkaStream")]
+    KafkaReceiver {
+        file: String,
+        rate: f64,
+        skip: Option<usize>,
+        limit: Option<usize>,
     },
     #[serde(rename = "kafkaDirectStream")]
     KafkaDirect {
@@ -482,6 +490,36 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     reliable: reliable.unwrap_or(false),
                 }
             }
+            RawSource::KafkaReceiver {
+                file,
+                rate,
+                skip,
+                limit,
+            } => {
+                // KafkaUtils.createStream: a receiver that commits offsets only once a block
+                // is stored (a reliable receiver) over a log that can replay from them.
+                if !(*rate > 0.0 && rate.is_finite()) {
+                    return Err(err_at(at, format!("source `{name}`: rate must be a positive number of records per second, found {rate}")));
+                }
+                let full = base_dir.join(file);
+                let content = std::fs::read_to_string(&full).map_err(|e| {
+                    err_at(
+                        at,
+                        format!("source `{name}`: cannot read {}: {e}", full.display()),
+                    )
+                })?;
+                let lines: Vec<String> = content
+                    .lines()
+                    .skip(skip.unwrap_or(0))
+                    .take(limit.unwrap_or(usize::MAX))
+                    .map(str::to_string)
+                    .collect();
+                SourceKind::Socket {
+                    records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO),
+                    file: file.clone(),
+                    reliable: true,
+                }
+            }
             RawSource::KafkaDirect {
                 file,
                 rate,
@@ -795,6 +833,17 @@ fn cluster_config(
     }
     if let Some(us) = c.task_launch_us {
         cfg.cost.task_launch_us = us;
+    }
+    if let Some(us) = c.byte_us {
+        if !(us >= 0.0 && us.is_finite()) {
+            return Err(err_at(
+                at,
+                format!(
+                    "cluster: byte_us must be a non-negative number of microseconds, found {us}"
+                ),
+            ));
+        }
+        cfg.cost.byte_us = us;
     }
     if let Some(us) = c.record_us {
         if !(us >= 0.0 && us.is_finite()) {

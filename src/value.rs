@@ -30,6 +30,90 @@ pub enum SeqKind {
     Array,
 }
 
+/// A string value. Strings of up to 14 bytes (most words) are stored inline, without an
+/// allocation and without a shared reference count; longer ones are shared (`Arc`).
+/// Equality, order and hashing are those of the `str` it holds.
+#[derive(Clone)]
+pub struct Text(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    Inline(u8, [u8; Text::INLINE]),
+    Shared(Arc<String>),
+}
+
+impl Text {
+    /// The longest string stored inline, in bytes.
+    pub const INLINE: usize = 14;
+
+    /// A text holding `s`.
+    pub fn new(s: &str) -> Text {
+        if s.len() <= Self::INLINE {
+            let mut buf = [0u8; Self::INLINE];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text(TextRepr::Inline(s.len() as u8, buf))
+        } else {
+            Text(TextRepr::Shared(Arc::new(s.to_string())))
+        }
+    }
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The bytes were copied from a `str`, so they are valid UTF-8.
+            TextRepr::Inline(len, buf) => {
+                std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
+            }
+            TextRepr::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One record (or a part of one).
 #[derive(Clone, Debug, Default)]
 pub enum Value {
@@ -43,7 +127,7 @@ pub enum Value {
     /// A Scala `Double`.
     Float(f64),
     /// A string.
-    Str(Arc<str>),
+    Str(Text),
     /// A tuple of two or more fields, printed `(a,b)`.
     Tuple(Arc<[Value]>),
     /// `Some(v)` or `None`.
@@ -55,7 +139,7 @@ pub enum Value {
 impl Value {
     /// A string value.
     pub fn str(s: &str) -> Value {
-        Value::Str(Arc::from(s))
+        Value::Str(Text::new(s))
     }
 
     /// The pair `(k,v)`.
@@ -94,7 +178,7 @@ impl Value {
     /// each work on their own deep copy never contend on reference counts.
     pub fn deep_copy(&self) -> Value {
         match self {
-            Value::Str(s) => Value::Str(Arc::from(&**s)),
+            Value::Str(s) => Value::Str(Text::new(s)),
             Value::Tuple(f) => Value::Tuple(f.iter().map(Value::deep_copy).collect()),
             Value::Seq(k, items) => Value::Seq(*k, items.iter().map(Value::deep_copy).collect()),
             Value::Opt(Some(v)) => Value::Opt(Some(Arc::new(v.deep_copy()))),
@@ -136,7 +220,7 @@ impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.as_str()),
             _ => None,
         }
     }

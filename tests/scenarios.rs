@@ -161,7 +161,7 @@ fn errors_name_file_line_and_column() {
         ),
         (
             "unknown source type",
-            GOOD.replace("queueStream", "kafkaStream"),
+            GOOD.replace("queueStream", "flumeStream"),
         ),
         (
             "foreachRDD in a scenario",

@@ -23,7 +23,7 @@ pub struct RecordLife {
     /// Times a receiver received it (twice when a reliable source sent it again).
     pub received: Vec<Time>,
     /// Blocks it was stored in.
-    pub blocks: Vec<String>,
+    pub blocks: Vec<std::sync::Arc<str>>,
     /// Whether some block holding it was replicated to a second executor.
     pub replicated: bool,
     /// Whether some block holding it reached the write-ahead log.
@@ -43,32 +43,40 @@ pub struct RecordLife {
 /// always a recent one.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    chunks: BTreeMap<(usize, u64), std::sync::Arc<BTreeMap<u64, RecordLife>>>,
+    chunks: BTreeMap<(usize, u64), std::sync::Arc<Vec<Option<RecordLife>>>>,
 }
 
 impl Ledger {
     const CHUNK_BITS: u32 = 10;
+    const CHUNK: usize = 1 << Self::CHUNK_BITS;
 
-    fn life(&mut self, id: RecordId) -> &mut RecordLife {
-        let chunk = self
-            .chunks
-            .entry((id.0, id.1 >> Self::CHUNK_BITS))
-            .or_default();
-        std::sync::Arc::make_mut(chunk).entry(id.1).or_default()
+    /// Applies `f` to the lives of `offsets` of `input` (looking each chunk up once per run
+    /// of offsets in it).
+    fn each(&mut self, input: usize, offsets: &[u64], mut f: impl FnMut(&mut RecordLife)) {
+        let mut i = 0;
+        while i < offsets.len() {
+            let key = (input, offsets[i] >> Self::CHUNK_BITS);
+            let chunk = self
+                .chunks
+                .entry(key)
+                .or_insert_with(|| std::sync::Arc::new(vec![None; Self::CHUNK]));
+            let chunk = std::sync::Arc::make_mut(chunk);
+            while i < offsets.len() && offsets[i] >> Self::CHUNK_BITS == key.1 {
+                let slot = (offsets[i] as usize) & (Self::CHUNK - 1);
+                f(chunk[slot].get_or_insert_with(RecordLife::default));
+                i += 1;
+            }
+        }
     }
 
     /// A receiver received the records.
     pub fn received(&mut self, input: usize, offsets: &[u64], t: Time) {
-        for &o in offsets {
-            self.life((input, o)).received.push(t);
-        }
+        self.each(input, offsets, |l| l.received.push(t));
     }
 
     /// The records were destroyed before they reached a block (or never reached a receiver).
     pub fn dropped(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
-        for &o in offsets {
-            self.life((input, o)).dropped = Some((t, why.to_string()));
-        }
+        self.each(input, offsets, |l| l.dropped = Some((t, why.to_string())));
     }
 
     /// The records were stored in `block`.
@@ -80,40 +88,41 @@ impl Ledger {
         replicated: bool,
         logged: bool,
     ) {
-        for &o in offsets {
-            let l = self.life((input, o));
-            l.blocks.push(block.to_string());
+        let block: std::sync::Arc<str> = std::sync::Arc::from(block);
+        self.each(input, offsets, |l| {
+            l.blocks.push(std::sync::Arc::clone(&block));
             l.replicated |= replicated;
             l.logged |= logged;
-        }
+        });
     }
 
     /// The records were allocated to batch `t`.
     pub fn allocated(&mut self, input: usize, offsets: &[u64], t: Time) {
-        for &o in offsets {
-            self.life((input, o)).batches.push(t);
-        }
+        self.each(input, offsets, |l| l.batches.push(t));
     }
 
     /// A completed batch wrote the records out.
     pub fn output(&mut self, input: usize, offsets: &[u64]) {
-        for &o in offsets {
-            self.life((input, o)).outputs += 1;
-        }
+        self.each(input, offsets, |l| l.outputs += 1);
     }
 
     /// One record's life.
     pub fn get(&self, id: RecordId) -> Option<&RecordLife> {
+        let slot = (id.1 as usize) & (Self::CHUNK - 1);
         self.chunks
             .get(&(id.0, id.1 >> Self::CHUNK_BITS))?
-            .get(&id.1)
+            .get(slot)?
+            .as_ref()
     }
 
     /// Every record's life, in id order.
     pub fn records(&self) -> impl Iterator<Item = (RecordId, &RecordLife)> {
-        self.chunks
-            .iter()
-            .flat_map(|((input, _), chunk)| chunk.iter().map(move |(o, l)| ((*input, *o), l)))
+        self.chunks.iter().flat_map(|((input, c), chunk)| {
+            chunk.iter().enumerate().filter_map(move |(slot, l)| {
+                l.as_ref()
+                    .map(|l| ((*input, (c << Self::CHUNK_BITS) | slot as u64), l))
+            })
+        })
     }
 }
 

@@ -26,7 +26,8 @@ pub const COMMANDS: &[Command] = &[
         summary: "run the next n batches (default 1), printing their output",
         details: "Runs the next n batches (default 1) on the virtual clock. For each batch it prints \
 the lines of the print() output operations exactly as Spark prints them, then a summary line: \
-`batch 3000 ms: 42 input records, 5 blocks`. n is between 1 and 100000.",
+`batch 3000 ms: 42 input records, 5 blocks`. n is between 1 and 100000. Ctrl-C stops it \
+between two batches; the session stays at the last batch that completed.",
         takes_stream: false,
     },
     Command {
@@ -36,7 +37,9 @@ the lines of the print() output operations exactly as Spark prints them, then a 
         summary: "run every batch up to a virtual time, printing their output",
         details: "Runs every batch whose time is at or before <time>, printing their output as \
 `step` does, then leaves the clock at <time>. Times are written 3000 (milliseconds), 3000ms, \
-3s or 1min.",
+3s or 1min. At most 100000 batches run at a time. Ctrl-C stops a long run between two batches: \
+it prints the output so far and `run: interrupted at <time> (Ctrl-C)`, the session stays at the \
+last batch that completed, and the prompt comes back (so do `step n` and `goto` replays).",
         takes_stream: false,
     },
     Command {
@@ -237,7 +240,8 @@ forward again replays them; a new fault replaces the future after its time.",
         details: "Puts the session at a batch (a bare number: `goto 10` is just after batch 10) or a \
 virtual time (with a unit: `goto 10.5s`), backwards by restoring the nearest snapshot and replaying, \
 forwards by running the batches without printing them. With STREAM_SIM_TIMING=1 in the \
-environment it also prints the wall time it took.",
+environment it also prints the wall time it took. Ctrl-C stops a long replay between two batches; \
+the session stays at the last batch that completed.",
         takes_stream: false,
     },
     Command {

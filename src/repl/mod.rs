@@ -14,6 +14,13 @@
 //! `ledger`), time travel (`back`, `goto`: [`travel`]), `save` / `load`, `plot`, `whatif`
 //! and `predict`. A bad command returns a message naming the command and what was
 //! expected, and changes nothing.
+//!
+//! Ctrl-C: at the prompt rustyline reads it as a key (`ReadlineError::Interrupted`, the
+//! session goes on). While a command runs batches (`step`, `run until`, `goto` / `back`
+//! replays, `whatif`'s rerun), the terminal REPL's SIGINT handler (installed only when stdin
+//! is a terminal; scripted runs keep the default: Ctrl-C ends them) sets the session's
+//! interrupt flag, which those loops check between batches: the command stops at the last
+//! completed batch, says so, and the prompt comes back.
 
 mod cluster;
 mod complete;
@@ -28,6 +35,8 @@ use crate::scenario::{Built, RunOptions, Scenario};
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use travel::History;
 
 pub use complete::ReplHelper;
@@ -84,6 +93,7 @@ pub fn run_script(
         }
         let line = String::from_utf8_lossy(&buf);
         let line = line.trim_end_matches(['\n', '\r']);
+        session.clear_interrupt();
         let text = session.execute(line);
         let result = writeln!(output, "> {line}").and_then(|()| {
             if text.is_empty() {
@@ -113,6 +123,11 @@ fn run_terminal(session: &mut Session) -> Result<(), String> {
         session.context().cluster().workers.len(),
     )));
     let _ = editor.load_history(HISTORY_FILE);
+    // Ctrl-C while a command runs batches stops it between two batches (at the prompt the
+    // terminal is in raw mode and rustyline reads Ctrl-C as a key instead). One handler per
+    // process: if one is already set (or it cannot be set), Ctrl-C keeps what it did.
+    let flag = session.interrupt_flag();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     println!("{}", session.banner());
     let result = loop {
         match editor.readline(&session.prompt()) {
@@ -120,6 +135,7 @@ fn run_terminal(session: &mut Session) -> Result<(), String> {
                 if !line.trim().is_empty() {
                     let _ = editor.add_history_entry(line.as_str());
                 }
+                session.clear_interrupt();
                 let text = session.execute(&line);
                 if !text.is_empty() {
                     println!("{text}");
@@ -149,6 +165,9 @@ pub struct Session {
     history: History,
     /// A `predict` waiting for its answer (the next line): the stream.
     predict: Option<StreamId>,
+    /// Set (by the terminal REPL's Ctrl-C handler) to stop the running command between
+    /// two batches; see [`Session::interrupt_flag`].
+    interrupt: Arc<AtomicBool>,
 }
 
 /// The farthest time a fault or `goto` may name (about 31 years of virtual time).
@@ -180,7 +199,37 @@ impl Session {
             options: RunOptions::default(),
             history,
             predict: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The session's interrupt flag. Setting it (from a signal handler or another thread)
+    /// stops a command that runs batches (`step`, `run until`, `goto` / `back` replays,
+    /// `whatif`) before its next batch: the session stays at the last completed batch and
+    /// the command says it was interrupted. The REPL clears it before each command
+    /// ([`Session::clear_interrupt`]); [`Session::execute`] does not.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
+    }
+
+    /// Clears the interrupt flag (a Ctrl-C pressed between commands is forgotten).
+    pub fn clear_interrupt(&self) {
+        self.interrupt.store(false, Ordering::SeqCst);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
+    }
+
+    /// The line an interrupted command ends with; also keeps a snapshot of where it
+    /// stopped (the thinning assumed the run would go on to its horizon).
+    fn interrupted_at(&mut self, cmd: &str, done: &str) -> String {
+        let ssc = &self.built.ssc;
+        self.history.record(ssc, ssc.now());
+        format!(
+            "{cmd}: interrupted at {} (Ctrl-C) after {done}; the session continues",
+            ssc.now()
+        )
     }
 
     /// The context (another handle to it).
@@ -319,9 +368,14 @@ impl Session {
             "load" => self.load(&args),
             "plot" => self.plot(&args),
             "whatif" => match (args.as_slice(), &self.scenario) {
-                ([knob, value], Some(sc)) => {
-                    whatif::whatif(sc, &self.options, &self.built.ssc, knob, value)
-                }
+                ([knob, value], Some(sc)) => whatif::whatif(
+                    sc,
+                    &self.options,
+                    &self.built.ssc,
+                    knob,
+                    value,
+                    &self.interrupt,
+                ),
                 ([_, _], None) => {
                     Err("whatif: this session was not built from a scenario file".into())
                 }
@@ -376,7 +430,12 @@ impl Session {
                 .ms()
                 .saturating_add(n.saturating_mul(batch)),
         );
-        for _ in 0..n {
+        for i in 0..n {
+            if self.interrupted() {
+                let done = format!("{i} of {n} batch{}", if n == 1 { "" } else { "es" });
+                out.push(self.interrupted_at("step", &done));
+                break;
+            }
             if !self.run_batch(&mut out, horizon) {
                 break;
             }
@@ -412,6 +471,12 @@ impl Session {
         let mut ran = 0u64;
         let mut ok = true;
         while ssc.next_batch_time().is_some_and(|t| t <= until) {
+            if self.interrupted() {
+                let done = format!("{ran} batch{}", if ran == 1 { "" } else { "es" });
+                out.push(self.interrupted_at("run", &done));
+                ok = false;
+                break;
+            }
             ran += 1;
             if !self.run_batch(&mut out, until) {
                 ok = false;
@@ -887,7 +952,16 @@ impl Session {
         }
         let mut replayed = 0u64;
         let mut failed = None;
+        let mut interrupted = None;
         while ssc.next_batch_time().is_some_and(|t| t <= target) {
+            if self.interrupted() {
+                let done = format!(
+                    "replaying {replayed} batch{}",
+                    if replayed == 1 { "" } else { "es" }
+                );
+                interrupted = Some(self.interrupted_at(cmd, &done));
+                break;
+            }
             let r = ssc.step();
             self.history.record(&ssc, target);
             replayed += 1;
@@ -896,7 +970,11 @@ impl Session {
                 break;
             }
         }
-        if failed.is_none() && ssc.state() == State::Active && target > ssc.now() {
+        if failed.is_none()
+            && interrupted.is_none()
+            && ssc.state() == State::Active
+            && target > ssc.now()
+        {
             if let Err(e) = ssc.run_until(target) {
                 failed = Some(e);
             }
@@ -912,6 +990,10 @@ impl Session {
         );
         if let Some(e) = failed {
             text.push_str(&format!("\nthe context failed on the way: {e}"));
+        }
+        if let Some(line) = interrupted {
+            text.push('\n');
+            text.push_str(&line);
         }
         if std::env::var("STREAM_SIM_TIMING").is_ok_and(|v| v == "1") {
             text.push_str(&format!(
@@ -948,7 +1030,9 @@ impl Session {
         };
         let path = crate::scenario::resolve(file).map_err(|e| format!("load: {e}"))?;
         let sc = crate::scenario::load(&path).map_err(|e| format!("load: {e}"))?;
-        let fresh = Session::new(&sc, &self.options).map_err(|e| format!("load: {e}"))?;
+        let mut fresh = Session::new(&sc, &self.options).map_err(|e| format!("load: {e}"))?;
+        // The same flag: the Ctrl-C handler holds it.
+        fresh.interrupt = Arc::clone(&self.interrupt);
         *self = fresh;
         Ok(self.banner())
     }
@@ -1142,4 +1226,52 @@ fn split_records(answer: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wordcount() -> Session {
+        let path = crate::scenario::resolve("wordcount").unwrap_or_else(|e| panic!("{e}"));
+        let sc = crate::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        Session::new(&sc, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn interrupt_flag_stops_batch_loops_and_keeps_the_session() {
+        // Proves the flag Ctrl-C sets stops `run until`, `step n`, `goto` replays and
+        // `whatif`'s rerun before their next batch, with a message naming the command and
+        // the clock, and leaves a session that works once the flag is cleared.
+        let mut s = wordcount();
+        let flag = s.interrupt_flag();
+        s.execute("step 3");
+        assert_eq!(s.context().now().ms(), 3000);
+        flag.store(true, Ordering::SeqCst);
+        let out = s.execute("run until 100000s");
+        assert!(
+            out.ends_with(
+                "run: interrupted at 3000 ms (Ctrl-C) after 0 batches; the session continues"
+            ),
+            "{out}"
+        );
+        let out = s.execute("step 5");
+        assert!(
+            out.ends_with(
+                "step: interrupted at 3000 ms (Ctrl-C) after 0 of 5 batches; the session continues"
+            ),
+            "{out}"
+        );
+        let out = s.execute("goto 20s");
+        assert!(
+            out.contains("goto: interrupted at 3000 ms (Ctrl-C)"),
+            "{out}"
+        );
+        let out = s.execute("whatif wal on");
+        assert!(out.starts_with("whatif: interrupted at "), "{out}");
+        assert_eq!(s.context().now().ms(), 3000);
+        s.clear_interrupt();
+        let out = s.execute("run until 5s");
+        assert!(out.ends_with("clock at 5000 ms; 2 batches run"), "{out}");
+    }
 }

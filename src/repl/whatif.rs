@@ -8,6 +8,7 @@ use crate::scenario::{RunOptions, Scenario};
 use crate::sim::Time;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The fault lines of the context's plan (the scenario's, then those injected at the
 /// prompt), as a scenario's `faults` string.
@@ -221,6 +222,7 @@ pub fn whatif(
     ssc: &StreamingContext,
     knob: &str,
     value: &str,
+    interrupt: &AtomicBool,
 ) -> Result<String, String> {
     let now = ssc.now();
     if ssc.last_batch().is_none() {
@@ -231,7 +233,27 @@ pub fn whatif(
     let mut changed = current.clone();
     let what = apply(&mut changed, knob, value)?;
     let built = changed.build(options).map_err(|e| format!("whatif: {e}"))?;
-    let failed = built.ssc.run_until(now).err();
+    // Batch by batch (as the session got here), so that Ctrl-C can stop the rerun.
+    let mut failed = None;
+    while built.ssc.next_batch_time().is_some_and(|t| t <= now) {
+        if interrupt.load(Ordering::SeqCst) {
+            return Err(format!(
+                "whatif: interrupted at {} of the rerun (Ctrl-C); nothing changed, the session continues",
+                built.ssc.now()
+            ));
+        }
+        match built.ssc.step() {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if failed.is_none() {
+        failed = built.ssc.run_until(now).err();
+    }
     let ours = outputs(&ssc.trace(), now);
     let theirs = outputs(&built.ssc.trace(), now);
     let mut keys: Vec<&(usize, Time)> = ours.keys().chain(theirs.keys()).collect();

@@ -60,10 +60,12 @@ impl Text {
     /// The string.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // The bytes were copied from a `str`, so they are valid UTF-8.
-            TextRepr::Inline(len, buf) => {
-                std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
-            }
+            // SAFETY: `Text::new` copies a whole `&str` (never a part of one) into the first
+            // `len` bytes, and an inline text is never mutated, so they are valid UTF-8.
+            // (Validating them again on every read cost ~9 % of the engine's word count.)
+            TextRepr::Inline(len, buf) => unsafe {
+                std::str::from_utf8_unchecked(&buf[..*len as usize])
+            },
             TextRepr::Shared(s) => s,
         }
     }
@@ -78,7 +80,12 @@ impl std::ops::Deref for Text {
 
 impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        match (&self.0, &other.0) {
+            // Equal strings always have the same representation (`Text::new` chooses by
+            // length) and unused inline bytes are zero, so the raw buffers can be compared.
+            (TextRepr::Inline(a, x), TextRepr::Inline(b, y)) => a == b && x == y,
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 
@@ -98,7 +105,19 @@ impl Ord for Text {
 
 impl Hash for Text {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        match &self.0 {
+            // Consistent with `eq`: equal texts have equal representations.
+            TextRepr::Inline(len, buf) => {
+                let mut lo = [0u8; 8];
+                let mut hi = [0u8; 8];
+                lo[0] = *len;
+                lo[1..].copy_from_slice(&buf[..7]);
+                hi[..7].copy_from_slice(&buf[7..]);
+                state.write_u64(u64::from_le_bytes(lo));
+                state.write_u64(u64::from_le_bytes(hi));
+            }
+            TextRepr::Shared(s) => s.as_str().hash(state),
+        }
     }
 }
 

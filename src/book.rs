@@ -297,6 +297,10 @@ fn snippets() -> Vec<(&'static str, Make)> {
             "ch09-keeping-up.md",
             Box::new(|| metrics_table("book-keeping-up", secs(10))),
         ),
+        (
+            "ch09-falling-behind-delays.svg",
+            Box::new(|| delays_figure("falling-behind", secs(20))),
+        ),
         // Chapter 10: streaming algorithms.
         (
             "ch10-lecture-reservoir.md",
@@ -424,6 +428,24 @@ fn trace_excerpt(name: &str, until: Time, kinds: &[&str]) -> Result<String, Stri
     }
     built.ssc.stop();
     Ok(out)
+}
+
+/// The delays chart of `plot delays` (src/plot.rs) for a scenario run to `until`, as SVG.
+fn delays_figure(name: &str, until: Time) -> Result<String, String> {
+    let sc = load(name)?;
+    let built = sc.build(&options()).map_err(|e| e.to_string())?;
+    built
+        .run_printing(until, &mut std::io::sink())
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{name}: job failed: {e}"))?;
+    let (points, failures) = crate::plot::from_trace(&built.ssc.trace());
+    let path =
+        std::env::temp_dir().join(format!("stream-sim-book-{}-{name}.svg", std::process::id()));
+    crate::plot::delays_svg(&path, &points, sc.batch_interval.ms(), &failures)?;
+    let svg = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = std::fs::remove_file(&path);
+    built.ssc.stop();
+    Ok(svg)
 }
 
 /// What `stream-sim run NAME --check` writes to standard error.

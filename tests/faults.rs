@@ -407,3 +407,20 @@ fn accumulators_restart_from_zero_after_driver_recovery() {
     );
     assert!(after + lost >= total_records, "{after} + {lost}");
 }
+
+/// Exactly-once output two ways: an idempotent sink writes a re-run batch again (the same
+/// output overwrites the first), a transactional sink finds the batch in its commit log and
+/// writes nothing; both lose and duplicate nothing with the Kafka direct approach.
+#[test]
+fn idempotent_and_transactional_sinks() {
+    let mut sc = load("kafka-direct");
+    let idem = verdict(&sc);
+    assert_eq!(idem.verdict.label(), "exactly-once");
+    assert!(idem.outputs.repeated > 0, "{}", idem.outputs);
+    sc.cluster.sink = stream_sim::cluster::SinkKind::Transactional;
+    let tx = verdict(&sc);
+    assert_eq!(tx.verdict.label(), "exactly-once");
+    assert_eq!(tx.outputs.repeated, 0, "{}", tx.outputs);
+    sc.cluster.sink = stream_sim::cluster::SinkKind::AtLeastOnce;
+    assert_eq!(verdict(&sc).verdict.label(), "at-least-once");
+}

@@ -33,6 +33,9 @@ pub enum SinkKind {
     AtLeastOnce,
     /// Output keyed by (batch time, partition): a re-run overwrites (exactly-once output).
     Idempotent,
+    /// Output and the batch time committed in one transaction: a re-run of a committed
+    /// batch finds it in the commit log and writes nothing (exactly-once output).
+    Transactional,
 }
 
 /// The cost model: how much virtual time the jobs of a batch take.

@@ -1714,6 +1714,15 @@ fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
         }
         let Some(rdd) = result? else { continue };
         let label = core.graph.node(out.stream).label();
+        if core.inputs.cluster.config.sink == SinkKind::Transactional && core.written.contains(&t) {
+            // The transaction of this batch committed before the failure: the re-run finds
+            // its (batch time, operation) in the commit log and writes nothing.
+            core.emit(Event::Warning {
+                time: t,
+                message: format!("transactional sink: batch {t} of {label} already committed; the re-run writes nothing"),
+            });
+            continue;
+        }
         let lines = run_output(&core.config, &out.kind, &rdd, t)?;
         core.emit(Event::Output {
             time: t,
@@ -1724,7 +1733,7 @@ fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError> {
         });
     }
     // The batch completed: its input records have been written out (once more, for an
-    // at-least-once sink; once per batch time, for an idempotent one).
+    // at-least-once sink; once per batch time, for an idempotent or transactional one).
     let first_write = core.written.insert(t);
     let offsets = core.inputs.batch_offsets.remove(&t).unwrap_or_default();
     if first_write || core.inputs.cluster.config.sink == SinkKind::AtLeastOnce {

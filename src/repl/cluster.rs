@@ -136,6 +136,7 @@ pub fn cluster(ssc: &StreamingContext) -> String {
         match cfg.sink {
             SinkKind::AtLeastOnce => "at-least-once",
             SinkKind::Idempotent => "idempotent",
+            SinkKind::Transactional => "transactional",
         }
     ));
     if cfg.faults.faults.is_empty() {

@@ -795,11 +795,12 @@ fn cluster_config(
     cfg.sink = match c.sink.as_deref() {
         None | Some("at-least-once") => SinkKind::AtLeastOnce,
         Some("idempotent") => SinkKind::Idempotent,
+        Some("transactional") => SinkKind::Transactional,
         Some(other) => {
             return Err(err_at(
                 at,
                 format!(
-                    "cluster: sink must be \"at-least-once\" or \"idempotent\", found \"{other}\""
+                    "cluster: sink must be \"at-least-once\", \"idempotent\" or \"transactional\", found \"{other}\""
                 ),
             ))
         }

@@ -285,6 +285,28 @@ impl Scenario {
     }
 }
 
+/// The lines of `file` (relative to the scenario's folder), skipping `skip` and keeping at
+/// most `limit`.
+///
+/// # Errors
+/// A message naming the file when it cannot be read.
+fn read_lines(
+    base_dir: &Path,
+    file: &str,
+    skip: Option<usize>,
+    limit: Option<usize>,
+) -> Result<Vec<String>, String> {
+    let full = base_dir.join(file);
+    let content = std::fs::read_to_string(&full)
+        .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    Ok(content
+        .lines()
+        .skip(skip.unwrap_or(0))
+        .take(limit.unwrap_or(usize::MAX))
+        .map(str::to_string)
+        .collect())
+}
+
 /// Line and column (1-based) of a byte offset in `text`.
 pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());
@@ -401,19 +423,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 if !(*rate > 0.0 && rate.is_finite()) {
                     return Err(err_at(at, format!("source `{name}`: rate must be a positive number of lines per second, found {rate}")));
                 }
-                let full = base_dir.join(file);
-                let content = std::fs::read_to_string(&full).map_err(|e| {
-                    err_at(
-                        at,
-                        format!("source `{name}`: cannot read {}: {e}", full.display()),
-                    )
-                })?;
-                let lines: Vec<String> = content
-                    .lines()
-                    .skip(skip.unwrap_or(0))
-                    .take(limit.unwrap_or(usize::MAX))
-                    .map(str::to_string)
-                    .collect();
+                let lines = read_lines(&base_dir, file, *skip, *limit)
+                    .map_err(|m| err_at(at, format!("source `{name}`: {m}")))?;
                 let start = match start {
                     Some(s) => Duration::parse(s)
                         .map_err(|m| err_at(at, format!("source `{name}`: start: {m}")))?,
@@ -501,19 +512,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 if !(*rate > 0.0 && rate.is_finite()) {
                     return Err(err_at(at, format!("source `{name}`: rate must be a positive number of records per second, found {rate}")));
                 }
-                let full = base_dir.join(file);
-                let content = std::fs::read_to_string(&full).map_err(|e| {
-                    err_at(
-                        at,
-                        format!("source `{name}`: cannot read {}: {e}", full.display()),
-                    )
-                })?;
-                let lines: Vec<String> = content
-                    .lines()
-                    .skip(skip.unwrap_or(0))
-                    .take(limit.unwrap_or(usize::MAX))
-                    .map(str::to_string)
-                    .collect();
+                let lines = read_lines(&base_dir, file, *skip, *limit)
+                    .map_err(|m| err_at(at, format!("source `{name}`: {m}")))?;
                 SourceKind::Socket {
                     records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO),
                     file: file.clone(),
@@ -539,19 +539,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                         ),
                     ));
                 }
-                let full = base_dir.join(file);
-                let content = std::fs::read_to_string(&full).map_err(|e| {
-                    err_at(
-                        at,
-                        format!("source `{name}`: cannot read {}: {e}", full.display()),
-                    )
-                })?;
-                let lines: Vec<String> = content
-                    .lines()
-                    .skip(skip.unwrap_or(0))
-                    .take(limit.unwrap_or(usize::MAX))
-                    .map(str::to_string)
-                    .collect();
+                let lines = read_lines(&base_dir, file, *skip, *limit)
+                    .map_err(|m| err_at(at, format!("source `{name}`: {m}")))?;
                 SourceKind::KafkaDirect {
                     records: TimedRecords::lines_at_rate(lines, *rate, Time::ZERO),
                     partitions: p,
@@ -577,12 +566,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     })?;
                     let lines = match (&f.file, &f.lines) {
                         (Some(file), None) => {
-                            let full = base_dir.join(file);
-                            std::fs::read_to_string(&full)
-                                .map_err(|e| err_at(at, format!("source `{name}`: cannot read {}: {e}", full.display())))?
-                                .lines()
-                                .map(str::to_string)
-                                .collect()
+                            read_lines(&base_dir, file, None, None)
+                                .map_err(|m| err_at(at, format!("source `{name}`: {m}")))?
                         }
                         (None, Some(lines)) => lines.clone(),
                         _ => {

@@ -1,4 +1,5 @@
 //! stream-sim: a deterministic simulator of Spark Streaming's DStream model.
+#![warn(missing_docs)]
 pub mod bench;
 pub mod book;
 pub mod check;

@@ -1225,9 +1225,12 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
             fault: "fail wal-write".into(),
             detail: format!("{} of {stream}: the write-ahead log write failed; the block is dropped and the receiver restarts", b.id),
         });
-        if let InputSource::Receiver(r) = &mut core.inputs.sources[input] {
-            r.kill();
-        }
+        fail_receiver(
+            core,
+            input,
+            t,
+            "buffered in a receiver whose write-ahead log write failed",
+        );
         if !reliable {
             core.inputs.ledger.dropped(
                 input,
@@ -1236,8 +1239,6 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
                 "in a block whose write-ahead log write failed",
             );
         }
-        let delay = core.inputs.cluster.config.receiver_restart_delay;
-        core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
         return;
     }
     let holders = core.inputs.cluster.store(w, b.clone());
@@ -1284,14 +1285,12 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
                     "message loss".into()
                 },
             });
-            kill_receiver(
+            fail_receiver(
                 core,
                 input,
                 t,
                 "buffered in a receiver whose block report was lost",
             );
-            let delay = core.inputs.cluster.config.receiver_restart_delay;
-            core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
             return;
         }
     }
@@ -1308,14 +1307,12 @@ fn block_tick(core: &mut Core, input: usize, t: Time) {
             fault: format!("kill receiver {stream} after-store"),
             detail: "the receiver died after storing its block, before acknowledging it".into(),
         });
-        kill_receiver(
+        fail_receiver(
             core,
             input,
             t,
             "buffered in a receiver that died after storing a block",
         );
-        let delay = core.inputs.cluster.config.receiver_restart_delay;
-        core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
         return;
     }
     if reliable {
@@ -1363,6 +1360,16 @@ fn kill_receiver(core: &mut Core, input: usize, t: Time, why: &str) -> usize {
     lost.len()
 }
 
+/// A receiver fails (its worker died, a report or log write failed, a protocol-point
+/// fault): it dies as [`kill_receiver`] describes and the receiver tracker restarts it after
+/// `spark.streaming.receiverRestartDelay`. Returns the records lost with it.
+fn fail_receiver(core: &mut Core, input: usize, t: Time, why: &str) -> usize {
+    let lost = kill_receiver(core, input, t, why);
+    let delay = core.inputs.cluster.config.receiver_restart_delay;
+    core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
+    lost
+}
+
 fn receiver_inputs(core: &Core) -> Vec<usize> {
     core.inputs
         .sources
@@ -1407,7 +1414,7 @@ fn inject(core: &mut Core, t: Time, fault: &Fault) {
             for input in receiver_inputs(core) {
                 let on_it = matches!(&core.inputs.sources[input], InputSource::Receiver(r) if r.worker == Some(w));
                 if on_it && core.inputs.cluster.driver_alive {
-                    let lost = kill_receiver(
+                    let lost = fail_receiver(
                         core,
                         input,
                         t,
@@ -1417,8 +1424,6 @@ fn inject(core: &mut Core, t: Time, fault: &Fault) {
                         "{} ({lost} buffered records lost)",
                         core.inputs.names[input]
                     ));
-                    let delay = core.inputs.cluster.config.receiver_restart_delay;
-                    core.schedule(t.plus(delay), Scheduled::ReceiverRestart { input });
                 }
             }
             core.emit(Event::WorkerKilled {

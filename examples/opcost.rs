@@ -1,7 +1,7 @@
 use std::time::Instant;
-use stream_sim::engine::ops::{self, OpCtx};
-use stream_sim::engine::rdd::{Lineage, Rdd};
-use stream_sim::expr::compile;
+use stream_sim::models::dstream::ops::{self, OpCtx};
+use stream_sim::models::dstream::rdd::{Lineage, Rdd};
+use stream_sim::scenario::expr::compile;
 use stream_sim::scenario::parse::parse_expr;
 use stream_sim::value::Value;
 fn main() {

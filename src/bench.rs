@@ -7,9 +7,9 @@
 //! (engine words per second / bare words per second) is the figure the engine issue asks
 //! for: at least 0.25, goal 0.5. Each side runs five times, interleaved; the best time counts.
 
-use crate::engine::{Config, StreamingContext};
-use crate::expr::compile;
 use crate::io::TimedRecords;
+use crate::models::dstream::{Config, StreamingContext};
+use crate::scenario::expr::compile;
 use crate::scenario::parse::parse_expr;
 use crate::sim::{Duration, Time};
 use std::cell::Cell;
@@ -51,7 +51,7 @@ fn engine(lines: Vec<String>) -> Result<(f64, u64, usize, u64), String> {
     let counted = Rc::new(Cell::new(0u64));
     let sink = Rc::clone(&counted);
     let (split, pair, sum) = (f("split(\" \")", 1)?, f("pair(1)", 1)?, f("sum", 2)?);
-    let e = |e: crate::engine::SparkError| e.to_string();
+    let e = |e: crate::models::dstream::SparkError| e.to_string();
     let counts = src
         .flat_map(split)
         .map_err(e)?

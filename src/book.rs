@@ -10,7 +10,7 @@
 //! Every snippet is deterministic: fixed seeds, the virtual clock, and (for the measured
 //! semantics table) counts that do not depend on the number of threads.
 
-use crate::engine::Event;
+use crate::models::dstream::Event;
 use crate::scenario::{self, RunOptions, Scenario};
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;

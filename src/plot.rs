@@ -4,7 +4,7 @@
 //!
 //! Used by the REPL's `plot delays FILE.svg` and `plot records FILE.svg`.
 
-use crate::engine::Event;
+use crate::models::dstream::Event;
 use plotters::prelude::*;
 use std::path::Path;
 

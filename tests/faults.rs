@@ -30,7 +30,7 @@ fn transcript(sc: &Scenario) -> String {
     let mut text = String::from_utf8(printed).expect("utf-8");
     text.push_str("== cluster events\n");
     for e in built.ssc.trace() {
-        use stream_sim::engine::Event as E;
+        use stream_sim::models::dstream::Event as E;
         if matches!(
             e,
             E::WorkerKilled { .. }
@@ -162,7 +162,7 @@ fn a_slow_job_falls_behind() {
             .trace()
             .iter()
             .filter_map(|e| match e {
-                stream_sim::engine::Event::BatchCompleted {
+                stream_sim::models::dstream::Event::BatchCompleted {
                     scheduling_delay_ms,
                     ..
                 } => Some(*scheduling_delay_ms),
@@ -196,7 +196,7 @@ fn lineage_grows_until_a_checkpoint() {
             .trace()
             .iter()
             .filter_map(|e| match e {
-                stream_sim::engine::Event::RddComputed {
+                stream_sim::models::dstream::Event::RddComputed {
                     stream: s,
                     lineage_depth,
                     ..
@@ -389,7 +389,7 @@ fn accumulators_restart_from_zero_after_driver_recovery() {
         .expect("memory")
         .expect("runs");
     let lost = built.ssc.trace().iter().find_map(|e| match e {
-        stream_sim::engine::Event::DriverRestarted {
+        stream_sim::models::dstream::Event::DriverRestarted {
             accumulator_lost, ..
         } => Some(*accumulator_lost),
         _ => None,

@@ -1,9 +1,9 @@
 //! StreamingContext's lifecycle rules through the Rust API, with Spark's messages
 //! (SOURCES.md "Model"; StreamingContext.scala, DStream.validateAtInit).
 
-use stream_sim::engine::{Config, SparkError, State, StreamingContext};
-use stream_sim::expr::Func;
+use stream_sim::func::Func;
 use stream_sim::io::QueueSource;
+use stream_sim::models::dstream::{Config, SparkError, State, StreamingContext};
 use stream_sim::sim::{Duration, Time};
 use stream_sim::value::Value;
 
@@ -15,7 +15,7 @@ fn identity() -> Func {
     Func::native("identity", 1, |a| Ok(a[0].clone()))
 }
 
-fn queue(ssc: &StreamingContext) -> stream_sim::engine::DStream {
+fn queue(ssc: &StreamingContext) -> stream_sim::models::dstream::DStream {
     let q = QueueSource {
         queue: vec![vec![Value::str("a")]].into(),
         one_at_a_time: true,
@@ -48,7 +48,7 @@ fn no_additions_after_start_and_no_restart_after_stop() {
     assert_eq!(e.to_string(), "Adding new inputs, transformations, and output operations after starting a context is not supported");
     // Starting twice only warns, as Spark does.
     ssc.start().expect("second start warns");
-    assert!(ssc.trace().iter().any(|e| matches!(e, stream_sim::engine::Event::Warning { message, .. } if message == "StreamingContext has already been started")));
+    assert!(ssc.trace().iter().any(|e| matches!(e, stream_sim::models::dstream::Event::Warning { message, .. } if message == "StreamingContext has already been started")));
     ssc.run_until(Time(3000)).expect("runs");
     ssc.stop();
     assert_eq!(ssc.start().err(), Some(SparkError::AlreadyStopped));

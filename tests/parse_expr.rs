@@ -1,8 +1,9 @@
 //! The pipeline parser and the function compiler: parse trees, error messages and positions,
 //! printing back, compiling and calling lambdas and built-ins, and robustness on garbage.
 
-use stream_sim::expr::{builtins, compile, eval_const, Func};
+use stream_sim::func::Func;
 use stream_sim::scenario::ast::{BinOp, Expr, ExprKind, Literal, Program, UnOp};
+use stream_sim::scenario::expr::{builtins, compile, eval_const};
 use stream_sim::scenario::parse::{parse_expr, parse_program, unparse};
 use stream_sim::value::{java_double, SeqKind, Value};
 

@@ -429,7 +429,7 @@ fn every_event(s: &Session) -> Vec<String> {
     s.context()
         .trace()
         .iter()
-        .map(stream_sim::engine::Event::to_json)
+        .map(stream_sim::models::dstream::Event::to_json)
         .collect()
 }
 

@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use stream_sim::engine::context::Config;
-use stream_sim::engine::{DStream, Rdd, StreamingContext};
+use stream_sim::models::dstream::context::Config;
+use stream_sim::models::dstream::{DStream, Rdd, StreamingContext};
 use stream_sim::scenario::{self, spec::parse_scenario, RunOptions};
 use stream_sim::sim::{Duration, Time};
 use stream_sim::value::Value;

@@ -14,14 +14,13 @@
 //! (`spark.streaming.receiver.writeAheadLog.enable`, needs a checkpoint directory), a block is
 //! also written to reliable storage before it is acknowledged.
 
-pub mod check;
+pub mod block_manager;
 pub mod faults;
 pub mod network;
 
-pub use check::{Ledger, Verdict};
+pub use block_manager::Block;
 pub use faults::{Fault, FaultPlan};
 
-use crate::engine::receiver::Block;
 use crate::sim::Duration;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -30,7 +30,7 @@ mod travel;
 mod whatif;
 
 use crate::cluster::{Fault, FaultPlan};
-use crate::engine::{Event, State, StreamId, StreamingContext};
+use crate::models::dstream::{Event, State, StreamId, StreamingContext};
 use crate::scenario::{Built, RunOptions, Scenario};
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;

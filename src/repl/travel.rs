@@ -15,8 +15,8 @@
 //! or after its time.
 
 use crate::cluster::Fault;
-use crate::engine::context::Snapshot;
-use crate::engine::StreamingContext;
+use crate::models::dstream::context::Snapshot;
+use crate::models::dstream::StreamingContext;
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! changed).
 
 use crate::check;
-use crate::engine::{Event, StreamingContext};
+use crate::models::dstream::{Event, StreamingContext};
 use crate::scenario::spec::SourceKind;
 use crate::scenario::{RunOptions, Scenario};
 use crate::sim::Time;

@@ -10,12 +10,12 @@
 use super::ast::{Expr, ExprKind, Literal, Span};
 use super::spec::{Scenario, SourceKind};
 use super::ScenarioError;
-use crate::engine::context::Config;
-use crate::engine::graph::TransformFn;
-use crate::engine::ops::{self, JoinKind, OpCtx};
-use crate::engine::{DStream, Rdd, SparkError, StreamingContext};
-use crate::expr::{compile, eval_const, Func};
 use crate::io::QueueSource;
+use crate::models::dstream::context::Config;
+use crate::models::dstream::graph::TransformFn;
+use crate::models::dstream::ops::{self, JoinKind, OpCtx};
+use crate::models::dstream::{DStream, Rdd, SparkError, StreamingContext};
+use crate::scenario::expr::{compile, eval_const, Func};
 use crate::sim::{Duration, Time};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -259,7 +259,8 @@ fn sort_rdd(
         }
     });
     let records: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
-    let parts = crate::engine::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
+    let parts =
+        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
     let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
     Ok(Rdd::new(parts, None, lineage))
 }
@@ -765,7 +766,7 @@ impl Builder<'_> {
                 s.heavy_hitters(self.count_arg(&args[0], "k")?)
             }
             "approxDistinct" | "approxDistinctByWindow" => {
-                use crate::engine::sketches::{precision, DEFAULT_PRECISION};
+                use crate::models::dstream::sketches::{precision, DEFAULT_PRECISION};
                 let windowed = name == "approxDistinctByWindow";
                 let first = if windowed { 2 } else { 0 };
                 self.arity(name, args, at, first, first + 1)?;
@@ -970,7 +971,7 @@ impl Built {
             }
             let step = self.ssc.run_until(t);
             for e in self.ssc.trace_since(seen) {
-                if let crate::engine::Event::Output { op, lines, .. } = &e {
+                if let crate::models::dstream::Event::Output { op, lines, .. } = &e {
                     if op == "print" {
                         for l in lines {
                             writeln!(out, "{l}")?;

@@ -26,6 +26,7 @@
 
 pub mod ast;
 pub mod build;
+pub mod expr;
 pub mod parse;
 pub mod spec;
 

@@ -1,6 +1,6 @@
-use stream_sim::engine::context::{add_fn, sub_fn};
-use stream_sim::engine::{Config, Event, StreamingContext};
-use stream_sim::expr::Func;
+use stream_sim::models::dstream::context::{add_fn, sub_fn};
+use stream_sim::models::dstream::{Config, Event, StreamingContext};
+use stream_sim::func::Func;
 use stream_sim::io::QueueSource;
 use stream_sim::sim::{Duration, Time};
 use stream_sim::value::Value;

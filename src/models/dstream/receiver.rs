@@ -14,26 +14,12 @@
 //! receiver (a socket) never acknowledges: what sits in its buffer when it dies is lost, and
 //! so is whatever the source sends while it is down.
 
+use crate::cluster::Block;
 use crate::io::TimedRecords;
 use crate::sim::Time;
 use crate::value::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-
-/// A block of received records.
-#[derive(Clone, Debug)]
-pub struct Block {
-    /// `input-<stream>-<n>` (Spark's `StreamBlockId` names it `input-<stream>-<unique id>`).
-    pub id: String,
-    /// The input stream it belongs to.
-    pub input: usize,
-    /// When it was cut (virtual ms).
-    pub time: Time,
-    /// Its records, in arrival order.
-    pub records: Arc<Vec<Value>>,
-    /// Each record's offset in its source (the ledger's record identity).
-    pub offsets: Arc<Vec<u64>>,
-}
 
 /// One receiver: its source, the block generator's buffer, and what is not yet acknowledged.
 #[derive(Clone, Debug)]

@@ -20,12 +20,14 @@ use super::error::SparkError;
 use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
 use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
-use super::receiver::{Block, ReceivedBlockTracker, Receiver};
+use super::receiver::{ReceivedBlockTracker, Receiver};
 use super::trace::{Event, Trace};
 use crate::cluster::network::Delivery;
-use crate::cluster::{Cluster, ClusterConfig, Fault, Ledger, SinkKind};
-use crate::expr::Func;
+use crate::cluster::Block;
+use crate::cluster::{Cluster, ClusterConfig, Fault, SinkKind};
+use crate::func::Func;
 use crate::io::{FileDrop, QueueSource, TimedRecords};
+use crate::ledger::Ledger;
 use crate::sim::rng::SeedTree;
 use crate::sim::{Duration, Time};
 use crate::value::Value;
@@ -2295,7 +2297,7 @@ pub fn sub_fn() -> Func {
     Func::native("_ - _", 2, |a| arith(&a[0], &a[1], true))
 }
 
-fn arith(a: &Value, b: &Value, sub: bool) -> crate::expr::EvalResult {
+fn arith(a: &Value, b: &Value, sub: bool) -> crate::func::EvalResult {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(Value::Int(if sub {
             x.wrapping_sub(*y)
@@ -2313,7 +2315,7 @@ fn arith(a: &Value, b: &Value, sub: bool) -> crate::expr::EvalResult {
             x + *y as f64
         })),
         (Value::Float(x), Value::Float(y)) => Ok(Value::Float(if sub { x - y } else { x + y })),
-        _ => Err(crate::expr::EvalError {
+        _ => Err(crate::func::EvalError {
             message: format!(
                 "cannot {} {} and {}",
                 if sub { "subtract" } else { "add" },

@@ -13,7 +13,7 @@
 
 use super::error::SparkError;
 use super::rdd::{byteswap32, JavaRandom, Lineage, Partition, Rdd};
-use crate::expr::{EvalError, Func};
+use crate::func::{EvalError, Func};
 use crate::sim::Time;
 use crate::value::{SeqKind, Value};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! `TransformedDStream.scala`), so a student who later meets it on a real cluster recognises
 //! it. Front ends add the file position or REPL command.
 
-use crate::expr::EvalError;
+use crate::func::EvalError;
 use crate::sim::{Duration, Time};
 use std::fmt;
 

@@ -15,7 +15,7 @@
 use super::error::SparkError;
 use super::ops::{self, JoinKind, OpCtx};
 use super::rdd::Rdd;
-use crate::expr::Func;
+use crate::func::Func;
 use crate::sim::{Duration, Time};
 use crate::value::{SeqKind, Value};
 use std::collections::BTreeMap;
@@ -758,7 +758,7 @@ impl Graph {
                     Some(f) => match f.call1(&record).map_err(fail)? {
                         Value::Bool(b) => b,
                         other => {
-                            return Err(fail(crate::expr::EvalError {
+                            return Err(fail(crate::func::EvalError {
                                 message: format!(
                                     "the filter function must return true or false, not {other}"
                                 ),
@@ -838,7 +838,7 @@ impl Graph {
                 Value::Opt(Some(s)) => out.push(Value::pair(k, (*s).clone())),
                 Value::Opt(None) => {}
                 other => {
-                    return Err(fail(crate::expr::EvalError {
+                    return Err(fail(crate::func::EvalError {
                         message: format!(
                             "the update function must return Some(state) or None, not {other}"
                         ),

@@ -22,39 +22,11 @@ mod eval;
 
 pub use builtins::BuiltinDoc;
 
+pub use crate::func::{EvalError, EvalResult, FlatFn, Func};
 use crate::scenario::ast::{Expr, ExprKind, Span};
 use crate::scenario::parse::unparse;
 use crate::value::Value;
 use std::fmt;
-use std::sync::Arc;
-
-/// The result of calling a [`Func`].
-pub type EvalResult = Result<Value, EvalError>;
-
-/// A run-time failure of a function on a record, naming the operation and the value, e.g.
-/// ``"cannot add bool and int (`true + 1`)"`` or `"/ by zero"`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalError {
-    /// The message (this is also its `Display`).
-    pub message: String,
-}
-
-impl EvalError {
-    /// An error with this message.
-    pub fn new(message: impl Into<String>) -> EvalError {
-        EvalError {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for EvalError {}
 
 /// A function argument that cannot be compiled: an unknown name, a lambda with the wrong
 /// number of parameters, a built-in given arguments of the wrong kind, ...
@@ -73,111 +45,6 @@ impl fmt::Display for CompileError {
 }
 
 impl std::error::Error for CompileError {}
-
-type NativeFn = dyn Fn(&[Value]) -> EvalResult + Send + Sync;
-
-/// A compiled function of a fixed number of record arguments: a built-in such as
-/// `split(" ")`, a lambda, or a native closure. Cheap to clone (shared).
-#[derive(Clone)]
-pub struct Func {
-    name: Arc<str>,
-    arity: usize,
-    f: Arc<NativeFn>,
-    flat: Option<Arc<FlatFn>>,
-}
-
-/// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
-/// partition instead of building a collection value first (used by `split` and `words`).
-pub type FlatFn = dyn Fn(&Value, &mut Vec<Value>) -> Result<(), EvalError> + Send + Sync;
-
-impl Func {
-    /// Wraps a Rust closure as a function named `name` taking `arity` arguments. The closure
-    /// is only ever called with exactly `arity` arguments ([`Func::call`] checks).
-    pub fn native(
-        name: &str,
-        arity: usize,
-        f: impl Fn(&[Value]) -> EvalResult + Send + Sync + 'static,
-    ) -> Func {
-        Func {
-            name: Arc::from(name),
-            arity,
-            f: Arc::new(f),
-            flat: None,
-        }
-    }
-
-    /// Adds a `flatMap` fast path that must give the same elements, in the same order, as
-    /// flattening the collection `call1` returns.
-    pub fn with_flat(
-        mut self,
-        flat: impl Fn(&Value, &mut Vec<Value>) -> Result<(), EvalError> + Send + Sync + 'static,
-    ) -> Func {
-        self.flat = Some(Arc::new(flat));
-        self
-    }
-
-    /// Runs the `flatMap` fast path if the function has one: `Ok(true)` when the elements
-    /// were pushed to `out`, `Ok(false)` when the caller must use [`Func::call1`].
-    ///
-    /// # Errors
-    /// The function's own error.
-    pub fn call_flat(&self, a: &Value, out: &mut Vec<Value>) -> Result<bool, EvalError> {
-        match &self.flat {
-            Some(f) => f(a, out).map(|()| true),
-            None => Ok(false),
-        }
-    }
-
-    /// How many arguments the function takes.
-    pub fn arity(&self) -> usize {
-        self.arity
-    }
-
-    /// The function as written: the built-in's call (`split(" ")`, `sum`) or the lambda's
-    /// source text (`x => x.contains("a")`).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Calls the function.
-    ///
-    /// # Errors
-    /// The function's own [`EvalError`], or one saying the number of arguments is wrong.
-    pub fn call(&self, args: &[Value]) -> EvalResult {
-        if args.len() != self.arity {
-            return Err(EvalError::new(format!(
-                "`{}` takes {} argument{}, but was called with {}",
-                self.name,
-                self.arity,
-                if self.arity == 1 { "" } else { "s" },
-                args.len()
-            )));
-        }
-        (self.f)(args)
-    }
-
-    /// Calls a function of one argument.
-    ///
-    /// # Errors
-    /// As [`Func::call`].
-    pub fn call1(&self, a: &Value) -> EvalResult {
-        self.call(std::slice::from_ref(a))
-    }
-
-    /// Calls a function of two arguments.
-    ///
-    /// # Errors
-    /// As [`Func::call`].
-    pub fn call2(&self, a: &Value, b: &Value) -> EvalResult {
-        self.call(&[a.clone(), b.clone()])
-    }
-}
-
-impl fmt::Debug for Func {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
-    }
-}
 
 /// Compiles a function argument: a lambda with exactly `arity` parameters, a built-in call
 /// such as `split(" ")`, or a bare built-in name such as `sum`.

@@ -1,0 +1,218 @@
+//! The programming guide's fault-tolerance table ("Fault-tolerance Semantics"), measured:
+//! one cell per way of receiving data and kind of failure.
+
+use super::sweep::{sweep, FailMode, SweepResult};
+use crate::cluster::SinkKind;
+use crate::io::FileDrop;
+use crate::scenario::spec::{parse_scenario, SourceKind};
+use crate::scenario::{RunOptions, Scenario};
+use crate::sim::Time;
+
+/// One row of the guide's table: how data is received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// A socket-like receiver without acknowledgements, no write-ahead log.
+    UnreliableNoWal,
+    /// A reliable receiver, no write-ahead log.
+    ReliableNoWal,
+    /// An unreliable receiver with the write-ahead log.
+    UnreliableWal,
+    /// A reliable receiver with the write-ahead log.
+    ReliableWal,
+    /// Files on a fault-tolerant file system (`textFileStream`), idempotent sink.
+    FilesIdempotent,
+    /// A Kafka-like log read by the direct approach, idempotent sink.
+    KafkaDirectIdempotent,
+}
+
+impl Row {
+    /// All rows, in table order.
+    pub const ALL: [Row; 6] = [
+        Row::UnreliableNoWal,
+        Row::ReliableNoWal,
+        Row::UnreliableWal,
+        Row::ReliableWal,
+        Row::FilesIdempotent,
+        Row::KafkaDirectIdempotent,
+    ];
+
+    /// The row's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Row::UnreliableNoWal => "unreliable receiver, no WAL",
+            Row::ReliableNoWal => "reliable receiver, no WAL",
+            Row::UnreliableWal => "unreliable receiver, WAL",
+            Row::ReliableWal => "reliable receiver, WAL",
+            Row::FilesIdempotent => "files + idempotent sink",
+            Row::KafkaDirectIdempotent => "Kafka direct + idempotent sink",
+        }
+    }
+
+    /// What the guide says for this row under `kind`: `(loss possible, duplicates possible)`.
+    /// Source: the programming guide's "Fault-tolerance Semantics" table (SOURCES.md).
+    pub fn guide(self, kind: FailMode) -> (bool, bool) {
+        match (self, kind) {
+            // Buffered data is lost; a worker failure re-runs nothing.
+            (Row::UnreliableNoWal | Row::UnreliableWal, FailMode::Worker) => (true, false),
+            // Driver failure: buffered (and, without the WAL, past) data lost; the batch
+            // re-run from the checkpoint writes its output again.
+            (Row::UnreliableNoWal | Row::UnreliableWal, _) => (true, true),
+            (Row::ReliableNoWal, FailMode::Worker) => (false, true),
+            (Row::ReliableNoWal, _) => (true, true),
+            (Row::ReliableWal, _) => (false, true),
+            (Row::FilesIdempotent | Row::KafkaDirectIdempotent, _) => (false, false),
+        }
+    }
+}
+
+const CELL: &str = r#"
+name = "semantics cell"
+pipeline = '''
+counts = lines.flatMap(words).map(pair(1)).reduceByKey(sum)
+counts.print()
+'''
+[context]
+batch_interval = "1s"
+checkpoint = "checkpoints/semantics"
+run_for = "12s"
+[sources.lines]
+type = "socketTextStream"
+file = "data/fortunes/lines.txt"
+rate = 40
+limit = 600
+"#;
+
+/// The scenario of one table cell: word count over fortune lines (40 lines/s, 1 s batches,
+/// 12 s), 2 workers of 2 cores, replication 2.
+///
+/// # Errors
+/// When the bundled data cannot be read.
+pub fn cell_scenario(row: Row) -> Result<Scenario, String> {
+    let path = crate::scenario::scenarios_dir().join("semantics-cell.toml");
+    let mut sc = parse_scenario(CELL, &path).map_err(|e| e.to_string())?;
+    sc.cluster.wal = matches!(row, Row::UnreliableWal | Row::ReliableWal);
+    if let Some(src) = sc.sources.first_mut() {
+        match (&mut src.kind, row) {
+            (SourceKind::Socket { reliable, .. }, Row::ReliableNoWal | Row::ReliableWal) => {
+                *reliable = true
+            }
+            (SourceKind::Socket { .. }, Row::FilesIdempotent) => {
+                let text = std::fs::read_to_string(
+                    crate::scenario::scenarios_dir().join("data/fortunes/lines.txt"),
+                )
+                .map_err(|e| e.to_string())?;
+                let lines: Vec<String> = text.lines().take(600).map(str::to_string).collect();
+                let drops = lines
+                    .chunks(20)
+                    .enumerate()
+                    .map(|(i, chunk)| FileDrop {
+                        at: Time(500 + 400 * i as u64),
+                        name: format!("part-{i:05}.txt"),
+                        lines: chunk.to_vec(),
+                        append: false,
+                    })
+                    .collect();
+                src.kind = SourceKind::Files {
+                    dir: "incoming".into(),
+                    drops,
+                };
+                sc.cluster.sink = SinkKind::Idempotent;
+            }
+            (SourceKind::Socket { records, .. }, Row::KafkaDirectIdempotent) => {
+                src.kind = SourceKind::KafkaDirect {
+                    records: records.clone(),
+                    partitions: 3,
+                };
+                sc.cluster.sink = SinkKind::Idempotent;
+            }
+            _ => {}
+        }
+    }
+    Ok(sc)
+}
+
+/// One measured cell.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    /// The row.
+    pub row: Row,
+    /// The failure.
+    pub kind: FailMode,
+    /// The sweep.
+    pub result: SweepResult,
+    /// Whether the measurement agrees with the guide: no loss where it promises none, loss
+    /// found where it says data can be lost, no duplicates where it promises exactly-once.
+    pub agrees: bool,
+}
+
+/// Measures every cell of the table over `seeds` seeds each.
+///
+/// # Errors
+/// When a cell's scenario cannot be built.
+pub fn semantics_table(
+    seeds: u64,
+    threads: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Cell>, String> {
+    let mut cells = Vec::new();
+    for row in Row::ALL {
+        let sc = cell_scenario(row)?;
+        for kind in [FailMode::Worker, FailMode::Driver] {
+            let opts = RunOptions {
+                seed: 0,
+                output_dir: std::env::temp_dir().join("stream-sim-semantics"),
+            };
+            let result = sweep(&sc, 1..=seeds, kind, threads, &opts, progress);
+            let (loss_possible, dup_possible) = row.guide(kind);
+            let agrees = !result.labels.contains_key("error")
+                && if loss_possible {
+                    result.with_loss > 0
+                } else {
+                    result.with_loss == 0
+                }
+                && (dup_possible || result.with_duplicates == 0);
+            cells.push(Cell {
+                row,
+                kind,
+                result,
+                agrees,
+            });
+        }
+    }
+    Ok(cells)
+}
+
+/// Renders the measured table.
+pub fn render_table(cells: &[Cell], seeds: u64) -> String {
+    let mut out = format!(
+        "Fault-tolerance semantics, measured ({seeds} seeds per cell; runs with loss / runs with duplicates)\n\n| receiving | worker failure | driver failure |\n|---|---|---|\n"
+    );
+    for row in Row::ALL {
+        let cell = |kind| {
+            cells
+                .iter()
+                .find(|c| c.row == row && c.kind == kind)
+                .map_or("-".to_string(), |c| {
+                    let (loss, dup) = row.guide(kind);
+                    let guide = match (loss, dup) {
+                        (true, _) => "guide: data can be lost",
+                        (false, true) => "guide: zero loss, at-least-once",
+                        (false, false) => "guide: exactly-once",
+                    };
+                    format!(
+                        "{} lost / {} dup ({guide}) {}",
+                        c.result.with_loss,
+                        c.result.with_duplicates,
+                        if c.agrees { "agrees" } else { "DISAGREES" }
+                    )
+                })
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.label(),
+            cell(FailMode::Worker),
+            cell(FailMode::Driver)
+        ));
+    }
+    out
+}

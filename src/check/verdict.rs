@@ -1,0 +1,126 @@
+//! The verdict: which guarantee a faulty run kept, judged record by record against its
+//! reference run.
+//!
+//! A faulty run is compared with a reference run of the same scenario and input without
+//! faults: a record the reference wrote out once is *lost* if the faulty run never wrote it,
+//! *duplicated* if it wrote it more than once. The run is labelled with the strongest
+//! guarantee that held, and each loss or duplicate is explained from the faulty run's
+//! [`Ledger`].
+
+use crate::ledger::{Ledger, RecordId};
+use crate::sim::Time;
+use serde::Serialize;
+use std::fmt;
+
+/// The guarantee a faulty run kept, compared with its reference run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Records the reference wrote out and the faulty run never did.
+    pub lost: Vec<RecordId>,
+    /// Records the faulty run wrote out more than once.
+    pub duplicated: Vec<RecordId>,
+    /// Records written exactly once.
+    pub delivered_once: usize,
+}
+
+impl Verdict {
+    /// Compares a faulty run's ledger with its reference run's, over the records the
+    /// reference wrote out in batches at or before `cutoff` (the faulty run is given longer,
+    /// so that data replayed after a restart has time to come through).
+    pub fn compare(reference: &Ledger, faulty: &Ledger, cutoff: Time) -> Verdict {
+        let mut lost = Vec::new();
+        let mut duplicated = Vec::new();
+        let mut delivered_once = 0;
+        for (id, r) in reference.records() {
+            if r.outputs == 0 || r.batches.first().is_none_or(|b| *b > cutoff) {
+                continue;
+            }
+            match faulty.get(id).map_or(0, |l| l.outputs) {
+                0 => lost.push(id),
+                1 => delivered_once += 1,
+                _ => duplicated.push(id),
+            }
+        }
+        Verdict {
+            lost,
+            duplicated,
+            delivered_once,
+        }
+    }
+
+    /// `exactly-once`, `at-least-once` (duplicates, no loss), `at-most-once` (loss, no
+    /// duplicates) or `none` (both).
+    pub fn label(&self) -> &'static str {
+        match (self.lost.is_empty(), self.duplicated.is_empty()) {
+            (true, true) => "exactly-once",
+            (true, false) => "at-least-once",
+            (false, true) => "at-most-once",
+            (false, false) => "none",
+        }
+    }
+
+    /// Why a record was lost or duplicated, from the faulty run's ledger.
+    pub fn cause(faulty: &Ledger, id: RecordId) -> String {
+        let Some(l) = faulty.get(id) else {
+            return "never reached a receiver".into();
+        };
+        if let Some((t, why)) = &l.dropped {
+            if l.outputs == 0 {
+                return format!("{why} at {t}");
+            }
+        }
+        if l.outputs > 1 {
+            if l.received.len() > 1 {
+                return format!(
+                    "received {} times (the source sent it again after a receiver restart) and written out {} times",
+                    l.received.len(),
+                    l.outputs
+                );
+            }
+            return format!(
+                "its batch ran {} times (re-run after driver recovery) and each run wrote it out",
+                l.outputs
+            );
+        }
+        if l.blocks.is_empty() {
+            return "received but never stored in a block".into();
+        }
+        if l.batches.is_empty() {
+            return format!(
+                "stored in {} but never allocated to a batch",
+                l.blocks.join(", ")
+            );
+        }
+        format!(
+            "allocated to batch {} but its block was gone when the batch ran ({}, {})",
+            l.batches
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if l.replicated {
+                "replicated"
+            } else {
+                "not replicated"
+            },
+            if l.logged {
+                "logged"
+            } else {
+                "not in the write-ahead log"
+            }
+        )
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} delivered once, {} lost, {} duplicated",
+            self.label(),
+            self.delivered_once,
+            self.lost.len(),
+            self.duplicated.len()
+        )
+    }
+}

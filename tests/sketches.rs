@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use stream_sim::models::dstream::context::Config;
+use stream_sim::models::dstream::Config;
 use stream_sim::models::dstream::{DStream, Rdd, StreamingContext};
 use stream_sim::scenario::{self, spec::parse_scenario, RunOptions};
 use stream_sim::sim::{Duration, Time};

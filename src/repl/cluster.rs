@@ -3,8 +3,8 @@
 //! cluster's state (`StreamingContext::cluster`), the ledger and the trace.
 
 use crate::cluster::{Cluster, SinkKind};
-use crate::models::dstream::graph::{InputKind, Op};
 use crate::models::dstream::{Event, StreamingContext};
+use crate::models::dstream::{InputKind, Op};
 use crate::sim::Time;
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! it) and returns the text to print, or a message starting with the command's name when
 //! there is nothing to show and why.
 
-use crate::models::dstream::graph::{Graph, InputKind, Op};
+use crate::models::dstream::{Graph, InputKind, Op};
 use crate::models::dstream::{StreamId, StreamingContext};
 use crate::sim::Time;
 use crate::value::Value;

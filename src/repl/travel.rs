@@ -15,7 +15,7 @@
 //! or after its time.
 
 use crate::cluster::Fault;
-use crate::models::dstream::context::Snapshot;
+use crate::models::dstream::Snapshot;
 use crate::models::dstream::StreamingContext;
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-use stream_sim::models::dstream::context::{add_fn, sub_fn};
+use stream_sim::models::dstream::{add_fn, sub_fn};
 use stream_sim::models::dstream::{Config, Event, StreamingContext};
 use stream_sim::func::Func;
 use stream_sim::io::QueueSource;

@@ -1,24 +1,24 @@
-//! The DStream engine: StreamingContext, the DStream graph, RDDs with lineage, receivers
-//! and the block tracker, and the job generator's run loop on the virtual clock.
+//! The DStream model: Spark Streaming's engine (`streaming/src/main/scala/org/apache/spark/streaming/`)
+//! on the virtual clock.
 //!
-//! Layers, bottom up: [`rdd`] (partitioned data with lineage) and [`ops`] (what each
-//! operator does to one RDD); [`graph`] (DStreams and how each produces the RDD of a batch,
-//! after Spark's DStream classes); [`receiver`] (block generator, `ReceivedBlockTracker`);
-//! [`context`] (the public `StreamingContext`/`DStream` API and the event loop); [`trace`]
-//! (the typed events every front end reads).
+//! Modules are named after the Spark classes they transcribe, so each reads beside Spark's
+//! file: [`streaming_context`] (`StreamingContext.scala`), [`dstream_graph`]
+//! (`DStreamGraph.scala` and the `dstream/*DStream.scala` classes' `compute`), [`rdd`] and
+//! [`ops`] (the RDD operations a batch uses), [`receiver`] (`Receiver`, `BlockGenerator`),
+//! and [`trace`] (the typed events every front end reads).
 
-pub mod context;
+pub mod dstream_graph;
 pub mod error;
-pub mod graph;
 pub mod ops;
 pub mod rdd;
 pub mod receiver;
 pub mod sketches;
+pub mod streaming_context;
 pub mod trace;
 
-pub use context::{Config, DStream, State, StreamingContext};
+pub use dstream_graph::{Graph, InputKind, Node, Op, StreamId, TransformFn};
 pub use error::SparkError;
-pub use graph::StreamId;
 pub use ops::JoinKind;
 pub use rdd::Rdd;
+pub use streaming_context::{add_fn, sub_fn, Config, DStream, Snapshot, State, StreamingContext};
 pub use trace::Event;

@@ -37,11 +37,11 @@
 //! crate's portable hash, never `std`'s `RandomState`; Misra–Gries keys are ordered by
 //! `Value`'s total order, so no hash-map iteration order reaches the output.
 
-use super::context::DStream;
+use super::dstream_graph::TransformFn;
 use super::error::SparkError;
-use super::graph::TransformFn;
 use super::ops::OpCtx;
 use super::rdd::Rdd;
+use super::streaming_context::DStream;
 use crate::sim::rng::SeedTree;
 use crate::sim::{Duration, Time};
 use crate::value::{SeqKind, Value};

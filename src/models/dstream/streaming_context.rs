@@ -16,8 +16,8 @@
 //! [`run_until`]: StreamingContext::run_until
 //! [`step`]: StreamingContext::step
 
+use super::dstream_graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
 use super::error::SparkError;
-use super::graph::{Graph, InputKind, InputProvider, Node, Op, StreamId, TransformFn};
 use super::ops::{JoinKind, OpCtx};
 use super::rdd::{slice_like_parallelize, Rdd};
 use super::receiver::{ReceivedBlockTracker, Receiver};

@@ -7,18 +7,35 @@
 //! [`ops`] (the RDD operations a batch uses), [`receiver`] (`Receiver`, `BlockGenerator`),
 //! and [`trace`] (the typed events every front end reads).
 
+pub mod config;
+mod driver;
+// Named after `DStream.scala`, the class it transcribes, like its siblings.
+#[allow(clippy::module_inception)]
+pub mod dstream;
 pub mod dstream_graph;
 pub mod error;
+mod event_loop;
+mod failures;
+pub mod input_dstreams;
+mod job_generator;
+mod job_scheduler;
 pub mod ops;
+pub mod output_ops;
 pub mod rdd;
 pub mod receiver;
+mod receiver_supervisor;
+mod receiver_tracker;
 pub mod sketches;
 pub mod streaming_context;
 pub mod trace;
 
+pub use config::{Config, State};
+pub use dstream::{add_fn, sub_fn};
 pub use dstream_graph::{Graph, InputKind, Node, Op, StreamId, TransformFn};
 pub use error::SparkError;
+pub use input_dstreams::InputSource;
 pub use ops::JoinKind;
+pub use output_ops::{print_lines, ForeachFn, Output, OutputKind};
 pub use rdd::Rdd;
-pub use streaming_context::{add_fn, sub_fn, Config, DStream, Snapshot, State, StreamingContext};
+pub use streaming_context::{DStream, Snapshot, StreamingContext};
 pub use trace::Event;

@@ -1,0 +1,137 @@
+//! The driver process on the virtual clock: its state and the discrete-event loop that
+//! delivers timer ticks, RPC messages and faults to Spark's components.
+//!
+//! Spark runs these components on threads (`JobGenerator`'s `EventLoop`, the
+//! `RecurringTimer`s of the batch and block intervals, `ReceiverTracker`'s RPC endpoint);
+//! here each is an event at a virtual instant, ordered by `(time, event class, sequence)`.
+
+use super::config::{Config, State};
+use super::dstream_graph::Graph;
+use super::error::SparkError;
+use super::input_dstreams::Inputs;
+use super::ops::OpCtx;
+use super::output_ops::Output;
+use super::trace::{Event, Trace};
+use crate::cluster::{Block, Fault};
+use crate::sim::rng::SeedTree;
+use crate::sim::{Duration, Time};
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Scheduled {
+    /// Fault number `index` of the plan.
+    Fault {
+        index: usize,
+    },
+    FileDrop {
+        input: usize,
+        index: usize,
+    },
+    DriverRestart,
+    ReceiverRestart {
+        input: usize,
+    },
+    /// A block's acknowledgement reaches the source (block number `seq` of the receiver).
+    Ack {
+        input: usize,
+        seq: u64,
+        epoch: u64,
+    },
+    BlockTick {
+        input: usize,
+        epoch: u64,
+    },
+    Batch {
+        epoch: u64,
+    },
+    /// The job scheduler takes the next waiting batch.
+    JobStart {
+        epoch: u64,
+    },
+    /// A block report reaches the driver's tracker.
+    BlockReport {
+        input: usize,
+        seq: u64,
+        epoch: u64,
+    },
+}
+
+impl Scheduled {
+    /// At equal times: faults, file drops, restarts, acknowledgements, block ticks, batches.
+    pub(super) fn class(self) -> u8 {
+        match self {
+            Scheduled::Fault { .. } => 0,
+            Scheduled::FileDrop { .. } => 1,
+            Scheduled::DriverRestart => 2,
+            Scheduled::ReceiverRestart { .. } => 3,
+            Scheduled::Ack { .. } => 4,
+            Scheduled::BlockTick { .. } => 5,
+            Scheduled::Batch { .. } => 6,
+            Scheduled::JobStart { .. } => 7,
+            Scheduled::BlockReport { .. } => 4,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct Core {
+    pub(super) config: Config,
+    pub(super) state: State,
+    pub(super) checkpoint_dir: Option<String>,
+    pub(super) remember: Option<Duration>,
+    pub(super) graph: Graph,
+    pub(super) outputs: Vec<Output>,
+    pub(super) inputs: Inputs,
+    pub(super) ctx: OpCtx,
+    pub(super) clock: Time,
+    pub(super) queue: BinaryHeap<Reverse<(Time, u8, u64, Scheduled)>>,
+    pub(super) seq: u64,
+    pub(super) trace: Trace,
+    pub(super) failure: Option<SparkError>,
+    pub(super) last_batch: Option<Time>,
+    pub(super) seeds: SeedTree,
+    /// Incremented when the driver dies: events of the old driver are void.
+    pub(super) epoch: u64,
+    /// The time of the last metadata checkpoint (the last batch generated with a
+    /// checkpoint directory set).
+    pub(super) last_checkpoint: Option<Time>,
+    /// Batch times whose output an idempotent sink has already written.
+    pub(super) written: BTreeSet<Time>,
+    pub(super) ack_rng: ChaCha8Rng,
+    /// Index of the first trace event not yet written to the sink.
+    pub(super) sink_from: usize,
+    /// When the running batch's jobs finish.
+    pub(super) busy_until: Time,
+    /// Protocol-point faults waiting for their moment.
+    pub(super) armed: Vec<Fault>,
+    /// Block reports on the network, by (input, block number).
+    pub(super) in_flight: BTreeMap<(usize, u64), Block>,
+    /// Batches that found no free core (reported once each).
+    pub(super) stalled: BTreeSet<Time>,
+    /// A driver-side accumulator counting the input records of completed batches, as a
+    /// program would with `sc.longAccumulator`: not recovered from a checkpoint.
+    pub(super) accumulator: u64,
+    /// Batches generated but waiting for the previous one to finish.
+    pub(super) waiting: VecDeque<Time>,
+}
+
+impl Core {
+    pub(super) fn schedule(&mut self, at: Time, what: Scheduled) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, what.class(), self.seq, what)));
+    }
+
+    pub(super) fn emit(&mut self, e: Event) {
+        self.trace.push(e);
+    }
+
+    pub(super) fn check_can_add(&self) -> Result<(), SparkError> {
+        match self.state {
+            State::Initialized => Ok(()),
+            State::Active => Err(SparkError::AddAfterStart),
+            State::Stopped => Err(SparkError::AddAfterStop),
+        }
+    }
+}

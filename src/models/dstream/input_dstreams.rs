@@ -1,0 +1,265 @@
+//! The input DStreams and where their RDDs come from: `ReceiverInputDStream`
+//! (`dstream/ReceiverInputDStream.scala`, blocks allocated to the batch), `QueueInputDStream`,
+//! `FileInputDStream` and Kafka's `DirectKafkaInputDStream`.
+
+use super::dstream_graph::InputProvider;
+use super::error::SparkError;
+use super::ops::OpCtx;
+use super::rdd::{slice_like_parallelize, Rdd};
+use super::receiver::{ReceivedBlockTracker, Receiver};
+use super::trace::Event;
+use crate::cluster::Cluster;
+use crate::io::{FileDrop, QueueSource};
+use crate::ledger::Ledger;
+use crate::sim::{Duration, Time};
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Where an input stream's data comes from.
+#[derive(Clone, Debug)]
+pub enum InputSource {
+    /// A receiver replaying timed records (socket text, CSV events).
+    Receiver(Receiver),
+    /// `queueStream`.
+    Queue(QueueSource),
+    /// `textFileStream` over a simulated directory.
+    Files {
+        /// The directory's name.
+        dir: String,
+        /// Files (and appends) in order of appearance.
+        drops: Vec<FileDrop>,
+        /// Names already selected.
+        seen: BTreeSet<String>,
+        /// Files (indexes into `drops`) each batch selected (checkpointed metadata).
+        selected: BTreeMap<Time, Vec<usize>>,
+    },
+    /// A Kafka-like partitioned log read by the direct approach
+    /// (`KafkaUtils.createDirectStream`): no receiver; each batch reads the offset range
+    /// `[last until, latest)` of every partition, one RDD partition per log partition. The
+    /// log is durable (Kafka replicates it) and the offset ranges per batch are checkpoint
+    /// metadata, so a re-run batch reads exactly the same records.
+    KafkaDirect {
+        /// Per log partition, records with the time they were appended, in offset order.
+        log: Vec<Vec<(Time, Value)>>,
+        /// Next offset to read, per partition (driver state, checkpointed).
+        next: Vec<u64>,
+        /// Offset ranges `[from, until)` per partition chosen for each batch.
+        ranges: BTreeMap<Time, Vec<(u64, u64)>>,
+    },
+    /// Fixed batches (`None` = no RDD at that time), sliced into `partitions`.
+    Test {
+        /// Batch k's records.
+        batches: Vec<Option<Vec<Value>>>,
+        /// Partitions per batch RDD.
+        partitions: usize,
+    },
+}
+
+/// The record offsets of one input stream that went into a batch.
+type InputOffsets = (usize, Arc<Vec<u64>>);
+
+#[derive(Clone)]
+pub(super) struct Inputs {
+    pub(super) sources: Vec<InputSource>,
+    pub(super) names: Vec<String>,
+    pub(super) tracker: ReceivedBlockTracker,
+    pub(super) batch: Duration,
+    pub(super) default_parallelism: usize,
+    pub(super) records_at: BTreeMap<Time, usize>,
+    pub(super) events: Vec<Event>,
+    pub(super) cluster: Cluster,
+    pub(super) ledger: Ledger,
+    /// Per batch time, the record offsets its input RDDs were built from (for the ledger).
+    pub(super) batch_offsets: BTreeMap<Time, Vec<InputOffsets>>,
+}
+
+impl InputProvider for Inputs {
+    fn input_rdd(
+        &mut self,
+        ctx: &mut OpCtx,
+        input: usize,
+        t: Time,
+    ) -> Result<Option<Rdd>, SparkError> {
+        let name = self.names[input].clone();
+        let rdd = match &mut self.sources[input] {
+            InputSource::Receiver(_) => {
+                // ReceiverInputDStream.createBlockRDD: read each allocated block from a live
+                // executor or the write-ahead log; blocks found nowhere are skipped with
+                // Spark's error message (their records are lost).
+                let mut parts: Vec<Vec<Value>> = Vec::new();
+                let mut missing = Vec::new();
+                for b in self.tracker.blocks_of(t, input) {
+                    match self.cluster.read(&b.id) {
+                        Some((block, _)) => {
+                            parts.push(block.records.as_ref().clone());
+                            self.batch_offsets
+                                .entry(t)
+                                .or_default()
+                                .push((input, Arc::clone(&block.offsets)));
+                        }
+                        None => missing.push(b.id.clone()),
+                    }
+                }
+                if !missing.is_empty() {
+                    self.events.push(Event::BlocksNotFound {
+                        time: t,
+                        stream: name.clone(),
+                        blocks: missing,
+                        message: "Some blocks could not be recovered as they were not found in memory. To prevent such data loss, enable Write Ahead Log (see programming guide for more details).".into(),
+                    });
+                }
+                let lineage = ctx.lineage(
+                    if self.cluster.config.wal {
+                        "WriteAheadLogBackedBlockRDD"
+                    } else {
+                        "BlockRDD"
+                    },
+                    &[],
+                    false,
+                );
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::Queue(q) => {
+                let mut taken = Vec::new();
+                if q.one_at_a_time && !q.queue.is_empty() {
+                    taken.extend(q.queue.pop_front());
+                } else {
+                    taken.extend(q.queue.drain(..));
+                }
+                let n = self.default_parallelism;
+                if taken.is_empty() {
+                    match &q.default {
+                        Some(d) => {
+                            ctx.parallelize(d.clone(), n, "ParallelCollectionRDD[defaultRDD]")
+                        }
+                        None => ctx.empty(),
+                    }
+                } else {
+                    let rdds: Vec<Rdd> = taken
+                        .into_iter()
+                        .map(|recs| ctx.parallelize(recs, n, "ParallelCollectionRDD"))
+                        .collect();
+                    if rdds.len() == 1 {
+                        rdds.into_iter().next().unwrap_or_else(|| ctx.empty())
+                    } else {
+                        let refs: Vec<&Rdd> = rdds.iter().collect();
+                        super::ops::union(ctx, &refs)
+                    }
+                }
+            }
+            InputSource::Files {
+                dir,
+                drops,
+                seen,
+                selected,
+            } => {
+                // FileInputDStream: a batch reads the files that appeared since the last one;
+                // the selection per batch is checkpoint metadata, so a batch re-run after
+                // driver recovery reads the same files again.
+                let chosen: Vec<usize> = match selected.get(&t) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c: Vec<usize> = drops
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, d)| {
+                                !d.append
+                                    && d.at <= t
+                                    && d.at != Time::ZERO
+                                    && !seen.contains(&d.name)
+                            })
+                            .map(|(k, _)| k)
+                            .collect();
+                        selected.insert(t, c.clone());
+                        c
+                    }
+                };
+                let mut parts = Vec::new();
+                for k in chosen {
+                    let d = &drops[k];
+                    seen.insert(d.name.clone());
+                    self.events.push(Event::FileSelected {
+                        time: t,
+                        stream: name.clone(),
+                        file: format!("{dir}/{}", d.name),
+                        records: d.lines.len(),
+                    });
+                    // Record identity: file number in the high bits, line in the low bits.
+                    let offsets: Vec<u64> = (0..d.lines.len() as u64)
+                        .map(|l| ((k as u64) << 32) | l)
+                        .collect();
+                    self.ledger.received(input, &offsets, t);
+                    self.ledger.allocated(input, &offsets, t);
+                    self.batch_offsets
+                        .entry(t)
+                        .or_default()
+                        .push((input, Arc::new(offsets)));
+                    parts.push(d.lines.iter().map(|l| Value::str(l)).collect());
+                }
+                let lineage =
+                    ctx.lineage("UnionRDD of NewHadoopRDD (one per new file)", &[], false);
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::KafkaDirect { log, next, ranges } => {
+                let chosen = match ranges.get(&t) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r: Vec<(u64, u64)> = log
+                            .iter()
+                            .zip(next.iter())
+                            .map(|(part, &from)| {
+                                (from, part.partition_point(|(at, _)| *at <= t) as u64)
+                            })
+                            .collect();
+                        for (n, (_, until)) in next.iter_mut().zip(&r) {
+                            *n = (*n).max(*until);
+                        }
+                        ranges.insert(t, r.clone());
+                        r
+                    }
+                };
+                let mut parts = Vec::with_capacity(log.len());
+                for (p, (from, until)) in chosen.iter().enumerate() {
+                    let records: Vec<Value> = log[p][*from as usize..*until as usize]
+                        .iter()
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    // Record identity: log partition in the high bits, offset in the low bits.
+                    let offsets: Vec<u64> =
+                        (*from..*until).map(|o| ((p as u64) << 40) | o).collect();
+                    self.ledger.received(input, &offsets, t);
+                    self.ledger.allocated(input, &offsets, t);
+                    self.batch_offsets
+                        .entry(t)
+                        .or_default()
+                        .push((input, Arc::new(offsets)));
+                    parts.push(records);
+                }
+                let lineage = ctx.lineage("KafkaRDD (offset ranges)", &[], false);
+                Rdd::new(parts, None, lineage)
+            }
+            InputSource::Test {
+                batches,
+                partitions,
+            } => {
+                let k = (t.ms() / self.batch.ms().max(1)).saturating_sub(1) as usize;
+                match batches.get(k) {
+                    Some(None) => return Ok(None),
+                    Some(Some(recs)) => {
+                        let parts = slice_like_parallelize(recs.clone(), *partitions);
+                        let lineage = ctx.lineage("ParallelCollectionRDD", &[], false);
+                        Rdd::new(parts, None, lineage)
+                    }
+                    None => {
+                        let parts = slice_like_parallelize(Vec::new(), *partitions);
+                        let lineage = ctx.lineage("ParallelCollectionRDD", &[], false);
+                        Rdd::new(parts, None, lineage)
+                    }
+                }
+            }
+        };
+        *self.records_at.entry(t).or_default() += rdd.count();
+        Ok(Some(rdd))
+    }
+}

@@ -1,0 +1,156 @@
+//! `JobGenerator` (`scheduler/JobGenerator.scala`): the batch timer, `generateJobs`
+//! (allocate the received blocks, then the jobs), `doCheckpoint`, and `restart` after a
+//! driver failure.
+
+use super::driver::{Core, Scheduled};
+use super::error::SparkError;
+use super::failures::{inject, take_armed};
+use super::input_dstreams::InputSource;
+use super::job_scheduler::{fail, run_or_wait};
+use super::receiver_tracker::{receiver_inputs, restart_receiver};
+use super::trace::Event;
+use crate::cluster::Fault;
+use crate::sim::Time;
+
+/// JobGenerator.generateJobs: allocate the queued blocks to batch `t` and write the
+/// metadata checkpoint of time `t`.
+pub(super) fn generate_batch(core: &mut Core, t: Time) {
+    let receivers = receiver_inputs(core);
+    let logged = core.checkpoint_dir.is_some();
+    if logged
+        && !receivers.is_empty()
+        && take_armed(core, |f| *f == Fault::FailAllocationWrite).is_some()
+    {
+        // ReceivedBlockTracker: if writing the allocation to the log fails, the blocks stay
+        // queued (and go to the next batch).
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: "fail allocation-write".into(),
+            detail: format!("writing the allocation of batch {t} failed; its blocks stay queued for the next batch"),
+        });
+    } else if !receivers.is_empty() && !core.inputs.tracker.has_allocation(t) {
+        if let Some(blocks) = core.inputs.tracker.allocate(t, &receivers) {
+            for &input in &receivers {
+                let allocated: Vec<(Vec<u64>, Time)> = core
+                    .inputs
+                    .tracker
+                    .blocks_of(t, input)
+                    .iter()
+                    .map(|b| (b.offsets.as_ref().clone(), t))
+                    .collect();
+                for (offsets, time) in allocated {
+                    core.inputs.ledger.allocated(input, &offsets, time);
+                }
+            }
+            core.emit(Event::BatchAllocation { time: t, blocks });
+        }
+    }
+    if core.checkpoint_dir.is_some() {
+        core.last_checkpoint = Some(t);
+    }
+}
+
+/// The deployment restarts the driver: executors and receivers start again and, with a
+/// checkpoint directory, `StreamingContext.getOrCreate` recovers: the batches from the last
+/// checkpoint time up to the restart time run again (JobGenerator.restart), reading their
+/// blocks from the write-ahead log when there is one.
+pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    core.inputs.cluster.driver_alive = true;
+    let epoch = core.epoch;
+    let block = core.config.block_interval;
+    let inputs = receiver_inputs(core);
+    for &input in &inputs {
+        restart_receiver(core, input, t);
+        core.schedule(t.plus(block), Scheduled::BlockTick { input, epoch });
+    }
+    let batch = core.config.batch_interval;
+    let zero = core.graph.zero_time();
+    // The timer restarts at the next batch boundary after now (RecurringTimer.getRestartTime).
+    let restart_time = Time(zero.ms() + ((t.ms() - zero.ms()) / batch.ms() + 1) * batch.ms());
+    if core.checkpoint_dir.is_none() {
+        // A new context without a checkpoint: a direct Kafka stream starts from the latest
+        // offsets (auto.offset.reset = largest); what was appended meanwhile is skipped.
+        for src in &mut core.inputs.sources {
+            if let InputSource::KafkaDirect { log, next, .. } = src {
+                for (n, part) in next.iter_mut().zip(log.iter()) {
+                    *n = part.partition_point(|(at, _)| *at <= t) as u64;
+                }
+            }
+        }
+    }
+    let rerun: Vec<Time> = match (core.checkpoint_dir.is_some(), core.last_checkpoint) {
+        (true, Some(c)) => (0..)
+            .map(|k| c.plus(batch * k))
+            .take_while(|x| *x < restart_time)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(&first) = rerun.first() {
+        core.inputs.tracker.rewind_to(first);
+    }
+    let accumulator_lost = std::mem::take(&mut core.accumulator);
+    core.emit(Event::DriverRestarted {
+        time: t,
+        recovered_from_checkpoint: core.checkpoint_dir.is_some() && core.last_checkpoint.is_some(),
+        rerun: rerun.clone(),
+        accumulator_lost,
+    });
+    for bt in rerun {
+        generate_batch(core, bt);
+        if !core.waiting.is_empty() {
+            core.waiting.push_back(bt);
+            continue;
+        }
+        if let Err(e) = run_or_wait(core, bt) {
+            return Err(fail(core, bt, e));
+        }
+    }
+    core.schedule(restart_time, Scheduled::Batch { epoch });
+    Ok(())
+}
+
+/// The batch timer fired at `t` (`JobGenerator`'s `GenerateJobs` event): generate the
+/// batch, arm the next tick, and hand the job set to the scheduler.
+///
+/// # Errors
+/// The error of a job that failed.
+pub(super) fn on_batch_timer(core: &mut Core, t: Time, epoch: u64) -> Result<(), SparkError> {
+    if epoch != core.epoch {
+        return Ok(());
+    }
+    generate_batch(core, t);
+    let next = t.plus(core.config.batch_interval);
+    core.schedule(next, Scheduled::Batch { epoch });
+    if core.checkpoint_dir.is_some()
+        && take_armed(core, |f| *f == Fault::KillDriverAfterCheckpoint).is_some()
+    {
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: "kill driver after-checkpoint".into(),
+            detail: format!("the driver died after checkpointing batch {t}, before running it"),
+        });
+        inject(core, t, &Fault::KillDriver);
+        return Ok(());
+    }
+    // One job set runs at a time (spark.streaming.concurrentJobs = 1): a batch
+    // generated while the previous one still runs waits (scheduling delay).
+    if core.busy_until > t || !core.waiting.is_empty() {
+        if core.waiting.is_empty() {
+            let at = core.busy_until;
+            core.schedule(at, Scheduled::JobStart { epoch });
+        }
+        if let Some(&stuck) = core.stalled.iter().next() {
+            core.emit(Event::BatchNotProcessed {
+                time: t,
+                reason: format!("queued behind batch {stuck}, which waits for a free core"),
+            });
+        }
+        core.waiting.push_back(t);
+        return Ok(());
+    }
+    if let Err(e) = run_or_wait(core, t) {
+        core.last_batch = Some(t);
+        return Err(fail(core, t, e));
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! `ReceiverSupervisorImpl` (`receiver/ReceiverSupervisorImpl.scala`): every block
+//! interval the block generator cuts a block; the supervisor stores it
+//! (`pushAndReportBlock`: block manager, replica, write-ahead log), reports it to the
+//! driver's tracker, and a reliable receiver acknowledges it to its source.
+
+use super::driver::{Core, Scheduled};
+use super::failures::take_armed;
+use super::input_dstreams::InputSource;
+use super::receiver_tracker::fail_receiver;
+use super::trace::Event;
+use crate::cluster::network::Delivery;
+use crate::cluster::{Cluster, Fault};
+use crate::sim::{Duration, Time};
+use rand::Rng;
+
+/// The block generator of receiver `input` at `t`: receive, cut a block, store and
+/// replicate it (and log it), report it to the tracker, send the acknowledgement.
+pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
+    let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
+        return;
+    };
+    let (received, dropped) = r.receive(t);
+    let block = r.cut_block(t);
+    let (worker, reliable) = (r.worker, r.reliable);
+    core.inputs.ledger.received(input, &received, t);
+    if !dropped.is_empty() {
+        core.inputs
+            .ledger
+            .dropped(input, &dropped, t, "sent while the receiver was down");
+    }
+    let (Some(b), Some(w)) = (block, worker) else {
+        return;
+    };
+    let stream = core.inputs.names[input].clone();
+    if core.inputs.cluster.config.wal && take_armed(core, |f| *f == Fault::FailWalWrite).is_some() {
+        // The block could not be made durable: the receiver reports the error and restarts;
+        // nothing was acknowledged, so a reliable source sends the records again.
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: "fail wal-write".into(),
+            detail: format!("{} of {stream}: the write-ahead log write failed; the block is dropped and the receiver restarts", b.id),
+        });
+        fail_receiver(
+            core,
+            input,
+            t,
+            "buffered in a receiver whose write-ahead log write failed",
+        );
+        if !reliable {
+            core.inputs.ledger.dropped(
+                input,
+                &b.offsets,
+                t,
+                "in a block whose write-ahead log write failed",
+            );
+        }
+        return;
+    }
+    let holders = core.inputs.cluster.store(w, b.clone());
+    let logged = core.inputs.cluster.config.wal;
+    core.inputs
+        .ledger
+        .stored(input, &b.offsets, &b.id, holders.len() > 1, logged);
+    let names = |c: &Cluster, hs: &[usize]| {
+        hs.iter()
+            .map(|&h| c.workers[h].name.clone())
+            .collect::<Vec<_>>()
+    };
+    let e = Event::BlockStored {
+        time: t,
+        stream: core.inputs.names[input].clone(),
+        block: b.id.clone(),
+        records: b.records.len(),
+        stored_on: names(&core.inputs.cluster, &holders),
+        logged,
+    };
+    let seq =
+        b.id.rsplit('-')
+            .next()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+    core.emit(e);
+    let worker_name = core.inputs.cluster.workers[w].name.clone();
+    match core.inputs.cluster.network.send(&worker_name, "driver") {
+        Delivery::After(lat) if lat.ms() == 0 => core.inputs.tracker.add_block(b),
+        Delivery::After(lat) => {
+            core.in_flight.insert((input, seq), b);
+            let epoch = core.epoch;
+            core.schedule(t.plus(lat), Scheduled::BlockReport { input, seq, epoch });
+        }
+        lost => {
+            // pushAndReportBlock failed: the receiver reports the error and restarts; the
+            // block is stored but the driver never hears of it.
+            core.emit(Event::MessageLost {
+                time: t,
+                message: format!("block report {} from {worker_name} to the driver", b.id),
+                reason: if lost == Delivery::Partitioned {
+                    "network partition".into()
+                } else {
+                    "message loss".into()
+                },
+            });
+            fail_receiver(
+                core,
+                input,
+                t,
+                "buffered in a receiver whose block report was lost",
+            );
+            return;
+        }
+    }
+    if take_armed(
+        core,
+        |f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream),
+    )
+    .is_some()
+    {
+        // Stored (and reported), but the receiver dies before the acknowledgement leaves:
+        // a reliable source will send the block's records again.
+        core.emit(Event::ProtocolFault {
+            time: t,
+            fault: format!("kill receiver {stream} after-store"),
+            detail: "the receiver died after storing its block, before acknowledging it".into(),
+        });
+        fail_receiver(
+            core,
+            input,
+            t,
+            "buffered in a receiver that died after storing a block",
+        );
+        return;
+    }
+    if reliable {
+        let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
+        let mut latency = core.ack_rng.random_range(lo..=hi.max(lo));
+        match core.inputs.cluster.network.send(&worker_name, "source") {
+            Delivery::After(extra) => latency += extra.ms(),
+            lost => {
+                core.emit(Event::MessageLost {
+                    time: t,
+                    message: format!(
+                        "acknowledgement of input-{}-{seq} to the source",
+                        core.inputs.names[input]
+                    ),
+                    reason: if lost == Delivery::Partitioned {
+                        "network partition".into()
+                    } else {
+                        "message loss".into()
+                    },
+                });
+                return;
+            }
+        }
+        let epoch = core.epoch;
+        core.schedule(
+            t.plus(Duration::from_ms(latency)),
+            Scheduled::Ack { input, seq, epoch },
+        );
+    }
+}
+
+/// The block interval timer of receiver `input` fired at `t` (`BlockGenerator`'s
+/// `RecurringTimer`): cut and push a block, and arm the next tick.
+pub(super) fn on_block_interval(core: &mut Core, input: usize, t: Time, epoch: u64) {
+    if epoch == core.epoch {
+        block_tick(core, input, t);
+        let next = t.plus(core.config.block_interval);
+        core.schedule(next, Scheduled::BlockTick { input, epoch });
+    }
+}
+
+/// Block number `seq`'s acknowledgement reached the source of receiver `input`: a reliable
+/// source will not send those records again.
+pub(super) fn on_ack(core: &mut Core, input: usize, seq: u64, epoch: u64) {
+    if epoch == core.epoch {
+        if let InputSource::Receiver(r) = &mut core.inputs.sources[input] {
+            if r.worker.is_some() {
+                let block = format!("input-{}-{seq}", r.stream_id);
+                r.ack(&block);
+            }
+        }
+    }
+}

@@ -116,10 +116,9 @@ pub(super) fn inject(core: &mut Core, t: Time, fault: &Fault) {
                 );
             }
             core.inputs.cluster.kill_driver();
-            let logged = core.inputs.cluster.config.wal && core.checkpoint_dir.is_some();
-            if !logged {
-                core.inputs.tracker.clear();
-            }
+            // The tracker's memory dies with the driver (the restarted driver rebuilds it from
+            // the tracker's log alone, `job_generator::restart_driver`); until then the REPL
+            // can still show what the dead driver knew.
             let keep_checkpointed = core.checkpoint_dir.is_some();
             core.graph.forget_all(keep_checkpointed);
             core.epoch += 1;

@@ -57,6 +57,20 @@ pub(super) fn generate_batch(core: &mut Core, t: Time) {
 pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError> {
     core.inputs.cluster.driver_alive = true;
     let epoch = core.epoch;
+    // JobScheduler.start: a new ReceiverTracker builds its ReceivedBlockTracker from the
+    // tracker's log before any receiver starts (without a log it starts empty).
+    let (tracker, events_replayed) = core.inputs.tracker.recover();
+    core.inputs.tracker = tracker;
+    if core.inputs.tracker.log().is_some() {
+        let queued_blocks = core.inputs.tracker.queued().values().map(Vec::len).sum();
+        let allocated_batches = core.inputs.tracker.allocated_batches();
+        core.emit(Event::TrackerRecovered {
+            time: t,
+            events_replayed,
+            queued_blocks,
+            allocated_batches,
+        });
+    }
     let block = core.config.block_interval;
     let inputs = receiver_inputs(core);
     for &input in &inputs {

@@ -179,7 +179,7 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         .max()
         .unwrap_or_default();
     if let Some(threshold) = t.checked_minus(max_remember) {
-        let done = core.inputs.tracker.cleanup(threshold);
+        let done = core.inputs.tracker.cleanup(t, threshold);
         core.inputs.cluster.forget_blocks(&done);
     }
     core.stalled.remove(&t);

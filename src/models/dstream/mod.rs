@@ -22,6 +22,7 @@ mod job_scheduler;
 pub mod ops;
 pub mod output_ops;
 pub mod rdd;
+pub mod received_block_tracker;
 pub mod receiver;
 mod receiver_supervisor;
 mod receiver_tracker;

@@ -1,4 +1,5 @@
-//! Receivers, the block generator and the driver's `ReceivedBlockTracker`.
+//! Receivers and their block generator (`receiver/Receiver.scala`,
+//! `receiver/BlockGenerator.scala`); the driver's side is [`super::received_block_tracker`].
 //!
 //! A receiver runs on a worker and holds one of its cores. It pulls the records its source
 //! delivered into a buffer; every block interval the block generator turns a non-empty buffer
@@ -137,82 +138,5 @@ impl Receiver {
     /// Records the source has not delivered yet.
     pub fn remaining(&self) -> usize {
         self.source.remaining()
-    }
-}
-
-/// The driver's record of received blocks: queued (not yet allocated) and allocated per
-/// batch time.
-#[derive(Clone, Debug, Default)]
-pub struct ReceivedBlockTracker {
-    queued: BTreeMap<usize, Vec<Block>>,
-    allocated: BTreeMap<Time, BTreeMap<usize, Vec<Block>>>,
-    last_allocated: Option<Time>,
-}
-
-impl ReceivedBlockTracker {
-    /// Adds a reported block to its stream's queue (`addBlock`).
-    pub fn add_block(&mut self, block: Block) {
-        self.queued.entry(block.input).or_default().push(block);
-    }
-
-    /// Allocates every queued block to batch `t` (`allocateBlocksToBatch`). A time at or
-    /// before the last allocated time does nothing: the blocks stay queued. Returns the
-    /// allocated block ids (empty allocations are still recorded).
-    pub fn allocate(&mut self, t: Time, inputs: &[usize]) -> Option<Vec<String>> {
-        if self.last_allocated.is_some_and(|last| t <= last) {
-            return None;
-        }
-        let mut batch = BTreeMap::new();
-        let mut ids = Vec::new();
-        for &i in inputs {
-            let blocks = self.queued.remove(&i).unwrap_or_default();
-            ids.extend(blocks.iter().map(|b| b.id.clone()));
-            batch.insert(i, blocks);
-        }
-        self.allocated.insert(t, batch);
-        self.last_allocated = Some(t);
-        Some(ids)
-    }
-
-    /// The blocks of input `input` allocated to batch `t`.
-    pub fn blocks_of(&self, t: Time, input: usize) -> &[Block] {
-        self.allocated
-            .get(&t)
-            .and_then(|b| b.get(&input))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    }
-
-    /// Blocks reported but not yet allocated, per input.
-    pub fn queued(&self) -> &BTreeMap<usize, Vec<Block>> {
-        &self.queued
-    }
-
-    /// Drops allocations of batches older than `threshold` (`cleanupOldBatches`); returns
-    /// the ids of their blocks, which executors and the log can then delete.
-    pub fn cleanup(&mut self, threshold: Time) -> Vec<String> {
-        let keep = self.allocated.split_off(&threshold);
-        let old = std::mem::replace(&mut self.allocated, keep);
-        old.into_values()
-            .flat_map(|per_input| per_input.into_values().flatten().map(|b| b.id))
-            .collect()
-    }
-
-    /// Forgets everything (the driver died without a write-ahead log to rebuild from).
-    pub fn clear(&mut self) {
-        *self = ReceivedBlockTracker::default();
-    }
-
-    /// Lets batch times at or after `t` be allocated again (recovery re-runs them), keeping
-    /// the allocations the log recorded.
-    pub fn rewind_to(&mut self, t: Time) {
-        if self.last_allocated.is_some_and(|last| last >= t) {
-            self.last_allocated = self.allocated.range(..t).next_back().map(|(k, _)| *k);
-        }
-    }
-
-    /// True when batch `t` already has an allocation (replayed from the log).
-    pub fn has_allocation(&self, t: Time) -> bool {
-        self.allocated.contains_key(&t)
     }
 }

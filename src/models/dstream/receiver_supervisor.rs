@@ -82,7 +82,7 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
     core.emit(e);
     let worker_name = core.inputs.cluster.workers[w].name.clone();
     match core.inputs.cluster.network.send(&worker_name, "driver") {
-        Delivery::After(lat) if lat.ms() == 0 => core.inputs.tracker.add_block(b),
+        Delivery::After(lat) if lat.ms() == 0 => core.inputs.tracker.add_block(t, b),
         Delivery::After(lat) => {
             core.in_flight.insert((input, seq), b);
             let epoch = core.epoch;

@@ -75,7 +75,8 @@ pub(super) fn restart_receiver(core: &mut Core, input: usize, t: Time) {
 pub(super) fn on_block_report(core: &mut Core, input: usize, seq: u64, epoch: u64) {
     if let Some(b) = core.in_flight.remove(&(input, seq)) {
         if epoch == core.epoch {
-            core.inputs.tracker.add_block(b);
+            let t = core.clock;
+            core.inputs.tracker.add_block(t, b);
         }
     }
 }

@@ -23,7 +23,8 @@ use super::error::SparkError;
 use super::input_dstreams::{InputSource, Inputs};
 use super::ops::OpCtx;
 use super::output_ops::{Output, OutputKind};
-use super::receiver::{ReceivedBlockTracker, Receiver};
+use super::received_block_tracker::ReceivedBlockTracker;
+use super::receiver::Receiver;
 use super::receiver_tracker::receiver_inputs;
 use super::trace::{Event, Trace};
 use crate::cluster::{Cluster, Fault};
@@ -449,6 +450,11 @@ impl StreamingContext {
         let zero = core.clock;
         core.graph.initialize(zero, &outputs, remember, has_dir)?;
         core.state = State::Active;
+        if has_dir {
+            // ReceivedBlockTracker.createWriteAheadLog: the tracker logs to
+            // <checkpoint dir>/receivedBlockMetadata.
+            core.inputs.tracker.enable_log();
+        }
         let batch = core.config.batch_interval;
         let block = core.config.block_interval;
         for i in 0..core.inputs.sources.len() {

@@ -98,6 +98,19 @@ pub enum Event {
         /// are not recovered from a checkpoint (the guide's warning): it starts again at 0.
         accumulator_lost: u64,
     },
+    /// The restarted driver built its `ReceivedBlockTracker` anew from the tracker's
+    /// write-ahead log (`recoverPastEvents`); without a log (no checkpoint directory) it
+    /// starts empty.
+    TrackerRecovered {
+        /// When.
+        time: Time,
+        /// Log events replayed (`BlockAddition`, `BatchAllocation`, `BatchCleanup`).
+        events_replayed: usize,
+        /// Blocks added but not allocated before the failure, queued again.
+        queued_blocks: usize,
+        /// Batch allocations recovered.
+        allocated_batches: usize,
+    },
     /// A receiver (re)started on a worker.
     ReceiverStarted {
         /// When.
@@ -259,6 +272,7 @@ impl Event {
             | Event::WorkerRestarted { time, .. }
             | Event::DriverKilled { time, .. }
             | Event::DriverRestarted { time, .. }
+            | Event::TrackerRecovered { time, .. }
             | Event::ReceiverStarted { time, .. }
             | Event::BatchNotProcessed { time, .. }
             | Event::FaultArmed { time, .. }

@@ -5,6 +5,7 @@
 //! `RecurringTimer`s of the batch and block intervals, `ReceiverTracker`'s RPC endpoint);
 //! here each is an event at a virtual instant, ordered by `(time, event class, sequence)`.
 
+use super::checkpoint::CheckpointWriter;
 use super::config::{Config, State};
 use super::dstream_graph::Graph;
 use super::error::SparkError;
@@ -94,9 +95,8 @@ pub(super) struct Core {
     pub(super) seeds: SeedTree,
     /// Incremented when the driver dies: events of the old driver are void.
     pub(super) epoch: u64,
-    /// The time of the last metadata checkpoint (the last batch generated with a
-    /// checkpoint directory set).
-    pub(super) last_checkpoint: Option<Time>,
+    /// The metadata checkpoints written so far (on reliable storage: they survive the driver).
+    pub(super) checkpoint_writer: CheckpointWriter,
     /// Batch times whose output an idempotent sink has already written.
     pub(super) written: BTreeSet<Time>,
     pub(super) ack_rng: ChaCha8Rng,

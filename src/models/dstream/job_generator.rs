@@ -2,19 +2,21 @@
 //! (allocate the received blocks, then the jobs), `doCheckpoint`, and `restart` after a
 //! driver failure.
 
+use super::checkpoint::Checkpoint;
 use super::driver::{Core, Scheduled};
 use super::error::SparkError;
 use super::failures::{inject, take_armed};
 use super::input_dstreams::InputSource;
-use super::job_scheduler::{fail, run_or_wait};
+use super::job_scheduler::submit_job_set;
 use super::receiver_tracker::{receiver_inputs, restart_receiver};
 use super::trace::Event;
 use crate::cluster::Fault;
 use crate::sim::Time;
 
-/// JobGenerator.generateJobs: allocate the queued blocks to batch `t` and write the
-/// metadata checkpoint of time `t`.
-pub(super) fn generate_batch(core: &mut Core, t: Time) {
+/// JobGenerator.generateJobs: allocate the queued blocks to batch `t`; with `checkpoint`
+/// (a batch of the timer, not one rescheduled by a restart), then write the metadata
+/// checkpoint of time `t` (`doCheckpoint`).
+pub(super) fn generate_batch(core: &mut Core, t: Time, checkpoint: bool) {
     let receivers = receiver_inputs(core);
     let logged = core.checkpoint_dir.is_some();
     if logged
@@ -45,9 +47,29 @@ pub(super) fn generate_batch(core: &mut Core, t: Time) {
             core.emit(Event::BatchAllocation { time: t, blocks });
         }
     }
-    if core.checkpoint_dir.is_some() {
-        core.last_checkpoint = Some(t);
+    if checkpoint {
+        do_checkpoint(core, t);
     }
+}
+
+/// JobGenerator.doCheckpoint: with a checkpoint directory, write the `Checkpoint` of time
+/// `t` with the pending times (`JobScheduler.getPendingTimes`: the job sets waiting, the
+/// one still running, and `t` itself).
+fn do_checkpoint(core: &mut Core, t: Time) {
+    if core.checkpoint_dir.is_none() {
+        return;
+    }
+    let mut pending_times: Vec<Time> = core.waiting.iter().copied().collect();
+    if core.busy_until > t {
+        pending_times.extend(core.last_batch);
+    }
+    pending_times.push(t);
+    pending_times.sort();
+    pending_times.dedup();
+    core.checkpoint_writer.write(Checkpoint {
+        checkpoint_time: t,
+        pending_times,
+    });
 }
 
 /// The deployment restarts the driver: executors and receivers start again and, with a
@@ -92,12 +114,12 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
             }
         }
     }
-    let rerun: Vec<Time> = match (core.checkpoint_dir.is_some(), core.last_checkpoint) {
-        (true, Some(c)) => (0..)
-            .map(|k| c.plus(batch * k))
-            .take_while(|x| *x < restart_time)
-            .collect(),
-        _ => Vec::new(),
+    // JobGenerator.restart: pendingTimes ++ (checkpointTime until restartTime).
+    let rerun: Vec<Time> = if core.checkpoint_dir.is_some() {
+        core.checkpoint_writer
+            .times_to_reschedule(restart_time, batch)
+    } else {
+        Vec::new()
     };
     if let Some(&first) = rerun.first() {
         core.inputs.tracker.rewind_to(first);
@@ -105,19 +127,16 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
     let accumulator_lost = std::mem::take(&mut core.accumulator);
     core.emit(Event::DriverRestarted {
         time: t,
-        recovered_from_checkpoint: core.checkpoint_dir.is_some() && core.last_checkpoint.is_some(),
+        recovered_from_checkpoint: core.checkpoint_dir.is_some()
+            && core.checkpoint_writer.latest().is_some(),
         rerun: rerun.clone(),
         accumulator_lost,
     });
+    // Each rescheduled batch is a job set submitted to the scheduler: they run one after
+    // the other, not all at the restart instant.
     for bt in rerun {
-        generate_batch(core, bt);
-        if !core.waiting.is_empty() {
-            core.waiting.push_back(bt);
-            continue;
-        }
-        if let Err(e) = run_or_wait(core, bt) {
-            return Err(fail(core, bt, e));
-        }
+        generate_batch(core, bt, false);
+        submit_job_set(core, bt)?;
     }
     core.schedule(restart_time, Scheduled::Batch { epoch });
     Ok(())
@@ -132,7 +151,7 @@ pub(super) fn on_batch_timer(core: &mut Core, t: Time, epoch: u64) -> Result<(),
     if epoch != core.epoch {
         return Ok(());
     }
-    generate_batch(core, t);
+    generate_batch(core, t, true);
     let next = t.plus(core.config.batch_interval);
     core.schedule(next, Scheduled::Batch { epoch });
     if core.checkpoint_dir.is_some()
@@ -146,25 +165,5 @@ pub(super) fn on_batch_timer(core: &mut Core, t: Time, epoch: u64) -> Result<(),
         inject(core, t, &Fault::KillDriver);
         return Ok(());
     }
-    // One job set runs at a time (spark.streaming.concurrentJobs = 1): a batch
-    // generated while the previous one still runs waits (scheduling delay).
-    if core.busy_until > t || !core.waiting.is_empty() {
-        if core.waiting.is_empty() {
-            let at = core.busy_until;
-            core.schedule(at, Scheduled::JobStart { epoch });
-        }
-        if let Some(&stuck) = core.stalled.iter().next() {
-            core.emit(Event::BatchNotProcessed {
-                time: t,
-                reason: format!("queued behind batch {stuck}, which waits for a free core"),
-            });
-        }
-        core.waiting.push_back(t);
-        return Ok(());
-    }
-    if let Err(e) = run_or_wait(core, t) {
-        core.last_batch = Some(t);
-        return Err(fail(core, t, e));
-    }
-    Ok(())
+    submit_job_set(core, t)
 }

@@ -186,6 +186,36 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
     Ok(true)
 }
 
+/// `JobScheduler.submitJobSet` for batch `t`: one job set runs at a time
+/// (`spark.streaming.concurrentJobs = 1`), so a job set submitted while another still runs,
+/// or while others wait, waits its turn (scheduling delay); otherwise it runs now, or waits
+/// for a free core.
+///
+/// # Errors
+/// The error of a job that failed (the context is then stopped).
+pub(super) fn submit_job_set(core: &mut Core, t: Time) -> Result<(), SparkError> {
+    let now = core.clock;
+    if core.busy_until > now || !core.waiting.is_empty() {
+        if core.waiting.is_empty() {
+            let (at, epoch) = (core.busy_until, core.epoch);
+            core.schedule(at, Scheduled::JobStart { epoch });
+        }
+        if let Some(&stuck) = core.stalled.iter().next() {
+            core.emit(Event::BatchNotProcessed {
+                time: t,
+                reason: format!("queued behind batch {stuck}, which waits for a free core"),
+            });
+        }
+        core.waiting.push_back(t);
+        return Ok(());
+    }
+    if let Err(e) = run_or_wait(core, t) {
+        core.last_batch = Some(t);
+        return Err(fail(core, t, e));
+    }
+    Ok(())
+}
+
 /// The scheduler takes the next waiting job set at `t` (a core came free, or the previous
 /// job set finished).
 ///

@@ -16,6 +16,7 @@
 //! [`run_until`]: StreamingContext::run_until
 //! [`step`]: StreamingContext::step
 
+use super::checkpoint::CheckpointWriter;
 use super::config::{Config, State};
 use super::driver::{Core, Scheduled};
 use super::dstream_graph::{Graph, InputKind, Op, StreamId};
@@ -108,7 +109,7 @@ impl StreamingContext {
             failure: None,
             last_batch: None,
             epoch: 0,
-            last_checkpoint: None,
+            checkpoint_writer: CheckpointWriter::default(),
             written: BTreeSet::new(),
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
             sink_from: 0,

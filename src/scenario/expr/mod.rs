@@ -18,7 +18,7 @@
 //! ``"`_1` is not defined on string \"abc\""``.
 
 mod builtins;
-mod compile;
+mod compiler;
 mod error;
 mod eval;
 mod methods;
@@ -45,7 +45,7 @@ use crate::value::Value;
 /// unknown method or a method given the wrong number of arguments, or an expression that is
 /// not a function at all.
 pub fn compile(expr: &Expr, arity: usize) -> Result<Func, CompileError> {
-    compile::compile(expr, arity)
+    compiler::compile(expr, arity)
 }
 
 /// Evaluates a closed expression (no free variables) to a value, e.g. a literal,
@@ -55,7 +55,7 @@ pub fn compile(expr: &Expr, arity: usize) -> Result<Func, CompileError> {
 /// A [`CompileError`] for a variable, a lambda, a duration (those are operator arguments the
 /// caller handles itself), an unknown function, or an evaluation failure such as `1 / 0`.
 pub fn eval_const(expr: &Expr) -> Result<Value, CompileError> {
-    compile::eval_const(expr)
+    compiler::eval_const(expr)
 }
 
 /// Names, signatures, arities and one-line descriptions of all built-in functions, for

@@ -68,7 +68,7 @@ pub(crate) fn describe(v: &Value) -> String {
     format!("{} {text}", v.kind_name())
 }
 
-/// "`name` is not defined on <value>".
+/// The error "`name` is not defined on" the described receiver.
 pub(crate) fn not_defined(name: &str, recv: &Value) -> EvalError {
     err(format!("`{name}` is not defined on {}", describe(recv)))
 }

@@ -1,5 +1,6 @@
-//! The AST builder: pest's pairs turned into [`Program`] statements and [`Expr`] trees,
-//! resolving operator precedence by precedence climbing and bounding the nesting depth.
+//! The AST builder: pest's pairs turned into [`Program`](crate::scenario::ast::Program)
+//! statements and [`Expr`] trees, resolving operator precedence by precedence climbing and
+//! bounding the nesting depth.
 
 use super::error::ParseError;
 use super::grammar::Rule;

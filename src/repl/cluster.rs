@@ -107,7 +107,7 @@ pub fn cluster(ssc: &StreamingContext) -> String {
             w.blocks.len().to_string(),
         ]);
     }
-    lines.push(super::inspect::table(&rows));
+    lines.push(super::args::table(&rows));
     let down: Vec<&str> = recv
         .iter()
         .filter(|(_, at)| at.is_none())
@@ -368,7 +368,7 @@ pub fn metrics(ssc: &StreamingContext, n: usize) -> String {
             format!("{total} ms"),
         ]);
     }
-    let mut lines = vec![super::inspect::table(&table)];
+    let mut lines = vec![super::args::table(&table)];
     let last: Vec<u64> = rows.iter().rev().take(5).rev().map(|r| r.4).collect();
     let verdict = if last.len() < 5 {
         format!(
@@ -421,7 +421,7 @@ pub fn ledger(ssc: &StreamingContext, args: &[&str]) -> Result<String, String> {
                 ))
             }
         },
-        _ => return Err(super::usage("ledger")),
+        _ => return Err(super::args::usage("ledger")),
     };
     let offset: u64 = offset.parse().map_err(|_| {
         format!("ledger: expected a record offset (0, 1, 2, ... in the source), found `{offset}`; e.g. 'ledger 42'")

@@ -3,6 +3,7 @@
 //! it) and returns the text to print, or a message starting with the command's name when
 //! there is nothing to show and why.
 
+use super::args::table;
 use crate::models::dstream::{Graph, InputKind, Op};
 use crate::models::dstream::{StreamId, StreamingContext};
 use crate::sim::Time;
@@ -572,32 +573,4 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// Aligns rows into columns (two spaces apart), trimming trailing spaces.
-pub(super) fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    rows.iter()
-        .map(|r| {
-            let mut line = String::new();
-            for (c, cell) in r.iter().enumerate() {
-                line.push_str(cell);
-                if c + 1 < r.len() {
-                    let pad = widths[c].saturating_sub(cell.chars().count()) + 2;
-                    line.push_str(&" ".repeat(pad));
-                }
-            }
-            line.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }

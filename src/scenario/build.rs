@@ -8,8 +8,8 @@
 //! reported at the call's position.
 
 use super::ast::{Expr, ExprKind, Literal, Span};
+use super::error::ScenarioError;
 use super::spec::{Scenario, SourceKind};
-use super::ScenarioError;
 use crate::io::QueueSource;
 use crate::models::dstream::ops::{self, JoinKind, OpCtx};
 use crate::models::dstream::Config;

@@ -5,8 +5,8 @@
 //! error placed at its line and column in the file.
 
 use super::ast::{Expr, ExprKind, Program, Span};
+use super::error::ScenarioError;
 use super::parse::parse_program;
-use super::ScenarioError;
 use crate::cluster::{ClusterConfig, Fault, FaultPlan, SinkKind};
 use crate::io::sources::{
     parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords,

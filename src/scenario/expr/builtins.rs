@@ -2,10 +2,10 @@
 //! `runningSum`, ... Each is documented in [`builtins`](super::builtins()) with the number of
 //! record arguments the resulting function takes.
 
-use super::eval::{
-    arith, describe, equal, java_split, method, seq_extreme, seq_sum, suggest, Method,
-};
-use super::{CompileError, EvalError, EvalResult, Func};
+use super::error::CompileError;
+use super::methods::{method, Method};
+use super::ops::{arith, describe, equal, java_split, seq_extreme, seq_sum, suggest};
+use crate::func::{EvalError, EvalResult, Func};
 use crate::scenario::ast::{BinOp, Span};
 use crate::value::Value;
 

@@ -18,33 +18,18 @@
 //! ``"`_1` is not defined on string \"abc\""``.
 
 mod builtins;
+mod compiler;
+mod error;
 mod eval;
+mod methods;
+mod ops;
 
 pub use builtins::BuiltinDoc;
+pub use error::CompileError;
 
 pub use crate::func::{EvalError, EvalResult, FlatFn, Func};
-use crate::scenario::ast::{Expr, ExprKind, Span};
-use crate::scenario::parse::unparse;
+use crate::scenario::ast::Expr;
 use crate::value::Value;
-use std::fmt;
-
-/// A function argument that cannot be compiled: an unknown name, a lambda with the wrong
-/// number of parameters, a built-in given arguments of the wrong kind, ...
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompileError {
-    /// The message (this is also its `Display`), e.g. ``"unknown function `splt`; ..."``.
-    pub message: String,
-    /// The start of the offending expression (relative to the text that was parsed).
-    pub span: Span,
-}
-
-impl fmt::Display for CompileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CompileError {}
 
 /// Compiles a function argument: a lambda with exactly `arity` parameters, a built-in call
 /// such as `split(" ")`, or a bare built-in name such as `sum`.
@@ -60,53 +45,7 @@ impl std::error::Error for CompileError {}
 /// unknown method or a method given the wrong number of arguments, or an expression that is
 /// not a function at all.
 pub fn compile(expr: &Expr, arity: usize) -> Result<Func, CompileError> {
-    match &expr.kind {
-        ExprKind::Lambda { params, body } => {
-            if params.len() != arity {
-                return Err(CompileError {
-                    message: format!(
-                        "{}, but the lambda takes {}",
-                        builtins::passes(arity),
-                        params.len()
-                    ),
-                    span: expr.span,
-                });
-            }
-            eval::compile_lambda(params, body, unparse(expr))
-        }
-        ExprKind::Var(name) if builtins::is_builtin(name) => {
-            builtins::make(name, &[], arity, expr.span)
-        }
-        ExprKind::Call { func, args } if builtins::is_builtin(&func.name) => {
-            let consts = args
-                .iter()
-                .map(|a| eval_const(a).map(|v| (v, a.span)))
-                .collect::<Result<Vec<_>, _>>()?;
-            builtins::make(&func.name, &consts, arity, expr.span)
-        }
-        ExprKind::Var(name) => Err(CompileError {
-            message: builtins::unknown_function_message(name),
-            span: expr.span,
-        }),
-        ExprKind::Call { func, .. }
-            if !matches!(func.name.as_str(), "Some" | "List" | "Seq" | "Array") =>
-        {
-            Err(CompileError {
-                message: builtins::unknown_function_message(&func.name),
-                span: func.span,
-            })
-        }
-        _ => Err(CompileError {
-            message: format!(
-                "expected a function here, found the value `{}`; write a lambda such as {} or \
-                 a built-in such as `{}`",
-                unparse(expr),
-                builtins::lambda_example(arity),
-                if arity == 2 { "sum" } else { "identity" }
-            ),
-            span: expr.span,
-        }),
-    }
+    compiler::compile(expr, arity)
 }
 
 /// Evaluates a closed expression (no free variables) to a value, e.g. a literal,
@@ -116,11 +55,7 @@ pub fn compile(expr: &Expr, arity: usize) -> Result<Func, CompileError> {
 /// A [`CompileError`] for a variable, a lambda, a duration (those are operator arguments the
 /// caller handles itself), an unknown function, or an evaluation failure such as `1 / 0`.
 pub fn eval_const(expr: &Expr) -> Result<Value, CompileError> {
-    let node = eval::compile_node(expr, &mut Vec::new())?;
-    node.eval(&[]).map_err(|e| CompileError {
-        message: e.message,
-        span: expr.span,
-    })
+    compiler::eval_const(expr)
 }
 
 /// Names, signatures, arities and one-line descriptions of all built-in functions, for

@@ -1,0 +1,185 @@
+//! The REPL session: its state (a built, started scenario, the time-travel history, the
+//! interrupt flag), its accessors, and the stream and time lookups the commands share.
+
+use super::args::{did_you_mean, parse_time, usage};
+use super::travel::History;
+use crate::models::dstream::{StreamId, StreamingContext};
+use crate::scenario::{Built, RunOptions, Scenario};
+use crate::sim::Time;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The most batches one `step` or `run until` may run.
+pub const MAX_BATCHES: u64 = 100_000;
+
+/// A REPL session: a built, started scenario and the commands that drive and inspect it.
+pub struct Session {
+    pub(super) built: Built,
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) quit: bool,
+    /// The scenario behind the session (for `save` and `whatif`), when built from one.
+    pub(super) scenario: Option<Scenario>,
+    pub(super) options: RunOptions,
+    pub(super) history: History,
+    /// A `predict` waiting for its answer (the next line): the stream.
+    pub(super) predict: Option<StreamId>,
+    /// Set (by the terminal REPL's Ctrl-C handler) to stop the running command between
+    /// two batches; see [`Session::interrupt_flag`].
+    pub(super) interrupt: Arc<AtomicBool>,
+}
+
+/// The farthest time a fault or `goto` may name (about 31 years of virtual time).
+pub(super) const MAX_TIME_MS: u64 = 1_000_000_000_000;
+
+impl Session {
+    /// Builds (and starts) `scenario`.
+    ///
+    /// # Errors
+    /// The scenario's build error, as `file:line:col: message`.
+    pub fn new(scenario: &Scenario, options: &RunOptions) -> Result<Session, String> {
+        let built = scenario.build(options).map_err(|e| e.to_string())?;
+        let mut s = Session::from_built(&scenario.name, &scenario.description, built);
+        s.scenario = Some(scenario.clone());
+        s.options = options.clone();
+        Ok(s)
+    }
+
+    /// A session on an already built, started context (without a scenario, `save` and
+    /// `whatif` are not available).
+    pub fn from_built(name: &str, description: &str, built: Built) -> Session {
+        let history = History::new(&built.ssc);
+        Session {
+            built,
+            name: name.to_string(),
+            description: description.to_string(),
+            quit: false,
+            scenario: None,
+            options: RunOptions::default(),
+            history,
+            predict: None,
+            interrupt: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The session's interrupt flag. Setting it (from a signal handler or another thread)
+    /// stops a command that runs batches (`step`, `run until`, `goto` / `back` replays,
+    /// `whatif`) before its next batch: the session stays at the last completed batch and
+    /// the command says it was interrupted. The REPL clears it before each command
+    /// ([`Session::clear_interrupt`]); [`Session::execute`] does not.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
+    }
+
+    /// Clears the interrupt flag (a Ctrl-C pressed between commands is forgotten).
+    pub fn clear_interrupt(&self) {
+        self.interrupt.store(false, Ordering::SeqCst);
+    }
+
+    pub(super) fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
+    }
+
+    /// The line an interrupted command ends with; also keeps a snapshot of where it
+    /// stopped (the thinning assumed the run would go on to its horizon).
+    pub(super) fn interrupted_at(&mut self, cmd: &str, done: &str) -> String {
+        let ssc = &self.built.ssc;
+        self.history.record(ssc, ssc.now());
+        format!(
+            "{cmd}: interrupted at {} (Ctrl-C) after {done}; the session continues",
+            ssc.now()
+        )
+    }
+
+    /// The context (another handle to it).
+    pub fn context(&self) -> &StreamingContext {
+        &self.built.ssc
+    }
+
+    /// True once `quit` or `exit` ran.
+    pub fn finished(&self) -> bool {
+        self.quit
+    }
+
+    /// The prompt, with the virtual clock: `stream-sim [3000 ms]> `.
+    pub fn prompt(&self) -> String {
+        format!("stream-sim [{}]> ", self.built.ssc.now())
+    }
+
+    /// The lines printed when the REPL starts.
+    pub fn banner(&self) -> String {
+        let c = self.built.ssc.config();
+        let mut lines = vec![format!("stream-sim REPL: scenario `{}`", self.name)];
+        if !self.description.trim().is_empty() {
+            lines.push(self.description.trim().to_string());
+        }
+        lines.push(format!(
+            "batch interval {}, clock at {}; type `help` for the commands, `quit` to leave",
+            c.batch_interval,
+            self.built.ssc.now()
+        ));
+        lines.join("\n")
+    }
+
+    /// The named streams, in id order (for completion and messages).
+    pub fn stream_names(&self) -> Vec<String> {
+        self.built
+            .ssc
+            .with_graph(|g| g.nodes().iter().filter_map(|n| n.name.clone()).collect())
+    }
+
+    pub(super) fn last_batch(&self, cmd: &str) -> Result<Time, String> {
+        self.built.ssc.last_batch().ok_or_else(|| {
+            format!(
+                "{cmd}: no batch has run yet (the clock is at {}); run `step` first or give a time",
+                self.built.ssc.now()
+            )
+        })
+    }
+
+    pub(super) fn stream_and_time(
+        &self,
+        cmd: &str,
+        args: &[&str],
+    ) -> Result<(StreamId, Time), String> {
+        let Some((name, rest)) = args.split_first() else {
+            return Err(usage(cmd));
+        };
+        let id = self.find_stream(cmd, name)?;
+        let t = if rest.is_empty() {
+            self.last_batch(cmd)?
+        } else {
+            parse_time(cmd, &rest.join(" "))?
+        };
+        Ok((id, t))
+    }
+
+    pub(super) fn find_stream(&self, cmd: &str, name: &str) -> Result<StreamId, String> {
+        self.built.ssc.with_graph(|g| {
+            if let Some(n) = g.find(name) {
+                return Ok(n.id());
+            }
+            if let Some(id) = name.strip_prefix('#').and_then(|d| d.parse::<usize>().ok()) {
+                if id < g.nodes().len() {
+                    return Ok(id);
+                }
+            }
+            let named: Vec<&str> = g.nodes().iter().filter_map(|n| n.name.as_deref()).collect();
+            let internal: Vec<String> = g
+                .nodes()
+                .iter()
+                .filter(|n| n.name.is_none())
+                .map(|n| n.label())
+                .collect();
+            let mut msg = format!(
+                "{cmd}: unknown stream `{name}`; streams are: {}",
+                named.join(", ")
+            );
+            if !internal.is_empty() {
+                msg.push_str(&format!(" (internal steps: {})", internal.join(", ")));
+            }
+            msg.push_str(&did_you_mean(name, named.iter().copied()));
+            Err(msg)
+        })
+    }
+}

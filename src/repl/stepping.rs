@@ -1,0 +1,230 @@
+//! Stepping: `step [n]`, `run until <time>` (batch by batch, stopping on Ctrl-C or a failed
+//! job), `time` and `trace [n]`.
+
+use super::args::{no_args, parse_time, plural, usage};
+use super::session::{Session, MAX_BATCHES};
+use crate::models::dstream::{Event, State};
+use crate::sim::Time;
+
+impl Session {
+    pub(super) fn step(&mut self, args: &[&str]) -> Result<String, String> {
+        let n = match args {
+            [] => 1,
+            [n] => match n.parse::<u64>() {
+                Ok(n) if (1..=MAX_BATCHES).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "step: expected a number of batches between 1 and {MAX_BATCHES}, found `{n}`; e.g. 'step 3'"
+                    ))
+                }
+            },
+            _ => return Err(usage("step")),
+        };
+        self.check_active("step")?;
+        let mut out = Vec::new();
+        let batch = self.built.ssc.config().batch_interval.ms();
+        let horizon = Time(
+            self.built
+                .ssc
+                .now()
+                .ms()
+                .saturating_add(n.saturating_mul(batch)),
+        );
+        for i in 0..n {
+            if self.interrupted() {
+                let done = format!("{i} of {n} batch{}", if n == 1 { "" } else { "es" });
+                out.push(self.interrupted_at("step", &done));
+                break;
+            }
+            if !self.run_batch(&mut out, horizon) {
+                break;
+            }
+        }
+        Ok(out.join("\n"))
+    }
+
+    pub(super) fn run_until(&mut self, args: &[&str]) -> Result<String, String> {
+        let until = match args {
+            ["until", rest @ ..] if !rest.is_empty() => parse_time("run", &rest.join(" "))?,
+            _ => return Err(usage("run")),
+        };
+        self.check_active("run")?;
+        let ssc = self.built.ssc.clone();
+        let now = ssc.now();
+        if until <= now {
+            return Err(format!(
+                "run: the clock is already at {now}; `run until` needs a later time, e.g. 'run until {}'",
+                ssc.next_batch_time().unwrap_or(now)
+            ));
+        }
+        let batch = ssc.config().batch_interval.ms().max(1);
+        let batches = match ssc.next_batch_time() {
+            Some(next) if next <= until => (until.ms() - next.ms()) / batch + 1,
+            _ => 0,
+        };
+        if batches > MAX_BATCHES {
+            return Err(format!(
+                "run: {until} is {batches} batches away; at most {MAX_BATCHES} run at a time"
+            ));
+        }
+        let mut out = Vec::new();
+        let mut ran = 0u64;
+        let mut ok = true;
+        while ssc.next_batch_time().is_some_and(|t| t <= until) {
+            if self.interrupted() {
+                let done = format!("{ran} batch{}", if ran == 1 { "" } else { "es" });
+                out.push(self.interrupted_at("run", &done));
+                ok = false;
+                break;
+            }
+            ran += 1;
+            if !self.run_batch(&mut out, until) {
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            if let Err(e) = self.built.ssc.run_until(until) {
+                out.push(format!("run: the context failed: {e}"));
+            }
+            out.push(format!(
+                "clock at {}; {ran} batch{} run",
+                self.built.ssc.now(),
+                if ran == 1 { "" } else { "es" }
+            ));
+        }
+        Ok(out.join("\n"))
+    }
+
+    /// Runs the next batch, appending its output and summary to `out`; false when the
+    /// context stopped (a job failed) or was not active.
+    pub(super) fn run_batch(&mut self, out: &mut Vec<String>, horizon: Time) -> bool {
+        let ssc = &self.built.ssc;
+        let from = ssc.trace_len();
+        let result = ssc.step();
+        self.history.record(ssc, horizon);
+        let events = ssc.trace_since(from);
+        let mut blocks = 0usize;
+        let mut files = 0usize;
+        let mut summary = None;
+        for e in &events {
+            match e {
+                Event::Output {
+                    op, stream, lines, ..
+                } => {
+                    if op == "print" {
+                        out.extend(lines.iter().cloned());
+                    } else {
+                        out.extend(lines.iter().map(|l| format!("{op}({stream}): {l}")));
+                    }
+                }
+                Event::BatchAllocation { blocks: b, .. } => blocks += b.len(),
+                Event::FileSelected { .. } => files += 1,
+                Event::BatchCompleted {
+                    time,
+                    input_records,
+                    ..
+                } => {
+                    let mut s = format!(
+                        "batch {time}: {input_records} input record{}, {blocks} block{}",
+                        plural(*input_records),
+                        plural(blocks)
+                    );
+                    if files > 0 {
+                        s.push_str(&format!(", {files} new file{}", plural(files)));
+                    }
+                    summary = Some(s);
+                }
+                Event::Warning { message, .. } => out.push(format!("warning: {message}")),
+                _ => {}
+            }
+        }
+        match result {
+            Ok(Some(_)) => {
+                out.extend(summary);
+                true
+            }
+            Ok(None) => {
+                out.push("the context is not active; no batch ran".into());
+                false
+            }
+            Err(e) => {
+                let at = events
+                    .iter()
+                    .find_map(|e| match e {
+                        Event::JobFailed { time, .. } => Some(time.to_string()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "?".into());
+                out.push(format!(
+                    "batch {at} failed: {e}\nthe context is stopped; inspection commands still work"
+                ));
+                false
+            }
+        }
+    }
+
+    pub(super) fn check_active(&self, cmd: &str) -> Result<(), String> {
+        let ssc = &self.built.ssc;
+        match ssc.state() {
+            State::Active => Ok(()),
+            State::Initialized => Err(format!("{cmd}: the context has not been started")),
+            State::Stopped => Err(match ssc.failure() {
+                Some(e) => format!(
+                    "{cmd}: the context is stopped (a job failed: {e}); inspection commands still work"
+                ),
+                None => format!("{cmd}: the context is stopped"),
+            }),
+        }
+    }
+
+    pub(super) fn time(&self, args: &[&str]) -> Result<String, String> {
+        no_args("time", args)?;
+        let ssc = &self.built.ssc;
+        let c = ssc.config();
+        let last = match ssc.last_batch() {
+            Some(t) => {
+                let k = t.ms() / c.batch_interval.ms().max(1);
+                format!("{t} (batch {k})")
+            }
+            None => "none yet".into(),
+        };
+        let next = match ssc.next_batch_time() {
+            Some(t) => t.to_string(),
+            None => "none (the context is not active)".into(),
+        };
+        let rows = [
+            ("clock", ssc.now().to_string()),
+            ("last batch", last),
+            ("next batch", next),
+            ("batch interval", c.batch_interval.to_string()),
+            ("block interval", c.block_interval.to_string()),
+            ("state", format!("{:?}", ssc.state())),
+            ("scenario runs until", self.built.default_until.to_string()),
+        ];
+        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+        Ok(rows
+            .iter()
+            .map(|(k, v)| format!("{:<width$}{v}", format!("{k}:")))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    pub(super) fn trace(&self, args: &[&str]) -> Result<String, String> {
+        let n = match args {
+            [] => 20,
+            [n] => n.parse::<usize>().map_err(|_| {
+                format!("trace: expected a number of events, found `{n}`; e.g. 'trace 5'")
+            })?,
+            _ => return Err(usage("trace")),
+        };
+        let ssc = &self.built.ssc;
+        let from = ssc.trace_len().saturating_sub(n);
+        Ok(ssc
+            .trace_since(from)
+            .iter()
+            .map(Event::to_json)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}

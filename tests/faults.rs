@@ -489,3 +489,21 @@ fn the_block_tracker_recovers_from_its_log() {
         "each record is written out exactly once"
     );
 }
+
+/// Issue 10, bug 2: batches generated but still queued when the driver dies run again after
+/// recovery (`JobGenerator.restart` re-runs the checkpoint's pending times), so a reliable
+/// receiver with the WAL loses nothing on a job that falls behind.
+#[test]
+fn queued_batches_run_again_after_a_driver_failure() {
+    let mut sc = load("falling-behind");
+    sc.cluster.faults = FaultPlan::parse("at 10500ms kill driver").expect("valid faults");
+    sc.cluster.wal = true;
+    sc.checkpoint = Some("checkpoint".into());
+    if let Some(src) = sc.sources.first_mut() {
+        if let stream_sim::scenario::spec::SourceKind::Socket { reliable, .. } = &mut src.kind {
+            *reliable = true;
+        }
+    }
+    let r = verdict(&sc);
+    assert!(r.verdict.lost.is_empty(), "{}: {:?}", r.verdict, r.causes);
+}

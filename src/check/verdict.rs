@@ -10,6 +10,7 @@
 use crate::ledger::{Ledger, RecordId};
 use crate::sim::Time;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// The guarantee a faulty run kept, compared with its reference run.
@@ -59,8 +60,9 @@ impl Verdict {
         }
     }
 
-    /// Why a record was lost or duplicated, from the faulty run's ledger.
-    pub fn cause(faulty: &Ledger, id: RecordId) -> String {
+    /// Why a record was lost or duplicated, from the faulty run's ledger and the batch times
+    /// that run completed (`ran`).
+    pub fn cause(faulty: &Ledger, id: RecordId, ran: &BTreeSet<Time>) -> String {
         let Some(l) = faulty.get(id) else {
             return "never reached a receiver".into();
         };
@@ -89,6 +91,16 @@ impl Verdict {
             return format!(
                 "stored in {} but never allocated to a batch",
                 l.blocks.join(", ")
+            );
+        }
+        if !l.batches.iter().any(|b| ran.contains(b)) {
+            return format!(
+                "allocated to batch {} which never ran (still queued when the check stopped)",
+                l.batches
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         format!(

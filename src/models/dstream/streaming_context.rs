@@ -216,6 +216,20 @@ impl StreamingContext {
         self.core.borrow().failure.clone()
     }
 
+    /// The batches generated and not yet completed, oldest first
+    /// (`JobScheduler.getPendingTimes`): the job sets waiting for their turn or for a free
+    /// core, and the one still running at the current instant.
+    pub fn pending_times(&self) -> Vec<Time> {
+        let core = self.core.borrow();
+        let mut times: Vec<Time> = core.waiting.iter().copied().collect();
+        if core.busy_until > core.clock {
+            times.extend(core.last_batch);
+        }
+        times.sort();
+        times.dedup();
+        times
+    }
+
     /// Time of the last completed batch.
     pub fn last_batch(&self) -> Option<Time> {
         self.core.borrow().last_batch

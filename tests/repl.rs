@@ -491,6 +491,7 @@ fn wal_and_blocks_show_where_blocks_live() {
         "step 2\nblocks\nwal\nkill driver\ncluster\nblocks\nwal\ncheckpoint",
     );
     assert!(out.contains("in the WAL"), "{out}");
+    assert!(out.contains("BatchAllocation 2000 ms: input-0-5"), "{out}");
     insta::assert_snapshot!("wal_session", out);
 }
 

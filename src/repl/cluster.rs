@@ -3,7 +3,7 @@
 //! cluster's state (`StreamingContext::cluster`), the ledger and the trace.
 
 use crate::cluster::{Cluster, SinkKind};
-use crate::models::dstream::{Event, StreamingContext};
+use crate::models::dstream::{Event, StreamingContext, TrackerLogEvent};
 use crate::models::dstream::{InputKind, Op};
 use crate::sim::Time;
 use std::collections::BTreeMap;
@@ -200,8 +200,66 @@ pub fn stored_on(ssc: &StreamingContext) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
-/// `wal`.
+/// `wal`: the receivers' write-ahead log (the blocks' data), then the ReceivedBlockTracker's
+/// own log (block additions, batch allocations, cleanups).
 pub fn wal(ssc: &StreamingContext) -> String {
+    format!("{}\n{}", receiver_wal(ssc), tracker_log(ssc))
+}
+
+/// The ReceivedBlockTracker's log: its segments and its last events.
+fn tracker_log(ssc: &StreamingContext) -> String {
+    let Some((segments, deleted)) = ssc.tracker_log() else {
+        return "tracker log: off (the ReceivedBlockTracker logs to <checkpoint dir>/receivedBlockMetadata only when a checkpoint directory is set): a driver failure loses its queued blocks and allocations".into();
+    };
+    let events: Vec<&(Time, TrackerLogEvent)> =
+        segments.iter().flat_map(|s| s.events.iter()).collect();
+    let mut lines = vec![format!(
+        "tracker log (receivedBlockMetadata, reliable storage): {} events in {} segment(s) of 60 s, {} older segment(s) deleted by cleanup; a restarted driver replays it",
+        events.len(),
+        segments.len(),
+        deleted
+    )];
+    const MAX: usize = 12;
+    let skip = events.len().saturating_sub(MAX);
+    if skip > 0 {
+        lines.push(format!("  ... ({skip} older events)"));
+    }
+    let names: BTreeMap<usize, String> = inputs(ssc).into_iter().map(|(i, l, _)| (i, l)).collect();
+    let label = |i: &usize| names.get(i).cloned().unwrap_or_else(|| i.to_string());
+    for (t, e) in events.into_iter().skip(skip) {
+        let text = match e {
+            TrackerLogEvent::BlockAddition {
+                input,
+                block,
+                records,
+            } => format!(
+                "BlockAddition {block} of {} ({records} records)",
+                label(input)
+            ),
+            TrackerLogEvent::BatchAllocation { time, blocks } => {
+                let ids: Vec<String> = blocks.values().flatten().cloned().collect();
+                if ids.is_empty() {
+                    format!("BatchAllocation {time}: no blocks")
+                } else {
+                    format!("BatchAllocation {time}: {}", ids.join(", "))
+                }
+            }
+            TrackerLogEvent::BatchCleanup { times } => format!(
+                "BatchCleanup {}",
+                times
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        lines.push(format!("  {t}: {text}"));
+    }
+    lines.join("\n")
+}
+
+/// The receivers' write-ahead log: the blocks' data on reliable storage.
+fn receiver_wal(ssc: &StreamingContext) -> String {
     let c = ssc.cluster();
     if !c.config.wal {
         return "wal: the write-ahead log is off (`[cluster] wal = true` turns it on; it needs a checkpoint directory); received blocks live only in executor memory".into();

@@ -183,9 +183,12 @@ worker k mod N) and the trace's failures and restarts.",
         name: "wal",
         usage: "wal",
         example: "wal",
-        summary: "the blocks in the write-ahead log",
-        details: "Lists the blocks in the write-ahead log (reliable storage, which survives worker and \
-driver failures), per input stream, the 20 newest of each. With the log off, says so.",
+        summary: "the receivers' write-ahead log and the block tracker's log",
+        details: "Lists the blocks in the receivers' write-ahead log (reliable storage, which survives worker and \
+driver failures), per input stream, the 20 newest of each; then the ReceivedBlockTracker's own log \
+(`receivedBlockMetadata`, on whenever a checkpoint directory is set): its BlockAddition, \
+BatchAllocation and BatchCleanup events, the 12 newest, which a restarted driver replays to rebuild \
+the tracker. With either log off, says so.",
         takes_stream: false,
     },
     Command {

@@ -39,5 +39,6 @@ pub use input_dstreams::InputSource;
 pub use ops::JoinKind;
 pub use output_ops::{print_lines, ForeachFn, Output, OutputKind};
 pub use rdd::Rdd;
+pub use received_block_tracker::{LogSegment, TrackerLogEvent};
 pub use streaming_context::{DStream, Snapshot, StreamingContext};
 pub use trace::Event;

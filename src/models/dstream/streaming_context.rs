@@ -24,7 +24,7 @@ use super::error::SparkError;
 use super::input_dstreams::{InputSource, Inputs};
 use super::ops::OpCtx;
 use super::output_ops::{Output, OutputKind};
-use super::received_block_tracker::ReceivedBlockTracker;
+use super::received_block_tracker::{LogSegment, ReceivedBlockTracker};
 use super::receiver::Receiver;
 use super::receiver_tracker::receiver_inputs;
 use super::trace::{Event, Trace};
@@ -249,6 +249,17 @@ impl StreamingContext {
             .iter()
             .map(|b| (b.id.clone(), b.records.len()))
             .collect()
+    }
+
+    /// The ReceivedBlockTracker's write-ahead log (`<checkpoint dir>/receivedBlockMetadata`),
+    /// if the context has a checkpoint directory and has started: its live segments, and how
+    /// many older segments cleanup deleted.
+    pub fn tracker_log(&self) -> Option<(Vec<LogSegment>, usize)> {
+        let core = self.core.borrow();
+        core.inputs
+            .tracker
+            .log()
+            .map(|l| (l.segments().to_vec(), l.deleted_segments()))
     }
 
     /// The registered output operations, in order.

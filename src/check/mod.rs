@@ -1,9 +1,9 @@
 //! Checking: a faulty run against its reference run, sweeps over seeds, and the guide's
 //! fault-tolerance table measured.
 //!
-//! [`verify`] runs a scenario twice with one seed, without and with its faults, and compares
+//! [`verify()`] runs a scenario twice with one seed, without and with its faults, and compares
 //! the per-record ledgers ([`Verdict`]). [`swarm`] turns a seed into a random failure plus
-//! varied knobs (block interval, acknowledgement latency: swarm testing), [`sweep`] runs many
+//! varied knobs (block interval, acknowledgement latency: swarm testing), [`sweep()`] runs many
 //! seeds on all cores, and [`semantics_table`] reproduces the programming guide's table
 //! ("Fault-tolerance Semantics") from measurements.
 //!

@@ -11,7 +11,7 @@
 //! `lineage <stream> [time]`, `window <stream> [time]`, `state <stream> [key]`,
 //! `blocks [time]`, `trace [n]`, `help [command]`, `quit` / `exit`; faults (`kill`,
 //! `restart`, the network's `partition`, `heal`, `loss`, `latency`, protocol points, `at`), the cluster's state (`cluster`, `wal`, `checkpoint`, `metrics`,
-//! `ledger`), time travel (`back`, `goto`: [`travel`]), `save` / `load`, `plot`, `whatif`
+//! `ledger`), time travel (`back`, `goto`: `travel`), `save` / `load`, `plot`, `whatif`
 //! and `predict`. A bad command returns a message naming the command and what was
 //! expected, and changes nothing.
 //!

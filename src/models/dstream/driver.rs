@@ -1,9 +1,12 @@
-//! The driver process on the virtual clock: its state and the discrete-event loop that
-//! delivers timer ticks, RPC messages and faults to Spark's components.
+//! The driver's state (no one Spark file: the fields of `StreamingContext`, `JobScheduler`,
+//! `JobGenerator`, `ReceiverTracker` and the cluster under them, in one `Core`) and the
+//! kinds of event its loop delivers (`event_loop.rs`).
 //!
 //! Spark runs these components on threads (`JobGenerator`'s `EventLoop`, the
 //! `RecurringTimer`s of the batch and block intervals, `ReceiverTracker`'s RPC endpoint);
 //! here each is an event at a virtual instant, ordered by `(time, event class, sequence)`.
+//! Keeping their state in one plain struct makes a context's whole state one `Clone`
+//! snapshot (ARCHITECTURE.md, "Decisions").
 
 use super::checkpoint::CheckpointWriter;
 use super::config::{Config, State};

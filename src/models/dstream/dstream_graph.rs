@@ -1,5 +1,6 @@
-//! The DStream graph: streams, the operators between them, and how each produces the RDD
-//! of a batch time.
+//! `DStreamGraph` (`DStreamGraph.scala`) and the DStream classes' `compute`
+//! (`dstream/*DStream.scala`): streams, the operators between them, and how each produces
+//! the RDD of a batch time.
 //!
 //! Every node mirrors one of Spark's DStream classes (`MappedDStream`, `WindowedDStream`,
 //! `ReducedWindowedDStream`, `StateDStream`, ...) and follows its `compute(validTime)`.

@@ -1,4 +1,5 @@
-//! Engine errors: Spark's own messages, as concrete variants.
+//! Engine errors (the `IllegalArgumentException`s and `SparkException`s Spark Streaming
+//! throws): Spark's own messages, as concrete variants.
 //!
 //! Each variant's `Display` is the message Spark 3.5 gives for the same mistake (quoted from
 //! `StreamingContext.scala`, `DStream.scala`, `WindowedDStream.scala`, `UnionDStream.scala`,

@@ -1,4 +1,5 @@
-//! RDD operations: what every DStream transformation does to the RDD of one batch.
+//! RDD operations (`RDD.scala`, `PairRDDFunctions.scala`, `CoGroupedRDD.scala`): what every
+//! DStream transformation does to the RDD of one batch.
 //!
 //! These are Spark's RDD semantics, reduced to what a DStream can observe: the records of
 //! each partition and their order. Narrow operations (`map`, `filter`, ...) work partition by

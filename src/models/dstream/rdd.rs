@@ -1,4 +1,5 @@
-//! RDDs: the immutable, partitioned data of one batch of one DStream, with its lineage.
+//! RDDs (`core/.../rdd/RDD.scala`): the immutable, partitioned data of one batch of one
+//! DStream, with its lineage.
 //!
 //! An [`Rdd`] holds its partitions (each a `Vec<Value>`), an optional hash partitioner (the
 //! number of partitions a key-based shuffle spread it over, Spark's `HashPartitioner(n)`), and

@@ -1,5 +1,6 @@
-//! `StreamingContext` and `DStream`: the Spark-shaped API, and the run loop on the virtual
-//! clock.
+//! `StreamingContext` (`StreamingContext.scala`): the entry point, its lifecycle, the input
+//! streams, and running the virtual clock (the `DStream` handle is defined here too; its
+//! operators are in `dstream.rs`).
 //!
 //! A program creates a context, input streams, transformations and output operations, then
 //! calls [`StreamingContext::start`]; nothing runs before. After start, [`run_until`] and

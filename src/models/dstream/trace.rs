@@ -1,4 +1,5 @@
-//! The trace: every engine event, typed, in the order it happened.
+//! The trace: every engine event, typed, in the order it happened (no one Spark file: what
+//! Spark logs and shows in its Streaming tab, as typed events).
 //!
 //! The trace is the single record of a run: `--trace FILE.jsonl` writes it one JSON object
 //! per line, the REPL and the snapshot tests read it, and `print()` output is an event too

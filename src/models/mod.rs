@@ -9,3 +9,4 @@
 //! model provides", lists what each one must offer the front ends and the checker.
 
 pub mod dstream;
+pub mod storm;

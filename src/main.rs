@@ -100,6 +100,24 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run a Storm topology scenario (scenarios/storm/, model = "storm"): record-at-a-time
+    /// processing with per-tuple acking, under the scenario's faults; with --check, judge
+    /// every record against the same run without faults (state updated twice shows as
+    /// duplicates).
+    Storm {
+        /// A bundled Storm scenario name (storm-wordcount, storm-wordcount-worker-failure) or
+        /// a path.
+        scenario: String,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Compare with the run without faults, record by record.
+        #[arg(long)]
+        check: bool,
+        /// Print every trace event (JSON lines), not only faults and timeouts.
+        #[arg(long)]
+        trace: bool,
+    },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
     Bench {
@@ -333,6 +351,14 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Book { check } => stream_sim::book::run(check).map(|msg| println!("{msg}")),
+        Command::Storm {
+            scenario,
+            seed,
+            check,
+            trace,
+        } => stream_sim::check::storm::run_command(&scenario, seed, check, trace)
+            .map(|text| println!("{text}"))
+            .map_err(|e| e.to_string()),
         Command::Bench { repeat } => {
             stream_sim::bench::run(repeat).map(|report| println!("{report}"))
         }

@@ -215,3 +215,72 @@ fn bad_topologies_are_refused() {
     assert!(e.0.contains("subscribes to `split`"), "{e}");
     assert!(TopologyBuilder::new("lines", 0).is_err());
 }
+
+/// The bundled Storm scenarios run from their files: the fault-free one is exactly-once,
+/// the worker-failure one at-least-once with duplicates (state updated twice), and the
+/// command's report says so.
+#[test]
+fn bundled_storm_scenarios_run_and_check() {
+    let ok =
+        stream_sim::check::storm::run_command("storm-wordcount", 0, true, false).expect("runs");
+    assert!(ok.contains("exactly-once: 401 delivered once"), "{ok}");
+    let faulty =
+        stream_sim::check::storm::run_command("storm-wordcount-worker-failure", 0, true, false)
+            .expect("runs");
+    assert!(faulty.contains("at-least-once"), "{faulty}");
+    assert!(faulty.contains("\"event\":\"worker_killed\""), "{faulty}");
+}
+
+/// Bad Storm scenario files get positioned errors that say what would be valid.
+#[test]
+fn storm_scenario_errors_are_positioned() {
+    use stream_sim::scenario::storm::parse;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/storm/bad.toml");
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/storm/storm-wordcount.toml"),
+    )
+    .expect("bundled");
+    let cases = [
+        (
+            "logic = \"count\"",
+            "logic = \"tally\"",
+            "unknown logic `tally`; expected flatMap, map, filter, count or sink",
+        ),
+        (
+            "grouping = \"fields\"",
+            "grouping = \"random\"",
+            "unknown grouping `random`",
+        ),
+        (
+            "function = 'split(\" \")'",
+            "function = 'splt(\" \")'",
+            "unknown function `splt`",
+        ),
+        (
+            "input = \"split\"",
+            "input = \"words\"",
+            "subscribes to `words`",
+        ),
+        (
+            "model = \"storm\"",
+            "model = \"dstream\"",
+            "is not a Storm scenario",
+        ),
+        ("run_for = \"20s\"", "run_for = \"20 parsecs\"", "run_for"),
+    ];
+    for (from, to, expected) in cases {
+        let text = good.replacen(from, to, 1);
+        let e = parse(&text, &path).expect_err(to).to_string();
+        let line = text
+            .lines()
+            .position(|l| l.contains(to))
+            .expect("changed line")
+            + 1;
+        assert!(e.contains(expected), "{to}: {e}");
+        assert!(
+            e.contains(&format!("bad.toml:{line}:")),
+            "{to}: {e} (expected line {line})"
+        );
+    }
+}

@@ -30,6 +30,7 @@ mod error;
 pub mod expr;
 pub mod parse;
 pub mod spec;
+pub mod storm;
 
 pub use build::{Built, RunOptions};
 pub use error::ScenarioError;

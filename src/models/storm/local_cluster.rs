@@ -120,7 +120,8 @@ struct Task {
     role: Role,
     worker: usize,
     queue: VecDeque<Tuple>,
-    scheduled: bool,
+    /// The earliest `Run` event pending for the task, if any.
+    scheduled: Option<Time>,
     counts: BTreeMap<Value, i64>,
     /// When the task's executor thread is next free, virtual microseconds.
     free_at_us: u64,
@@ -192,7 +193,7 @@ impl LocalCluster {
                 role,
                 worker,
                 queue: VecDeque::new(),
-                scheduled: false,
+                scheduled: None,
                 counts: BTreeMap::new(),
                 free_at_us: 0,
                 spout: None,
@@ -294,10 +295,13 @@ impl LocalCluster {
         self.queue.push(Reverse((at, ev.class(), self.seq, ev)));
     }
 
+    /// Makes sure the task runs at `at` (or earlier): a later pending run stays, and is
+    /// then a harmless extra look at the queue.
     fn schedule_run(&mut self, task: usize, at: Time) {
-        if !self.tasks[task].scheduled {
-            self.tasks[task].scheduled = true;
-            self.schedule(at.max(self.clock), Ev::Run { task });
+        let at = at.max(self.clock);
+        if self.tasks[task].scheduled.is_none_or(|s| at < s) {
+            self.tasks[task].scheduled = Some(at);
+            self.schedule(at, Ev::Run { task });
         }
     }
 
@@ -466,7 +470,9 @@ impl LocalCluster {
                 }
             }
             Ev::Run { task } => {
-                self.tasks[task].scheduled = false;
+                if self.tasks[task].scheduled == Some(t) {
+                    self.tasks[task].scheduled = None;
+                }
                 if self.alive[self.tasks[task].worker] {
                     self.run_task(t, task);
                 }
@@ -842,7 +848,6 @@ impl LocalCluster {
         for task in self.tasks.iter_mut().filter(|k| k.worker == w) {
             queued_lost += task.queue.len();
             task.queue.clear();
-            task.scheduled = false;
             if !task.counts.is_empty() {
                 state_lost.push(format!("{}: {} keys", task.name, task.counts.len()));
                 task.counts.clear();

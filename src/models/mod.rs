@@ -9,4 +9,5 @@
 //! model provides", lists what each one must offer the front ends and the checker.
 
 pub mod dstream;
+pub mod flink;
 pub mod storm;

@@ -15,7 +15,7 @@
 //! | [`misra_gries`] | [`MisraGries`] | frequencies within `n/(k+1)`, heavy hitters, mergeable |
 //! | [`space_saving`] | [`SpaceSaving`] | top-`k` with per-item error |
 //! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
-//! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within `1.04/sqrt(m)` standard error |
+//! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within about `1.04/sqrt(m)` standard error at every `n` (Ertl 2017) |
 //! | [`dgim`] | [`Dgim`] | 1s in a sliding window within relative error `1/r` |
 //!
 //! # Example

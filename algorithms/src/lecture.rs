@@ -54,7 +54,16 @@
 //!                 counters[key] -= 1
 //!                 if counters[key] == 0: del counters[key]
 //!     return counters
+//! for c in "ABCEAAADFEFFFBBCCDFFF": print(add(c))    # count = 3
 //! ```
+//!
+//! A Python dict keeps insertion order, and a key deleted at 0 and added
+//! again goes last, so the lecture prints `{'A': 2, 'F': 3, 'B': 1}` after
+//! 14 items, not the sorted `{'A': 2, 'B': 1, 'F': 3}`.
+//! [`LectureMisraGries`] keeps that order and
+//! [`LectureMisraGries::python_dict`] prints the same text; the test
+//! `lecture_prints_the_same_21_lines` (in `tests/frequent.rs`) compares all
+//! 21 printed lines as text.
 //!
 //! Proof sketch of its bound: each decrement round removes one unit from
 //! each of `count + 1` counters, so with `D` rounds `sum(counters) = n -
@@ -121,45 +130,148 @@ pub fn reservoir_sample_fixed<T: Clone>(inputs: &[T], k: usize, rng: &mut ChaCha
 /// The lecture's Misra–Gries counters: at most `count` entries; a new item is
 /// inserted with 1 and, if there are then more than `count` entries, every
 /// entry (the new one included) is decremented and zeros are dropped.
+///
+/// Entries keep the order of a Python 3.7+ `dict`: insertion order, where a
+/// key deleted (its counter reached 0) and later added again goes to the
+/// end. [`LectureMisraGries::python_dict`] prints them exactly as the
+/// lecture's `print(counters)` does, e.g. `{'A': 2, 'F': 3, 'B': 1}`.
+/// Each step costs `O(count)`, as in the Python.
 #[derive(Debug, Clone)]
 pub struct LectureMisraGries<T> {
     count: usize,
-    counters: BTreeMap<T, u64>,
+    /// `(key, counter)` in dict (insertion) order; counters are `>= 1`.
+    counters: Vec<(T, u64)>,
 }
 
-impl<T: Ord> LectureMisraGries<T> {
+impl<T: Ord + Clone> LectureMisraGries<T> {
     /// Empty counters, at most `count` of them.
     #[must_use]
     pub fn new(count: usize) -> Self {
         Self {
             count,
-            counters: BTreeMap::new(),
+            counters: Vec::new(),
         }
     }
 
-    /// Process one item and return the current entries (the Python dict;
-    /// a `BTreeMap` so iteration order is deterministic).
-    pub fn add(&mut self, item: T) -> &BTreeMap<T, u64> {
-        if let Some(c) = self.counters.get_mut(&item) {
+    /// Process one item and return the current entries in dict order
+    /// (the Python function's return value).
+    pub fn add(&mut self, item: T) -> &[(T, u64)] {
+        if let Some((_, c)) = self.counters.iter_mut().find(|(k, _)| *k == item) {
             *c += 1;
         } else {
-            self.counters.insert(item, 1);
+            self.counters.push((item, 1));
             if self.counters.len() > self.count {
-                for c in self.counters.values_mut() {
+                // for key in list(counters): counters[key] -= 1; del if 0
+                // (deleting keeps the survivors' relative order).
+                self.counters.retain_mut(|(_, c)| {
                     *c -= 1;
-                }
-                self.counters.retain(|_, c| *c > 0);
+                    *c > 0
+                });
             }
         }
         &self.counters
     }
 
-    /// The current entries.
+    /// The current entries in dict (insertion) order.
     #[must_use]
-    pub fn counters(&self) -> &BTreeMap<T, u64> {
+    pub fn counters(&self) -> &[(T, u64)] {
         &self.counters
     }
+
+    /// The current entries as a sorted map (to compare with
+    /// [`crate::MisraGries::counters`], which holds the same multiset).
+    #[must_use]
+    pub fn sorted(&self) -> BTreeMap<T, u64> {
+        self.counters.iter().cloned().collect()
+    }
 }
+
+impl<T: PythonRepr> LectureMisraGries<T> {
+    /// The entries as Python prints the dict: `{}` when empty, else
+    /// `{k1: v1, k2: v2}` in insertion order with each key in its Python
+    /// `repr` (see [`PythonRepr`]).
+    #[must_use]
+    pub fn python_dict(&self) -> String {
+        let body: Vec<String> = self
+            .counters
+            .iter()
+            .map(|(k, c)| format!("{}: {c}", k.python_repr()))
+            .collect();
+        format!("{{{}}}", body.join(", "))
+    }
+}
+
+/// Python's `repr()` of a value, for printing dicts as the lecture does.
+pub trait PythonRepr {
+    /// The text `repr(self)` gives in Python 3.
+    fn python_repr(&self) -> String;
+}
+
+/// Python's `repr` of a string: single quotes unless the text contains a
+/// single quote and no double quote; backslash, the chosen quote, `\n`,
+/// `\r` and `\t` escaped (other control characters as `\xNN`).
+fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+impl PythonRepr for char {
+    fn python_repr(&self) -> String {
+        python_str_repr(self.encode_utf8(&mut [0; 4]))
+    }
+}
+
+impl PythonRepr for str {
+    fn python_repr(&self) -> String {
+        python_str_repr(self)
+    }
+}
+
+impl PythonRepr for String {
+    fn python_repr(&self) -> String {
+        python_str_repr(self)
+    }
+}
+
+impl<T: PythonRepr + ?Sized> PythonRepr for &T {
+    fn python_repr(&self) -> String {
+        (**self).python_repr()
+    }
+}
+
+macro_rules! python_repr_int {
+    ($($t:ty),*) => {$(
+        impl PythonRepr for $t {
+            fn python_repr(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+python_repr_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
 #[cfg(test)]
 mod tests {
@@ -187,6 +299,43 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(reservoir_sample(&[0, 1, 2, 3], 3, &mut rng), vec![0, 1, 2]);
         }
+    }
+
+    // Proves: python_repr matches CPython 3's repr() on quoting and escapes
+    // (expected strings printed by python3: repr() of each input). Exact.
+    #[test]
+    fn python_repr_matches_cpython() {
+        let cases = [
+            ("A", "'A'"),
+            ("it's", "\"it's\""),
+            ("say \"hi\"", "'say \"hi\"'"),
+            ("both ' and \"", "'both \\' and \"'"),
+            ("a\\b", "'a\\\\b'"),
+            ("tab\there", "'tab\\there'"),
+            ("\u{1}", "'\\x01'"),
+            ("é", "'é'"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(input.python_repr(), want, "{input:?}");
+        }
+        assert_eq!('x'.python_repr(), "'x'");
+        assert_eq!((-3i32).python_repr(), "-3");
+    }
+
+    // Proves: a key deleted by a decrement round and added again goes to
+    // the end of the dict order, as in a Python dict. Exact.
+    #[test]
+    fn readded_key_goes_last() {
+        let mut mg = LectureMisraGries::new(2);
+        for c in "abb".chars() {
+            mg.add(c);
+        }
+        assert_eq!(mg.python_dict(), "{'a': 1, 'b': 2}");
+        mg.add('c'); // a and c reach 0 and are deleted
+        assert_eq!(mg.python_dict(), "{'b': 1}");
+        mg.add('a'); // 'a' comes back after 'b' (not in sorted order)
+        assert_eq!(mg.counters(), &[('b', 1), ('a', 1)]);
+        assert_eq!(mg.python_dict(), "{'b': 1, 'a': 1}");
     }
 
     // Proves: Python semantics — too few inputs is an IndexError (panic).

@@ -41,6 +41,33 @@
 //!
 //! The statistical tests in `tests/statistics.rs` check this table.
 //!
+//! ## The law of the sampled subset
+//!
+//! The inclusion probabilities are not the whole damage: the off-by-one
+//! also skews the joint law of the sample. For `n = 8`, `k = 3` only the 35
+//! subsets without index 3 can occur (of the 56 three-subsets), and their
+//! probabilities depend on how many of them come from the first `k` items:
+//!
+//! | items from `0..k` in the subset | subsets | probability each | total |
+//! | --- | --- | --- | --- |
+//! | 0 (all from `4..8`) | 4 | 1/56 | 1/14 |
+//! | 1 | 18 | 1/42 | 3/7 |
+//! | 2 | 12 | 1/28 | 3/7 |
+//! | 3 (`{0, 1, 2}`) | 1 | 1/14 | 1/14 |
+//!
+//! Why: dropping index `k` leaves Algorithm R run on the other `n - 1`
+//! items, except that item `i > k`, which is the `i`-th of them (0-based
+//! `i - 1`), is accepted with probability `k / (i + 1)` instead of `k / i`;
+//! every later item is under-weighted, so the first `k` are over-weighted.
+//!
+//! The `randint(0, i)` (inclusive, `i + 1` outcomes) is **not** a second
+//! bug: with the loop fixed to `range(k, len(inputs))` item `i` is accepted
+//! with probability `k / (i + 1)`, exactly Algorithm R, and all 56 subsets
+//! have probability 1/56. Both tables are computed, not asserted from this
+//! text, by the test `subset_law_by_exact_enumeration`, which runs the code
+//! on every one of the `5 * 6 * 7 * 8 = 1680` sequences of `randint` results
+//! (lecture) and the `4 * 5 * ... * 8 = 6720` sequences (fixed loop).
+//!
 //! # The lecture's Misra–Gries
 //!
 //! ```text
@@ -97,16 +124,8 @@ fn randint(rng: &mut ChaCha8Rng, lo: usize, hi: usize) -> usize {
 /// If `inputs.len() < k`, as the Python raises `IndexError`.
 #[must_use]
 pub fn reservoir_sample<T: Clone>(inputs: &[T], k: usize, rng: &mut ChaCha8Rng) -> Vec<T> {
-    // r = []; for i in range(k): r.append(inputs[i])
-    let mut r: Vec<T> = inputs[..k].to_vec();
     // for i in range(k + 1, len(inputs)):   <- the bug: should be range(k, ...)
-    for (i, x) in inputs.iter().enumerate().skip(k + 1) {
-        let j = randint(rng, 0, i);
-        if j < k {
-            r[j] = x.clone();
-        }
-    }
-    r
+    reservoir_loop(inputs, k, k + 1, |i| randint(rng, 0, i))
 }
 
 /// The same code with the one-character fix (`range(k, len(inputs))`):
@@ -117,9 +136,21 @@ pub fn reservoir_sample<T: Clone>(inputs: &[T], k: usize, rng: &mut ChaCha8Rng) 
 /// If `inputs.len() < k`.
 #[must_use]
 pub fn reservoir_sample_fixed<T: Clone>(inputs: &[T], k: usize, rng: &mut ChaCha8Rng) -> Vec<T> {
+    reservoir_loop(inputs, k, k, |i| randint(rng, 0, i))
+}
+
+/// The lecture's loop with its start index and its `randint(0, i)` as
+/// parameters: `draw(i)` must return a value in `0..=i`.
+fn reservoir_loop<T: Clone>(
+    inputs: &[T],
+    k: usize,
+    start: usize,
+    mut draw: impl FnMut(usize) -> usize,
+) -> Vec<T> {
+    // r = []; for i in range(k): r.append(inputs[i])
     let mut r: Vec<T> = inputs[..k].to_vec();
-    for (i, x) in inputs.iter().enumerate().skip(k) {
-        let j = randint(rng, 0, i);
+    for (i, x) in inputs.iter().enumerate().skip(start) {
+        let j = draw(i);
         if j < k {
             r[j] = x.clone();
         }
@@ -336,6 +367,59 @@ mod tests {
         mg.add('a'); // 'a' comes back after 'b' (not in sorted order)
         assert_eq!(mg.counters(), &[('b', 1), ('a', 1)]);
         assert_eq!(mg.python_dict(), "{'b': 1, 'a': 1}");
+    }
+
+    /// For `n = 8` inputs `0..8` and `k = 3`, run the loop starting at
+    /// `start` on every sequence of draws (`draw(i)` in `0..=i`) and return
+    /// the number of sequences and, per sorted sample, how many gave it.
+    fn subset_law(start: usize) -> (u64, BTreeMap<Vec<usize>, u64>) {
+        let (n, k) = (8usize, 3usize);
+        let radices: Vec<usize> = (start..n).map(|i| i + 1).collect();
+        let total: usize = radices.iter().product();
+        let mut law = BTreeMap::new();
+        for code in 0..total {
+            // Mixed-radix digits of `code` are the draws for i = start..n.
+            let mut rest = code;
+            let mut sample = reservoir_loop(&(0..n).collect::<Vec<_>>(), k, start, |i| {
+                let radix = i + 1;
+                let d = rest % radix;
+                rest /= radix;
+                d
+            });
+            sample.sort_unstable();
+            *law.entry(sample).or_insert(0u64) += 1;
+        }
+        (total as u64, law)
+    }
+
+    // Proves: by exact enumeration of all 1680 draw sequences, the lecture's
+    // code for n = 8, k = 3 yields 35 of the 56 subsets (none containing
+    // index 3) with probabilities 1/56 (4 subsets), 1/42 (18), 1/28 (12) and
+    // 1/14 (1), and with the loop fixed all 56 subsets have probability 1/56
+    // (6720 sequences, 120 each). Exact integer counts.
+    #[test]
+    fn subset_law_by_exact_enumeration() {
+        let (total, law) = subset_law(4);
+        assert_eq!((total, law.len()), (1680, 35));
+        assert!(law.keys().all(|s| !s.contains(&3)));
+        // Probability -> number of subsets, with the probability as count/1680.
+        let mut by_prob: BTreeMap<u64, u64> = BTreeMap::new();
+        for &c in law.values() {
+            *by_prob.entry(c).or_insert(0) += 1;
+        }
+        // 1680/56 = 30, 1680/42 = 40, 1680/28 = 60, 1680/14 = 120.
+        assert_eq!(
+            by_prob,
+            BTreeMap::from([(30, 4), (40, 18), (60, 12), (120, 1)])
+        );
+        // The probability is fixed by how many of 0, 1, 2 the subset holds.
+        for (s, &c) in &law {
+            let first = s.iter().filter(|&&x| x < 3).count();
+            assert_eq!(c, [30, 40, 60, 120][first], "{s:?}");
+        }
+        let (total, law) = subset_law(3);
+        assert_eq!((total, law.len()), (6720, 56));
+        assert!(law.values().all(|&c| c == 120));
     }
 
     // Proves: Python semantics — too few inputs is an IndexError (panic).

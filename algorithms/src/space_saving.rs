@@ -9,7 +9,8 @@
 //! | quantity | value |
 //! | --- | --- |
 //! | space | `k` counters: item, count, error |
-//! | update time | `O(log k)` (ordered index on counts; the paper's Stream-Summary list gives `O(1)`) |
+//! | update time | `O(1)` expected (one hash-map look-up, then Stream-Summary moves one counter to the next bucket); `O(1)` worst case for the bucket moves |
+//! | query time | [`SpaceSaving::min_count`] `O(1)`; [`SpaceSaving::top`], [`SpaceSaving::heavy_hitters`], [`SpaceSaving::counters`] `O(k log k)` |
 //! | error bound | monitored `x`: `count - error <= f(x) <= count`, `error <= min <= floor(n/k)`; unmonitored `x`: `f(x) <= min` |
 //! | completeness | every `x` with `f(x) > min` (in particular `f(x) > n/k`) is monitored |
 //! | invariant | sum of counts `= n` |
@@ -21,9 +22,29 @@
 //! add(x):
 //!   if x monitored: count[x] += 1
 //!   elif fewer than k monitored: count[x] = 1; error[x] = 0
-//!   else: y = item with the smallest count m (ties: smallest item)
+//!   else: y = item with the smallest count m
 //!         replace y by x with count[x] = m + 1, error[x] = m
 //! ```
+//!
+//! ## Stream-Summary (Metwally et al., section 3.2)
+//!
+//! Counters with equal counts share a *bucket*; buckets form a list in
+//! increasing count order, and each bucket holds its counters in a list.
+//! Incrementing a counter of count `c` moves it to the next bucket if that
+//! bucket's count is `c + 1`, else into a new bucket inserted after its own
+//! (or, if it is alone in its bucket, just raises the bucket's count); an
+//! emptied bucket is unlinked. Every step touches `O(1)` links. The minimum
+//! is the head of the first bucket. Here buckets and counters live in two
+//! index-linked arrays (no `unsafe`, no per-update allocation once the
+//! arrays are full).
+//!
+//! Determinism: a counter joins its bucket at the tail, and the victim is
+//! the head of the minimum bucket (the counter that has had the minimum
+//! count longest), so the victim, and every answer, depends only on the
+//! input sequence. The item index is a hash map with the crate's fixed
+//! portable hash, and no output iterates it: [`SpaceSaving::top`] and
+//! [`SpaceSaving::heavy_hitters`] sort by count descending, then item
+//! ascending; [`SpaceSaving::counters`] is a sorted map.
 //!
 //! # Proof sketch
 //!
@@ -39,7 +60,10 @@
 //! A. Metwally, D. Agrawal and A. El Abbadi, "Efficient computation of
 //! frequent and top-k elements in data streams", ICDT 2005.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hash};
+
+use crate::hash::PortableHasher;
 
 /// Count and maximum over-estimation of one monitored item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,28 +74,70 @@ pub struct Counter {
     pub error: u64,
 }
 
-/// Space-Saving summary with `k >= 1` counters. Items need `Ord + Clone`.
+/// "No link" in the index-linked lists.
+const NIL: u32 = u32::MAX;
+
+/// One monitored item: its error, its bucket and its neighbours in the
+/// bucket's list.
+#[derive(Debug, Clone)]
+struct Slot<T> {
+    item: T,
+    error: u64,
+    bucket: u32,
+    prev: u32,
+    next: u32,
+}
+
+/// All counters with one count value, and the neighbouring buckets.
+#[derive(Debug, Clone)]
+struct Bucket {
+    count: u64,
+    head: u32,
+    tail: u32,
+    prev: u32,
+    next: u32,
+}
+
+/// Space-Saving summary with `k >= 1` counters in a Stream-Summary. Items
+/// need `Ord + Hash + Clone` (`Ord` only for the order of outputs).
 #[derive(Debug, Clone)]
 pub struct SpaceSaving<T> {
     k: usize,
-    entries: BTreeMap<T, Counter>,
-    by_count: BTreeSet<(u64, T)>,
+    index: HashMap<T, u32, BuildHasherDefault<PortableHasher>>,
+    slots: Vec<Slot<T>>,
+    buckets: Vec<Bucket>,
+    /// Unused bucket indices.
+    free: Vec<u32>,
+    /// Bucket with the smallest count (`NIL` when empty).
+    first: u32,
     n: u64,
 }
 
-impl<T: Ord + Clone> SpaceSaving<T> {
+/// Largest capacity: slot and bucket indices are `u32` with `u32::MAX`
+/// reserved as "no link".
+pub const MAX_CAPACITY: usize = (u32::MAX - 1) as usize;
+
+impl<T: Ord + Hash + Clone> SpaceSaving<T> {
     /// An empty summary with `k` counters.
     ///
     /// # Panics
     ///
-    /// If `k == 0` (there would be nowhere to count).
+    /// If `k == 0` (there would be nowhere to count) or `k >`
+    /// [`MAX_CAPACITY`].
     #[must_use]
     pub fn new(k: usize) -> Self {
         assert!(k >= 1, "Space-Saving needs k >= 1 counters");
+        assert!(
+            k <= MAX_CAPACITY,
+            "Space-Saving capacity {k} > {MAX_CAPACITY}"
+        );
         Self {
             k,
-            entries: BTreeMap::new(),
-            by_count: BTreeSet::new(),
+            index: HashMap::default(),
+            slots: Vec::new(),
+            buckets: Vec::new(),
+            free: Vec::new(),
+            first: NIL,
             n: 0,
         }
     }
@@ -79,27 +145,142 @@ impl<T: Ord + Clone> SpaceSaving<T> {
     /// Process one occurrence of `item`.
     pub fn add(&mut self, item: T) {
         self.n += 1;
-        if let Some(c) = self.entries.get_mut(&item) {
-            self.by_count.remove(&(c.count, item.clone()));
-            c.count += 1;
-            self.by_count.insert((c.count, item));
+        if let Some(&s) = self.index.get(&item) {
+            self.increment(s);
             return;
         }
-        let counter = if self.entries.len() < self.k {
-            Counter { count: 1, error: 0 }
-        } else {
-            let (m, victim) = self
-                .by_count
-                .pop_first()
-                .expect("k >= 1 counters are in use");
-            self.entries.remove(&victim);
-            Counter {
-                count: m + 1,
-                error: m,
+        if self.slots.len() < self.k {
+            let s = self.slots.len() as u32;
+            self.slots.push(Slot {
+                item: item.clone(),
+                error: 0,
+                bucket: NIL,
+                prev: NIL,
+                next: NIL,
+            });
+            self.index.insert(item, s);
+            // Count 1: the first bucket if its count is 1, else a new first bucket.
+            let b = if self.first != NIL && self.buckets[self.first as usize].count == 1 {
+                self.first
+            } else {
+                let old_first = self.first;
+                let b = self.new_bucket(1, NIL, old_first);
+                self.first = b;
+                b
+            };
+            self.push_tail(b, s);
+            return;
+        }
+        // Replace the head of the minimum bucket.
+        let b = self.first;
+        let s = self.buckets[b as usize].head;
+        let m = self.buckets[b as usize].count;
+        let slot = &mut self.slots[s as usize];
+        let old = std::mem::replace(&mut slot.item, item.clone());
+        slot.error = m;
+        self.index.remove(&old);
+        self.index.insert(item, s);
+        self.increment(s);
+    }
+
+    /// Move slot `s` from its bucket (count `c`) to one with count `c + 1`.
+    fn increment(&mut self, s: u32) {
+        let b = self.slots[s as usize].bucket;
+        let Bucket {
+            count,
+            head,
+            tail,
+            next,
+            ..
+        } = self.buckets[b as usize];
+        let alone = head == s && tail == s;
+        if next != NIL && self.buckets[next as usize].count == count + 1 {
+            self.unlink_slot(s);
+            self.push_tail(next, s);
+            if alone {
+                self.unlink_bucket(b);
             }
+        } else if alone {
+            // The next bucket (if any) has a count > c + 1: raise in place.
+            self.buckets[b as usize].count = count + 1;
+        } else {
+            self.unlink_slot(s);
+            let nb = self.new_bucket(count + 1, b, next);
+            self.push_tail(nb, s);
+        }
+    }
+
+    /// A bucket with `count`, linked between `prev` and `next`.
+    fn new_bucket(&mut self, count: u64, prev: u32, next: u32) -> u32 {
+        let bucket = Bucket {
+            count,
+            head: NIL,
+            tail: NIL,
+            prev,
+            next,
         };
-        self.by_count.insert((counter.count, item.clone()));
-        self.entries.insert(item, counter);
+        let b = if let Some(b) = self.free.pop() {
+            self.buckets[b as usize] = bucket;
+            b
+        } else {
+            self.buckets.push(bucket);
+            (self.buckets.len() - 1) as u32
+        };
+        if prev != NIL {
+            self.buckets[prev as usize].next = b;
+        }
+        if next != NIL {
+            self.buckets[next as usize].prev = b;
+        }
+        b
+    }
+
+    /// Unlink the (empty) bucket `b` and free it.
+    fn unlink_bucket(&mut self, b: u32) {
+        let Bucket { prev, next, .. } = self.buckets[b as usize];
+        if prev == NIL {
+            self.first = next;
+        } else {
+            self.buckets[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.buckets[next as usize].prev = prev;
+        }
+        self.free.push(b);
+    }
+
+    /// Remove slot `s` from its bucket's list (the bucket may become empty).
+    fn unlink_slot(&mut self, s: u32) {
+        let Slot {
+            bucket, prev, next, ..
+        } = self.slots[s as usize];
+        if prev == NIL {
+            self.buckets[bucket as usize].head = next;
+        } else {
+            self.slots[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.buckets[bucket as usize].tail = prev;
+        } else {
+            self.slots[next as usize].prev = prev;
+        }
+    }
+
+    /// Append slot `s` to bucket `b`'s list.
+    fn push_tail(&mut self, b: u32, s: u32) {
+        let tail = self.buckets[b as usize].tail;
+        {
+            let slot = &mut self.slots[s as usize];
+            slot.bucket = b;
+            slot.prev = tail;
+            slot.next = NIL;
+        }
+        if tail == NIL {
+            self.buckets[b as usize].head = s;
+        } else {
+            self.slots[tail as usize].next = s;
+        }
+        self.buckets[b as usize].tail = s;
     }
 
     /// Items processed, `n`.
@@ -114,35 +295,71 @@ impl<T: Ord + Clone> SpaceSaving<T> {
         self.k
     }
 
-    /// The monitored items and their counters, in item order.
+    /// Number of monitored items (`<= k`).
     #[must_use]
-    pub fn counters(&self) -> &BTreeMap<T, Counter> {
-        &self.entries
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether nothing has been added.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The counter of `item`, if it is monitored. `O(1)` expected.
+    #[must_use]
+    pub fn get(&self, item: &T) -> Option<Counter> {
+        self.index.get(item).map(|&s| self.counter(s))
+    }
+
+    fn counter(&self, s: u32) -> Counter {
+        let slot = &self.slots[s as usize];
+        Counter {
+            count: self.buckets[slot.bucket as usize].count,
+            error: slot.error,
+        }
+    }
+
+    /// The monitored items and their counters, as a map in item order
+    /// (built on each call, `O(k log k)`).
+    #[must_use]
+    pub fn counters(&self) -> BTreeMap<T, Counter> {
+        (0..self.slots.len() as u32)
+            .map(|s| (self.slots[s as usize].item.clone(), self.counter(s)))
+            .collect()
     }
 
     /// Smallest counter if all `k` are in use, else 0: an upper bound on the
     /// frequency of every unmonitored item, and `<= floor(n/k)`.
     #[must_use]
     pub fn min_count(&self) -> u64 {
-        if self.entries.len() < self.k {
+        if self.slots.len() < self.k || self.first == NIL {
             0
         } else {
-            self.by_count.first().map_or(0, |(c, _)| *c)
+            self.buckets[self.first as usize].count
         }
     }
 
     /// Upper bound on `f(item)`: its count, or [`SpaceSaving::min_count`].
     #[must_use]
     pub fn upper_bound(&self, item: &T) -> u64 {
-        self.entries
-            .get(item)
-            .map_or_else(|| self.min_count(), |c| c.count)
+        self.get(item).map_or_else(|| self.min_count(), |c| c.count)
     }
 
     /// Lower bound on `f(item)`: `count - error`, or 0.
     #[must_use]
     pub fn lower_bound(&self, item: &T) -> u64 {
-        self.entries.get(item).map_or(0, |c| c.count - c.error)
+        self.get(item).map_or(0, |c| c.count - c.error)
+    }
+
+    /// All counters sorted by count descending, then item ascending.
+    fn sorted(&self) -> Vec<(T, Counter)> {
+        let mut out: Vec<(T, Counter)> = (0..self.slots.len() as u32)
+            .map(|s| (self.slots[s as usize].item.clone(), self.counter(s)))
+            .collect();
+        out.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        out
     }
 
     /// Monitored items with `count > phi * n` (**strictly greater**, in
@@ -152,23 +369,67 @@ impl<T: Ord + Clone> SpaceSaving<T> {
     #[must_use]
     pub fn heavy_hitters(&self, phi: f64) -> Vec<(T, Counter)> {
         let t = phi * self.n as f64;
-        let mut out: Vec<(T, Counter)> = self
-            .entries
-            .iter()
-            .filter(|(_, c)| c.count as f64 > t)
-            .map(|(x, c)| (x.clone(), *c))
-            .collect();
-        out.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        let mut out = self.sorted();
+        out.retain(|(_, c)| c.count as f64 > t);
         out
     }
 
     /// The `m` largest counters (count descending, then item ascending).
     #[must_use]
     pub fn top(&self, m: usize) -> Vec<(T, Counter)> {
-        let mut out: Vec<(T, Counter)> =
-            self.entries.iter().map(|(x, c)| (x.clone(), *c)).collect();
-        out.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        let mut out = self.sorted();
         out.truncate(m);
         out
+    }
+
+    /// Check the Stream-Summary's links and counts (for tests): buckets in
+    /// strictly increasing count order, each non-empty, every slot in the
+    /// bucket it names, and the index pointing at the right slots.
+    #[doc(hidden)]
+    pub fn check_structure(&self) -> Result<(), String> {
+        let mut seen = 0usize;
+        let mut b = self.first;
+        let mut prev_b = NIL;
+        let mut last_count = 0u64;
+        while b != NIL {
+            let bucket = &self.buckets[b as usize];
+            if bucket.prev != prev_b {
+                return Err(format!("bucket {b}: prev link"));
+            }
+            if bucket.count <= last_count {
+                return Err(format!("bucket {b}: count {} not increasing", bucket.count));
+            }
+            if bucket.head == NIL {
+                return Err(format!("bucket {b} is empty"));
+            }
+            last_count = bucket.count;
+            let mut s = bucket.head;
+            let mut prev_s = NIL;
+            while s != NIL {
+                let slot = &self.slots[s as usize];
+                if slot.bucket != b || slot.prev != prev_s {
+                    return Err(format!("slot {s}: bucket or prev link"));
+                }
+                if self.index.get(&slot.item) != Some(&s) {
+                    return Err(format!("slot {s}: index"));
+                }
+                seen += 1;
+                prev_s = s;
+                s = slot.next;
+            }
+            if bucket.tail != prev_s {
+                return Err(format!("bucket {b}: tail link"));
+            }
+            prev_b = b;
+            b = bucket.next;
+        }
+        if seen != self.slots.len() || self.index.len() != self.slots.len() {
+            return Err(format!(
+                "{seen} slots linked, {} stored, {} indexed",
+                self.slots.len(),
+                self.index.len()
+            ));
+        }
+        Ok(())
     }
 }

@@ -203,6 +203,7 @@ fn check_mg(mg: &MisraGries<u32>, exact: &BTreeMap<u32, u64>, add_only: bool) {
 }
 
 fn check_ss(ss: &SpaceSaving<u32>, exact: &BTreeMap<u32, u64>) {
+    ss.check_structure().unwrap();
     let k = ss.capacity() as u64;
     let n = ss.n();
     assert!(ss.counters().len() as u64 <= k);
@@ -258,8 +259,60 @@ fn config() -> Config {
     }
 }
 
+/// The naive Space-Saving with the Stream-Summary's victim rule spelled
+/// out: among the minimum counts, the counter that reached its count
+/// earliest. `O(k)` per update; the oracle for the linked structure.
+struct NaiveSpaceSaving {
+    k: usize,
+    /// (item, count, error, step at which the count was reached)
+    counters: Vec<(u32, u64, u64, u64)>,
+    step: u64,
+}
+
+impl NaiveSpaceSaving {
+    fn add(&mut self, x: u32) {
+        self.step += 1;
+        if let Some(c) = self.counters.iter_mut().find(|c| c.0 == x) {
+            c.1 += 1;
+            c.3 = self.step;
+        } else if self.counters.len() < self.k {
+            self.counters.push((x, 1, 0, self.step));
+        } else {
+            let v = (0..self.counters.len())
+                .min_by_key(|&i| (self.counters[i].1, self.counters[i].3))
+                .unwrap();
+            let m = self.counters[v].1;
+            self.counters[v] = (x, m + 1, m, self.step);
+        }
+    }
+
+    fn sorted(&self) -> Vec<(u32, u64, u64)> {
+        let mut v: Vec<(u32, u64, u64)> = self.counters.iter().map(|c| (c.0, c.1, c.2)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn stream_summary_equals_naive_space_saving(items in stream(), k in 1usize..10) {
+        // Proves: the O(1) Stream-Summary gives exactly the counters (item,
+        // count, error) of the naive O(k) Space-Saving whose victim is the
+        // minimum count, ties to the counter at that count longest, after
+        // every step, and its links stay consistent. Exact.
+        let mut ss = SpaceSaving::new(k);
+        let mut naive = NaiveSpaceSaving { k, counters: Vec::new(), step: 0 };
+        for &x in &items {
+            ss.add(x);
+            naive.add(x);
+            ss.check_structure().unwrap();
+            let got: Vec<(u32, u64, u64)> =
+                ss.top(k).into_iter().map(|(x, c)| (x, c.count, c.error)).collect();
+            prop_assert_eq!(got, naive.sorted());
+        }
+    }
 
     #[test]
     fn misra_gries_bounds_every_step(items in stream(), k in 0usize..10) {

@@ -16,6 +16,7 @@
 //! | [`space_saving`] | [`SpaceSaving`] | top-`k` with per-item error |
 //! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
 //! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within about `1.04/sqrt(m)` standard error at every `n` (Ertl 2017) |
+//! | [`kll`] | [`Kll`] | quantiles and ranks within about `1/k` of `n`; mergeable |
 //! | [`dgim`] | [`Dgim`] | 1s in a sliding window within relative error `1/r` |
 //!
 //! # Example
@@ -50,6 +51,7 @@ pub mod count_min;
 pub mod dgim;
 pub mod hash;
 pub mod hyperloglog;
+pub mod kll;
 pub mod lecture;
 pub mod misra_gries;
 pub mod reservoir;
@@ -59,6 +61,7 @@ pub mod space_saving;
 pub use count_min::CountMin;
 pub use dgim::Dgim;
 pub use hyperloglog::HyperLogLog;
+pub use kll::Kll;
 pub use misra_gries::MisraGries;
 pub use reservoir::{ReservoirL, ReservoirR, WeightedReservoir};
 pub use space_saving::SpaceSaving;

@@ -235,6 +235,53 @@ impl CountMin {
     }
 }
 
+/// Version-1 serialized form (see [`crate::serial`]); the row hash keys
+/// are derived again from `seed`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountMinWire {
+    version: u32,
+    width: usize,
+    depth: usize,
+    seed: u64,
+    total: u64,
+    table: Vec<u64>,
+}
+
+impl From<&CountMin> for CountMinWire {
+    fn from(c: &CountMin) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            width: c.width,
+            depth: c.depth,
+            seed: c.seed,
+            total: c.total,
+            table: c.table.clone(),
+        }
+    }
+}
+
+impl TryFrom<CountMinWire> for CountMin {
+    type Error = String;
+    fn try_from(w: CountMinWire) -> Result<Self, String> {
+        crate::serial::check_version("CountMin", w.version)?;
+        if w.width.checked_mul(w.depth) != Some(w.table.len()) {
+            return Err(format!(
+                "CountMin: table of {} counters, but width {} x depth {} differs",
+                w.table.len(),
+                w.width,
+                w.depth
+            ));
+        }
+        let mut c = Self::with_dimensions(w.width, w.depth, w.seed).map_err(|e| e.to_string())?;
+        c.table = w.table;
+        c.total = w.total;
+        Ok(c)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[] CountMin, CountMinWire; ser: []; de: []);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -301,6 +301,53 @@ fn tau(x: f64) -> f64 {
     }
 }
 
+/// Version-1 serialized form (see [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HyperLogLogWire {
+    version: u32,
+    p: u8,
+    seed: u64,
+    registers: Vec<u8>,
+}
+
+impl From<&HyperLogLog> for HyperLogLogWire {
+    fn from(h: &HyperLogLog) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            p: h.p,
+            seed: h.seed,
+            registers: h.registers.clone(),
+        }
+    }
+}
+
+impl TryFrom<HyperLogLogWire> for HyperLogLog {
+    type Error = String;
+    fn try_from(w: HyperLogLogWire) -> Result<Self, String> {
+        crate::serial::check_version("HyperLogLog", w.version)?;
+        let mut h = Self::with_seed(w.p, w.seed).map_err(|e| e.to_string())?;
+        if w.registers.len() != h.registers.len() {
+            return Err(format!(
+                "HyperLogLog: {} registers, but p = {} needs {}",
+                w.registers.len(),
+                w.p,
+                h.registers.len()
+            ));
+        }
+        let max = 64 - w.p + 1;
+        if let Some(r) = w.registers.iter().find(|&&r| r > max) {
+            return Err(format!(
+                "HyperLogLog: register value {r} > {max} (64 - p + 1)"
+            ));
+        }
+        h.registers = w.registers;
+        Ok(h)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[] HyperLogLog, HyperLogLogWire; ser: []; de: []);
+
 #[cfg(test)]
 mod tests {
     use super::*;

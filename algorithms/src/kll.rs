@@ -393,6 +393,87 @@ impl Kll {
     }
 }
 
+/// Version-1 serialized form (see [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KllWire {
+    version: u32,
+    k: u32,
+    n: u64,
+    /// `None` when empty (JSON has no infinities).
+    min: Option<f64>,
+    max: Option<f64>,
+    worst_case: u64,
+    levels: Vec<Vec<f64>>,
+    rng: crate::serial::RngState,
+}
+
+impl From<&Kll> for KllWire {
+    fn from(s: &Kll) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: s.k,
+            n: s.n,
+            min: s.min(),
+            max: s.max(),
+            worst_case: s.worst_case,
+            levels: s.levels.clone(),
+            rng: (&s.rng).into(),
+        }
+    }
+}
+
+impl TryFrom<KllWire> for Kll {
+    type Error = String;
+    fn try_from(w: KllWire) -> Result<Self, String> {
+        crate::serial::check_version("Kll", w.version)?;
+        let mut s = Self::new(w.k, w.rng.restore()?).map_err(|e| e.to_string())?;
+        if w.levels.is_empty() || w.levels.len() > 64 {
+            return Err(format!("Kll: {} levels not in 1..=64", w.levels.len()));
+        }
+        let mut weight = 0u128;
+        for (h, level) in w.levels.iter().enumerate() {
+            if level.iter().any(|x| x.is_nan()) {
+                return Err("Kll: a NaN value".to_string());
+            }
+            weight += (level.len() as u128) << h;
+        }
+        if weight != u128::from(w.n) {
+            return Err(format!("Kll: levels weigh {weight}, not n = {}", w.n));
+        }
+        match (w.n, w.min, w.max) {
+            (0, None, None) => {}
+            (n, Some(lo), Some(hi)) if n > 0 && !lo.is_nan() && !hi.is_nan() => {
+                let outside = w
+                    .levels
+                    .iter()
+                    .flatten()
+                    .any(|x| x.total_cmp(&lo).is_lt() || x.total_cmp(&hi).is_gt());
+                if outside {
+                    return Err("Kll: a value outside [min, max]".to_string());
+                }
+                s.min = lo;
+                s.max = hi;
+            }
+            _ => return Err("Kll: min and max must be given exactly when n > 0".to_string()),
+        }
+        s.levels = w.levels;
+        s.n = w.n;
+        s.worst_case = w.worst_case;
+        s.size = s.levels.iter().map(Vec::len).sum();
+        s.cap = s.total_capacity();
+        if s.size > s.cap {
+            return Err(format!(
+                "Kll: {} values retained > capacity {}",
+                s.size, s.cap
+            ));
+        }
+        Ok(s)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[] Kll, KllWire; ser: []; de: []);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 //! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
 //! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within about `1.04/sqrt(m)` standard error at every `n` (Ertl 2017) |
 //! | [`kll`] | [`Kll`] | quantiles and ranks within about `1/k` of `n`; mergeable |
+//! | [`serial`] | [`serial::FORMAT_VERSION`] | the versioned serde format of every sketch |
 //! | [`dgim`] | [`Dgim`] | 1s in a sliding window within relative error `1/r` |
 //!
 //! # Example
@@ -56,6 +57,7 @@ pub mod lecture;
 pub mod misra_gries;
 pub mod reservoir;
 mod rngutil;
+pub mod serial;
 pub mod space_saving;
 
 pub use count_min::CountMin;

@@ -563,6 +563,187 @@ impl<T: Clone> WeightedReservoir<T> {
     }
 }
 
+/// Version-1 serialized form of [`ReservoirR`] and [`ReservoirL`] (see
+/// [`crate::serial`]); `w` and `next` are Algorithm L's state (absent for
+/// Algorithm R).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniformWire<T> {
+    version: u32,
+    k: usize,
+    seen: u64,
+    items: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    w: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next: Option<u64>,
+    rng: crate::serial::RngState,
+}
+
+/// Check `items.len() == min(k, seen)`.
+fn check_fill(what: &str, k: usize, seen: u64, len: usize) -> Result<(), String> {
+    if len as u64 == seen.min(k as u64) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {len} items, but min(k = {k}, seen = {seen}) expected"
+        ))
+    }
+}
+
+impl<T: Clone> From<&ReservoirR<T>> for UniformWire<T> {
+    fn from(r: &ReservoirR<T>) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            items: r.items.clone(),
+            w: None,
+            next: None,
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<UniformWire<T>> for ReservoirR<T> {
+    type Error = String;
+    fn try_from(w: UniformWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("ReservoirR", w.version)?;
+        if w.w.is_some() || w.next.is_some() {
+            return Err("ReservoirR: has Algorithm L fields w/next".to_string());
+        }
+        check_fill("ReservoirR", w.k, w.seen, w.items.len())?;
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items,
+            seen: w.seen,
+        })
+    }
+}
+
+impl<T: Clone> From<&ReservoirL<T>> for UniformWire<T> {
+    fn from(r: &ReservoirL<T>) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            items: r.items.clone(),
+            w: Some(r.w),
+            next: Some(r.next),
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<UniformWire<T>> for ReservoirL<T> {
+    type Error = String;
+    fn try_from(w: UniformWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("ReservoirL", w.version)?;
+        check_fill("ReservoirL", w.k, w.seen, w.items.len())?;
+        let (Some(wk), Some(next)) = (w.w, w.next) else {
+            return Err("ReservoirL: fields w and next are required".to_string());
+        };
+        if !(wk > 0.0 && wk <= 1.0) {
+            return Err(format!("ReservoirL: w = {wk} not in (0, 1]"));
+        }
+        if w.k > 0 && w.items.len() == w.k && next <= w.seen {
+            return Err(format!("ReservoirL: next = {next} <= seen = {}", w.seen));
+        }
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items,
+            seen: w.seen,
+            w: wk,
+            next,
+        })
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] ReservoirR<T>, UniformWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
+crate::serial::serde_via_wire!(impl[T] ReservoirL<T>, UniformWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
+
+/// Version-1 serialized form of [`WeightedReservoir`] (see
+/// [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedWire<T> {
+    version: u32,
+    k: usize,
+    seen: u64,
+    total_weight: f64,
+    /// Remaining weight to jump over; `None` until the reservoir is full.
+    x_w: Option<f64>,
+    /// `(item, log key)` by slot.
+    items: Vec<(T, f64)>,
+    rng: crate::serial::RngState,
+}
+
+impl<T: Clone> From<&WeightedReservoir<T>> for WeightedWire<T> {
+    fn from(r: &WeightedReservoir<T>) -> Self {
+        let mut keys = vec![0.0; r.items.len()];
+        for Reverse((key, slot)) in &r.heap {
+            keys[*slot] = key.0;
+        }
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            total_weight: r.total_weight,
+            x_w: r.x_w.is_finite().then_some(r.x_w),
+            items: r.items.iter().cloned().zip(keys).collect(),
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<WeightedWire<T>> for WeightedReservoir<T> {
+    type Error = String;
+    fn try_from(w: WeightedWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("WeightedReservoir", w.version)?;
+        check_fill("WeightedReservoir", w.k, w.seen, w.items.len())?;
+        if w.total_weight.is_nan() || w.total_weight < 0.0 {
+            return Err(format!(
+                "WeightedReservoir: total weight {}",
+                w.total_weight
+            ));
+        }
+        if w.items.iter().any(|(_, key)| key.is_nan() || *key > 0.0) {
+            return Err("WeightedReservoir: a log key is not <= 0".to_string());
+        }
+        let full = w.k > 0 && w.items.len() == w.k;
+        let x_w = match w.x_w {
+            Some(x) if full && x.is_finite() => x,
+            None if !full => f64::INFINITY,
+            _ => return Err("WeightedReservoir: x_w is given exactly when full".to_string()),
+        };
+        let heap = w
+            .items
+            .iter()
+            .enumerate()
+            .map(|(slot, (_, key))| Reverse((Key(*key), slot)))
+            .collect();
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items.into_iter().map(|(x, _)| x).collect(),
+            heap,
+            x_w,
+            seen: w.seen,
+            total_weight: w.total_weight,
+        })
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] WeightedReservoir<T>, WeightedWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -433,3 +433,106 @@ impl<T: Ord + Hash + Clone> SpaceSaving<T> {
         Ok(())
     }
 }
+
+/// Version-1 serialized form (see [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpaceSavingWire<T> {
+    version: u32,
+    k: usize,
+    n: u64,
+    /// `(item, count, error)` in Stream-Summary order: buckets by count
+    /// ascending, each in its list order (so the restored sketch picks the
+    /// same victims).
+    counters: Vec<(T, u64, u64)>,
+}
+
+impl<T: Ord + Hash + Clone> From<&SpaceSaving<T>> for SpaceSavingWire<T> {
+    fn from(ss: &SpaceSaving<T>) -> Self {
+        let mut counters = Vec::with_capacity(ss.slots.len());
+        let mut b = ss.first;
+        while b != NIL {
+            let bucket = &ss.buckets[b as usize];
+            let mut s = bucket.head;
+            while s != NIL {
+                let slot = &ss.slots[s as usize];
+                counters.push((slot.item.clone(), bucket.count, slot.error));
+                s = slot.next;
+            }
+            b = bucket.next;
+        }
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: ss.k,
+            n: ss.n,
+            counters,
+        }
+    }
+}
+
+impl<T: Ord + Hash + Clone> TryFrom<SpaceSavingWire<T>> for SpaceSaving<T> {
+    type Error = String;
+    fn try_from(w: SpaceSavingWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("SpaceSaving", w.version)?;
+        if w.k == 0 || w.k > MAX_CAPACITY {
+            return Err(format!(
+                "SpaceSaving: k = {} not in 1..={MAX_CAPACITY}",
+                w.k
+            ));
+        }
+        if w.counters.len() > w.k {
+            return Err(format!(
+                "SpaceSaving: {} counters > k = {}",
+                w.counters.len(),
+                w.k
+            ));
+        }
+        let sum: u128 = w.counters.iter().map(|c| u128::from(c.1)).sum();
+        if sum != u128::from(w.n) {
+            return Err(format!("SpaceSaving: counts sum to {sum}, not n = {}", w.n));
+        }
+        let mut ss = Self::new(w.k);
+        ss.n = w.n;
+        let mut last = 0u64;
+        for (item, count, error) in w.counters {
+            if count < last || count == 0 || error >= count {
+                return Err(format!(
+                    "SpaceSaving: counter ({count}, error {error}) out of order or invalid"
+                ));
+            }
+            let s = ss.slots.len() as u32;
+            if ss.index.insert(item.clone(), s).is_some() {
+                return Err("SpaceSaving: an item appears twice".to_string());
+            }
+            ss.slots.push(Slot {
+                item,
+                error,
+                bucket: NIL,
+                prev: NIL,
+                next: NIL,
+            });
+            // Append to the last bucket if it has this count, else open one.
+            let tail_bucket = if count == last && ss.first != NIL {
+                (ss.buckets.len() - 1) as u32
+            } else {
+                let prev = if ss.buckets.is_empty() {
+                    NIL
+                } else {
+                    (ss.buckets.len() - 1) as u32
+                };
+                let b = ss.new_bucket(count, prev, NIL);
+                if prev == NIL {
+                    ss.first = b;
+                }
+                b
+            };
+            ss.push_tail(tail_bucket, s);
+            last = count;
+        }
+        Ok(ss)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] SpaceSaving<T>, SpaceSavingWire<T>;
+    ser: [T: serde::Serialize + Ord + Hash + Clone];
+    de: [T: serde::Deserialize<'de> + Ord + Hash + Clone]);

@@ -14,6 +14,8 @@
 //! | error bound | `f(x) <= estimate(x)` always; `estimate(x) <= f(x) + eps * n` |
 //! | failure probability | `<= delta` per query (over the seed), plus `<= 2^-60`-ish for a 61-bit fingerprint collision |
 //! | merge | add tables pointwise (same dimensions and seed); the bounds hold with `n = n1 + n2` |
+//! | subtract | [`CountMin::subtract`]: `sketch(A + B) - sketch(A) = sketch(B)` exactly (the sketch is linear), so a sliding window keeps one sketch per pane, adds the pane entering and subtracts the pane leaving |
+//! | conservative update | [`CountMin::conservative`]: same space and time, same bounds, estimates never larger than plain Count-Min's on the same input; mergeable but **not** subtractable |
 //!
 //! # Pseudocode
 //!
@@ -22,6 +24,8 @@
 //! h_j(x) = ((a_j * fp(x) + b_j) mod p) mod w,  fp(x) = hash64(seed, x) mod p
 //! add(x, c): for j in rows: T[j][h_j(x)] += c
 //! estimate(x) = min over j of T[j][h_j(x)]
+//! add_conservative(x, c): v = estimate(x) + c; for j in rows: T[j][h_j(x)] = max(T[j][h_j(x)], v)
+//! subtract(S): for every cell: T[j][i] -= S.T[j][i]        (requires S.T <= T cellwise)
 //! ```
 //!
 //! # Proof sketch
@@ -34,10 +38,26 @@
 //! exceeds `eps * n` with probability `<= 1/e`; the rows are independent, so
 //! all `d` rows do with probability `<= e^-d <= delta`.
 //!
+//! Conservative update (Estan and Varghese 2002): by induction every cell
+//! `x` maps to is `>= f(x)` (a cell only grows, and after `x`'s update each
+//! of its cells is `>= estimate + c >= f(x)`), so `estimate >= f`. A cell
+//! under conservative update never exceeds the same cell under plain update
+//! (induction again: it is raised to at most `min + c <= cell_plain + c`),
+//! so every plain Count-Min bound holds. Merging by addition keeps both
+//! properties (a sum of upper bounds; a sum of cells each below the plain
+//! one). Subtraction does not: a cell may hold less than the pane's
+//! contribution, so the difference can fall below `f`.
+//!
+//! Subtraction: a plain sketch is a linear map of the frequency vector
+//! (`T = M f` for a fixed 0/1 matrix `M` given the seed), so `M(f_A + f_B) -
+//! M f_A = M f_B`, and every guarantee of the sketch of `B` holds.
+//!
 //! # Citation
 //!
 //! G. Cormode and S. Muthukrishnan, "An improved data stream summary: the
 //! count-min sketch and its applications", Journal of Algorithms 55(1), 2005.
+//! C. Estan and G. Varghese, "New directions in traffic measurement and
+//! accounting", SIGCOMM 2002 (conservative update).
 
 use std::fmt;
 use std::hash::Hash;
@@ -77,8 +97,13 @@ pub enum CountMinError {
     },
     /// Width or depth zero.
     ZeroDimension,
-    /// Merging sketches with different width, depth or seed.
+    /// Merging sketches with different width, depth, seed or update mode.
     Incompatible,
+    /// [`CountMin::subtract`] on a conservative-update sketch.
+    NotSubtractable,
+    /// [`CountMin::subtract`] of a sketch that is not contained in this one
+    /// (some counter or the total would go negative).
+    NotContained,
 }
 
 impl fmt::Display for CountMinError {
@@ -89,7 +114,16 @@ impl fmt::Display for CountMinError {
                 "need 0 < eps <= 1 and 0 < delta < 1, got eps = {eps}, delta = {delta}"
             ),
             Self::ZeroDimension => write!(f, "width and depth must be at least 1"),
-            Self::Incompatible => write!(f, "sketches differ in width, depth or seed"),
+            Self::Incompatible => {
+                write!(f, "sketches differ in width, depth, seed or update mode")
+            }
+            Self::NotSubtractable => {
+                write!(f, "conservative-update sketches cannot be subtracted")
+            }
+            Self::NotContained => write!(
+                f,
+                "the subtracted sketch is not contained in this one (a counter would go negative)"
+            ),
         }
     }
 }
@@ -107,6 +141,8 @@ pub struct CountMin {
     /// Row-major `depth x width` counters.
     table: Vec<u64>,
     total: u64,
+    /// Conservative update (Estan and Varghese) instead of plain adds.
+    conservative: bool,
 }
 
 impl CountMin {
@@ -151,6 +187,7 @@ impl CountMin {
             rows,
             table: vec![0; width * depth],
             total: 0,
+            conservative: false,
         })
     }
 
@@ -171,21 +208,77 @@ impl CountMin {
         self.add_count(item, 1);
     }
 
+    /// Switch to conservative update (only for an empty sketch's future
+    /// adds: call it right after construction). Estimates are never larger
+    /// than plain Count-Min's; the sketch can no longer be subtracted, and
+    /// merges only with other conservative sketches.
+    #[must_use]
+    pub fn conservative(mut self) -> Self {
+        self.conservative = true;
+        self
+    }
+
+    /// Whether this sketch uses conservative update.
+    #[must_use]
+    pub fn is_conservative(&self) -> bool {
+        self.conservative
+    }
+
     /// Add `count` occurrences of `item` (saturating at `u64::MAX`).
     pub fn add_count<T: Hash + ?Sized>(&mut self, item: &T, count: u64) {
         let fp = self.fingerprint(item);
-        for row in 0..self.depth {
-            let i = row * self.width + self.column(row, fp);
-            self.table[i] = self.table[i].saturating_add(count);
+        if self.conservative {
+            // Two passes over the rows (recomputing columns) instead of
+            // allocating the cell list.
+            let v = self.estimate_fp(fp).saturating_add(count);
+            for row in 0..self.depth {
+                let i = row * self.width + self.column(row, fp);
+                self.table[i] = self.table[i].max(v);
+            }
+        } else {
+            for row in 0..self.depth {
+                let i = row * self.width + self.column(row, fp);
+                self.table[i] = self.table[i].saturating_add(count);
+            }
         }
         self.total = self.total.saturating_add(count);
+    }
+
+    /// Subtract `other` (a sketch of a sub-multiset of this sketch's input,
+    /// with the same width, depth and seed): afterwards `self` is exactly
+    /// the sketch of the difference. Used to slide a window by panes.
+    ///
+    /// # Errors
+    ///
+    /// [`CountMinError::Incompatible`] on different dimensions or seed;
+    /// [`CountMinError::NotSubtractable`] if either sketch uses
+    /// conservative update; [`CountMinError::NotContained`] if a counter or
+    /// the total of `other` exceeds this one's (nothing is changed then).
+    pub fn subtract(&mut self, other: &Self) -> Result<(), CountMinError> {
+        if self.width != other.width || self.depth != other.depth || self.seed != other.seed {
+            return Err(CountMinError::Incompatible);
+        }
+        if self.conservative || other.conservative {
+            return Err(CountMinError::NotSubtractable);
+        }
+        if other.total > self.total || self.table.iter().zip(&other.table).any(|(a, b)| b > a) {
+            return Err(CountMinError::NotContained);
+        }
+        for (a, b) in self.table.iter_mut().zip(&other.table) {
+            *a -= b;
+        }
+        self.total -= other.total;
+        Ok(())
     }
 
     /// Estimated count of `item`: `>= f(item)`, and `<= f(item) + eps * n`
     /// with probability `>= 1 - delta`.
     #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
-        let fp = self.fingerprint(item);
+        self.estimate_fp(self.fingerprint(item))
+    }
+
+    fn estimate_fp(&self, fp: u64) -> u64 {
         (0..self.depth)
             .map(|row| self.table[row * self.width + self.column(row, fp)])
             .min()
@@ -222,9 +315,13 @@ impl CountMin {
     /// # Errors
     ///
     /// [`CountMinError::Incompatible`] unless both have the same width,
-    /// depth and seed.
+    /// depth, seed and update mode.
     pub fn merge(&mut self, other: &Self) -> Result<(), CountMinError> {
-        if self.width != other.width || self.depth != other.depth || self.seed != other.seed {
+        if self.width != other.width
+            || self.depth != other.depth
+            || self.seed != other.seed
+            || self.conservative != other.conservative
+        {
             return Err(CountMinError::Incompatible);
         }
         for (a, b) in self.table.iter_mut().zip(&other.table) {
@@ -244,6 +341,7 @@ struct CountMinWire {
     width: usize,
     depth: usize,
     seed: u64,
+    conservative: bool,
     total: u64,
     table: Vec<u64>,
 }
@@ -255,6 +353,7 @@ impl From<&CountMin> for CountMinWire {
             width: c.width,
             depth: c.depth,
             seed: c.seed,
+            conservative: c.conservative,
             total: c.total,
             table: c.table.clone(),
         }
@@ -276,6 +375,7 @@ impl TryFrom<CountMinWire> for CountMin {
         let mut c = Self::with_dimensions(w.width, w.depth, w.seed).map_err(|e| e.to_string())?;
         c.table = w.table;
         c.total = w.total;
+        c.conservative = w.conservative;
         Ok(c)
     }
 }

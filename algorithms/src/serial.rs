@@ -17,7 +17,7 @@
 //! | type | fields after `version` |
 //! | --- | --- |
 //! | [`crate::HyperLogLog`] | `p`, `seed`, `registers` (`2^p` bytes) |
-//! | [`crate::CountMin`] | `width`, `depth`, `seed`, `total`, `table` (row-major) |
+//! | [`crate::CountMin`] | `width`, `depth`, `seed`, `conservative`, `total`, `table` (row-major) |
 //! | [`crate::MisraGries`] | `k`, `n`, `d`, `counters` (`[item, count]`, item order) |
 //! | [`crate::SpaceSaving`] | `k`, `n`, `counters` (`[item, count, error]` in Stream-Summary order: count ascending, then bucket order) |
 //! | [`crate::Dgim`] | `window`, `r`, `time`, `buckets` (`[timestamp, log2 size]`, newest first) |

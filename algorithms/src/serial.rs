@@ -19,7 +19,7 @@
 //! | [`crate::HyperLogLog`] | `p`, `seed`, `registers` (`2^p` bytes) |
 //! | [`crate::CountMin`] | `width`, `depth`, `seed`, `conservative`, `total`, `table` (row-major) |
 //! | [`crate::MisraGries`] | `k`, `n`, `d`, `counters` (`[item, count]`, item order) |
-//! | [`crate::SpaceSaving`] | `k`, `n`, `counters` (`[item, count, error]` in Stream-Summary order: count ascending, then bucket order) |
+//! | [`crate::SpaceSaving`] | `k`, `n`, `floor`, `counters` (`[item, count, error]` in Stream-Summary order: count ascending, then bucket order) |
 //! | [`crate::Dgim`] | `window`, `r`, `time`, `buckets` (`[timestamp, log2 size]`, newest first) |
 //! | [`crate::Kll`] | `k`, `n`, `min`, `max`, `worst_case`, `levels`, `rng` |
 //! | [`crate::ReservoirR`] | `k`, `seen`, `items`, `rng` |

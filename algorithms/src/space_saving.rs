@@ -13,7 +13,8 @@
 //! | query time | [`SpaceSaving::min_count`] `O(1)`; [`SpaceSaving::top`], [`SpaceSaving::heavy_hitters`], [`SpaceSaving::counters`] `O(k log k)` |
 //! | error bound | monitored `x`: `count - error <= f(x) <= count`, `error <= min <= floor(n/k)`; unmonitored `x`: `f(x) <= min` |
 //! | completeness | every `x` with `f(x) > min` (in particular `f(x) > n/k`) is monitored |
-//! | invariant | sum of counts `= n` |
+//! | invariant | sum of counts `= n` (after merges: sum of counts `+ (k - len) floor <= n`) |
+//! | merge | [`SpaceSaving::merge`] (Agarwal et al. 2012): the merge of summaries of streams totalling `n`, each with `k` counters, has every bound above with that `n` |
 //! | failure probability | 0 (deterministic) |
 //!
 //! # Pseudocode
@@ -55,10 +56,35 @@
 //! decreases), so `count - m <= f(x) <= count`, i.e. `error = m`. An item with
 //! `f(x) > min` cannot be unmonitored.
 //!
+//! ## Merge (Agarwal et al. 2012, section 2)
+//!
+//! Space-Saving with `k` counters is isomorphic to Misra-Gries with `k - 1`
+//! counters: with `m` = the minimum count (the "floor" of the empty slots
+//! when not full), `g(x) = count(x) - m` are Misra-Gries counters with
+//! `D = m` decrements, `f - D <= g <= f`, and `sum g + k D <= n`. Merging:
+//!
+//! ```text
+//! G(x) = g1(x) + g2(x) over both summaries; D = m1 + m2
+//! if more than k - 1 of the G are positive:
+//!     t = k-th largest G;  G(x) -= t for all x;  D += t;  keep G > 0  (now <= k - 1)
+//! result: count(x) = G(x) + D, error(x) = D, floor = D
+//! ```
+//!
+//! Subtracting `t` removes `t` from each of the `k` largest counters, so
+//! `sum G + k D <= n1 + n2` still holds, hence `D <= n/k`; each item loses at
+//! most `D` in total, so `f - D <= G <= f`: the result's `count - error <=
+//! f <= count`, and an unmonitored item has `f <= D = floor`. The result
+//! behaves as a Space-Saving summary whose `k - len` empty slots hold the
+//! count `floor`: a new item takes an empty slot with count `floor + 1` and
+//! error `floor`, and every add raises `sum of counts + (k - len) floor` by
+//! exactly 1, so the bounds above keep holding (`k min <= n`).
+//!
 //! # Citation
 //!
 //! A. Metwally, D. Agrawal and A. El Abbadi, "Efficient computation of
-//! frequent and top-k elements in data streams", ICDT 2005.
+//! frequent and top-k elements in data streams", ICDT 2005. P. K. Agarwal,
+//! G. Cormode, Z. Huang, J. M. Phillips, Z. Wei and K. Yi, "Mergeable
+//! summaries", PODS 2012 (ACM TODS 38(4), 2013), section 2 (merge).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hash};
@@ -111,7 +137,31 @@ pub struct SpaceSaving<T> {
     /// Bucket with the smallest count (`NIL` when empty).
     first: u32,
     n: u64,
+    /// Count of the empty slots: 0, or `D` after a merge (every
+    /// unmonitored item has `f <= floor` while there are empty slots).
+    floor: u64,
 }
+
+/// Why two Space-Saving summaries could not be merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityMismatch {
+    /// This summary's `k`.
+    pub ours: usize,
+    /// The other summary's `k`.
+    pub theirs: usize,
+}
+
+impl std::fmt::Display for CapacityMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot merge Space-Saving summaries with k = {} and k = {}",
+            self.ours, self.theirs
+        )
+    }
+}
+
+impl std::error::Error for CapacityMismatch {}
 
 /// Largest capacity: slot and bucket indices are `u32` with `u32::MAX`
 /// reserved as "no link".
@@ -139,6 +189,7 @@ impl<T: Ord + Hash + Clone> SpaceSaving<T> {
             free: Vec::new(),
             first: NIL,
             n: 0,
+            floor: 0,
         }
     }
 
@@ -150,21 +201,23 @@ impl<T: Ord + Hash + Clone> SpaceSaving<T> {
             return;
         }
         if self.slots.len() < self.k {
+            // An empty slot holds `floor`: the new counter is floor + 1 with
+            // error floor, at the front (every count is >= floor + 1).
             let s = self.slots.len() as u32;
             self.slots.push(Slot {
                 item: item.clone(),
-                error: 0,
+                error: self.floor,
                 bucket: NIL,
                 prev: NIL,
                 next: NIL,
             });
             self.index.insert(item, s);
-            // Count 1: the first bucket if its count is 1, else a new first bucket.
-            let b = if self.first != NIL && self.buckets[self.first as usize].count == 1 {
+            let c = self.floor + 1;
+            let b = if self.first != NIL && self.buckets[self.first as usize].count == c {
                 self.first
             } else {
                 let old_first = self.first;
-                let b = self.new_bucket(1, NIL, old_first);
+                let b = self.new_bucket(c, NIL, old_first);
                 self.first = b;
                 b
             };
@@ -330,15 +383,118 @@ impl<T: Ord + Hash + Clone> SpaceSaving<T> {
             .collect()
     }
 
-    /// Smallest counter if all `k` are in use, else 0: an upper bound on the
-    /// frequency of every unmonitored item, and `<= floor(n/k)`.
+    /// Smallest counter if all `k` are in use, else the empty slots' count
+    /// (0 unless merged): an upper bound on the frequency of every
+    /// unmonitored item, and `<= floor(n/k)`.
     #[must_use]
     pub fn min_count(&self) -> u64 {
         if self.slots.len() < self.k || self.first == NIL {
-            0
+            self.floor
         } else {
             self.buckets[self.first as usize].count
         }
+    }
+
+    /// Merge `other` into `self` (Agarwal et al. 2012; see the module doc):
+    /// afterwards `self` summarises both streams with every bound of a
+    /// summary of their concatenation. The result keeps at most `k - 1`
+    /// counters, each with error `D <= n/k`. Deterministic: ties are broken
+    /// by item order. `O(k log k)`.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityMismatch`] unless both have the same `k`.
+    pub fn merge(&mut self, other: &Self) -> Result<(), CapacityMismatch> {
+        if self.k != other.k {
+            return Err(CapacityMismatch {
+                ours: self.k,
+                theirs: other.k,
+            });
+        }
+        let (m1, m2) = (self.min_count(), other.min_count());
+        // Misra-Gries views g = count - m (positive ones), summed per item.
+        let mut g: BTreeMap<T, u64> = BTreeMap::new();
+        for (summary, m) in [(&*self, m1), (other, m2)] {
+            for slot in &summary.slots {
+                let c = summary.buckets[slot.bucket as usize].count;
+                if c > m {
+                    *g.entry(slot.item.clone()).or_insert(0) += c - m;
+                }
+            }
+        }
+        let mut d = m1 + m2;
+        let mut entries: Vec<(T, u64)> = g.into_iter().collect();
+        if entries.len() >= self.k {
+            let mut values: Vec<u64> = entries.iter().map(|e| e.1).collect();
+            values.sort_unstable_by(|a, b| b.cmp(a));
+            let t = values[self.k - 1];
+            d += t;
+            entries.retain_mut(|e| {
+                e.1 = e.1.saturating_sub(t);
+                e.1 > 0
+            });
+        }
+        // Rebuild the Stream-Summary in (count, item) order.
+        entries.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let n = self.n + other.n;
+        let mut merged = Self::new(self.k);
+        merged.n = n;
+        merged.floor = d;
+        for (item, gx) in entries {
+            merged
+                .push_in_order(item, gx + d, d)
+                .expect("ascending, distinct, within capacity");
+        }
+        *self = merged;
+        Ok(())
+    }
+
+    /// Append a counter during a rebuild: counts must come in ascending
+    /// order, items distinct, at most `k` of them, `error < count`.
+    fn push_in_order(&mut self, item: T, count: u64, error: u64) -> Result<(), String> {
+        let last = if self.first == NIL {
+            0
+        } else {
+            self.buckets[self.buckets.len() - 1].count
+        };
+        if self.slots.len() == self.k {
+            return Err(format!("SpaceSaving: more than k = {} counters", self.k));
+        }
+        if count < last || count <= self.floor || error >= count || error < self.floor {
+            return Err(format!(
+                "SpaceSaving: counter ({count}, error {error}) out of order or invalid (floor {})",
+                self.floor
+            ));
+        }
+        let s = self.slots.len() as u32;
+        if self.index.insert(item.clone(), s).is_some() {
+            return Err("SpaceSaving: an item appears twice".to_string());
+        }
+        self.slots.push(Slot {
+            item,
+            error,
+            bucket: NIL,
+            prev: NIL,
+            next: NIL,
+        });
+        // Buckets are created in ascending order, so the last one created
+        // is the last in the list.
+        let b = if self.first != NIL && count == last {
+            (self.buckets.len() - 1) as u32
+        } else {
+            let prev = if self.first == NIL {
+                NIL
+            } else {
+                (self.buckets.len() - 1) as u32
+            };
+            let b = self.new_bucket(count, prev, NIL);
+            if prev == NIL {
+                self.first = b;
+            }
+            b
+        };
+        self.push_tail(b, s);
+        Ok(())
     }
 
     /// Upper bound on `f(item)`: its count, or [`SpaceSaving::min_count`].
@@ -441,6 +597,8 @@ struct SpaceSavingWire<T> {
     version: u32,
     k: usize,
     n: u64,
+    /// Count of the empty slots (0 unless merged).
+    floor: u64,
     /// `(item, count, error)` in Stream-Summary order: buckets by count
     /// ascending, each in its list order (so the restored sketch picks the
     /// same victims).
@@ -465,6 +623,7 @@ impl<T: Ord + Hash + Clone> From<&SpaceSaving<T>> for SpaceSavingWire<T> {
             version: crate::serial::FORMAT_VERSION,
             k: ss.k,
             n: ss.n,
+            floor: ss.floor,
             counters,
         }
     }
@@ -487,47 +646,20 @@ impl<T: Ord + Hash + Clone> TryFrom<SpaceSavingWire<T>> for SpaceSaving<T> {
                 w.k
             ));
         }
-        let sum: u128 = w.counters.iter().map(|c| u128::from(c.1)).sum();
-        if sum != u128::from(w.n) {
-            return Err(format!("SpaceSaving: counts sum to {sum}, not n = {}", w.n));
+        // sum of counts + (k - len) floor = n, or <= n after a merge.
+        let sum: u128 = w.counters.iter().map(|c| u128::from(c.1)).sum::<u128>()
+            + (w.k - w.counters.len()) as u128 * u128::from(w.floor);
+        if sum > u128::from(w.n) || (w.floor == 0 && sum != u128::from(w.n)) {
+            return Err(format!(
+                "SpaceSaving: counts and floor account for {sum}, not n = {}",
+                w.n
+            ));
         }
         let mut ss = Self::new(w.k);
         ss.n = w.n;
-        let mut last = 0u64;
+        ss.floor = w.floor;
         for (item, count, error) in w.counters {
-            if count < last || count == 0 || error >= count {
-                return Err(format!(
-                    "SpaceSaving: counter ({count}, error {error}) out of order or invalid"
-                ));
-            }
-            let s = ss.slots.len() as u32;
-            if ss.index.insert(item.clone(), s).is_some() {
-                return Err("SpaceSaving: an item appears twice".to_string());
-            }
-            ss.slots.push(Slot {
-                item,
-                error,
-                bucket: NIL,
-                prev: NIL,
-                next: NIL,
-            });
-            // Append to the last bucket if it has this count, else open one.
-            let tail_bucket = if count == last && ss.first != NIL {
-                (ss.buckets.len() - 1) as u32
-            } else {
-                let prev = if ss.buckets.is_empty() {
-                    NIL
-                } else {
-                    (ss.buckets.len() - 1) as u32
-                };
-                let b = ss.new_bucket(count, prev, NIL);
-                if prev == NIL {
-                    ss.first = b;
-                }
-                b
-            };
-            ss.push_tail(tail_bucket, s);
-            last = count;
+            ss.push_in_order(item, count, error)?;
         }
         Ok(ss)
     }

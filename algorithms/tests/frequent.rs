@@ -202,6 +202,29 @@ fn check_mg(mg: &MisraGries<u32>, exact: &BTreeMap<u32, u64>, add_only: bool) {
     }
 }
 
+/// The bounds of a (possibly merged) Space-Saving summary against exact
+/// counts (the sum of counts may fall below n after a merge).
+fn check_ss_merged(ss: &SpaceSaving<u32>, exact: &BTreeMap<u32, u64>) {
+    ss.check_structure().unwrap();
+    let k = ss.capacity() as u64;
+    let n = ss.n();
+    let counters = ss.counters();
+    let min = ss.min_count();
+    assert!(counters.len() as u64 <= k);
+    let sum: u64 = counters.values().map(|c| c.count).sum();
+    assert!(sum + (k - counters.len() as u64) * min <= n, "mass");
+    assert!(min * k <= n, "min {min} > n/k");
+    for c in counters.values() {
+        assert!(c.error <= min && c.error < c.count);
+    }
+    for (x, &f) in exact {
+        assert!(
+            ss.lower_bound(x) <= f && f <= ss.upper_bound(x),
+            "bounds for {x}"
+        );
+    }
+}
+
 fn check_ss(ss: &SpaceSaving<u32>, exact: &BTreeMap<u32, u64>) {
     ss.check_structure().unwrap();
     let k = ss.capacity() as u64;
@@ -297,6 +320,58 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
+    fn space_saving_merges_keep_bounds(
+        items in stream(), extra in stream(), k in 1usize..10,
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 1..4),
+    ) {
+        // Proves: merging Space-Saving summaries of 2..5 consecutive pieces
+        // (left fold and balanced tree) gives, against the whole stream's
+        // exact counts: <= k counters, count - error <= f <= count, f <=
+        // min_count for unmonitored items, errors <= min_count <= n/k, and
+        // sum of counts + (k - len) min_count <= n; the merged summary then
+        // keeps all of these after every further add. Exact.
+        let mut idx: Vec<usize> = cuts.iter().map(|c| c.index(items.len() + 1)).collect();
+        idx.push(0);
+        idx.push(items.len());
+        idx.sort_unstable();
+        let parts: Vec<SpaceSaving<u32>> = idx
+            .windows(2)
+            .map(|w| {
+                let mut ss = SpaceSaving::new(k);
+                items[w[0]..w[1]].iter().for_each(|&x| ss.add(x));
+                ss
+            })
+            .collect();
+        let mut fold = SpaceSaving::new(k);
+        for p in &parts {
+            fold.merge(p).unwrap();
+        }
+        let mut level = parts.clone();
+        while level.len() > 1 {
+            level = level
+                .chunks(2)
+                .map(|c| {
+                    let mut a = c[0].clone();
+                    if let Some(b) = c.get(1) {
+                        a.merge(b).unwrap();
+                    }
+                    a
+                })
+                .collect();
+        }
+        let mut all = items.clone();
+        for merged in [&mut fold, &mut level[0]] {
+            check_ss_merged(merged, &exact_counts(&items));
+            all.truncate(items.len());
+            for &x in &extra {
+                merged.add(x);
+                all.push(x);
+                check_ss_merged(merged, &exact_counts(&all));
+            }
+        }
+    }
+
+    #[test]
     fn stream_summary_equals_naive_space_saving(items in stream(), k in 1usize..10) {
         // Proves: the O(1) Stream-Summary gives exactly the counters (item,
         // count, error) of the naive O(k) Space-Saving whose victim is the
@@ -388,6 +463,59 @@ proptest! {
             *exact.entry(x).or_insert(0u64) += 1;
             check_ss(&ss, &exact);
         }
+    }
+}
+
+#[test]
+fn merged_space_saving_on_zipf_over_fixed_seeds() {
+    // Proves: for 5 seeds of a 40 000-item Zipf(1.1) stream over 2 000 items
+    // cut into 8 pieces, the merged Space-Saving (k = 50) reports every item
+    // with f > n/k among heavy_hitters(1/k), and its largest over-estimate
+    // (count - f over monitored items) is at most n/k (printed next to a
+    // single summary of the whole stream, for the record).
+    let k = 50usize;
+    for seed in 0..5u64 {
+        let items = zipf(seed, 2_000, 1.1, 40_000);
+        let exact = exact_counts(&items);
+        let n = items.len() as u64;
+        let mut merged = SpaceSaving::new(k);
+        for piece in items.chunks(5_000) {
+            let mut ss = SpaceSaving::new(k);
+            piece.iter().for_each(|&x| ss.add(x));
+            merged.merge(&ss).unwrap();
+        }
+        let hh: Vec<u32> = merged
+            .heavy_hitters(1.0 / k as f64)
+            .into_iter()
+            .map(|(x, _)| x)
+            .collect();
+        for (x, &f) in &exact {
+            if f * k as u64 > n {
+                assert!(
+                    hh.contains(x),
+                    "seed {seed}: heavy hitter {x} (f = {f}) missed"
+                );
+            }
+        }
+        let worst = merged
+            .counters()
+            .iter()
+            .map(|(x, c)| c.count - exact[x])
+            .max()
+            .unwrap_or(0);
+        let mut single = SpaceSaving::new(k);
+        items.iter().for_each(|&x| single.add(x));
+        let single_worst = single
+            .counters()
+            .iter()
+            .map(|(x, c)| c.count - exact[x])
+            .max()
+            .unwrap_or(0);
+        eprintln!(
+            "seed {seed}: merged worst over-estimate {worst}, single {single_worst}, n/k = {}",
+            n / k as u64
+        );
+        assert!(worst * k as u64 <= n, "seed {seed}: {worst} > n/k");
     }
 }
 

@@ -84,6 +84,14 @@ fn frequent_items_round_trip() {
         ss2.add(x);
         assert_eq!(ss.top(4), ss2.top(4));
     }
+    // A merged summary (floor > 0) round-trips too.
+    let mut other = SpaceSaving::new(4);
+    "XYZXYZWVUA".chars().for_each(|x| other.add(x));
+    let mut merged = ss.clone();
+    merged.merge(&other).unwrap();
+    let merged2 = round_trip(&merged);
+    assert_eq!(merged2.top(4), merged.top(4));
+    assert_eq!(merged2.min_count(), merged.min_count());
     let json = serde_json::to_string(&mg).unwrap();
     let e = tamper::<MisraGries<char>>(&json, "\"k\":4", "\"k\":1").unwrap_err();
     assert!(e.contains("counters > k = 1"), "{e}");

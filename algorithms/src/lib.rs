@@ -17,6 +17,7 @@
 //! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
 //! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within about `1.04/sqrt(m)` standard error at every `n` (Ertl 2017) |
 //! | [`kll`] | [`Kll`] | quantiles and ranks within about `1/k` of `n`; mergeable |
+//! | [`exp_histogram`] | [`ExpHistogram`] | sum of the last `N` values within relative error `1/r` |
 //! | [`serial`] | [`serial::FORMAT_VERSION`] | the versioned serde format of every sketch |
 //! | [`dgim`] | [`Dgim`] | 1s in a sliding window within relative error `1/r` |
 //!
@@ -50,6 +51,7 @@
 
 pub mod count_min;
 pub mod dgim;
+pub mod exp_histogram;
 pub mod hash;
 pub mod hyperloglog;
 pub mod kll;
@@ -62,6 +64,7 @@ pub mod space_saving;
 
 pub use count_min::CountMin;
 pub use dgim::Dgim;
+pub use exp_histogram::ExpHistogram;
 pub use hyperloglog::HyperLogLog;
 pub use kll::Kll;
 pub use misra_gries::MisraGries;

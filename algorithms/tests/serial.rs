@@ -8,8 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stream_algorithms::{
-    CountMin, Dgim, HyperLogLog, Kll, MisraGries, ReservoirL, ReservoirR, SpaceSaving,
-    WeightedReservoir,
+    CountMin, Dgim, ExpHistogram, HyperLogLog, Kll, MisraGries, ReservoirL, ReservoirR,
+    SpaceSaving, WeightedReservoir,
 };
 
 fn rng(seed: u64) -> ChaCha8Rng {
@@ -173,6 +173,18 @@ fn dgim_round_trip_and_pinned_json() {
     }
     let e = tamper::<Dgim>(&json, "[6,1]", "[3,1]").unwrap_err();
     assert!(e.contains("outside the window"), "{e}");
+
+    let mut eh = ExpHistogram::new(50, 3).unwrap();
+    for i in 0..200u64 {
+        eh.add(i * 7 % 13);
+    }
+    let mut eh2 = round_trip(&eh);
+    for i in 0..100u64 {
+        eh.add(i % 5);
+        eh2.add(i % 5);
+        assert_eq!(eh.estimate(), eh2.estimate());
+    }
+    assert_eq!(eh, eh2);
 
     let mut mg = MisraGries::new(2);
     "abca".chars().for_each(|c| mg.add(c));

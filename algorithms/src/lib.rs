@@ -12,6 +12,7 @@
 //! | --- | --- | --- |
 //! | [`reservoir`] | [`ReservoirL`] (default), [`ReservoirR`], [`WeightedReservoir`], [`reservoir::merge`] | uniform / weighted `k`-sample of a stream; exact merge |
 //! | [`lecture`] | [`lecture::reservoir_sample`], [`lecture::LectureMisraGries`] | the lecture's code, ported with its off-by-one |
+//! | [`varopt`] | [`VarOpt`] | mergeable weighted `k`-sample with unbiased, variance-optimal subset sums |
 //! | [`misra_gries`] | [`MisraGries`] | frequencies within `n/(k+1)`, heavy hitters, mergeable |
 //! | [`space_saving`] | [`SpaceSaving`] | top-`k` with per-item error |
 //! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
@@ -61,6 +62,7 @@ pub mod reservoir;
 mod rngutil;
 pub mod serial;
 pub mod space_saving;
+pub mod varopt;
 
 pub use count_min::CountMin;
 pub use dgim::Dgim;
@@ -70,3 +72,4 @@ pub use kll::Kll;
 pub use misra_gries::MisraGries;
 pub use reservoir::{ReservoirL, ReservoirR, WeightedReservoir};
 pub use space_saving::SpaceSaving;
+pub use varopt::VarOpt;

@@ -22,6 +22,7 @@
 //! | [`crate::SpaceSaving`] | `k`, `n`, `floor`, `counters` (`[item, count, error]` in Stream-Summary order: count ascending, then bucket order) |
 //! | [`crate::Dgim`] | `window`, `r`, `time`, `buckets` (`[timestamp, log2 size]`, newest first) |
 //! | [`crate::ExpHistogram`] | `window`, `r`, `time`, `buckets` (`[timestamp, size, holds several items]`, newest first) |
+//! | [`crate::VarOpt`] | `k`, `n`, `total`, `tau`, `large` (`[item, weight]`), `small` (items), `rng` |
 //! | [`crate::Kll`] | `k`, `n`, `min`, `max`, `worst_case`, `levels`, `rng` |
 //! | [`crate::ReservoirR`] | `k`, `seen`, `items`, `rng` |
 //! | [`crate::ReservoirL`] | `k`, `seen`, `items`, `w`, `next`, `rng` |

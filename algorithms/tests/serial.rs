@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stream_algorithms::{
     CountMin, Dgim, ExpHistogram, HyperLogLog, Kll, MisraGries, ReservoirL, ReservoirR,
-    SpaceSaving, WeightedReservoir,
+    SpaceSaving, VarOpt, WeightedReservoir,
 };
 
 fn rng(seed: u64) -> ChaCha8Rng {
@@ -102,7 +102,7 @@ fn frequent_items_round_trip() {
 
 #[test]
 fn randomized_sketches_continue_the_same_random_sequence() {
-    // Proves: KLL and the three reservoirs restore their ChaCha state: after
+    // Proves: KLL, VarOpt and the three reservoirs restore their ChaCha state: after
     // a round trip, feeding both copies the same further items gives
     // identical samples / quantiles, bit for bit.
     let mut kll = Kll::new(16, rng(1)).unwrap();
@@ -131,6 +131,16 @@ fn randomized_sketches_continue_the_same_random_sequence() {
         wr.add(i, 2.0).unwrap();
         wr2.add(i, 2.0).unwrap();
     }
+    let mut vo = VarOpt::new(6, rng(5)).unwrap();
+    for i in 0..300u32 {
+        vo.add(i, 1.0 + f64::from(i % 11)).unwrap();
+    }
+    let mut vo2 = round_trip(&vo);
+    for i in 300..600u32 {
+        vo.add(i, 3.0).unwrap();
+        vo2.add(i, 3.0).unwrap();
+    }
+    assert_eq!(vo.sample(), vo2.sample());
     let qs = [0.1, 0.5, 0.9];
     assert_eq!(kll.quantiles(&qs).unwrap(), kll2.quantiles(&qs).unwrap());
     assert_eq!(kll.worst_case_rank_error(), kll2.worst_case_rank_error());

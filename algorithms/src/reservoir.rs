@@ -505,37 +505,50 @@ impl<T: Clone> WeightedReservoir<T> {
     ///
     /// [`ReservoirError::InvalidWeight`] if `weight` is not finite and
     /// positive; the item is then not counted.
+    #[inline]
     pub fn add(&mut self, item: T, weight: f64) -> Result<(), ReservoirError> {
-        if !(weight.is_finite() && weight > 0.0) {
+        if !(weight > 0.0 && weight < f64::INFINITY) {
             return Err(ReservoirError::InvalidWeight(weight));
         }
         self.seen += 1;
         self.total_weight += weight;
-        if self.k == 0 {
-            return Ok(());
-        }
-        if self.items.len() < self.k {
-            let log_key = open01(&mut self.rng).ln() / weight;
-            self.heap.push(Reverse((Key(log_key), self.items.len())));
-            self.items.push(item);
-            if self.items.len() == self.k {
-                self.draw_jump();
+        // Hot path (full reservoir, item skipped): one subtraction and one
+        // comparison. With k = 0 the reservoir is "full" and x_w stays
+        // infinite, so nothing is ever kept.
+        if self.items.len() == self.k {
+            self.x_w -= weight;
+            if self.x_w <= 0.0 {
+                self.replace_min(item, weight);
             }
             return Ok(());
         }
-        self.x_w -= weight;
-        if self.x_w <= 0.0 {
-            let lt = self.min_log_key();
-            // t_w = T_w^w; r2 uniform on (t_w, 1); key = r2^(1/w).
-            let tw = (weight * lt).exp();
-            let r2 = tw + open01(&mut self.rng) * (1.0 - tw);
-            let log_key = r2.ln() / weight;
-            let Reverse((_, slot)) = self.heap.pop().expect("full reservoir has k >= 1 keys");
-            self.items[slot] = item;
-            self.heap.push(Reverse((Key(log_key), slot)));
+        self.fill(item, weight);
+        Ok(())
+    }
+
+    /// Keep `item` while fewer than `k` are held (key `ln(u)/w`).
+    #[inline(never)]
+    fn fill(&mut self, item: T, weight: f64) {
+        let log_key = open01(&mut self.rng).ln() / weight;
+        self.heap.push(Reverse((Key(log_key), self.items.len())));
+        self.items.push(item);
+        if self.items.len() == self.k {
             self.draw_jump();
         }
-        Ok(())
+    }
+
+    /// The jump ended on `item`: it replaces the minimum-key item with a key
+    /// drawn conditioned on exceeding that minimum (Efraimidis-Spirakis).
+    #[inline(never)]
+    fn replace_min(&mut self, item: T, weight: f64) {
+        let lt = self.min_log_key();
+        let tw = (weight * lt).exp();
+        let r2 = tw + open01(&mut self.rng) * (1.0 - tw);
+        let log_key = r2.ln() / weight;
+        let Reverse((_, slot)) = self.heap.pop().expect("full reservoir has k >= 1 keys");
+        self.items[slot] = item;
+        self.heap.push(Reverse((Key(log_key), slot)));
+        self.draw_jump();
     }
 
     /// The current sample (`min(k, n)` items, slot order).

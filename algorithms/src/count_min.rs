@@ -65,7 +65,7 @@ use std::hash::Hash;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::hash::hash_item;
+use crate::hash::{hash_item_keyed, key_state};
 use crate::rngutil::uniform_below;
 
 /// The Mersenne prime `2^61 - 1`.
@@ -136,6 +136,8 @@ pub struct CountMin {
     width: usize,
     depth: usize,
     seed: u64,
+    /// `key_state(seed)`, so the hasher is keyed once, not per item.
+    key: u64,
     /// `(a, b)` per row.
     rows: Vec<(u64, u64)>,
     /// Row-major `depth x width` counters.
@@ -184,6 +186,7 @@ impl CountMin {
             width,
             depth,
             seed,
+            key: key_state(seed),
             rows,
             table: vec![0; width * depth],
             total: 0,
@@ -193,7 +196,7 @@ impl CountMin {
 
     #[inline]
     fn fingerprint<T: Hash + ?Sized>(&self, item: &T) -> u64 {
-        hash_item(self.seed, item) % P
+        hash_item_keyed(self.key, item) % P
     }
 
     #[inline]

@@ -83,7 +83,7 @@
 use std::fmt;
 use std::hash::Hash;
 
-use crate::hash::{hash_bytes, hash_item};
+use crate::hash::{hash_bytes, hash_item_keyed, key_state};
 
 /// Why a sketch could not be built or merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +110,8 @@ impl std::error::Error for HyperLogLogError {}
 pub struct HyperLogLog {
     p: u8,
     seed: u64,
+    /// `key_state(seed)`, so the hasher is keyed once, not per item.
+    key: u64,
     registers: Vec<u8>,
 }
 
@@ -136,6 +138,7 @@ impl HyperLogLog {
         Ok(Self {
             p,
             seed,
+            key: key_state(seed),
             registers: vec![0; 1 << p],
         })
     }
@@ -143,7 +146,7 @@ impl HyperLogLog {
     /// Add an item through `std::hash::Hash` and the portable hasher.
     #[inline]
     pub fn add<T: Hash + ?Sized>(&mut self, item: &T) {
-        self.add_hash(hash_item(self.seed, item));
+        self.add_hash(hash_item_keyed(self.key, item));
     }
 
     /// Add an item given as bytes (bit-for-bit stable hashing).
@@ -159,10 +162,9 @@ impl HyperLogLog {
         let j = (h >> (64 - p)) as usize;
         let w = h << p;
         let rho = (w.leading_zeros() + 1).min(64 - p + 1) as u8;
+        // Branch-free max: the comparison is unpredictable while registers fill.
         let r = &mut self.registers[j];
-        if rho > *r {
-            *r = rho;
-        }
+        *r = (*r).max(rho);
     }
 
     /// Number of registers `m = 2^p`.

@@ -526,6 +526,49 @@ impl<T: Clone> WeightedReservoir<T> {
         Ok(())
     }
 
+    /// Offer every `(item, weight)` of `items` in order: the same result,
+    /// bit for bit, as calling [`WeightedReservoir::add`] on each, with the
+    /// skip loop's state kept in registers (one subtraction, one addition
+    /// and one comparison per skipped item).
+    ///
+    /// # Errors
+    ///
+    /// [`ReservoirError::InvalidWeight`] at the first weight that is not
+    /// finite and positive; the items before it are counted, it and the
+    /// rest are not.
+    pub fn extend_weighted<I: IntoIterator<Item = (T, f64)>>(
+        &mut self,
+        items: I,
+    ) -> Result<(), ReservoirError> {
+        let mut it = items.into_iter();
+        while self.items.len() < self.k {
+            match it.next() {
+                Some((x, w)) => self.add(x, w)?,
+                None => return Ok(()),
+            }
+        }
+        let (mut x_w, mut seen, mut total) = (self.x_w, self.seen, self.total_weight);
+        let mut result = Ok(());
+        for (item, weight) in it {
+            if !(weight > 0.0 && weight < f64::INFINITY) {
+                result = Err(ReservoirError::InvalidWeight(weight));
+                break;
+            }
+            seen += 1;
+            total += weight;
+            x_w -= weight;
+            if x_w <= 0.0 {
+                self.x_w = x_w;
+                self.replace_min(item, weight);
+                x_w = self.x_w;
+            }
+        }
+        self.x_w = x_w;
+        self.seen = seen;
+        self.total_weight = total;
+        result
+    }
+
     /// Keep `item` while fewer than `k` are held (key `ln(u)/w`).
     #[inline(never)]
     fn fill(&mut self, item: T, weight: f64) {
@@ -813,6 +856,37 @@ mod tests {
     }
 
     // Proves: invalid weights are rejected and not counted.
+    // Proves: extend_weighted gives bit for bit the state of item-by-item
+    // add (sample, seen, total weight, and the next random draws), for
+    // several seeds and capacities including 0, and stops at a bad weight.
+    #[test]
+    fn weighted_extend_equals_add() {
+        let data: Vec<(u32, f64)> = (0..5000u32)
+            .map(|i| (i, f64::from(i % 13 + 1) * 0.5))
+            .collect();
+        for k in [0usize, 1, 7, 100] {
+            for seed in 0..5 {
+                let mut a = WeightedReservoir::new(k, ChaCha8Rng::seed_from_u64(seed));
+                let mut b = WeightedReservoir::new(k, ChaCha8Rng::seed_from_u64(seed));
+                for &(x, w) in &data {
+                    a.add(x, w).unwrap();
+                }
+                for chunk in data.chunks(777) {
+                    b.extend_weighted(chunk.iter().copied()).unwrap();
+                }
+                assert_eq!(a.sample(), b.sample());
+                assert_eq!((a.seen(), a.total_weight()), (b.seen(), b.total_weight()));
+                a.add(1, 1e9).unwrap();
+                b.add(1, 1e9).unwrap();
+                assert_eq!(a.sample(), b.sample());
+            }
+        }
+        let mut w = WeightedReservoir::new(2, ChaCha8Rng::seed_from_u64(1));
+        let r = w.extend_weighted([(1, 1.0), (2, 1.0), (3, 2.0), (4, f64::NAN), (5, 1.0)]);
+        assert!(matches!(r, Err(ReservoirError::InvalidWeight(_))));
+        assert_eq!(w.seen(), 3);
+    }
+
     #[test]
     fn weighted_rejects_bad_weights() {
         let mut w = WeightedReservoir::new(2, ChaCha8Rng::seed_from_u64(1));

@@ -203,6 +203,12 @@ fn main() {
             }
             black_box(r.sample());
         });
+        let ours_w_batch = measure(n_big, || {
+            let mut r = WeightedReservoir::new(k, ChaCha8Rng::seed_from_u64(1));
+            r.extend_weighted(distinct.iter().copied().zip(weights.iter().copied()))
+                .unwrap();
+            black_box(r.sample());
+        });
         let rand_w = measure(n_big, || {
             let mut rng = ChaCha8Rng::seed_from_u64(1);
             black_box(
@@ -223,6 +229,14 @@ fn main() {
             theirs_name: "rand 0.9 index::sample_weighted (A-ExpJ)",
             theirs: Some(rand_w),
             note: "same algorithm; rand's is not streaming (indexed weights) and keeps no exact total",
+        });
+        rows.push(Row {
+            what: "weighted k=100",
+            ours_name: "WeightedReservoir::extend_weighted (A-ExpJ)",
+            ours: ours_w_batch,
+            theirs_name: "rand 0.9 index::sample_weighted (A-ExpJ)",
+            theirs: Some(rand_w),
+            note: "same algorithm, both given the whole input in one call (ours iterates it once, in order)",
         });
         rows.push(Row {
             what: "weighted k=100",

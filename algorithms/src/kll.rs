@@ -126,6 +126,8 @@ pub struct Kll {
     size: usize,
     /// Sum of the level capacities in the current shape (cached).
     cap: usize,
+    /// `capacity_of(k, d + 1, 0)` for depth `d = 0..=64` (derived from `k`).
+    caps_by_depth: Vec<usize>,
     rng: ChaCha8Rng,
 }
 
@@ -149,6 +151,7 @@ impl Kll {
             worst_case: 0,
             size: 0,
             cap: Self::capacity_of(k, 1, 0),
+            caps_by_depth: (0..=64).map(|d| Self::capacity_of(k, d + 1, 0)).collect(),
             rng,
         })
     }
@@ -256,21 +259,24 @@ impl Kll {
         while self.size > self.cap {
             let hh = self.levels.len();
             let h = (0..hh)
-                .find(|&h| self.levels[h].len() >= Self::capacity_of(self.k, hh, h))
+                .find(|&h| self.levels[h].len() >= self.caps_by_depth[hh - 1 - h])
                 .expect("pigeonhole: some level is at capacity");
             if h + 1 == hh {
                 self.levels.push(Vec::new());
                 self.cap = self.total_capacity();
             }
-            let mut run = std::mem::take(&mut self.levels[h]);
+            // Sort level h in place, keep its largest item if the count is
+            // odd, and move every other item (random offset) up a level.
+            let (lower, upper) = self.levels.split_at_mut(h + 1);
+            let (run, next) = (&mut lower[h], &mut upper[0]);
             run.sort_unstable_by(f64::total_cmp);
             let kept = if run.len() % 2 == 1 { run.pop() } else { None };
             let offset = (self.rng.next_u32() & 1) as usize;
-            let promoted = run.iter().skip(offset).step_by(2).copied();
-            let before = self.levels[h + 1].len();
-            self.levels[h + 1].extend(promoted);
-            self.size -= run.len() - (self.levels[h + 1].len() - before);
-            self.levels[h].extend(kept);
+            let before = next.len();
+            next.extend(run.iter().skip(offset).step_by(2).copied());
+            self.size -= run.len() - (next.len() - before);
+            run.clear();
+            run.extend(kept);
             self.worst_case = self.worst_case.saturating_add(1u64 << h.min(63));
         }
     }

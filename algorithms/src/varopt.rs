@@ -138,6 +138,9 @@ pub struct VarOpt<T> {
     seq: u64,
     n: u64,
     total: f64,
+    /// Reused buffer for the step's small candidates `X` (always empty
+    /// between calls).
+    scratch: Vec<(usize, f64)>,
 }
 
 impl<T: Clone> VarOpt<T> {
@@ -161,6 +164,7 @@ impl<T: Clone> VarOpt<T> {
             seq: 0,
             n: 0,
             total: 0.0,
+            scratch: Vec::new(),
         })
     }
 
@@ -206,7 +210,7 @@ impl<T: Clone> VarOpt<T> {
             return Ok(());
         }
         // X: the new small candidates, with their weights.
-        let mut x: Vec<(usize, f64)> = Vec::new();
+        let mut x = std::mem::take(&mut self.scratch);
         if weight <= self.tau {
             x.push((slot, weight));
         } else {
@@ -259,7 +263,8 @@ impl<T: Clone> VarOpt<T> {
                 self.drop_slot(slot);
             }
         }
-        self.small.extend(x.into_iter().map(|(slot, _)| slot));
+        self.small.extend(x.drain(..).map(|(slot, _)| slot));
+        self.scratch = x;
         self.tau = tau_new;
         Ok(())
     }

@@ -25,7 +25,8 @@
 //! Windows by merging: every summary above except the two sliding-window
 //! ones merges (HyperLogLog, Count-Min, Misra-Gries, Space-Saving, KLL,
 //! VarOpt, uniform reservoirs), so a window can be kept as one summary per
-//! pane and combined on demand; Count-Min also subtracts, so a running
+//! pane and combined on demand ([`merge_panes`] through the [`Mergeable`]
+//! trait); Count-Min also subtracts, so a running
 //! window summary can drop the pane that leaves.
 //!
 //! # Example
@@ -63,6 +64,7 @@ pub mod hash;
 pub mod hyperloglog;
 pub mod kll;
 pub mod lecture;
+pub mod merge;
 pub mod misra_gries;
 pub mod reservoir;
 mod rngutil;
@@ -75,6 +77,7 @@ pub use dgim::Dgim;
 pub use exp_histogram::ExpHistogram;
 pub use hyperloglog::HyperLogLog;
 pub use kll::Kll;
+pub use merge::{merge_panes, Mergeable};
 pub use misra_gries::MisraGries;
 pub use reservoir::{ReservoirL, ReservoirR, WeightedReservoir};
 pub use space_saving::SpaceSaving;

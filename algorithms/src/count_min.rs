@@ -21,7 +21,7 @@
 //!
 //! ```text
 //! setup: for each row j: a_j uniform in [1, p), b_j uniform in [0, p), p = 2^61 - 1
-//! h_j(x) = ((a_j * fp(x) + b_j) mod p) mod w,  fp(x) = hash64(seed, x) mod p
+//! h_j(x) = floor(((a_j * fp(x) + b_j) mod p) * w / 2^61),  fp(x) = hash64(seed, x) mod p
 //! add(x, c): for j in rows: T[j][h_j(x)] += c
 //! estimate(x) = min over j of T[j][h_j(x)]
 //! add_conservative(x, c): v = estimate(x) + c; for j in rows: T[j][h_j(x)] = max(T[j][h_j(x)], v)
@@ -31,10 +31,12 @@
 //! # Proof sketch
 //!
 //! Every cell of `x`'s row holds `f(x)` plus other items' counts, so the
-//! minimum is `>= f(x)`. The family `((a y + b) mod p) mod w` is pairwise
-//! independent up to rounding (Carter & Wegman 1979), so for `y != x` the
-//! collision probability is `<= 1/w` (about `eps / e`), and the expected
-//! excess in one row is `<= eps * n / e`. By Markov's inequality a row
+//! minimum is `>= f(x)`. The family `(a y + b) mod p` is pairwise
+//! independent on `[0, p)` (Carter & Wegman 1979), and `v -> floor(v w /
+//! 2^61)` sends at most `ceil(2^61 / w)` of its values to each column, so
+//! for `y != x` the collision probability is `<= ceil(2^61/w) / p`, i.e.
+//! `1/w` up to a factor `1 + 2^-39` for `w <= 2^20` (about `eps / e`), and
+//! the expected excess in one row is `<= eps * n / e`. By Markov's inequality a row
 //! exceeds `eps * n` with probability `<= 1/e`; the rows are independent, so
 //! all `d` rows do with probability `<= e^-d <= delta`.
 //!
@@ -202,7 +204,10 @@ impl CountMin {
     #[inline]
     fn column(&self, row: usize, fp: u64) -> usize {
         let (a, b) = self.rows[row];
-        (mod_p(u128::from(a) * u128::from(fp) + u128::from(b)) % self.width as u64) as usize
+        // floor(v w / 2^61) for v in [0, p): a multiply-shift range
+        // reduction instead of a 64-bit division (`v mod w`) per row.
+        let v = mod_p(u128::from(a) * u128::from(fp) + u128::from(b));
+        ((u128::from(v) * self.width as u128) >> 61) as usize
     }
 
     /// Add one occurrence of `item`.

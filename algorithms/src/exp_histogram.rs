@@ -9,8 +9,8 @@
 //!
 //! | quantity | value |
 //! | --- | --- |
-//! | space | `m` buckets of (timestamp, size), `m <= 2 log(1 + T_all) / log(1 + 2/r) + 2` where `T_all <= N R` is the sum held: `O(r log(N R))` |
-//! | update time | `O(m)`: one pass over adjacent pairs of buckets (the paper's level structure gets `O(1)` amortised; this keeps the simpler pass) |
+//! | space | `m` buckets of (timestamp, size), `m < 2 max(16, B)` with `B = 2 log(1 + T_c) / log(1 + 2/r) + 2`, `T_c <= N R` the sum held at the last compaction: `O(r log(N R))` |
+//! | update time | `O(1)` amortised: a compaction pass costs `O(m)` and runs only when `m` has doubled since the last one (the paper's level structure gets the same bound) |
 //! | query time | `O(1)` (running total) |
 //! | error bound | `|estimate - T| <= T / r`; [`ExpHistogram::bounds`] gives `lo <= T <= hi` with `hi - lo < 2T/r + 1` |
 //! | failure probability | 0 (deterministic) |
@@ -21,7 +21,8 @@
 //! buckets newest first: (ts = time of its newest item, C = sum of its items)
 //! add(v): t += 1; drop the oldest bucket if its ts <= t - N
 //!         if v > 0: push (t, v) in front
-//!         S = 0
+//!         if m < 2 max(16, m after the last compaction): return
+//!         S = 0                                              # compaction pass
 //!         for adjacent buckets (j, j+1), newest to oldest:
 //!             while C_j + C_{j+1} <= (2/r) (1 + S): merge j+1 into j (keep j's ts)
 //!             S += C_j
@@ -41,10 +42,16 @@
 //! items (all items are `>= 1`), and `T = S + C` when it holds one. The
 //! estimate `S + C/2` is off by at most `C/2 <= (1 + S)/r <= T/r`.
 //!
-//! Space: after the pass no adjacent pair is mergeable, so for each pair
-//! `C_j + C_{j+1} > (2/r)(1 + S_j)`, i.e. `1 + S_{j+2} > (1 + 2/r)(1 +
-//! S_j)`: the sums grow geometrically every two buckets, which bounds `m`
-//! by `2 log_{1 + 2/r}(1 + T_all) + 2`.
+//! Space: after a pass no adjacent pair is mergeable (a merge at `j` makes
+//! the earlier pair `(j - 1, j)` only less mergeable, and the pass retries
+//! `j` until it stops), so for each pair `C_j + C_{j+1} > (2/r)(1 + S_j)`,
+//! i.e. `1 + S_{j+2} > (1 + 2/r)(1 + S_j)`: the sums grow geometrically
+//! every two buckets, which bounds `m` right after the pass by `B`.
+//! Between passes at most `m` buckets are added before the next pass, so
+//! `m < 2 max(16, B)`, and each pass's `O(m)` work is paid by the `m/2` or
+//! more insertions since the previous one. Skipping merges never hurts
+//! accuracy: the error argument needs the invariant only for merged
+//! buckets.
 //!
 //! # Citation
 //!
@@ -86,8 +93,10 @@ struct Bucket {
     merged: bool,
 }
 
-/// Sliding-window sum with relative error at most `1/r`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Sliding-window sum with relative error at most `1/r`. Equality compares
+/// the window's state (parameters, time, buckets), not the compaction
+/// bookkeeping.
+#[derive(Debug, Clone)]
 pub struct ExpHistogram {
     window: u64,
     r: u64,
@@ -96,7 +105,26 @@ pub struct ExpHistogram {
     buckets: VecDeque<Bucket>,
     /// Sum of all bucket sizes (saturating).
     total: u64,
+    /// Buckets right after the last compaction pass.
+    pass_len: usize,
+    /// The sum held at the last compaction pass, `T_c`.
+    pass_total: u64,
 }
+
+impl PartialEq for ExpHistogram {
+    fn eq(&self, other: &Self) -> bool {
+        (self.window, self.r, self.time, &self.buckets, self.total)
+            == (
+                other.window,
+                other.r,
+                other.time,
+                &other.buckets,
+                other.total,
+            )
+    }
+}
+
+impl Eq for ExpHistogram {}
 
 impl ExpHistogram {
     /// A histogram over the last `window` items with relative error `<= 1/r`.
@@ -118,6 +146,8 @@ impl ExpHistogram {
             time: 0,
             buckets: VecDeque::new(),
             total: 0,
+            pass_len: 0,
+            pass_total: 0,
         })
     }
 
@@ -141,7 +171,16 @@ impl ExpHistogram {
             merged: false,
         });
         self.total = self.total.saturating_add(value);
-        self.compact();
+        if self.buckets.len() >= 2 * self.pass_len.max(16) {
+            self.compact();
+            self.pass_len = self.buckets.len();
+            self.pass_total = self.total;
+        }
+    }
+
+    /// `B = 2 log(1 + total) / log(1 + 2/r) + 2` for a sum `total`.
+    fn space_bound(&self, total: u64) -> f64 {
+        2.0 * (1.0 + total as f64).ln() / (2.0 / self.r as f64).ln_1p() + 2.0
     }
 
     /// One pass merging adjacent buckets while `r (C_j + C_{j+1}) <= 2 (1 + S_j)`.
@@ -194,11 +233,19 @@ impl ExpHistogram {
         self.buckets.len()
     }
 
-    /// The space bound `2 log(1 + total) / log(1 + 2/r) + 2` on
-    /// [`ExpHistogram::buckets`] for the sum currently held.
+    /// The space bound `2 max(16, B)` on [`ExpHistogram::buckets`], with
+    /// `B = 2 log(1 + T_c) / log(1 + 2/r) + 2` for the sum `T_c` held at
+    /// the last compaction pass (module doc).
     #[must_use]
     pub fn bucket_bound(&self) -> f64 {
-        2.0 * (1.0 + self.total as f64).ln() / (2.0 / self.r as f64).ln_1p() + 2.0
+        2.0 * self.space_bound(self.pass_total).max(16.0)
+    }
+
+    /// Buckets right after the last compaction pass, and the bound `B`
+    /// they obey (for tests: the first must not exceed the second).
+    #[must_use]
+    pub fn last_pass(&self) -> (usize, f64) {
+        (self.pass_len, self.space_bound(self.pass_total))
     }
 
     /// Window length `N`.
@@ -224,6 +271,9 @@ struct ExpHistogramWire {
     time: u64,
     /// `(timestamp, size, holds several items)`, newest first.
     buckets: Vec<(u64, u64, bool)>,
+    /// Buckets right after the last compaction pass, and the sum then.
+    pass_len: usize,
+    pass_total: u64,
 }
 
 impl From<&ExpHistogram> for ExpHistogramWire {
@@ -234,6 +284,8 @@ impl From<&ExpHistogram> for ExpHistogramWire {
             r: e.r,
             time: e.time,
             buckets: e.buckets.iter().map(|b| (b.ts, b.size, b.merged)).collect(),
+            pass_len: e.pass_len,
+            pass_total: e.pass_total,
         }
     }
 }
@@ -265,6 +317,14 @@ impl TryFrom<ExpHistogramWire> for ExpHistogram {
             return Err("ExpHistogram: bucket sizes overflow".to_string());
         }
         e.total = newer as u64;
+        if w.pass_len as f64 > e.space_bound(w.pass_total) {
+            return Err(format!(
+                "ExpHistogram: {} buckets after the last pass exceed its bound",
+                w.pass_len
+            ));
+        }
+        e.pass_len = w.pass_len;
+        e.pass_total = w.pass_total;
         e.buckets = w
             .buckets
             .into_iter()

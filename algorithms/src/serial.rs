@@ -21,7 +21,7 @@
 //! | [`crate::MisraGries`] | `k`, `n`, `d`, `counters` (`[item, count]`, item order) |
 //! | [`crate::SpaceSaving`] | `k`, `n`, `floor`, `counters` (`[item, count, error]` in Stream-Summary order: count ascending, then bucket order) |
 //! | [`crate::Dgim`] | `window`, `r`, `time`, `buckets` (`[timestamp, log2 size]`, newest first) |
-//! | [`crate::ExpHistogram`] | `window`, `r`, `time`, `buckets` (`[timestamp, size, holds several items]`, newest first) |
+//! | [`crate::ExpHistogram`] | `window`, `r`, `time`, `buckets` (`[timestamp, size, holds several items]`, newest first), `pass_len`, `pass_total` |
 //! | [`crate::VarOpt`] | `k`, `n`, `total`, `tau`, `large` (`[item, weight]`), `small` (items), `rng` |
 //! | [`crate::Kll`] | `k`, `n`, `min`, `max`, `worst_case`, `levels`, `rng` |
 //! | [`crate::ReservoirR`] | `k`, `seen`, `items`, `rng` |

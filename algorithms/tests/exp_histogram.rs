@@ -12,7 +12,7 @@ use stream_algorithms::ExpHistogram;
 
 /// Run the histogram over `values`, checking after every item that the true
 /// window sum `t` has `r |estimate - t| <= t`, `lo <= t <= hi` and that
-/// the bucket count respects the space bound. Returns the largest relative
+/// the bucket count respects the space bound (and the compaction pass's). Returns the largest relative
 /// error seen.
 fn run(values: &[u64], window: u64, r: u64) -> f64 {
     let mut e = ExpHistogram::new(window, r).unwrap();
@@ -61,7 +61,8 @@ proptest! {
         r in 1u64..6,
     ) {
         // Proves: after every item, |estimate - T| <= T/r, lo <= T <= hi,
-        // and buckets <= 2 log(1 + total)/log(1 + 2/r) + 2, against the
+        // buckets < 2 max(16, B) and, right after each compaction pass,
+        // buckets <= B = 2 log(1 + total)/log(1 + 2/r) + 2, against the
         // exact sum of the last `window` values. Exact.
         run(&values, window, r);
     }

@@ -14,30 +14,52 @@
 //! | error bound | `f(x) <= estimate(x)` always; `estimate(x) <= f(x) + eps * n` |
 //! | failure probability | `<= delta` per query (over the seed), plus `<= 2^-60`-ish for a 61-bit fingerprint collision |
 //! | merge | add tables pointwise (same dimensions and seed); the bounds hold with `n = n1 + n2` |
+//! | subtract | [`CountMin::subtract`]: `sketch(A + B) - sketch(A) = sketch(B)` exactly (the sketch is linear), so a sliding window keeps one sketch per pane, adds the pane entering and subtracts the pane leaving |
+//! | conservative update | [`CountMin::conservative`]: same space and time, same bounds, estimates never larger than plain Count-Min's on the same input; mergeable but **not** subtractable |
 //!
 //! # Pseudocode
 //!
 //! ```text
 //! setup: for each row j: a_j uniform in [1, p), b_j uniform in [0, p), p = 2^61 - 1
-//! h_j(x) = ((a_j * fp(x) + b_j) mod p) mod w,  fp(x) = hash64(seed, x) mod p
+//! h_j(x) = floor(((a_j * fp(x) + b_j) mod p) * w / 2^61),  fp(x) = hash64(seed, x) mod p
 //! add(x, c): for j in rows: T[j][h_j(x)] += c
 //! estimate(x) = min over j of T[j][h_j(x)]
+//! add_conservative(x, c): v = estimate(x) + c; for j in rows: T[j][h_j(x)] = max(T[j][h_j(x)], v)
+//! subtract(S): for every cell: T[j][i] -= S.T[j][i]        (requires S.T <= T cellwise)
 //! ```
 //!
 //! # Proof sketch
 //!
 //! Every cell of `x`'s row holds `f(x)` plus other items' counts, so the
-//! minimum is `>= f(x)`. The family `((a y + b) mod p) mod w` is pairwise
-//! independent up to rounding (Carter & Wegman 1979), so for `y != x` the
-//! collision probability is `<= 1/w` (about `eps / e`), and the expected
-//! excess in one row is `<= eps * n / e`. By Markov's inequality a row
+//! minimum is `>= f(x)`. The family `(a y + b) mod p` is pairwise
+//! independent on `[0, p)` (Carter & Wegman 1979), and `v -> floor(v w /
+//! 2^61)` sends at most `ceil(2^61 / w)` of its values to each column, so
+//! for `y != x` the collision probability is `<= ceil(2^61/w) / p`, i.e.
+//! `1/w` up to a factor `1 + 2^-39` for `w <= 2^20` (about `eps / e`), and
+//! the expected excess in one row is `<= eps * n / e`. By Markov's inequality a row
 //! exceeds `eps * n` with probability `<= 1/e`; the rows are independent, so
 //! all `d` rows do with probability `<= e^-d <= delta`.
+//!
+//! Conservative update (Estan and Varghese 2002): by induction every cell
+//! `x` maps to is `>= f(x)` (a cell only grows, and after `x`'s update each
+//! of its cells is `>= estimate + c >= f(x)`), so `estimate >= f`. A cell
+//! under conservative update never exceeds the same cell under plain update
+//! (induction again: it is raised to at most `min + c <= cell_plain + c`),
+//! so every plain Count-Min bound holds. Merging by addition keeps both
+//! properties (a sum of upper bounds; a sum of cells each below the plain
+//! one). Subtraction does not: a cell may hold less than the pane's
+//! contribution, so the difference can fall below `f`.
+//!
+//! Subtraction: a plain sketch is a linear map of the frequency vector
+//! (`T = M f` for a fixed 0/1 matrix `M` given the seed), so `M(f_A + f_B) -
+//! M f_A = M f_B`, and every guarantee of the sketch of `B` holds.
 //!
 //! # Citation
 //!
 //! G. Cormode and S. Muthukrishnan, "An improved data stream summary: the
 //! count-min sketch and its applications", Journal of Algorithms 55(1), 2005.
+//! C. Estan and G. Varghese, "New directions in traffic measurement and
+//! accounting", SIGCOMM 2002 (conservative update).
 
 use std::fmt;
 use std::hash::Hash;
@@ -45,7 +67,7 @@ use std::hash::Hash;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::hash::hash_item;
+use crate::hash::{hash_item_keyed, key_state};
 use crate::rngutil::uniform_below;
 
 /// The Mersenne prime `2^61 - 1`.
@@ -77,8 +99,13 @@ pub enum CountMinError {
     },
     /// Width or depth zero.
     ZeroDimension,
-    /// Merging sketches with different width, depth or seed.
+    /// Merging sketches with different width, depth, seed or update mode.
     Incompatible,
+    /// [`CountMin::subtract`] on a conservative-update sketch.
+    NotSubtractable,
+    /// [`CountMin::subtract`] of a sketch that is not contained in this one
+    /// (some counter or the total would go negative).
+    NotContained,
 }
 
 impl fmt::Display for CountMinError {
@@ -89,7 +116,16 @@ impl fmt::Display for CountMinError {
                 "need 0 < eps <= 1 and 0 < delta < 1, got eps = {eps}, delta = {delta}"
             ),
             Self::ZeroDimension => write!(f, "width and depth must be at least 1"),
-            Self::Incompatible => write!(f, "sketches differ in width, depth or seed"),
+            Self::Incompatible => {
+                write!(f, "sketches differ in width, depth, seed or update mode")
+            }
+            Self::NotSubtractable => {
+                write!(f, "conservative-update sketches cannot be subtracted")
+            }
+            Self::NotContained => write!(
+                f,
+                "the subtracted sketch is not contained in this one (a counter would go negative)"
+            ),
         }
     }
 }
@@ -102,11 +138,15 @@ pub struct CountMin {
     width: usize,
     depth: usize,
     seed: u64,
+    /// `key_state(seed)`, so the hasher is keyed once, not per item.
+    key: u64,
     /// `(a, b)` per row.
     rows: Vec<(u64, u64)>,
     /// Row-major `depth x width` counters.
     table: Vec<u64>,
     total: u64,
+    /// Conservative update (Estan and Varghese) instead of plain adds.
+    conservative: bool,
 }
 
 impl CountMin {
@@ -148,21 +188,26 @@ impl CountMin {
             width,
             depth,
             seed,
+            key: key_state(seed),
             rows,
             table: vec![0; width * depth],
             total: 0,
+            conservative: false,
         })
     }
 
     #[inline]
     fn fingerprint<T: Hash + ?Sized>(&self, item: &T) -> u64 {
-        hash_item(self.seed, item) % P
+        hash_item_keyed(self.key, item) % P
     }
 
     #[inline]
     fn column(&self, row: usize, fp: u64) -> usize {
         let (a, b) = self.rows[row];
-        (mod_p(u128::from(a) * u128::from(fp) + u128::from(b)) % self.width as u64) as usize
+        // floor(v w / 2^61) for v in [0, p): a multiply-shift range
+        // reduction instead of a 64-bit division (`v mod w`) per row.
+        let v = mod_p(u128::from(a) * u128::from(fp) + u128::from(b));
+        ((u128::from(v) * self.width as u128) >> 61) as usize
     }
 
     /// Add one occurrence of `item`.
@@ -171,21 +216,77 @@ impl CountMin {
         self.add_count(item, 1);
     }
 
+    /// Switch to conservative update (only for an empty sketch's future
+    /// adds: call it right after construction). Estimates are never larger
+    /// than plain Count-Min's; the sketch can no longer be subtracted, and
+    /// merges only with other conservative sketches.
+    #[must_use]
+    pub fn conservative(mut self) -> Self {
+        self.conservative = true;
+        self
+    }
+
+    /// Whether this sketch uses conservative update.
+    #[must_use]
+    pub fn is_conservative(&self) -> bool {
+        self.conservative
+    }
+
     /// Add `count` occurrences of `item` (saturating at `u64::MAX`).
     pub fn add_count<T: Hash + ?Sized>(&mut self, item: &T, count: u64) {
         let fp = self.fingerprint(item);
-        for row in 0..self.depth {
-            let i = row * self.width + self.column(row, fp);
-            self.table[i] = self.table[i].saturating_add(count);
+        if self.conservative {
+            // Two passes over the rows (recomputing columns) instead of
+            // allocating the cell list.
+            let v = self.estimate_fp(fp).saturating_add(count);
+            for row in 0..self.depth {
+                let i = row * self.width + self.column(row, fp);
+                self.table[i] = self.table[i].max(v);
+            }
+        } else {
+            for row in 0..self.depth {
+                let i = row * self.width + self.column(row, fp);
+                self.table[i] = self.table[i].saturating_add(count);
+            }
         }
         self.total = self.total.saturating_add(count);
+    }
+
+    /// Subtract `other` (a sketch of a sub-multiset of this sketch's input,
+    /// with the same width, depth and seed): afterwards `self` is exactly
+    /// the sketch of the difference. Used to slide a window by panes.
+    ///
+    /// # Errors
+    ///
+    /// [`CountMinError::Incompatible`] on different dimensions or seed;
+    /// [`CountMinError::NotSubtractable`] if either sketch uses
+    /// conservative update; [`CountMinError::NotContained`] if a counter or
+    /// the total of `other` exceeds this one's (nothing is changed then).
+    pub fn subtract(&mut self, other: &Self) -> Result<(), CountMinError> {
+        if self.width != other.width || self.depth != other.depth || self.seed != other.seed {
+            return Err(CountMinError::Incompatible);
+        }
+        if self.conservative || other.conservative {
+            return Err(CountMinError::NotSubtractable);
+        }
+        if other.total > self.total || self.table.iter().zip(&other.table).any(|(a, b)| b > a) {
+            return Err(CountMinError::NotContained);
+        }
+        for (a, b) in self.table.iter_mut().zip(&other.table) {
+            *a -= b;
+        }
+        self.total -= other.total;
+        Ok(())
     }
 
     /// Estimated count of `item`: `>= f(item)`, and `<= f(item) + eps * n`
     /// with probability `>= 1 - delta`.
     #[must_use]
     pub fn estimate<T: Hash + ?Sized>(&self, item: &T) -> u64 {
-        let fp = self.fingerprint(item);
+        self.estimate_fp(self.fingerprint(item))
+    }
+
+    fn estimate_fp(&self, fp: u64) -> u64 {
         (0..self.depth)
             .map(|row| self.table[row * self.width + self.column(row, fp)])
             .min()
@@ -222,9 +323,13 @@ impl CountMin {
     /// # Errors
     ///
     /// [`CountMinError::Incompatible`] unless both have the same width,
-    /// depth and seed.
+    /// depth, seed and update mode.
     pub fn merge(&mut self, other: &Self) -> Result<(), CountMinError> {
-        if self.width != other.width || self.depth != other.depth || self.seed != other.seed {
+        if self.width != other.width
+            || self.depth != other.depth
+            || self.seed != other.seed
+            || self.conservative != other.conservative
+        {
             return Err(CountMinError::Incompatible);
         }
         for (a, b) in self.table.iter_mut().zip(&other.table) {
@@ -234,6 +339,56 @@ impl CountMin {
         Ok(())
     }
 }
+
+/// Version-1 serialized form (see [`crate::serial`]); the row hash keys
+/// are derived again from `seed`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountMinWire {
+    version: u32,
+    width: usize,
+    depth: usize,
+    seed: u64,
+    conservative: bool,
+    total: u64,
+    table: Vec<u64>,
+}
+
+impl From<&CountMin> for CountMinWire {
+    fn from(c: &CountMin) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            width: c.width,
+            depth: c.depth,
+            seed: c.seed,
+            conservative: c.conservative,
+            total: c.total,
+            table: c.table.clone(),
+        }
+    }
+}
+
+impl TryFrom<CountMinWire> for CountMin {
+    type Error = String;
+    fn try_from(w: CountMinWire) -> Result<Self, String> {
+        crate::serial::check_version("CountMin", w.version)?;
+        if w.width.checked_mul(w.depth) != Some(w.table.len()) {
+            return Err(format!(
+                "CountMin: table of {} counters, but width {} x depth {} differs",
+                w.table.len(),
+                w.width,
+                w.depth
+            ));
+        }
+        let mut c = Self::with_dimensions(w.width, w.depth, w.seed).map_err(|e| e.to_string())?;
+        c.table = w.table;
+        c.total = w.total;
+        c.conservative = w.conservative;
+        Ok(c)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[] CountMin, CountMinWire; ser: []; de: []);
 
 #[cfg(test)]
 mod tests {

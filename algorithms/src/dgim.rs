@@ -191,6 +191,82 @@ impl Dgim {
     }
 }
 
+/// Version-1 serialized form (see [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DgimWire {
+    version: u32,
+    window: u64,
+    r: usize,
+    time: u64,
+    /// `(timestamp, log2 size)`, newest first.
+    buckets: Vec<(u64, u32)>,
+}
+
+impl From<&Dgim> for DgimWire {
+    fn from(d: &Dgim) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            window: d.window,
+            r: d.r,
+            time: d.time,
+            buckets: d.buckets.iter().map(|b| (b.ts, b.log_size)).collect(),
+        }
+    }
+}
+
+impl TryFrom<DgimWire> for Dgim {
+    type Error = String;
+    fn try_from(w: DgimWire) -> Result<Self, String> {
+        crate::serial::check_version("Dgim", w.version)?;
+        let mut d = Self::new(w.window, w.r).map_err(|e| e.to_string())?;
+        d.time = w.time;
+        let mut prev: Option<(u64, u32)> = None;
+        let mut run = 0usize;
+        let mut total = 0u64;
+        for &(ts, log_size) in &w.buckets {
+            if ts > w.time || ts.saturating_add(w.window) <= w.time || ts == 0 {
+                return Err(format!(
+                    "Dgim: bucket timestamp {ts} outside the window at time {}",
+                    w.time
+                ));
+            }
+            if log_size > 62 {
+                return Err(format!("Dgim: bucket log2 size {log_size} > 62"));
+            }
+            if let Some((pts, plog)) = prev {
+                if ts >= pts || log_size < plog {
+                    return Err(
+                        "Dgim: buckets not newest first with non-decreasing sizes".to_string()
+                    );
+                }
+                run = if log_size == plog { run + 1 } else { 1 };
+            } else {
+                run = 1;
+            }
+            if run > w.r {
+                return Err(format!(
+                    "Dgim: more than r = {} buckets of size 2^{log_size}",
+                    w.r
+                ));
+            }
+            total = total
+                .checked_add(1 << log_size)
+                .ok_or_else(|| "Dgim: bucket sizes overflow".to_string())?;
+            prev = Some((ts, log_size));
+        }
+        d.buckets = w
+            .buckets
+            .into_iter()
+            .map(|(ts, log_size)| Bucket { ts, log_size })
+            .collect();
+        d.total = total;
+        Ok(d)
+    }
+}
+
+crate::serial::serde_via_wire!(impl[] Dgim, DgimWire; ser: []; de: []);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,11 +12,22 @@
 //! | --- | --- | --- |
 //! | [`reservoir`] | [`ReservoirL`] (default), [`ReservoirR`], [`WeightedReservoir`], [`reservoir::merge`] | uniform / weighted `k`-sample of a stream; exact merge |
 //! | [`lecture`] | [`lecture::reservoir_sample`], [`lecture::LectureMisraGries`] | the lecture's code, ported with its off-by-one |
+//! | [`varopt`] | [`VarOpt`] | mergeable weighted `k`-sample with unbiased, variance-optimal subset sums |
 //! | [`misra_gries`] | [`MisraGries`] | frequencies within `n/(k+1)`, heavy hitters, mergeable |
-//! | [`space_saving`] | [`SpaceSaving`] | top-`k` with per-item error |
-//! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta` |
-//! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within `1.04/sqrt(m)` standard error |
+//! | [`space_saving`] | [`SpaceSaving`] | top-`k` with per-item error; `O(1)` updates (Stream-Summary); mergeable |
+//! | [`count_min`] | [`CountMin`] | frequencies within `eps n` w.p. `1 - delta`; mergeable, subtractable (windows by panes), conservative update |
+//! | [`hyperloglog`] | [`HyperLogLog`] | distinct count within about `1.04/sqrt(m)` standard error at every `n` (Ertl 2017) |
+//! | [`kll`] | [`Kll`] | quantiles and ranks within about `1/k` of `n`; mergeable |
 //! | [`dgim`] | [`Dgim`] | 1s in a sliding window within relative error `1/r` |
+//! | [`exp_histogram`] | [`ExpHistogram`] | sum of the last `N` values within relative error `1/r` |
+//! | [`serial`] | [`serial::FORMAT_VERSION`] | the versioned serde format of every sketch |
+//!
+//! Windows by merging: every summary above except the two sliding-window
+//! ones merges (HyperLogLog, Count-Min, Misra-Gries, Space-Saving, KLL,
+//! VarOpt, uniform reservoirs), so a window can be kept as one summary per
+//! pane and combined on demand ([`merge_panes`] through the [`Mergeable`]
+//! trait); Count-Min also subtracts, so a running
+//! window summary can drop the pane that leaves.
 //!
 //! # Example
 //!
@@ -48,17 +59,26 @@
 
 pub mod count_min;
 pub mod dgim;
+pub mod exp_histogram;
 pub mod hash;
 pub mod hyperloglog;
+pub mod kll;
 pub mod lecture;
+pub mod merge;
 pub mod misra_gries;
 pub mod reservoir;
 mod rngutil;
+pub mod serial;
 pub mod space_saving;
+pub mod varopt;
 
 pub use count_min::CountMin;
 pub use dgim::Dgim;
+pub use exp_histogram::ExpHistogram;
 pub use hyperloglog::HyperLogLog;
+pub use kll::Kll;
+pub use merge::{merge_panes, Mergeable};
 pub use misra_gries::MisraGries;
 pub use reservoir::{ReservoirL, ReservoirR, WeightedReservoir};
 pub use space_saving::SpaceSaving;
+pub use varopt::VarOpt;

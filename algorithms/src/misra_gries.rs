@@ -261,6 +261,70 @@ impl<T: Ord + Clone> MisraGries<T> {
     }
 }
 
+/// Version-1 serialized form (see [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MisraGriesWire<T> {
+    version: u32,
+    k: usize,
+    n: u64,
+    d: u64,
+    /// `(item, count)` in item order.
+    counters: Vec<(T, u64)>,
+}
+
+impl<T: Ord + Clone> From<&MisraGries<T>> for MisraGriesWire<T> {
+    fn from(m: &MisraGries<T>) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: m.k,
+            n: m.n,
+            d: m.d,
+            counters: m.counters.iter().map(|(x, &c)| (x.clone(), c)).collect(),
+        }
+    }
+}
+
+impl<T: Ord + Clone> TryFrom<MisraGriesWire<T>> for MisraGries<T> {
+    type Error = String;
+    fn try_from(w: MisraGriesWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("MisraGries", w.version)?;
+        if w.counters.len() > w.k {
+            return Err(format!(
+                "MisraGries: {} counters > k = {}",
+                w.counters.len(),
+                w.k
+            ));
+        }
+        if w.counters.iter().any(|&(_, c)| c == 0) {
+            return Err("MisraGries: a counter is 0".to_string());
+        }
+        let sum: u128 = w.counters.iter().map(|&(_, c)| u128::from(c)).sum();
+        let removed = (w.k as u128 + 1) * u128::from(w.d);
+        if sum + removed > u128::from(w.n) {
+            return Err(format!(
+                "MisraGries: counters {sum} + (k + 1) d = {removed} exceed n = {}",
+                w.n
+            ));
+        }
+        let len = w.counters.len();
+        let counters: BTreeMap<T, u64> = w.counters.into_iter().collect();
+        if counters.len() != len {
+            return Err("MisraGries: an item appears twice".to_string());
+        }
+        Ok(Self {
+            k: w.k,
+            counters,
+            n: w.n,
+            d: w.d,
+        })
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] MisraGries<T>, MisraGriesWire<T>;
+    ser: [T: serde::Serialize + Ord + Clone];
+    de: [T: serde::Deserialize<'de> + Ord + Clone]);
+
 #[cfg(test)]
 mod tests {
     use super::*;

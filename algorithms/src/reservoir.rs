@@ -505,37 +505,93 @@ impl<T: Clone> WeightedReservoir<T> {
     ///
     /// [`ReservoirError::InvalidWeight`] if `weight` is not finite and
     /// positive; the item is then not counted.
+    #[inline]
     pub fn add(&mut self, item: T, weight: f64) -> Result<(), ReservoirError> {
-        if !(weight.is_finite() && weight > 0.0) {
+        if !(weight > 0.0 && weight < f64::INFINITY) {
             return Err(ReservoirError::InvalidWeight(weight));
         }
         self.seen += 1;
         self.total_weight += weight;
-        if self.k == 0 {
-            return Ok(());
-        }
-        if self.items.len() < self.k {
-            let log_key = open01(&mut self.rng).ln() / weight;
-            self.heap.push(Reverse((Key(log_key), self.items.len())));
-            self.items.push(item);
-            if self.items.len() == self.k {
-                self.draw_jump();
+        // Hot path (full reservoir, item skipped): one subtraction and one
+        // comparison. With k = 0 the reservoir is "full" and x_w stays
+        // infinite, so nothing is ever kept.
+        if self.items.len() == self.k {
+            self.x_w -= weight;
+            if self.x_w <= 0.0 {
+                self.replace_min(item, weight);
             }
             return Ok(());
         }
-        self.x_w -= weight;
-        if self.x_w <= 0.0 {
-            let lt = self.min_log_key();
-            // t_w = T_w^w; r2 uniform on (t_w, 1); key = r2^(1/w).
-            let tw = (weight * lt).exp();
-            let r2 = tw + open01(&mut self.rng) * (1.0 - tw);
-            let log_key = r2.ln() / weight;
-            let Reverse((_, slot)) = self.heap.pop().expect("full reservoir has k >= 1 keys");
-            self.items[slot] = item;
-            self.heap.push(Reverse((Key(log_key), slot)));
+        self.fill(item, weight);
+        Ok(())
+    }
+
+    /// Offer every `(item, weight)` of `items` in order: the same result,
+    /// bit for bit, as calling [`WeightedReservoir::add`] on each, with the
+    /// skip loop's state kept in registers (one subtraction, one addition
+    /// and one comparison per skipped item).
+    ///
+    /// # Errors
+    ///
+    /// [`ReservoirError::InvalidWeight`] at the first weight that is not
+    /// finite and positive; the items before it are counted, it and the
+    /// rest are not.
+    pub fn extend_weighted<I: IntoIterator<Item = (T, f64)>>(
+        &mut self,
+        items: I,
+    ) -> Result<(), ReservoirError> {
+        let mut it = items.into_iter();
+        while self.items.len() < self.k {
+            match it.next() {
+                Some((x, w)) => self.add(x, w)?,
+                None => return Ok(()),
+            }
+        }
+        let (mut x_w, mut seen, mut total) = (self.x_w, self.seen, self.total_weight);
+        let mut result = Ok(());
+        for (item, weight) in it {
+            if !(weight > 0.0 && weight < f64::INFINITY) {
+                result = Err(ReservoirError::InvalidWeight(weight));
+                break;
+            }
+            seen += 1;
+            total += weight;
+            x_w -= weight;
+            if x_w <= 0.0 {
+                self.x_w = x_w;
+                self.replace_min(item, weight);
+                x_w = self.x_w;
+            }
+        }
+        self.x_w = x_w;
+        self.seen = seen;
+        self.total_weight = total;
+        result
+    }
+
+    /// Keep `item` while fewer than `k` are held (key `ln(u)/w`).
+    #[inline(never)]
+    fn fill(&mut self, item: T, weight: f64) {
+        let log_key = open01(&mut self.rng).ln() / weight;
+        self.heap.push(Reverse((Key(log_key), self.items.len())));
+        self.items.push(item);
+        if self.items.len() == self.k {
             self.draw_jump();
         }
-        Ok(())
+    }
+
+    /// The jump ended on `item`: it replaces the minimum-key item with a key
+    /// drawn conditioned on exceeding that minimum (Efraimidis-Spirakis).
+    #[inline(never)]
+    fn replace_min(&mut self, item: T, weight: f64) {
+        let lt = self.min_log_key();
+        let tw = (weight * lt).exp();
+        let r2 = tw + open01(&mut self.rng) * (1.0 - tw);
+        let log_key = r2.ln() / weight;
+        let Reverse((_, slot)) = self.heap.pop().expect("full reservoir has k >= 1 keys");
+        self.items[slot] = item;
+        self.heap.push(Reverse((Key(log_key), slot)));
+        self.draw_jump();
     }
 
     /// The current sample (`min(k, n)` items, slot order).
@@ -562,6 +618,187 @@ impl<T: Clone> WeightedReservoir<T> {
         self.k
     }
 }
+
+/// Version-1 serialized form of [`ReservoirR`] and [`ReservoirL`] (see
+/// [`crate::serial`]); `w` and `next` are Algorithm L's state (absent for
+/// Algorithm R).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniformWire<T> {
+    version: u32,
+    k: usize,
+    seen: u64,
+    items: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    w: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next: Option<u64>,
+    rng: crate::serial::RngState,
+}
+
+/// Check `items.len() == min(k, seen)`.
+fn check_fill(what: &str, k: usize, seen: u64, len: usize) -> Result<(), String> {
+    if len as u64 == seen.min(k as u64) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {len} items, but min(k = {k}, seen = {seen}) expected"
+        ))
+    }
+}
+
+impl<T: Clone> From<&ReservoirR<T>> for UniformWire<T> {
+    fn from(r: &ReservoirR<T>) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            items: r.items.clone(),
+            w: None,
+            next: None,
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<UniformWire<T>> for ReservoirR<T> {
+    type Error = String;
+    fn try_from(w: UniformWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("ReservoirR", w.version)?;
+        if w.w.is_some() || w.next.is_some() {
+            return Err("ReservoirR: has Algorithm L fields w/next".to_string());
+        }
+        check_fill("ReservoirR", w.k, w.seen, w.items.len())?;
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items,
+            seen: w.seen,
+        })
+    }
+}
+
+impl<T: Clone> From<&ReservoirL<T>> for UniformWire<T> {
+    fn from(r: &ReservoirL<T>) -> Self {
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            items: r.items.clone(),
+            w: Some(r.w),
+            next: Some(r.next),
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<UniformWire<T>> for ReservoirL<T> {
+    type Error = String;
+    fn try_from(w: UniformWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("ReservoirL", w.version)?;
+        check_fill("ReservoirL", w.k, w.seen, w.items.len())?;
+        let (Some(wk), Some(next)) = (w.w, w.next) else {
+            return Err("ReservoirL: fields w and next are required".to_string());
+        };
+        if !(wk > 0.0 && wk <= 1.0) {
+            return Err(format!("ReservoirL: w = {wk} not in (0, 1]"));
+        }
+        if w.k > 0 && w.items.len() == w.k && next <= w.seen {
+            return Err(format!("ReservoirL: next = {next} <= seen = {}", w.seen));
+        }
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items,
+            seen: w.seen,
+            w: wk,
+            next,
+        })
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] ReservoirR<T>, UniformWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
+crate::serial::serde_via_wire!(impl[T] ReservoirL<T>, UniformWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
+
+/// Version-1 serialized form of [`WeightedReservoir`] (see
+/// [`crate::serial`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightedWire<T> {
+    version: u32,
+    k: usize,
+    seen: u64,
+    total_weight: f64,
+    /// Remaining weight to jump over; `None` until the reservoir is full.
+    x_w: Option<f64>,
+    /// `(item, log key)` by slot.
+    items: Vec<(T, f64)>,
+    rng: crate::serial::RngState,
+}
+
+impl<T: Clone> From<&WeightedReservoir<T>> for WeightedWire<T> {
+    fn from(r: &WeightedReservoir<T>) -> Self {
+        let mut keys = vec![0.0; r.items.len()];
+        for Reverse((key, slot)) in &r.heap {
+            keys[*slot] = key.0;
+        }
+        Self {
+            version: crate::serial::FORMAT_VERSION,
+            k: r.k,
+            seen: r.seen,
+            total_weight: r.total_weight,
+            x_w: r.x_w.is_finite().then_some(r.x_w),
+            items: r.items.iter().cloned().zip(keys).collect(),
+            rng: (&r.rng).into(),
+        }
+    }
+}
+
+impl<T: Clone> TryFrom<WeightedWire<T>> for WeightedReservoir<T> {
+    type Error = String;
+    fn try_from(w: WeightedWire<T>) -> Result<Self, String> {
+        crate::serial::check_version("WeightedReservoir", w.version)?;
+        check_fill("WeightedReservoir", w.k, w.seen, w.items.len())?;
+        if w.total_weight.is_nan() || w.total_weight < 0.0 {
+            return Err(format!(
+                "WeightedReservoir: total weight {}",
+                w.total_weight
+            ));
+        }
+        if w.items.iter().any(|(_, key)| key.is_nan() || *key > 0.0) {
+            return Err("WeightedReservoir: a log key is not <= 0".to_string());
+        }
+        let full = w.k > 0 && w.items.len() == w.k;
+        let x_w = match w.x_w {
+            Some(x) if full && x.is_finite() => x,
+            None if !full => f64::INFINITY,
+            _ => return Err("WeightedReservoir: x_w is given exactly when full".to_string()),
+        };
+        let heap = w
+            .items
+            .iter()
+            .enumerate()
+            .map(|(slot, (_, key))| Reverse((Key(*key), slot)))
+            .collect();
+        Ok(Self {
+            k: w.k,
+            rng: w.rng.restore()?,
+            items: w.items.into_iter().map(|(x, _)| x).collect(),
+            heap,
+            x_w,
+            seen: w.seen,
+            total_weight: w.total_weight,
+        })
+    }
+}
+
+crate::serial::serde_via_wire!(impl[T] WeightedReservoir<T>, WeightedWire<T>;
+    ser: [T: serde::Serialize + Clone];
+    de: [T: serde::Deserialize<'de> + Clone]);
 
 #[cfg(test)]
 mod tests {
@@ -619,6 +856,37 @@ mod tests {
     }
 
     // Proves: invalid weights are rejected and not counted.
+    // Proves: extend_weighted gives bit for bit the state of item-by-item
+    // add (sample, seen, total weight, and the next random draws), for
+    // several seeds and capacities including 0, and stops at a bad weight.
+    #[test]
+    fn weighted_extend_equals_add() {
+        let data: Vec<(u32, f64)> = (0..5000u32)
+            .map(|i| (i, f64::from(i % 13 + 1) * 0.5))
+            .collect();
+        for k in [0usize, 1, 7, 100] {
+            for seed in 0..5 {
+                let mut a = WeightedReservoir::new(k, ChaCha8Rng::seed_from_u64(seed));
+                let mut b = WeightedReservoir::new(k, ChaCha8Rng::seed_from_u64(seed));
+                for &(x, w) in &data {
+                    a.add(x, w).unwrap();
+                }
+                for chunk in data.chunks(777) {
+                    b.extend_weighted(chunk.iter().copied()).unwrap();
+                }
+                assert_eq!(a.sample(), b.sample());
+                assert_eq!((a.seen(), a.total_weight()), (b.seen(), b.total_weight()));
+                a.add(1, 1e9).unwrap();
+                b.add(1, 1e9).unwrap();
+                assert_eq!(a.sample(), b.sample());
+            }
+        }
+        let mut w = WeightedReservoir::new(2, ChaCha8Rng::seed_from_u64(1));
+        let r = w.extend_weighted([(1, 1.0), (2, 1.0), (3, 2.0), (4, f64::NAN), (5, 1.0)]);
+        assert!(matches!(r, Err(ReservoirError::InvalidWeight(_))));
+        assert_eq!(w.seen(), 3);
+    }
+
     #[test]
     fn weighted_rejects_bad_weights() {
         let mut w = WeightedReservoir::new(2, ChaCha8Rng::seed_from_u64(1));

@@ -16,9 +16,10 @@ use stream_algorithms::{CountMin, Dgim, HyperLogLog};
 fn hll_relative_error_within_three_standard_errors() {
     // Proves: HyperLogLog's estimate is within 3 standard errors
     // (3 * 1.04/sqrt(m)) of the true cardinality for p = 10, 12, 14, on
-    // cardinalities from the linear-counting range (100, 1000) through the
-    // switch-over (~2.5 m) to the raw-estimate range (200 000), for 3 hash
-    // seeds each; duplicates do not change the estimate.
+    // cardinalities from far below m (100, 1000) through the classic
+    // estimator's switch-over region (~2.5 m) to far above (200 000), for 3
+    // hash seeds each; duplicates do not change the estimate. (The error
+    // table across n and precisions is tests/hll_error_table.rs.)
     let cards = [100u64, 1_000, 5_000, 20_000, 200_000];
     for p in [10u8, 12, 14] {
         for seed in 0..3u64 {

@@ -84,14 +84,19 @@ fn snapshot_sketches() {
     assert_eq!(d.estimate(), SNAP_DGIM, "dgim: {}", d.estimate());
 }
 
-const SNAP_CM: &[u64] = &[4688, 2096, 1316, 324, 35, 50];
-const SNAP_HLL: u64 = 0x408c4a8b4cce7454;
+// Re-recorded for the multiply-shift column reduction (issue 16 speed work).
+const SNAP_CM: &[u64] = &[4697, 2143, 1316, 367, 61, 43];
+// Re-recorded for Ertl's improved estimator (issue 16): 909.59 (classic: 905.3).
+const SNAP_HLL: u64 = 0x408c6cb142161d71;
+// Re-recorded for Stream-Summary (issue 16): the victim among equal minimum
+// counts is now the one at that count longest (was: the smallest item), which
+// changed item 6's error from 2196 to 2195.
 const SNAP_SS: &[(u32, u64, u64)] = &[
     (0, 4614, 0),
     (1, 2204, 2077),
     (3, 2197, 2196),
     (4, 2197, 2196),
-    (6, 2197, 2196),
+    (6, 2197, 2195),
 ];
 const SNAP_MG: &[(u32, u64)] = &[(0, 2710), (1, 153), (6, 1)];
 const SNAP_DGIM: u64 = 225;

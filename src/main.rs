@@ -100,6 +100,18 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compare the models on one input and one fault schedule: the fortune word count in
+    /// Spark Streaming (DStreams), Storm and Flink, each judged record by record against
+    /// itself without faults (guarantee, lost, duplicated, latency, throughput, pause).
+    Compare {
+        /// Fault lines, e.g. "at 8s kill worker-2" or "at 8s kill driver" (the driver,
+        /// Nimbus, the JobManager); several separated by ';'.
+        #[arg(long, default_value = "at 8s kill worker-2")]
+        faults: String,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Run a Storm topology scenario (scenarios/storm/, model = "storm"): record-at-a-time
     /// processing with per-tuple acking, under the scenario's faults; with --check, judge
     /// every record against the same run without faults (state updated twice shows as
@@ -351,6 +363,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Book { check } => stream_sim::book::run(check).map(|msg| println!("{msg}")),
+        Command::Compare { faults, seed } => {
+            let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
+                .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
+            stream_sim::check::compare::compare(&plan, seed)
+                .map(|rows| println!("{}", stream_sim::check::compare::render(&plan, &rows)))
+        }
         Command::Storm {
             scenario,
             seed,

@@ -10,6 +10,7 @@
 //! The one checking module: the [`Ledger`](crate::ledger::Ledger) it reads is written by the
 //! models below it, through their ledger hooks.
 
+pub mod compare;
 pub mod semantics;
 pub mod storm;
 pub mod sweep;

@@ -143,6 +143,8 @@ pub struct MiniCluster {
     pending: Option<Snapshot>,
     completed: Option<Snapshot>,
     committed: BTreeMap<Origin, u32>,
+    /// When each record's first update was committed.
+    first_commit: BTreeMap<u64, Time>,
     committed_values: Vec<(Time, Value)>,
     received: Ledger,
     trace: Vec<FlinkEvent>,
@@ -192,6 +194,7 @@ impl MiniCluster {
             pending: None,
             completed: None,
             committed: BTreeMap::new(),
+            first_commit: BTreeMap::new(),
             committed_values: Vec::new(),
             received: Ledger::default(),
             trace: Vec::new(),
@@ -280,6 +283,12 @@ impl MiniCluster {
     /// The values of committed sink transactions, with their commit times.
     pub fn committed_outputs(&self) -> &[(Time, Value)] {
         &self.committed_values
+    }
+
+    /// When each record's output first became visible (its first update committed by the
+    /// 2PC sink), by record offset.
+    pub fn first_commits(&self) -> &BTreeMap<u64, Time> {
+        &self.first_commit
     }
 
     /// The per-record ledger: received and allocated as the sources read; written out as
@@ -559,6 +568,7 @@ impl MiniCluster {
             for (_, txn) in done {
                 for (origin, v) in txn {
                     *self.committed.entry(origin).or_insert(0) += 1;
+                    self.first_commit.entry(origin.0).or_insert(t);
                     self.committed_values.push((t, v));
                     records += 1;
                 }

@@ -161,6 +161,8 @@ pub struct LocalCluster {
     counters: [u64; 5],
     since: [u64; 5],
     latencies: Vec<u64>,
+    /// When each acked tree completed, in order.
+    ack_times: Vec<Time>,
     /// Values that reached the sink bolts, in order, with their time (bounded).
     outputs: Vec<(Time, Value)>,
 }
@@ -253,6 +255,7 @@ impl LocalCluster {
             counters: [0; 5],
             since: [0; 5],
             latencies: Vec::new(),
+            ack_times: Vec::new(),
             outputs: Vec::new(),
             tasks,
             bolt_tasks,
@@ -373,6 +376,11 @@ impl LocalCluster {
             .map(|&a| (self.tasks[a].name.clone(), self.tasks[a].acker.pending()))
             .collect();
         (spouts, ackers)
+    }
+
+    /// When each acked tree completed (the record's processing was done), in order.
+    pub fn ack_times(&self) -> &[Time] {
+        &self.ack_times
     }
 
     /// The counters, latency and throughput so far.
@@ -555,6 +563,7 @@ impl LocalCluster {
                     if let Some((_, _, first)) = spout.pending.remove(&root) {
                         self.counters[ACKED] += 1;
                         self.latencies.push(t.ms() - first.ms());
+                        self.ack_times.push(t);
                     }
                 }
                 AckerVerdict::Failed { root, .. } => {

@@ -284,3 +284,45 @@ fn storm_scenario_errors_are_positioned() {
         );
     }
 }
+
+/// Trident on the same lines: a worker failure in the middle of writing a batch's counts
+/// fails the batch after some keys were written; the replay (same txid) counts those keys
+/// twice into non-transactional state, but not into transactional or opaque state, which
+/// give exact counts; every record waits for its batch to commit (latency).
+#[test]
+fn trident_state_kinds_under_a_failed_batch() {
+    use stream_sim::models::storm::trident::{run, StateKind, TridentJob};
+    let job = |state: StateKind, faults: &str| TridentJob {
+        split: split(),
+        batch_interval: Duration::from_ms(500),
+        record_us: 2000.0,
+        write_us: 1000.0,
+        recovery: Duration::from_ms(5000),
+        state,
+        faults: FaultPlan::parse(faults).expect("faults"),
+    };
+    let until = Time(120_000);
+    let reference = run(&job(StateKind::Transactional, ""), &source(), until);
+    assert_eq!(reference.state, exact_counts());
+    // The batch closing at 2 s takes about 1.3 s to write: kill a worker in the middle.
+    let fault = "at 2600ms kill worker-1";
+    let plain = run(&job(StateKind::NonTransactional, fault), &source(), until);
+    let tx = run(&job(StateKind::Transactional, fault), &source(), until);
+    let opaque = run(&job(StateKind::Opaque, fault), &source(), until);
+    assert_eq!(plain.replayed, 1);
+    let v = Verdict::compare(&reference.ledger, &plain.ledger, until);
+    assert!(!v.duplicated.is_empty() && v.lost.is_empty(), "{v}");
+    assert_ne!(plain.state, exact_counts());
+    for r in [&tx, &opaque] {
+        assert_eq!(r.state, exact_counts());
+        assert_eq!(
+            Verdict::compare(&reference.ledger, &r.ledger, until).label(),
+            "exactly-once"
+        );
+    }
+    assert!(
+        reference.latency_ms.0 >= 250,
+        "records wait for their batch: {:?}",
+        reference.latency_ms
+    );
+}

@@ -6,7 +6,8 @@
 //! [`acker`] (`Acker`: the XOR of a tuple tree's edge ids), [`rotating_map`]
 //! (`RotatingMap`: timeouts), [`local_cluster`] (`LocalCluster`: tasks on workers, the spout
 //! executor's pending map, `topology.message.timeout.secs`, `topology.max.spout.pending`,
-//! worker failures). What it teaches against Spark Streaming: Storm tracks every record,
+//! worker failures), [`trident`] (micro-batches with txids and transactional / opaque
+//! state). What it teaches against Spark Streaming: Storm tracks every record,
 //! not every batch, so a lost tuple is replayed alone (at-least-once), and a stateful bolt
 //! that already counted part of the replayed record counts it again.
 
@@ -16,6 +17,7 @@ pub mod local_cluster;
 pub mod rotating_map;
 pub mod topology;
 pub mod trace;
+pub mod trident;
 
 pub use config::{StormConfig, StormReport};
 pub use local_cluster::{LocalCluster, PendingTrees};

@@ -318,7 +318,30 @@ fn snippets() -> Vec<(&'static str, Make)> {
             "ch10-flights-distinct.txt",
             Box::new(|| print_output("flights-distinct", secs(60), Some(&[60_000]))),
         ),
+        // Chapter 12: the other models.
+        (
+            "ch12-storm-worker-failure.txt",
+            Box::new(|| {
+                crate::check::storm::run_command("storm-wordcount-worker-failure", 0, true, false)
+                    .map_err(|e| e.to_string())
+            }),
+        ),
+        (
+            "ch12-compare-worker.md",
+            Box::new(|| compare_table("at 8s kill worker-2")),
+        ),
+        (
+            "ch12-compare-driver.md",
+            Box::new(|| compare_table("at 8s kill driver")),
+        ),
     ]
+}
+
+/// `stream-sim compare --faults FAULTS` as Markdown.
+fn compare_table(faults: &str) -> Result<String, String> {
+    let plan = crate::cluster::FaultPlan::parse(faults).map_err(|(_, _, m)| m)?;
+    let rows = crate::check::compare::compare(&plan, 0)?;
+    Ok(crate::check::compare::render(&plan, &rows) + "\n")
 }
 
 fn secs(n: u64) -> Time {

@@ -85,6 +85,20 @@ pub struct SweepResult {
     pub with_duplicates: u64,
     /// The first few seeds with loss or duplicates (or errors): `(seed, summary)`.
     pub first_failing: Vec<(u64, String)>,
+    /// Records lost, per run that completed (in seed order).
+    pub lost_per_run: Vec<u64>,
+    /// Records duplicated, per run that completed (in seed order).
+    pub duplicated_per_run: Vec<u64>,
+}
+
+/// `(min, median, max)` of `values` (the lower median for an even count); zeros if empty.
+pub fn spread(values: &[u64]) -> (u64, u64, u64) {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    match (v.first(), v.get(v.len().saturating_sub(1) / 2), v.last()) {
+        (Some(&lo), Some(&mid), Some(&hi)) => (lo, mid, hi),
+        _ => (0, 0, 0),
+    }
 }
 
 /// Runs `seeds` through [`swarm`] + [`verify`] on `threads` threads; `progress` is called
@@ -143,6 +157,9 @@ pub fn sweep(
                     .or_default() += 1;
                 let loss = !rep.verdict.lost.is_empty();
                 let dup = !rep.verdict.duplicated.is_empty();
+                out.lost_per_run.push(rep.verdict.lost.len() as u64);
+                out.duplicated_per_run
+                    .push(rep.verdict.duplicated.len() as u64);
                 out.with_loss += u64::from(loss);
                 out.with_duplicates += u64::from(dup);
                 if (loss || dup) && out.first_failing.len() < 5 {

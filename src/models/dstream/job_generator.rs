@@ -10,7 +10,7 @@ use super::input_dstreams::InputSource;
 use super::job_scheduler::submit_job_set;
 use super::receiver_tracker::{receiver_inputs, restart_receiver};
 use super::trace::Event;
-use crate::cluster::Fault;
+use crate::cluster::{Fault, Mechanism};
 use crate::sim::Time;
 
 /// JobGenerator.generateJobs: allocate the queued blocks to batch `t`; with `checkpoint`
@@ -117,7 +117,14 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
         }
     }
     // JobGenerator.restart: pendingTimes ++ (checkpointTime until restartTime).
-    let rerun: Vec<Time> = if core.checkpoint_dir.is_some() {
+    let rerun: Vec<Time> = if core.checkpoint_dir.is_some()
+        && !core
+            .inputs
+            .cluster
+            .config
+            .disabled
+            .contains(&Mechanism::RerunAfterRestart)
+    {
         core.checkpoint_writer
             .times_to_reschedule(restart_time, batch)
     } else {

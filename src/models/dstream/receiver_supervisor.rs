@@ -9,7 +9,7 @@ use super::input_dstreams::InputSource;
 use super::receiver_tracker::fail_receiver;
 use super::trace::Event;
 use crate::cluster::network::Delivery;
-use crate::cluster::{Cluster, Fault};
+use crate::cluster::{Cluster, Fault, Mechanism};
 use crate::sim::{Duration, Time};
 use rand::Rng;
 
@@ -19,6 +19,17 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
     let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
         return;
     };
+    if core
+        .inputs
+        .cluster
+        .config
+        .disabled
+        .contains(&Mechanism::Acknowledgement)
+    {
+        // Without acknowledgements the source cannot tell what arrived: it replays
+        // nothing, as for an unreliable receiver.
+        r.reliable = false;
+    }
     let (received, dropped) = r.receive(t);
     let block = r.cut_block(t);
     let (worker, reliable) = (r.worker, r.reliable);
@@ -135,7 +146,13 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         );
         return;
     }
-    if reliable && report_arrived {
+    let ack_on_timer = core
+        .inputs
+        .cluster
+        .config
+        .disabled
+        .contains(&Mechanism::AckAfterReport);
+    if reliable && (report_arrived || ack_on_timer) {
         send_ack(core, input, seq, t, 0);
     }
 }

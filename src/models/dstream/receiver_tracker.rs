@@ -85,6 +85,15 @@ pub(super) fn on_block_report(core: &mut Core, input: usize, seq: u64, epoch: u6
     }
     let t = core.clock;
     core.inputs.tracker.add_block(t, b);
+    if core
+        .inputs
+        .cluster
+        .config
+        .disabled
+        .contains(&crate::cluster::Mechanism::AckAfterReport)
+    {
+        return; // acknowledged on its own timer already
+    }
     let worker = match &core.inputs.sources[input] {
         InputSource::Receiver(r) if r.reliable => r.worker,
         _ => None,

@@ -678,3 +678,34 @@ fn each_mechanism_turned_off_changes_a_cell_of_the_table() {
         );
     }
 }
+
+/// Issue 10, the sweep finds bug 1: with the acknowledgement sent on its own timer again
+/// (test-only switch `Mechanism::AckAfterReport`), sweeping driver failures over
+/// `driver-failure-wal` (network latency varied by the seed) finds a run that loses records
+/// within 1,000 seeds; with the fix, the same seeds lose nothing.
+#[test]
+fn the_sweep_finds_bug_1_reintroduced_within_1000_seeds() {
+    use stream_sim::cluster::Mechanism;
+    let fixed = load("driver-failure-wal");
+    let mut broken = fixed.clone();
+    broken.cluster.disabled.insert(Mechanism::AckAfterReport);
+    let opts = options();
+    let mut found = None;
+    for chunk in 0..10u64 {
+        let seeds = chunk * 100 + 1..=chunk * 100 + 100;
+        let r = check::sweep(&broken, seeds.clone(), FailMode::Driver, 2, &opts, &|| {});
+        if r.with_loss > 0 {
+            found = Some((seeds, r));
+            break;
+        }
+    }
+    let (seeds, r) = found.expect("bug 1 reintroduced: no loss found in 1,000 seeds");
+    let last = *seeds.end();
+    let ok = check::sweep(&fixed, 1..=last, FailMode::Driver, 2, &opts, &|| {});
+    assert_eq!(
+        ok.with_loss, 0,
+        "fixed, seeds 1..={last}: {:?}",
+        ok.first_failing
+    );
+    assert!(!r.first_failing.is_empty());
+}

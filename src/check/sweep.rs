@@ -3,7 +3,7 @@
 
 use super::verify::{verify, Report};
 use crate::cluster::faults::FailureKind;
-use crate::cluster::FaultPlan;
+use crate::cluster::{Fault, FaultPlan};
 use crate::ledger::Ledger;
 use crate::scenario::{RunOptions, Scenario};
 use crate::sim::rng::SeedTree;
@@ -40,7 +40,8 @@ impl std::str::FromStr for FailMode {
 
 /// Swarm testing: the scenario with one random failure drawn from `seed` (time uniform in
 /// the middle of the run) and knobs varied by the seed: block interval (100, 200 or 500 ms,
-/// never above the batch interval) and the acknowledgement latency (up to 10, 50 or 500 ms).
+/// never above the batch interval), the acknowledgement latency (up to 10, 50 or 500 ms)
+/// and the network latency from the first batch on (none, up to 100 ms or up to 400 ms).
 pub fn swarm(sc: &Scenario, seed: u64, mode: FailMode) -> Scenario {
     let seeds = SeedTree::new(seed);
     let mut knobs = seeds.rng("swarm");
@@ -69,6 +70,20 @@ pub fn swarm(sc: &Scenario, seed: u64, mode: FailMode) -> Scenario {
             .max(from.ms() + 1),
     );
     out.cluster.faults = FaultPlan::random(&seeds, kind, from, until);
+    // Network latency between the nodes from the first batch on, from its own stream so
+    // the other knobs keep their draws: none for half the seeds, else up to 100 or 400 ms
+    // (a block report or its answer in flight when a failure strikes).
+    let mut net = seeds.rng("swarm/network");
+    let max_latency = [0, 0, 100, 400][net.random_range(0..4)];
+    if max_latency > 0 {
+        out.cluster.faults.faults.insert(
+            0,
+            (
+                Time::ZERO.plus(sc.batch_interval),
+                Fault::Latency(0, max_latency),
+            ),
+        );
+    }
     out
 }
 

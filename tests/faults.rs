@@ -708,4 +708,37 @@ fn the_sweep_finds_bug_1_reintroduced_within_1000_seeds() {
         ok.first_failing
     );
     assert!(!r.first_failing.is_empty());
+    // The scenario declares at-least-once: each lossy run is a violation, grouped by cause.
+    assert_eq!(r.violations, r.with_loss, "{:?}", r.violation_causes);
+    assert!(
+        r.violation_causes
+            .keys()
+            .any(|c| c.starts_with("lost: stored in input-N-N but never allocated")),
+        "{:?}",
+        r.violation_causes
+    );
+    assert_eq!(ok.violations, 0);
+}
+
+/// `expect` under `[cluster]` accepts the three guarantees and names the valid ones
+/// otherwise, at the file's line and column.
+#[test]
+fn expect_declares_a_guarantee() {
+    let path = scenario::resolve("kafka-direct").expect("bundled");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let sc = scenario::spec::parse_scenario(&text, &path).expect("valid");
+    assert_eq!(
+        sc.cluster.expect,
+        Some(stream_sim::cluster::Guarantee::ExactlyOnce)
+    );
+    let bad = text.replace("expect = \"exactly-once\"", "expect = \"twice\"");
+    let err = scenario::spec::parse_scenario(&bad, &path)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        err.contains("kafka-direct.toml:")
+            && err.contains("\"at-least-once\"")
+            && err.contains("\"twice\""),
+        "{err}"
+    );
 }

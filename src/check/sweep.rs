@@ -98,8 +98,14 @@ pub struct SweepResult {
     pub with_loss: u64,
     /// Runs that duplicated data.
     pub with_duplicates: u64,
-    /// The first few seeds with loss or duplicates (or errors): `(seed, summary)`.
+    /// The first few seeds with loss or duplicates (or errors), or with a declared
+    /// guarantee (`expect`) the first few that break it: `(seed, summary)`.
     pub first_failing: Vec<(u64, String)>,
+    /// Runs that broke the scenario's declared guarantee (`expect`; 0 without one).
+    pub violations: u64,
+    /// Those runs grouped by the cause of their first lost (else duplicated) record, with
+    /// record ids, block ids and times blanked out: `cause -> (runs, first seed)`.
+    pub violation_causes: std::collections::BTreeMap<String, (u64, u64)>,
     /// Records lost, per run that completed (in seed order).
     pub lost_per_run: Vec<u64>,
     /// Records duplicated, per run that completed (in seed order).
@@ -172,12 +178,27 @@ pub fn sweep(
                     .or_default() += 1;
                 let loss = !rep.verdict.lost.is_empty();
                 let dup = !rep.verdict.duplicated.is_empty();
+                if let Some(g) = sc.cluster.expect {
+                    if !g.kept(loss, dup) {
+                        out.violations += 1;
+                        let cause = rep
+                            .causes
+                            .first()
+                            .map_or("?".to_string(), |c| cause_group(c));
+                        out.violation_causes.entry(cause).or_insert((0, seed)).0 += 1;
+                    }
+                }
                 out.lost_per_run.push(rep.verdict.lost.len() as u64);
                 out.duplicated_per_run
                     .push(rep.verdict.duplicated.len() as u64);
                 out.with_loss += u64::from(loss);
                 out.with_duplicates += u64::from(dup);
-                if (loss || dup) && out.first_failing.len() < 5 {
+                // With a declared guarantee, only the runs that break it are reported.
+                let failing = sc
+                    .cluster
+                    .expect
+                    .map_or(loss || dup, |g| !g.kept(loss, dup));
+                if failing && out.first_failing.len() < 5 {
                     let faults: Vec<String> = rep
                         .faults
                         .faults
@@ -197,4 +218,35 @@ pub fn sweep(
         }
     }
     out
+}
+
+/// A cause line (`lost 0#59: stored in input-0-29 but ...`) as a group: the record id
+/// dropped and every number replaced by `N`, so runs that failed the same way group.
+fn cause_group(cause: &str) -> String {
+    let text = cause.split_once(": ").map_or(cause, |(kind, rest)| {
+        if kind.starts_with("lost") || kind.starts_with("duplicated") {
+            rest
+        } else {
+            cause
+        }
+    });
+    let kind = if cause.starts_with("lost") {
+        "lost"
+    } else {
+        "duplicated"
+    };
+    let mut out = String::new();
+    let mut in_number = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(ch);
+        }
+    }
+    format!("{kind}: {out}")
 }

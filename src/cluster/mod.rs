@@ -91,10 +91,60 @@ pub struct ClusterConfig {
     pub cost: CostModel,
     /// Random faults at rates, drawn from the run's seed when the scenario is built.
     pub random_faults: Option<faults::FaultRates>,
+    /// The delivery guarantee the scenario promises (`expect = "..."` under `[cluster]`):
+    /// `sweep` reports only the runs that break it.
+    pub expect: Option<Guarantee>,
     /// Fault-tolerance mechanisms turned off, for tests only (never from a scenario file):
     /// they show that the checker, the semantics table and the sweep find what each
     /// mechanism protects. Empty by default.
     pub disabled: std::collections::BTreeSet<Mechanism>,
+}
+
+/// A delivery guarantee a scenario declares (the guide's "Semantics of output operations"
+/// terms), judged per run against the fault-free reference run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Guarantee {
+    /// Every record written out exactly once: no loss, no duplicates.
+    ExactlyOnce,
+    /// No loss; duplicates allowed.
+    AtLeastOnce,
+    /// No duplicates; loss allowed.
+    AtMostOnce,
+}
+
+impl Guarantee {
+    /// Its name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Guarantee::ExactlyOnce => "exactly-once",
+            Guarantee::AtLeastOnce => "at-least-once",
+            Guarantee::AtMostOnce => "at-most-once",
+        }
+    }
+
+    /// Parses `exactly-once`, `at-least-once` or `at-most-once`.
+    ///
+    /// # Errors
+    /// Any other name, with the valid ones.
+    pub fn parse(s: &str) -> Result<Guarantee, String> {
+        match s {
+            "exactly-once" => Ok(Guarantee::ExactlyOnce),
+            "at-least-once" => Ok(Guarantee::AtLeastOnce),
+            "at-most-once" => Ok(Guarantee::AtMostOnce),
+            other => Err(format!(
+                "expect must be \"exactly-once\", \"at-least-once\" or \"at-most-once\", found \"{other}\""
+            )),
+        }
+    }
+
+    /// Whether a run that lost records (`lost`) and duplicated some (`duplicated`) keeps it.
+    pub fn kept(self, lost: bool, duplicated: bool) -> bool {
+        match self {
+            Guarantee::ExactlyOnce => !lost && !duplicated,
+            Guarantee::AtLeastOnce => !lost,
+            Guarantee::AtMostOnce => !duplicated,
+        }
+    }
 }
 
 /// A fault-tolerance mechanism a test can turn off ([`ClusterConfig::disabled`]).
@@ -141,6 +191,7 @@ impl Default for ClusterConfig {
             faults: FaultPlan::default(),
             cost: CostModel::default(),
             random_faults: None,
+            expect: None,
             disabled: std::collections::BTreeSet::new(),
         }
     }

@@ -45,6 +45,9 @@ pub struct RecordLife {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     chunks: BTreeMap<(usize, u64), std::sync::Arc<Vec<Option<RecordLife>>>>,
+    /// Inputs read without a receiver (direct Kafka, files, queues): each batch reads its
+    /// records itself, so "received" means "read by a batch".
+    without_receiver: std::collections::BTreeSet<usize>,
 }
 
 impl Ledger {
@@ -105,6 +108,23 @@ impl Ledger {
     /// A completed batch wrote the records out.
     pub fn output(&mut self, input: usize, offsets: &[u64]) {
         self.each(input, offsets, |l| l.outputs += 1);
+    }
+
+    /// An idempotent sink overwrote the output that had written the records (a re-run of
+    /// their batch wrote other contents under the same key): they are no longer written out.
+    pub fn output_overwritten(&mut self, input: usize, offsets: &[u64]) {
+        self.each(input, offsets, |l| l.outputs = l.outputs.saturating_sub(1));
+    }
+
+    /// Input `input` has no receiver: its batches read their records themselves (a direct
+    /// Kafka stream's offset ranges, new files, a queue).
+    pub fn mark_without_receiver(&mut self, input: usize) {
+        self.without_receiver.insert(input);
+    }
+
+    /// Whether input `input` has no receiver (see [`Ledger::mark_without_receiver`]).
+    pub fn is_without_receiver(&self, input: usize) -> bool {
+        self.without_receiver.contains(&input)
     }
 
     /// One record's life.

@@ -307,6 +307,18 @@ fn run(cli: Cli) -> Result<(), String> {
                 "  runs with loss: {}, runs with duplicates: {}",
                 r.with_loss, r.with_duplicates
             );
+            if let Some(g) = sc.cluster.expect {
+                let mode = format!("{fail:?}").to_lowercase();
+                println!(
+                    "violations of the declared guarantee (expect = \"{}\"): {} of {} runs",
+                    g.name(),
+                    r.violations,
+                    r.runs
+                );
+                for (cause, (n, seed)) in &r.violation_causes {
+                    println!("  {n} runs: {cause}\n    replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check");
+                }
+            }
             for (seed, summary) in &r.first_failing {
                 let mode = format!("{fail:?}").to_lowercase();
                 println!("seed {seed}: {summary}\n  replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check");

@@ -17,7 +17,9 @@ pub mod sweep;
 pub mod verdict;
 pub mod verify;
 
-pub use semantics::{cell_scenario, render_table, semantics_table, Cell, Row};
-pub use sweep::{swarm, sweep, FailMode, SweepResult};
+pub use semantics::{
+    cell_scenario, render_table, semantics_table, semantics_table_with, Cell, Row, GUIDE_TABLE,
+};
+pub use sweep::{spread, swarm, sweep, FailMode, SweepResult};
 pub use verdict::Verdict;
 pub use verify::{verify, OutputDiff, Report};

@@ -63,7 +63,11 @@ impl Verdict {
     /// Why a record was lost or duplicated, from the faulty run's ledger and the batch times
     /// that run completed (`ran`).
     pub fn cause(faulty: &Ledger, id: RecordId, ran: &BTreeSet<Time>) -> String {
+        let direct = faulty.is_without_receiver(id.0);
         let Some(l) = faulty.get(id) else {
+            if direct {
+                return "no batch read it (no batch's input covered it: a direct Kafka stream whose context started again without a checkpoint reads from the latest offsets)".into();
+            }
             return "never reached a receiver".into();
         };
         if let Some((t, why)) = &l.dropped {
@@ -72,6 +76,13 @@ impl Verdict {
             }
         }
         if l.outputs > 1 {
+            if direct {
+                return format!(
+                    "read by {} batch runs without a receiver (a batch re-run after driver recovery reads the same offset range again) and written out {} times",
+                    l.received.len(),
+                    l.outputs
+                );
+            }
             if l.received.len() > 1 {
                 return format!(
                     "received {} times (the source sent it again after a receiver restart) and written out {} times",

@@ -91,6 +91,90 @@ pub struct ClusterConfig {
     pub cost: CostModel,
     /// Random faults at rates, drawn from the run's seed when the scenario is built.
     pub random_faults: Option<faults::FaultRates>,
+    /// The delivery guarantee the scenario promises (`expect = "..."` under `[cluster]`):
+    /// `sweep` reports only the runs that break it.
+    pub expect: Option<Guarantee>,
+    /// Fault-tolerance mechanisms turned off, for tests only (never from a scenario file):
+    /// they show that the checker, the semantics table and the sweep find what each
+    /// mechanism protects. Empty by default.
+    pub disabled: std::collections::BTreeSet<Mechanism>,
+}
+
+/// A delivery guarantee a scenario declares (the guide's "Semantics of output operations"
+/// terms), judged per run against the fault-free reference run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Guarantee {
+    /// Every record written out exactly once: no loss, no duplicates.
+    ExactlyOnce,
+    /// No loss; duplicates allowed.
+    AtLeastOnce,
+    /// No duplicates; loss allowed.
+    AtMostOnce,
+}
+
+impl Guarantee {
+    /// Its name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Guarantee::ExactlyOnce => "exactly-once",
+            Guarantee::AtLeastOnce => "at-least-once",
+            Guarantee::AtMostOnce => "at-most-once",
+        }
+    }
+
+    /// Parses `exactly-once`, `at-least-once` or `at-most-once`.
+    ///
+    /// # Errors
+    /// Any other name, with the valid ones.
+    pub fn parse(s: &str) -> Result<Guarantee, String> {
+        match s {
+            "exactly-once" => Ok(Guarantee::ExactlyOnce),
+            "at-least-once" => Ok(Guarantee::AtLeastOnce),
+            "at-most-once" => Ok(Guarantee::AtMostOnce),
+            other => Err(format!(
+                "expect must be \"exactly-once\", \"at-least-once\" or \"at-most-once\", found \"{other}\""
+            )),
+        }
+    }
+
+    /// Whether a run that lost records (`lost`) and duplicated some (`duplicated`) keeps it.
+    pub fn kept(self, lost: bool, duplicated: bool) -> bool {
+        match self {
+            Guarantee::ExactlyOnce => !lost && !duplicated,
+            Guarantee::AtLeastOnce => !lost,
+            Guarantee::AtMostOnce => !duplicated,
+        }
+    }
+}
+
+/// A fault-tolerance mechanism a test can turn off ([`ClusterConfig::disabled`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mechanism {
+    /// Received blocks are written to the write-ahead log (with `wal` on): off, the log
+    /// stays empty.
+    WalWrite,
+    /// Received blocks are replicated to a second executor: off, one copy.
+    Replication,
+    /// A reliable receiver's source keeps unacknowledged data for replay: off, the source
+    /// forgets records as soon as they are received (as if acknowledged at once).
+    Acknowledgement,
+    /// A restarted driver re-runs `pendingTimes ++ (checkpointTime until restartTime)`
+    /// (`JobGenerator.restart`): off, it re-runs nothing.
+    RerunAfterRestart,
+    /// A reliable receiver acknowledges only after the tracker answered the block report
+    /// (`ReceiverSupervisorImpl.pushAndReportBlock`): off, the acknowledgement leaves on its
+    /// own timer whatever became of the report (issue 10's bug 1, reintroduced).
+    AckAfterReport,
+}
+
+impl Mechanism {
+    /// The mechanisms the semantics table is tested against, in order.
+    pub const TABLE: [Mechanism; 4] = [
+        Mechanism::WalWrite,
+        Mechanism::Replication,
+        Mechanism::Acknowledgement,
+        Mechanism::RerunAfterRestart,
+    ];
 }
 
 impl Default for ClusterConfig {
@@ -107,6 +191,8 @@ impl Default for ClusterConfig {
             faults: FaultPlan::default(),
             cost: CostModel::default(),
             random_faults: None,
+            expect: None,
+            disabled: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -193,7 +279,12 @@ impl Cluster {
             .blocks
             .insert(block.id.clone(), Arc::clone(&block));
         let mut next = worker + 1;
-        while holders.len() < self.config.replication.max(1) {
+        let copies = if self.config.disabled.contains(&Mechanism::Replication) {
+            1
+        } else {
+            self.config.replication.max(1)
+        };
+        while holders.len() < copies {
             match self.live_worker_from(next % self.workers.len(), None) {
                 Some(w) if !holders.contains(&w) => {
                     self.workers[w]
@@ -205,7 +296,7 @@ impl Cluster {
                 _ => break,
             }
         }
-        if self.config.wal {
+        if self.config.wal && !self.config.disabled.contains(&Mechanism::WalWrite) {
             self.wal.insert(block.id.clone(), block);
         }
         holders

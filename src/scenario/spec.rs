@@ -40,6 +40,7 @@ struct RawCluster {
     replication: Option<usize>,
     wal: Option<bool>,
     sink: Option<String>,
+    expect: Option<String>,
     receiver_restart_delay: Option<String>,
     driver_restart_delay: Option<String>,
     faults: Option<Spanned<String>>,
@@ -790,6 +791,11 @@ fn cluster_config(
             ))
         }
     };
+    if let Some(e) = &c.expect {
+        cfg.expect = Some(
+            crate::cluster::Guarantee::parse(e).map_err(|m| err_at(at, format!("cluster: {m}")))?,
+        );
+    }
     if let Some(d) = &c.receiver_restart_delay {
         cfg.receiver_restart_delay = Duration::parse(d)
             .map_err(|m| err_at(at, format!("cluster: receiver_restart_delay: {m}")))?;

@@ -79,6 +79,9 @@ impl Scheduled {
     }
 }
 
+/// The input records one output write held: `(input, offsets)`.
+pub(super) type SinkRecords = (usize, std::sync::Arc<Vec<u64>>);
+
 #[derive(Clone)]
 pub(super) struct Core {
     pub(super) config: Config,
@@ -102,6 +105,9 @@ pub(super) struct Core {
     pub(super) checkpoint_writer: CheckpointWriter,
     /// Batch times whose output an idempotent sink has already written.
     pub(super) written: BTreeSet<Time>,
+    /// What an idempotent sink holds per batch time: the input records of the last write
+    /// (a re-run overwrites the first write, so the sink keeps the last one).
+    pub(super) sink_contents: BTreeMap<Time, Vec<SinkRecords>>,
     pub(super) ack_rng: ChaCha8Rng,
     /// Index of the first trace event not yet written to the sink.
     pub(super) sink_from: usize,

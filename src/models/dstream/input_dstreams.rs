@@ -73,6 +73,12 @@ pub(super) struct Inputs {
     pub(super) ledger: Ledger,
     /// Per batch time, the record offsets its input RDDs were built from (for the ledger).
     pub(super) batch_offsets: BTreeMap<Time, Vec<InputOffsets>>,
+    /// Batches generated at another instant than their batch time (the down times a
+    /// restarted driver generates at the restart instant, `JobGenerator.restart`), by batch
+    /// time: a direct Kafka stream computes such a batch up to the latest offsets *at that
+    /// instant* (`DirectKafkaInputDStream.compute` asks the consumer for the latest offsets),
+    /// so the first one catches up on everything appended while the driver was down.
+    pub(super) generated_at: BTreeMap<Time, Time>,
 }
 
 impl InputProvider for Inputs {
@@ -206,11 +212,16 @@ impl InputProvider for Inputs {
                 let chosen = match ranges.get(&t) {
                     Some(r) => r.clone(),
                     None => {
+                        // DirectKafkaInputDStream.compute: from the current offsets up to
+                        // the latest ones when the batch is generated, never below the
+                        // current offsets (an older time computed late reads nothing).
+                        let now = self.generated_at.get(&t).copied().unwrap_or(t);
                         let r: Vec<(u64, u64)> = log
                             .iter()
                             .zip(next.iter())
                             .map(|(part, &from)| {
-                                (from, part.partition_point(|(at, _)| *at <= t) as u64)
+                                let latest = part.partition_point(|(at, _)| *at <= now) as u64;
+                                (from, latest.max(from))
                             })
                             .collect();
                         for (n, (_, until)) in next.iter_mut().zip(&r) {

@@ -10,7 +10,7 @@ use super::input_dstreams::InputSource;
 use super::job_scheduler::submit_job_set;
 use super::receiver_tracker::{receiver_inputs, restart_receiver};
 use super::trace::Event;
-use crate::cluster::Fault;
+use crate::cluster::{Fault, Mechanism};
 use crate::sim::Time;
 
 /// JobGenerator.generateJobs: allocate the queued blocks to batch `t`; with `checkpoint`
@@ -103,8 +103,10 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
     let zero = core.graph.zero_time();
     // The timer restarts at the next batch boundary after now (RecurringTimer.getRestartTime).
     let restart_time = Time(zero.ms() + ((t.ms() - zero.ms()) / batch.ms() + 1) * batch.ms());
-    if core.checkpoint_dir.is_none() {
-        // A new context without a checkpoint: a direct Kafka stream starts from the latest
+    let recovered = core.checkpoint_dir.is_some() && core.checkpoint_writer.latest().is_some();
+    if !recovered {
+        // A new context without a checkpoint (none configured, or none written yet:
+        // `StreamingContext.getOrCreate` then calls the creating function): a direct Kafka stream starts from the latest
         // offsets (auto.offset.reset = largest); what was appended meanwhile is skipped.
         for src in &mut core.inputs.sources {
             if let InputSource::KafkaDirect { log, next, .. } = src {
@@ -115,7 +117,14 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
         }
     }
     // JobGenerator.restart: pendingTimes ++ (checkpointTime until restartTime).
-    let rerun: Vec<Time> = if core.checkpoint_dir.is_some() {
+    let rerun: Vec<Time> = if core.checkpoint_dir.is_some()
+        && !core
+            .inputs
+            .cluster
+            .config
+            .disabled
+            .contains(&Mechanism::RerunAfterRestart)
+    {
         core.checkpoint_writer
             .times_to_reschedule(restart_time, batch)
     } else {
@@ -127,14 +136,16 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
     let accumulator_lost = std::mem::take(&mut core.accumulator);
     core.emit(Event::DriverRestarted {
         time: t,
-        recovered_from_checkpoint: core.checkpoint_dir.is_some()
-            && core.checkpoint_writer.latest().is_some(),
+        recovered_from_checkpoint: recovered,
         rerun: rerun.clone(),
         accumulator_lost,
     });
     // Each rescheduled batch is a job set submitted to the scheduler: they run one after
     // the other, not all at the restart instant.
     for bt in rerun {
+        if bt < t {
+            core.inputs.generated_at.insert(bt, t);
+        }
         generate_batch(core, bt, false);
         submit_job_set(core, bt)?;
     }

@@ -133,10 +133,21 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         });
     }
     // The batch completed: its input records have been written out (once more, for an
-    // at-least-once sink; once per batch time, for an idempotent or transactional one).
+    // at-least-once sink; once per batch time for a transactional one, whose re-run writes
+    // nothing). An idempotent sink keys the output by batch time: a re-run overwrites the
+    // first write, so the sink holds the last one, whatever it contains.
     let first_write = core.written.insert(t);
     let offsets = core.inputs.batch_offsets.remove(&t).unwrap_or_default();
-    if first_write || core.inputs.cluster.config.sink == SinkKind::AtLeastOnce {
+    let sink = core.inputs.cluster.config.sink;
+    if sink == SinkKind::Idempotent {
+        if let Some(old) = core.sink_contents.remove(&t) {
+            for (input, offs) in old {
+                core.inputs.ledger.output_overwritten(input, &offs);
+            }
+        }
+        core.sink_contents.insert(t, offsets.clone());
+    }
+    if first_write || sink != SinkKind::Transactional {
         for (input, offs) in offsets {
             core.inputs.ledger.output(input, &offs);
         }

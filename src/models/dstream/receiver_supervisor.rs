@@ -9,7 +9,7 @@ use super::input_dstreams::InputSource;
 use super::receiver_tracker::fail_receiver;
 use super::trace::Event;
 use crate::cluster::network::Delivery;
-use crate::cluster::{Cluster, Fault};
+use crate::cluster::{Cluster, Fault, Mechanism};
 use crate::sim::{Duration, Time};
 use rand::Rng;
 
@@ -19,6 +19,17 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
     let InputSource::Receiver(r) = &mut core.inputs.sources[input] else {
         return;
     };
+    if core
+        .inputs
+        .cluster
+        .config
+        .disabled
+        .contains(&Mechanism::Acknowledgement)
+    {
+        // Without acknowledgements the source cannot tell what arrived: it replays
+        // nothing, as for an unreliable receiver.
+        r.reliable = false;
+    }
     let (received, dropped) = r.receive(t);
     let block = r.cut_block(t);
     let (worker, reliable) = (r.worker, r.reliable);
@@ -57,7 +68,8 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         return;
     }
     let holders = core.inputs.cluster.store(w, b.clone());
-    let logged = core.inputs.cluster.config.wal;
+    // What the write-ahead log holds, not what the configuration asked for.
+    let logged = core.inputs.cluster.wal.contains_key(&b.id);
     core.inputs
         .ledger
         .stored(input, &b.offsets, &b.id, holders.len() > 1, logged);
@@ -81,12 +93,16 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             .unwrap_or(0);
     core.emit(e);
     let worker_name = core.inputs.cluster.workers[w].name.clone();
-    match core.inputs.cluster.network.send(&worker_name, "driver") {
-        Delivery::After(lat) if lat.ms() == 0 => core.inputs.tracker.add_block(t, b),
+    let report_arrived = match core.inputs.cluster.network.send(&worker_name, "driver") {
+        Delivery::After(lat) if lat.ms() == 0 => {
+            core.inputs.tracker.add_block(t, b);
+            true
+        }
         Delivery::After(lat) => {
             core.in_flight.insert((input, seq), b);
             let epoch = core.epoch;
             core.schedule(t.plus(lat), Scheduled::BlockReport { input, seq, epoch });
+            false
         }
         lost => {
             // pushAndReportBlock failed: the receiver reports the error and restarts; the
@@ -108,7 +124,7 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             );
             return;
         }
-    }
+    };
     if take_armed(
         core,
         |f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream),
@@ -130,33 +146,58 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         );
         return;
     }
-    if reliable {
-        let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
-        let mut latency = core.ack_rng.random_range(lo..=hi.max(lo));
-        match core.inputs.cluster.network.send(&worker_name, "source") {
-            Delivery::After(extra) => latency += extra.ms(),
-            lost => {
-                core.emit(Event::MessageLost {
-                    time: t,
-                    message: format!(
-                        "acknowledgement of input-{}-{seq} to the source",
-                        core.inputs.names[input]
-                    ),
-                    reason: if lost == Delivery::Partitioned {
-                        "network partition".into()
-                    } else {
-                        "message loss".into()
-                    },
-                });
-                return;
-            }
-        }
-        let epoch = core.epoch;
-        core.schedule(
-            t.plus(Duration::from_ms(latency)),
-            Scheduled::Ack { input, seq, epoch },
-        );
+    let ack_on_timer = core
+        .inputs
+        .cluster
+        .config
+        .disabled
+        .contains(&Mechanism::AckAfterReport);
+    if reliable && (report_arrived || ack_on_timer) {
+        send_ack(core, input, seq, t, 0);
     }
+}
+
+/// The tracker answered `AddBlock` for block number `seq` of receiver `input` at `t` (after
+/// logging it when the write-ahead log is on), `answer_ms` virtual milliseconds of network
+/// latency back to the receiver: `pushAndReportBlock` returns, `store()` returns, and a
+/// reliable receiver acknowledges the block to its source (`ReceiverSupervisorImpl`,
+/// `ReceivedBlockTracker.addBlock`; the guide's "Receiver Reliability"). Nothing is
+/// acknowledged before the driver holds the block, so a driver that dies with the report in
+/// flight leaves the records unacknowledged, and the source sends them again.
+pub(super) fn send_ack(core: &mut Core, input: usize, seq: u64, t: Time, answer_ms: u64) {
+    let (worker, reliable) = match &core.inputs.sources[input] {
+        InputSource::Receiver(r) => (r.worker, r.reliable),
+        _ => return,
+    };
+    let Some(w) = worker.filter(|_| reliable) else {
+        return;
+    };
+    let worker_name = core.inputs.cluster.workers[w].name.clone();
+    let (lo, hi) = core.inputs.cluster.config.ack_latency_ms;
+    let mut latency = answer_ms + core.ack_rng.random_range(lo..=hi.max(lo));
+    match core.inputs.cluster.network.send(&worker_name, "source") {
+        Delivery::After(extra) => latency += extra.ms(),
+        lost => {
+            core.emit(Event::MessageLost {
+                time: t,
+                message: format!(
+                    "acknowledgement of input-{}-{seq} to the source",
+                    core.inputs.names[input]
+                ),
+                reason: if lost == Delivery::Partitioned {
+                    "network partition".into()
+                } else {
+                    "message loss".into()
+                },
+            });
+            return;
+        }
+    }
+    let epoch = core.epoch;
+    core.schedule(
+        t.plus(Duration::from_ms(latency)),
+        Scheduled::Ack { input, seq, epoch },
+    );
 }
 
 /// The block interval timer of receiver `input` fired at `t` (`BlockGenerator`'s

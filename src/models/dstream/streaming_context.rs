@@ -91,6 +91,7 @@ impl StreamingContext {
             ),
             ledger: Ledger::default(),
             batch_offsets: BTreeMap::new(),
+            generated_at: BTreeMap::new(),
         };
         let seed = config.seed;
         let core = Core {
@@ -112,6 +113,7 @@ impl StreamingContext {
             epoch: 0,
             checkpoint_writer: CheckpointWriter::default(),
             written: BTreeSet::new(),
+            sink_contents: BTreeMap::new(),
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
             sink_from: 0,
             busy_until: Time::ZERO,
@@ -301,7 +303,11 @@ impl StreamingContext {
                 fresh.reliable = reliable;
                 InputSource::Receiver(fresh)
             }
-            other => other,
+            other => {
+                // No receiver: a batch reads its records itself (direct Kafka, files, queue).
+                core.inputs.ledger.mark_without_receiver(input);
+                other
+            }
         };
         core.inputs.sources.push(source);
         core.inputs.names.push(name.to_string());

@@ -11,7 +11,7 @@ use super::failures::inject;
 use super::input_dstreams::InputSource;
 use super::job_generator::{on_batch_timer, restart_driver};
 use super::job_scheduler::on_job_start;
-use super::receiver_supervisor::{on_ack, on_block_interval};
+use super::receiver_supervisor::{on_ack, on_add_block_answer, on_block_interval};
 use super::receiver_tracker::{on_block_report, restart_receiver};
 use super::trace::Event;
 use std::cmp::Reverse;
@@ -44,7 +44,11 @@ pub(super) fn process_next(core: &mut Core) -> Result<(), SparkError> {
         Scheduled::DriverRestart => return restart_driver(core, t),
         Scheduled::ReceiverRestart { input } => restart_receiver(core, input, t),
         Scheduled::Ack { input, seq, epoch } => on_ack(core, input, seq, epoch),
-        Scheduled::BlockReport { input, seq, epoch } => on_block_report(core, input, seq, epoch),
+        Scheduled::BlockReport { input, seq, epoch } => {
+            if on_block_report(core, input, seq, epoch) {
+                on_add_block_answer(core, input, seq, t);
+            }
+        }
         Scheduled::BlockTick { input, epoch } => on_block_interval(core, input, t, epoch),
         Scheduled::Batch { epoch } => return on_batch_timer(core, t, epoch),
         Scheduled::JobStart { epoch } => return on_job_start(core, t, epoch),

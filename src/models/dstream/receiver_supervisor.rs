@@ -222,3 +222,40 @@ pub(super) fn on_ack(core: &mut Core, input: usize, seq: u64, epoch: u64) {
         }
     }
 }
+
+/// The tracker's answer to block `seq`'s `AddBlock` travels back to receiver `input` at `t`:
+/// `store()` returns and a reliable receiver acknowledges the block to its source
+/// ([`send_ack`]). A lost answer fails `pushAndReportBlock`: the receiver restarts.
+pub(super) fn on_add_block_answer(core: &mut Core, input: usize, seq: u64, t: Time) {
+    let worker = match &core.inputs.sources[input] {
+        InputSource::Receiver(r) if r.reliable => r.worker,
+        _ => None,
+    };
+    let Some(w) = worker else {
+        return;
+    };
+    let worker_name = core.inputs.cluster.workers[w].name.clone();
+    match core.inputs.cluster.network.send("driver", &worker_name) {
+        Delivery::After(lat) => send_ack(core, input, seq, t, lat.ms()),
+        lost => {
+            core.emit(Event::MessageLost {
+                time: t,
+                message: format!(
+                    "answer to the block report input-{}-{seq} from the driver to {worker_name}",
+                    core.inputs.names[input]
+                ),
+                reason: if lost == Delivery::Partitioned {
+                    "network partition".into()
+                } else {
+                    "message loss".into()
+                },
+            });
+            fail_receiver(
+                core,
+                input,
+                t,
+                "buffered in a receiver whose block report went unanswered",
+            );
+        }
+    }
+}

@@ -3,9 +3,7 @@
 
 use super::driver::{Core, Scheduled};
 use super::input_dstreams::InputSource;
-use super::receiver_supervisor::send_ack;
 use super::trace::Event;
-use crate::cluster::network::Delivery;
 use crate::sim::Time;
 
 /// Kills the receiver of `input` (pulling first what arrived up to `t`, which dies in its
@@ -73,15 +71,15 @@ pub(super) fn restart_receiver(core: &mut Core, input: usize, t: Time) {
 }
 
 /// A block report (`AddBlock`) reached the driver: the tracker queues (and logs) the block,
-/// unless the report came from a receiver of a driver that has since died; then its answer
-/// travels back to the receiver, whose `store()` returns and which, if reliable, acknowledges
-/// the block ([`send_ack`]). A lost answer fails `pushAndReportBlock`: the receiver restarts.
-pub(super) fn on_block_report(core: &mut Core, input: usize, seq: u64, epoch: u64) {
+/// unless the report came from a receiver of a driver that has since died. Returns whether
+/// the tracker answers (`true` for `AddBlock`'s reply), which the receiver supervisor then
+/// receives (`receiver_supervisor::on_add_block_answer`).
+pub(super) fn on_block_report(core: &mut Core, input: usize, seq: u64, epoch: u64) -> bool {
     let Some(b) = core.in_flight.remove(&(input, seq)) else {
-        return;
+        return false;
     };
     if epoch != core.epoch {
-        return;
+        return false;
     }
     let t = core.clock;
     core.inputs.tracker.add_block(t, b);
@@ -92,37 +90,7 @@ pub(super) fn on_block_report(core: &mut Core, input: usize, seq: u64, epoch: u6
         .disabled
         .contains(&crate::cluster::Mechanism::AckAfterReport)
     {
-        return; // acknowledged on its own timer already
+        return false; // acknowledged on its own timer already
     }
-    let worker = match &core.inputs.sources[input] {
-        InputSource::Receiver(r) if r.reliable => r.worker,
-        _ => None,
-    };
-    let Some(w) = worker else {
-        return;
-    };
-    let worker_name = core.inputs.cluster.workers[w].name.clone();
-    match core.inputs.cluster.network.send("driver", &worker_name) {
-        Delivery::After(lat) => send_ack(core, input, seq, t, lat.ms()),
-        lost => {
-            core.emit(Event::MessageLost {
-                time: t,
-                message: format!(
-                    "answer to the block report input-{}-{seq} from the driver to {worker_name}",
-                    core.inputs.names[input]
-                ),
-                reason: if lost == Delivery::Partitioned {
-                    "network partition".into()
-                } else {
-                    "message loss".into()
-                },
-            });
-            fail_receiver(
-                core,
-                input,
-                t,
-                "buffered in a receiver whose block report went unanswered",
-            );
-        }
-    }
+    true
 }

@@ -1,21 +1,97 @@
-//! `stream-sim bench`: engine throughput against a bare loop, measured in one run.
+//! `stream-sim bench`: every speed figure of the engine issue (issue 15), measured in one
+//! run, each as min / median / max over several rounds.
 //!
-//! Word count over the fortune texts through the whole engine (a receiver replaying the
-//! lines, blocks every 200 ms, 1 s batches, `flatMap(split(" "))`, `map(pair(1))`,
-//! `reduceByKey(sum)`, a `foreachRDD` sink) is timed with the wall clock *outside* the
-//! simulation, beside a bare `HashMap<&str, u64>` loop over the same lines. The ratio
-//! (engine words per second / bare words per second) is the figure the engine issue asks
-//! for: at least 0.25, goal 0.5. Each side runs five times, interleaved; the best time counts.
+//! 1. **Whole engine vs bare loop.** Word count over the fortune texts through the whole
+//!    engine (a receiver replaying the lines, blocks every 200 ms, 1 s batches,
+//!    `flatMap(split(" "))`, `map(pair(1))`, `reduceByKey(sum)`, a `foreachRDD` sink) is
+//!    timed with the wall clock *outside* the simulation, beside a bare
+//!    `HashMap<&str, u64>` loop over the same lines, interleaved round by round. The ratio
+//!    (engine words per second / bare words per second, per round) is the issue's figure;
+//!    target at least 0.5.
+//! 2. **One batch over an empty input.** The bundled `wordcount` scenario (its whole graph:
+//!    word counts and the incremental 30 s window) with its source emptied, run for
+//!    [`EMPTY_BATCHES`] batches; the figure is wall time per batch in µs (target 50 µs or
+//!    less): the engine's fixed cost per batch.
+//! 3. **A 1,000-batch run of `wordcount`** as bundled (20 lines per virtual second, then
+//!    empty batches once the text runs out), with `print()` output written to a sink.
+//! 4. **Sweep throughput.** `stream-sim sweep wordcount` through the library
+//!    ([`crate::check::sweep`]: a random failure per seed, each checked against its
+//!    fault-free reference run) over [`SWEEP_SEEDS`] seeds on [`SWEEP_THREADS`] threads, in
+//!    seeds per second (target 167, i.e. 10,000 seeds in a minute), with the time 10,000
+//!    seeds would take.
+//!
+//! Wall-clock time here is measurement of the simulator from outside; nothing inside the
+//! simulation reads it. Figures vary with the machine's load: report min, median and max.
 
+use crate::check::{sweep, FailMode};
 use crate::io::TimedRecords;
 use crate::models::dstream::{Config, StreamingContext};
 use crate::scenario::expr::compile;
 use crate::scenario::parse::parse_expr;
+use crate::scenario::spec::SourceKind;
+use crate::scenario::{RunOptions, Scenario};
 use crate::sim::{Duration, Time};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
+
+/// Rounds of the word count (engine and bare loop, interleaved).
+pub const WORDCOUNT_ROUNDS: usize = 5;
+/// Batches of the empty-input run.
+pub const EMPTY_BATCHES: u64 = 2_000;
+/// Rounds of the empty-input run and of the 1,000-batch run.
+pub const BATCH_ROUNDS: usize = 5;
+/// Batches of the `wordcount` run (figure 3).
+pub const LONG_BATCHES: u64 = 1_000;
+/// Seeds per sweep round.
+pub const SWEEP_SEEDS: u64 = 200;
+/// Sweep rounds.
+pub const SWEEP_ROUNDS: usize = 3;
+/// Threads of the sweep (the issue's machine has two cores).
+pub const SWEEP_THREADS: usize = 2;
+
+/// Min, median and max of some measurements (the median of an even count is the upper one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// The smallest.
+    pub min: f64,
+    /// The middle one.
+    pub median: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `xs` (all zero when empty).
+    pub fn of(xs: &[f64]) -> Spread {
+        let mut v: Vec<f64> = xs.to_vec();
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return Spread {
+                min: 0.0,
+                median: 0.0,
+                max: 0.0,
+            };
+        }
+        Spread {
+            min: v[0],
+            median: v[v.len() / 2],
+            max: v[v.len() - 1],
+        }
+    }
+
+    /// `min / median / max` with `decimals` digits after the point.
+    pub fn show(&self, decimals: usize) -> String {
+        format!(
+            "{:.d$} / {:.d$} / {:.d$}",
+            self.min,
+            self.median,
+            self.max,
+            d = decimals
+        )
+    }
+}
 
 /// The bare loop: split on spaces and count in a `HashMap<&str, u64>`. Returns (seconds,
 /// words, distinct words).
@@ -79,11 +155,34 @@ fn engine(lines: Vec<String>) -> Result<(f64, u64, usize, u64), String> {
     ))
 }
 
-/// Runs the benchmark over the fortune texts repeated `repeat` times and returns a report.
+/// The bundled `wordcount` scenario.
+fn wordcount() -> Result<Scenario, String> {
+    let path = crate::scenario::resolve("wordcount").map_err(|e| e.to_string())?;
+    crate::scenario::load(&path).map_err(|e| e.to_string())
+}
+
+/// Builds `sc` and runs it for `batches` batches, printing to a sink; returns the seconds
+/// (building included: a run is what a user waits for).
+fn timed_run(sc: &Scenario, batches: u64) -> Result<f64, String> {
+    let start = Instant::now();
+    let built = sc
+        .build(&RunOptions::default())
+        .map_err(|e| e.to_string())?;
+    let end = Time::ZERO.plus(sc.batch_interval * batches);
+    built
+        .run_printing(end, &mut std::io::sink())
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("job failed: {e}"))?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// Runs every figure, the word count over the fortune texts repeated `repeat` times, and
+/// returns the report.
 ///
 /// # Errors
-/// When the bundled data cannot be read or the pipeline cannot be built.
+/// When the bundled data cannot be read or a pipeline cannot be built or fails.
 pub fn run(repeat: usize) -> Result<String, String> {
+    let mut out = String::new();
     let path = crate::scenario::scenarios_dir().join("data/fortunes/lines.txt");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -92,27 +191,103 @@ pub fn run(repeat: usize) -> Result<String, String> {
         .flat_map(|_| base.iter().map(|l| l.to_string()))
         .collect();
 
-    // Each side runs `ROUNDS` times, interleaved, and the best time counts: the minimum is
-    // the least disturbed by whatever else the machine does.
-    const ROUNDS: usize = 5;
-    let (mut bare_s, mut engine_s) = (f64::MAX, f64::MAX);
+    // 1. Engine vs bare loop, interleaved.
+    let (mut bare_rates, mut engine_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut bare_words, mut distinct, mut engine_words, mut n_lines, mut end_ms) = (0, 0, 0, 0, 0);
-    for _ in 0..ROUNDS {
+    for _ in 0..WORDCOUNT_ROUNDS {
         let (s, w, d) = bare_loop(&lines);
-        bare_s = bare_s.min(s);
         (bare_words, distinct) = (w, d);
+        let bare = w as f64 / s.max(1e-9);
         let (s, w, n, e) = engine(lines.clone())?;
-        engine_s = engine_s.min(s);
         (engine_words, n_lines, end_ms) = (w, n, e);
+        let eng = w as f64 / s.max(1e-9);
+        bare_rates.push(bare / 1e6);
+        engine_rates.push(eng / 1e6);
+        ratios.push(eng / bare);
     }
-    let bare_rate = bare_words as f64 / bare_s.max(1e-9);
-    let engine_rate = engine_words as f64 / engine_s.max(1e-9);
-    Ok(format!(
-        "word count over {n_lines} lines ({bare_words} words, {distinct} distinct)\n\
-         bare HashMap loop : {bare_rate:>14.0} words/s ({bare_s:.3} s)\n\
-         whole engine      : {engine_rate:>14.0} words/s ({engine_s:.3} s, {engine_words} words counted, {} batches)\n\
-         ratio engine/bare : {:.3}",
+    out.push_str(&format!(
+        "figures: min / median / max over the rounds\n\
+         1. word count over {n_lines} lines ({bare_words} words, {distinct} distinct), {WORDCOUNT_ROUNDS} rounds\n\
+         \x20  bare HashMap loop      : {} M words/s\n\
+         \x20  whole engine           : {} M words/s ({engine_words} words counted, {} batches)\n\
+         \x20  ratio engine/bare      : {} (target >= 0.5)\n",
+        Spread::of(&bare_rates).show(2),
+        Spread::of(&engine_rates).show(2),
         end_ms / 1000,
-        engine_rate / bare_rate
-    ))
+        Spread::of(&ratios).show(3),
+    ));
+
+    // 2. One batch of the wordcount graph over an empty input.
+    let sc = wordcount()?;
+    let mut empty = sc.clone();
+    for s in &mut empty.sources {
+        if let SourceKind::Socket { records, .. } = &mut s.kind {
+            *records = TimedRecords::new(Vec::new());
+        }
+    }
+    let mut per_batch = Vec::new();
+    for _ in 0..BATCH_ROUNDS {
+        per_batch.push(timed_run(&empty, EMPTY_BATCHES)? / EMPTY_BATCHES as f64 * 1e6);
+    }
+    out.push_str(&format!(
+        "2. one batch of the wordcount graph over an empty input ({EMPTY_BATCHES} batches, {BATCH_ROUNDS} rounds)\n\
+         \x20  per batch              : {} µs (target <= 50)\n",
+        Spread::of(&per_batch).show(1)
+    ));
+
+    // 3. A 1,000-batch run of wordcount.
+    let mut long = Vec::new();
+    for _ in 0..BATCH_ROUNDS {
+        long.push(timed_run(&sc, LONG_BATCHES)?);
+    }
+    let per: Vec<f64> = long.iter().map(|s| s / LONG_BATCHES as f64 * 1e6).collect();
+    out.push_str(&format!(
+        "3. a {LONG_BATCHES}-batch run of wordcount ({BATCH_ROUNDS} rounds)\n\
+         \x20  whole run              : {} s\n\
+         \x20  per batch              : {} µs\n",
+        Spread::of(&long).show(3),
+        Spread::of(&per).show(1)
+    ));
+
+    // 4. The sweep, through the library (what `stream-sim sweep wordcount` runs).
+    let mut rates = Vec::new();
+    let mut runs = 0;
+    for _ in 0..SWEEP_ROUNDS {
+        let start = Instant::now();
+        let r = sweep(
+            &sc,
+            1..=SWEEP_SEEDS,
+            FailMode::Any,
+            SWEEP_THREADS,
+            &RunOptions::default(),
+            &|| {},
+        );
+        let s = start.elapsed().as_secs_f64();
+        runs = r.runs;
+        rates.push(r.runs as f64 / s.max(1e-9));
+    }
+    let rate = Spread::of(&rates);
+    out.push_str(&format!(
+        "4. sweep wordcount --seeds 1..{SWEEP_SEEDS} --threads {SWEEP_THREADS} ({runs} runs, each with its reference run; {SWEEP_ROUNDS} rounds)\n\
+         \x20  seeds/s                : {} (target >= 167)\n\
+         \x20  10,000 seeds would take: {:.0} / {:.0} / {:.0} s",
+        rate.show(1),
+        10_000.0 / rate.max.max(1e-9),
+        10_000.0 / rate.median.max(1e-9),
+        10_000.0 / rate.min.max(1e-9),
+    ));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_takes_min_median_max() {
+        // The spread of unsorted figures is their min, middle and max.
+        let s = Spread::of(&[3.0, 1.0, 2.0, 5.0, 4.0]);
+        assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 5.0));
+        assert_eq!(s.show(1), "1.0 / 3.0 / 5.0");
+    }
 }

@@ -708,8 +708,8 @@ impl Graph {
         let mut all: Vec<&Rdd> = vec![&previous];
         all.extend(old.iter());
         all.extend(new.iter());
-        let groups = ops::cogroup_raw(&all, partitions, "reduceByKeyAndWindow")?;
-        let n_old = old.len();
+        let groups = ops::CogroupHeads::new(&all, partitions, "reduceByKeyAndWindow")?;
+        let n_old = old.len() as u32;
         let fail = |e| SparkError::Function {
             op: "reduceByKeyAndWindow".into(),
             time: t,
@@ -726,15 +726,22 @@ impl Graph {
                 }
                 Ok(acc)
             };
-        let mut parts = Vec::with_capacity(groups.len());
-        for entries in groups {
-            let mut out = Vec::with_capacity(entries.len());
-            for (k, lists) in entries {
-                // Each reduced RDD has at most one value per key: take the head, as Spark does.
-                let old_vals = lists[1..1 + n_old].iter().filter_map(|l| l.first());
-                let new_vals = lists[1 + n_old..].iter().filter_map(|l| l.first());
-                let value = match lists[0].first() {
-                    None => match reduce_all(&mut new_vals.into_iter())? {
+        let mut parts = Vec::with_capacity(groups.num_partitions());
+        for p in 0..groups.num_partitions() {
+            let keys = groups.partition(p);
+            let mut out = Vec::with_capacity(keys.len());
+            for &key in keys {
+                // Each reduced RDD has at most one value per key: take the head, as Spark
+                // does. Input 0 is the previous window, then the old batches, then the new.
+                let heads = groups.heads(key);
+                let prev = heads.first().filter(|(i, _)| *i == 0).map(|(_, v)| *v);
+                let mut old_vals = heads
+                    .iter()
+                    .filter(|(i, _)| (1..=n_old).contains(i))
+                    .map(|(_, v)| *v);
+                let mut new_vals = heads.iter().filter(|(i, _)| *i > n_old).map(|(_, v)| *v);
+                let value = match prev {
+                    None => match reduce_all(&mut new_vals)? {
                         Some(v) => v,
                         None => {
                             return Err(SparkError::InvalidArgument(
@@ -744,16 +751,16 @@ impl Graph {
                     },
                     Some(prev) => {
                         let mut v = prev.clone();
-                        if let Some(o) = reduce_all(&mut old_vals.into_iter())? {
+                        if let Some(o) = reduce_all(&mut old_vals)? {
                             v = inverse.call2(&v, &o).map_err(fail)?;
                         }
-                        if let Some(n) = reduce_all(&mut new_vals.into_iter())? {
+                        if let Some(n) = reduce_all(&mut new_vals)? {
                             v = reduce.call2(&v, &n).map_err(fail)?;
                         }
                         v
                     }
                 };
-                let record = Value::pair(k, value);
+                let record = Value::pair(groups.key(key).clone(), value);
                 let keep = match filter {
                     None => true,
                     Some(f) => match f.call1(&record).map_err(fail)? {

@@ -74,7 +74,8 @@ pub struct LogSegment {
 #[derive(Clone, Debug, Default)]
 pub struct TrackerLog {
     segments: Vec<LogSegment>,
-    blocks: BTreeMap<String, Block>,
+    /// Each block the live events name, with how many live events name it.
+    blocks: BTreeMap<String, (Block, u32)>,
     deleted_segments: usize,
 }
 
@@ -89,6 +90,11 @@ impl TrackerLog {
                 events: Vec::new(),
             });
         }
+        for id in named(&event) {
+            if let Some(b) = self.blocks.get_mut(id) {
+                b.1 += 1;
+            }
+        }
         if let Some(s) = self.segments.last_mut() {
             s.events.push((t, event));
         }
@@ -96,23 +102,26 @@ impl TrackerLog {
 
     /// Deletes the segments that end at or before `threshold` (`clean(threshTime)`); a block
     /// is forgotten once no remaining event names it.
+    ///
+    /// Cost: proportional to the deleted segments' events (reference counts per block), not
+    /// to the whole log.
     fn clean(&mut self, threshold: Time) {
-        let before = self.segments.len();
-        self.segments.retain(|s| s.end > threshold);
-        self.deleted_segments += before - self.segments.len();
-        let mut named = std::collections::BTreeSet::new();
-        for (_, e) in self.events() {
-            match e {
-                TrackerLogEvent::BlockAddition { block, .. } => {
-                    named.insert(block.clone());
+        let keep_from = self.segments.partition_point(|s| s.end <= threshold);
+        if keep_from == 0 {
+            return;
+        }
+        let dead: Vec<LogSegment> = self.segments.drain(..keep_from).collect();
+        self.deleted_segments += dead.len();
+        for (_, e) in dead.iter().flat_map(|s| s.events.iter()) {
+            for id in named(e) {
+                if let Some(b) = self.blocks.get_mut(id) {
+                    b.1 -= 1;
+                    if b.1 == 0 {
+                        self.blocks.remove(id);
+                    }
                 }
-                TrackerLogEvent::BatchAllocation { blocks, .. } => {
-                    named.extend(blocks.values().flatten().cloned());
-                }
-                TrackerLogEvent::BatchCleanup { .. } => {}
             }
         }
-        self.blocks.retain(|id, _| named.contains(id));
     }
 
     /// The live segments, oldest first.
@@ -128,6 +137,15 @@ impl TrackerLog {
     /// Every event of the live segments, in the order written.
     pub fn events(&self) -> impl Iterator<Item = &(Time, TrackerLogEvent)> {
         self.segments.iter().flat_map(|s| s.events.iter())
+    }
+}
+
+/// The block ids an event names.
+fn named(e: &TrackerLogEvent) -> Vec<&String> {
+    match e {
+        TrackerLogEvent::BlockAddition { block, .. } => vec![block],
+        TrackerLogEvent::BatchAllocation { blocks, .. } => blocks.values().flatten().collect(),
+        TrackerLogEvent::BatchCleanup { .. } => Vec::new(),
     }
 }
 
@@ -166,6 +184,7 @@ impl ReceivedBlockTracker {
     /// Adds a reported block to its stream's queue (`addBlock`), after logging it.
     pub fn add_block(&mut self, t: Time, block: Block) {
         if let Some(log) = &mut self.log {
+            log.blocks.insert(block.id.clone(), (block.clone(), 0));
             log.write(
                 t,
                 TrackerLogEvent::BlockAddition {
@@ -174,7 +193,6 @@ impl ReceivedBlockTracker {
                     records: block.records.len(),
                 },
             );
-            log.blocks.insert(block.id.clone(), block.clone());
         }
         self.queued.entry(block.input).or_default().push(block);
     }
@@ -251,7 +269,7 @@ impl ReceivedBlockTracker {
             log: Some(log.clone()),
             ..ReceivedBlockTracker::default()
         };
-        let block = |id: &String| log.blocks.get(id).cloned();
+        let block = |id: &String| log.blocks.get(id).map(|(b, _)| b.clone());
         let mut replayed = 0;
         for (_, event) in log.events() {
             replayed += 1;

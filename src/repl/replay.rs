@@ -55,6 +55,7 @@ impl Session {
                     "goto: {target} is {ahead} batches away; at most {MAX_BATCHES} run at a time"
                 ));
             }
+            self.check_horizon("goto", target)?;
         }
         self.travel("goto", target)
     }

@@ -30,6 +30,7 @@ impl Session {
                 .ms()
                 .saturating_add(n.saturating_mul(batch)),
         );
+        self.check_horizon("step", horizon)?;
         for i in 0..n {
             if self.interrupted() {
                 let done = format!("{i} of {n} batch{}", if n == 1 { "" } else { "es" });
@@ -67,6 +68,7 @@ impl Session {
                 "run: {until} is {batches} batches away; at most {MAX_BATCHES} run at a time"
             ));
         }
+        self.check_horizon("run", until)?;
         let mut out = Vec::new();
         let mut ran = 0u64;
         let mut ok = true;
@@ -157,7 +159,8 @@ impl Session {
                     })
                     .unwrap_or_else(|| "?".into());
                 out.push(format!(
-                    "batch {at} failed: {e}\nthe context is stopped; inspection commands still work"
+                    "batch {at} failed: {e}{}\nthe context is stopped; inspection commands still work",
+                    self.built.locate(&e)
                 ));
                 false
             }

@@ -9,6 +9,7 @@
 
 use super::ast::{Expr, ExprKind, Literal, Span};
 use super::error::ScenarioError;
+use super::limits;
 use super::spec::{Scenario, SourceKind};
 use crate::io::QueueSource;
 use crate::models::dstream::ops::{self, JoinKind, OpCtx};
@@ -48,6 +49,9 @@ pub struct Built {
     pub streams: BTreeMap<String, DStream>,
     /// Where `run` stops by default (the scenario's `run_for`).
     pub default_until: Time,
+    /// Every operator call of the program, by name, with its position (`file:line:col`),
+    /// in program order: [`Built::locate`] names the operator of a failed job.
+    pub operators: Vec<(String, String)>,
 }
 
 /// The operators a scenario can call on a stream, with their argument forms (for `help`,
@@ -269,6 +273,31 @@ struct Builder<'a> {
     scenario: &'a Scenario,
     streams: BTreeMap<String, DStream>,
     stateful_at: Option<Span>,
+    /// Per built DStream: (depth, paths) of its lineage down to the input streams, for
+    /// [`limits::MAX_LINEAGE_DEPTH`] and [`limits::MAX_LINEAGE_PATHS`].
+    lineage: BTreeMap<usize, Lineage>,
+    /// Operator calls seen so far: name and `file:line:col`.
+    operators: Vec<(String, String)>,
+    /// The position of the operator being built (`file:line:col: `), put before the
+    /// errors its functions raise at run time.
+    op_at: String,
+    /// The lineage of the parents of each method call being built (innermost last).
+    frames: Vec<Lineage>,
+}
+
+/// The longest chain and the number of paths from a DStream down to the input streams.
+#[derive(Clone, Copy, Default)]
+struct Lineage {
+    depth: u64,
+    paths: u64,
+}
+
+impl Lineage {
+    /// Adds a parent: the deepest chain and the sum of the paths.
+    fn add(&mut self, parent: Lineage) {
+        self.depth = self.depth.max(parent.depth);
+        self.paths = self.paths.saturating_add(parent.paths);
+    }
 }
 
 impl Scenario {
@@ -325,6 +354,10 @@ impl Scenario {
             scenario: self,
             streams: BTreeMap::new(),
             stateful_at: None,
+            lineage: BTreeMap::new(),
+            frames: Vec::new(),
+            operators: Vec::new(),
+            op_at: String::new(),
         };
         for src in &self.sources {
             let s = match &src.kind {
@@ -359,6 +392,7 @@ impl Scenario {
                 } => ssc.test_stream(&src.name, batches.clone(), *partitions),
             }
             .map_err(|e| self.err(src.span, e.to_string()))?;
+            b.lineage.insert(s.id(), Lineage { depth: 0, paths: 1 });
             b.streams.insert(src.name.clone(), s);
         }
         for st in &self.program.statements {
@@ -381,12 +415,14 @@ impl Scenario {
             }
         }
         let stateful_at = b.stateful_at;
+        let operators = b.operators;
         let until = Time::ZERO.plus(self.run_for);
         Ok((
             Built {
                 ssc,
                 streams: b.streams,
                 default_until: until,
+                operators,
             },
             stateful_at,
         ))
@@ -478,7 +514,18 @@ impl Builder<'_> {
                     ));
                 };
                 let args = args.clone().unwrap_or_default();
-                let out = self.apply(&stream, &name.name, &args, name.span)?;
+                let recv_lineage = self.lineage_of(&stream);
+                self.frames.push(recv_lineage);
+                let out = self.apply(&stream, &name.name, &args, name.span);
+                let mut lineage = self.frames.pop().unwrap_or_default();
+                let out = out?;
+                if let Some(new) = &out {
+                    if new.id() != stream.id() {
+                        lineage.depth += 1;
+                        self.check_lineage(lineage, name.span)?;
+                        self.lineage.insert(new.id(), lineage);
+                    }
+                }
                 if out.is_none() && !top {
                     return Err(self.err(
                         name.span,
@@ -501,7 +548,12 @@ impl Builder<'_> {
     }
 
     fn func(&self, e: &Expr, arity: usize) -> Result<Func, ScenarioError> {
-        compile(e, arity).map_err(|c| self.err(c.span, c.message))
+        let f = compile(e, arity).map_err(|c| self.err(c.span, c.message))?;
+        Ok(if self.op_at.is_empty() {
+            f
+        } else {
+            f.with_error_context(&self.op_at)
+        })
     }
 
     fn duration(&self, e: &Expr, what: &str) -> Result<Duration, ScenarioError> {
@@ -582,6 +634,9 @@ impl Builder<'_> {
         args: &[Expr],
         at: Span,
     ) -> Result<Option<DStream>, ScenarioError> {
+        let position = format!("{}:{}:{}", self.scenario.path.display(), at.line, at.col);
+        self.op_at = format!("{position}: ");
+        self.operators.push((name.to_string(), position));
         let one_fn = |b: &Self, arity: usize| -> Result<Func, ScenarioError> {
             b.arity(name, args, at, 1, 1)?;
             b.func(&args[0], arity)
@@ -832,9 +887,53 @@ impl Builder<'_> {
 
     fn stream_arg(&mut self, e: &Expr) -> Result<DStream, ScenarioError> {
         match self.stream_expr(e, false)? {
-            Some(s) => Ok(s),
+            Some(s) => {
+                // Another parent of the call being built: checked before the engine
+                // builds the call, which could otherwise walk 2^40 paths.
+                let parent = self.lineage_of(&s);
+                if let Some(mut frame) = self.frames.pop() {
+                    frame.add(parent);
+                    let checked = self.check_lineage(
+                        Lineage {
+                            depth: frame.depth + 1,
+                            paths: frame.paths,
+                        },
+                        e.span,
+                    );
+                    self.frames.push(frame);
+                    checked?;
+                }
+                Ok(s)
+            }
             None => Err(self.err(e.span, "expected a stream")),
         }
+    }
+
+    /// The lineage of a stream built so far (an unknown one counts as an input stream).
+    fn lineage_of(&self, s: &DStream) -> Lineage {
+        self.lineage
+            .get(&s.id())
+            .copied()
+            .unwrap_or(Lineage { depth: 0, paths: 1 })
+    }
+
+    /// Refuses a DStream whose lineage is deeper than [`limits::MAX_LINEAGE_DEPTH`] or has
+    /// more paths than [`limits::MAX_LINEAGE_PATHS`].
+    fn check_lineage(&self, l: Lineage, at: Span) -> Result<(), ScenarioError> {
+        if l.depth > limits::MAX_LINEAGE_DEPTH {
+            return Err(self.err(at, format!(
+                "this DStream is {} transformations deep, over the limit of {} (MAX_LINEAGE_DEPTH, src/scenario/limits.rs): the engine computes a DStream by recursing into its parents; shorten the chain",
+                l.depth,
+                limits::MAX_LINEAGE_DEPTH
+            )));
+        }
+        if l.paths > limits::MAX_LINEAGE_PATHS {
+            return Err(self.err(at, format!(
+                "this DStream reaches its input streams along more than {} paths (MAX_LINEAGE_PATHS, src/scenario/limits.rs): each path computes its stream again every batch (as in Spark without cache()), e.g. `a = a.union(a)` doubles them; union distinct streams instead",
+                limits::MAX_LINEAGE_PATHS
+            )));
+        }
+        Ok(())
     }
 
     fn dataset_arg(&self, e: &Expr) -> Result<Arc<Vec<Value>>, ScenarioError> {
@@ -953,6 +1052,36 @@ impl Builder<'_> {
 }
 
 impl Built {
+    /// Where a failed job's operator was written: for an error naming an operator (a
+    /// record that is not a pair), the positions of the program's calls of that operator
+    /// (or of its windowed forms, e.g. `reduceByKeyAndWindow` for `reduceByKey`), as
+    /// `" (at wc.toml:5:9)"` or `" (at one of ...)"`; empty when the error already names its
+    /// position or no call matches.
+    pub fn locate(&self, e: &SparkError) -> String {
+        let SparkError::NotAPair { op, .. } = e else {
+            return String::new();
+        };
+        let mut at: Vec<&str> = self
+            .operators
+            .iter()
+            .filter(|(name, _)| name == op)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        if at.is_empty() {
+            at = self
+                .operators
+                .iter()
+                .filter(|(name, _)| name.starts_with(op.as_str()))
+                .map(|(_, p)| p.as_str())
+                .collect();
+        }
+        match at.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (at {one})"),
+            many => format!(" (at one of {})", many.join(", ")),
+        }
+    }
+
     /// Runs batch by batch up to `end` (inclusive), writing every `print()` output to `out`
     /// as it happens, exactly as Spark prints it. Stops at the first failed job.
     ///

@@ -28,6 +28,7 @@ pub mod ast;
 pub mod build;
 mod error;
 pub mod expr;
+pub mod limits;
 pub mod parse;
 pub mod spec;
 
@@ -101,8 +102,7 @@ pub fn bundled_names() -> Vec<String> {
 /// # Errors
 /// The first problem found, with its position.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::at(path, 0, 0, format!("cannot read the scenario file: {e}"))
-    })?;
+    let text = spec::read_bounded(path, limits::MAX_SCENARIO_BYTES, "MAX_SCENARIO_BYTES")
+        .map_err(|e| ScenarioError::at(path, 0, 0, format!("the scenario file: {e}")))?;
     spec::parse_scenario(&text, path)
 }

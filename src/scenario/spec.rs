@@ -297,14 +297,43 @@ fn read_lines(
     limit: Option<usize>,
 ) -> Result<Vec<String>, String> {
     let full = base_dir.join(file);
-    let content = std::fs::read_to_string(&full)
-        .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    let content = read_bounded(&full, super::limits::MAX_FILE_BYTES, "MAX_FILE_BYTES")?;
     Ok(content
         .lines()
         .skip(skip.unwrap_or(0))
         .take(limit.unwrap_or(usize::MAX))
         .map(str::to_string)
         .collect())
+}
+
+/// The text of `path`, reading at most `max` bytes (`/dev/zero` or a huge file is refused
+/// after `max` bytes, not read without bound).
+///
+/// # Errors
+/// When the file cannot be read, is not UTF-8, or is larger than `max` bytes (the message
+/// names the limit `limit_name`).
+pub(super) fn read_bounded(path: &Path, max: u64, limit_name: &str) -> Result<String, String> {
+    use std::io::Read;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{} is larger than {} MiB, the limit on one file ({limit_name}, src/scenario/limits.rs): the simulator keeps its records in memory; use a smaller file, or `skip`/`limit` on a part of it",
+            path.display(),
+            max >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read {}: it is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Line and column (1-based) of a byte offset in `text`.
@@ -405,8 +434,30 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         .transpose()?;
     let run_for = match &ctx.run_for {
         Some(r) => duration(r, "run_for")?,
-        None => batch_interval * 30,
+        None => Duration::from_ms(batch_interval.ms().saturating_mul(30)),
     };
+    {
+        let (what, at) = match &ctx.run_for {
+            Some(r) => (format!("run_for = \"{}\"", r.get_ref()), r.span().start),
+            None => (
+                format!("the default run_for (30 batches = {run_for})"),
+                ctx.batch_interval.span().start,
+            ),
+        };
+        super::limits::check_run_length(
+            &what,
+            batch_interval,
+            block_interval,
+            Time::ZERO.plus(run_for),
+            super::limits::MAX_BATCHES,
+        )
+        .map_err(|m| {
+            err_at(
+                at,
+                format!("{m} (MAX_BATCHES); shorten run_for or lengthen the interval, or go further with `stream-sim run --until T --max-batches N`"),
+            )
+        })?;
+    }
 
     let mut sources = Vec::new();
     for (name, spanned) in &raw.sources {
@@ -559,6 +610,16 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 default: default.as_ref().map(|d| d.iter().map(toml_value).collect()),
             },
             RawSource::Files { dir, files } => {
+                if files.len() > super::limits::MAX_FILE_DROPS {
+                    return Err(err_at(
+                        at,
+                        format!(
+                            "source `{name}`: {} files, over the limit of {} files per textFileStream (MAX_FILE_DROPS, src/scenario/limits.rs); put several lines in one file",
+                            files.len(),
+                            super::limits::MAX_FILE_DROPS
+                        ),
+                    ));
+                }
                 let mut drops = Vec::new();
                 for f in files {
                     let at_d = Duration::parse(&f.at).map_err(|m| {

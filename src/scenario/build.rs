@@ -556,7 +556,22 @@ impl Builder<'_> {
         })
     }
 
+    /// Refuses a number without a unit where a duration (`what`) may stand, saying a
+    /// duration needs a unit (rather than that a function was expected).
+    fn no_bare_number(&self, e: &Expr, what: &str) -> Result<(), ScenarioError> {
+        let n = match &e.kind {
+            ExprKind::Lit(Literal::Int(n)) => n.to_string(),
+            ExprKind::Lit(Literal::Float(x)) => x.to_string(),
+            _ => return Ok(()),
+        };
+        Err(self.err(
+            e.span,
+            format!("`{n}` is a number without a unit; {what} is a duration, which needs a unit: {n}ms, {n}s, {n}min or {n}h"),
+        ))
+    }
+
     fn duration(&self, e: &Expr, what: &str) -> Result<Duration, ScenarioError> {
+        self.no_bare_number(e, what)?;
         match &e.kind {
             ExprKind::Lit(Literal::Duration(d)) => Ok(*d),
             _ => Err(self.err(
@@ -570,12 +585,23 @@ impl Builder<'_> {
     }
 
     fn count_arg(&self, e: &Expr, what: &str) -> Result<usize, ScenarioError> {
+        let max = limits::MAX_PARTITIONS;
         match &e.kind {
-            ExprKind::Lit(Literal::Int(n)) if *n >= 1 && *n <= 100_000 => Ok(*n as usize),
+            ExprKind::Lit(Literal::Int(n)) if *n >= 1 && n.unsigned_abs() <= max as u64 => {
+                Ok(*n as usize)
+            }
+            ExprKind::Lit(Literal::Int(n)) if *n >= 1 => Err(self.err(
+                e.span,
+                format!("{what} is {n}, over the limit of {max} partitions (MAX_PARTITIONS, src/scenario/limits.rs): each partition is a task of every batch"),
+            )),
+            ExprKind::Lit(Literal::Int(n)) => Err(self.err(
+                e.span,
+                format!("{what} must be a positive integer, found {n}"),
+            )),
             _ => Err(self.err(
                 e.span,
                 format!(
-                    "{what} must be a positive integer, found {}",
+                    "{what} must be a positive integer (at most {max}), found {}",
                     describe_expr(e)
                 ),
             )),
@@ -763,6 +789,10 @@ impl Builder<'_> {
             "reduceByKeyAndWindow" => {
                 self.arity(name, args, at, 2, 6)?;
                 let f = self.func(&args[0], 2)?;
+                self.no_bare_number(
+                    &args[1],
+                    "the window length (or the inverse function, e.g. `sub`)",
+                )?;
                 if Self::is_duration(&args[1]) {
                     self.arity(name, args, at, 2, 4)?;
                     let w = self.duration(&args[1], "windowLength")?;

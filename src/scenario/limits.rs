@@ -25,6 +25,10 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// The largest scenario file, in bytes (16 MiB).
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
+/// The most partitions an operator may ask for (`repartition(n)`, `reduceByKey(f, n)`):
+/// each partition is a task of every batch.
+pub const MAX_PARTITIONS: usize = 100_000;
+
 /// The most files one `textFileStream` source may drop into its directory.
 pub const MAX_FILE_DROPS: usize = 1_000;
 

@@ -22,7 +22,21 @@ impl Session {
     /// The message for a bad command (unknown command, stream or time, wrong arguments).
     pub fn try_execute(&mut self, line: &str) -> Result<String, String> {
         if let Some(stream) = self.predict.take() {
-            return self.grade(stream, line.trim());
+            let answer = line.trim();
+            // A command typed instead of an answer (`step 10`) is run as a command, not
+            // graded as the records "step" and "10"; `=` before an answer forces records.
+            let first = answer.split_whitespace().next().unwrap_or_default();
+            if help::COMMANDS.iter().any(|c| c.name == first) {
+                let ran = self.try_execute(answer);
+                let note = format!("predict: cancelled: `{first}` is a command, so it ran as one (to answer with records that begin with a command's name, start the answer with `=`)");
+                return match ran {
+                    Ok(text) if text.is_empty() => Ok(note),
+                    Ok(text) => Ok(format!("{note}\n{text}")),
+                    Err(text) => Err(format!("{note}\n{text}")),
+                };
+            }
+            let answer = answer.strip_prefix('=').unwrap_or(answer).trim();
+            return self.grade(stream, answer);
         }
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with("//") {

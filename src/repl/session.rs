@@ -30,6 +30,8 @@ pub struct Session {
     pub(super) history: History,
     /// A `predict` waiting for its answer (the next line): the stream.
     pub(super) predict: Option<StreamId>,
+    /// The batch time a pending `predict` asks about (the next batch when it was asked).
+    pub(super) predict_at: Option<Time>,
     /// Set (by the terminal REPL's Ctrl-C handler) to stop the running command between
     /// two batches; see [`Session::interrupt_flag`].
     pub(super) interrupt: Arc<AtomicBool>,
@@ -66,6 +68,7 @@ impl Session {
             options: RunOptions::default(),
             history,
             predict: None,
+            predict_at: None,
             interrupt: Arc::new(AtomicBool::new(false)),
             max_batches: MAX_SESSION_BATCHES,
         }

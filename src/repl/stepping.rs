@@ -46,6 +46,13 @@ impl Session {
 
     pub(super) fn run_until(&mut self, args: &[&str]) -> Result<String, String> {
         let until = match args {
+            // A bare number is ambiguous here (`run until 40`: 40 ms, 40 s or 40 batches?).
+            ["until", n] if n.parse::<u64>().is_ok() => {
+                let batch = self.built.ssc.config().batch_interval;
+                return Err(format!(
+                    "run: `{n}` has no unit: write `run until {n}s` ({n} seconds) or `run until {n}ms`, or `step {n}` for {n} batches of {batch}"
+                ));
+            }
             ["until", rest @ ..] if !rest.is_empty() => parse_time("run", &rest.join(" "))?,
             _ => return Err(usage("run")),
         };

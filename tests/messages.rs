@@ -125,3 +125,25 @@ fn too_many_partitions_names_the_limit() {
         "scenarios/bad.toml:3:19: numPartitions must be a positive integer, found 0"
     );
 }
+
+#[test]
+fn check_and_run_say_did_you_mean() {
+    // Proves `check`/`run` suggest the closest operator or bundled scenario for a typo,
+    // as the REPL does (they listed every name without a suggestion).
+    let e = error_of(&with_program("lines.mapp(x => x).print()"));
+    assert!(
+        e.starts_with(
+            "scenarios/bad.toml:3:7: unknown DStream operation `mapp` (did you mean `map`?);"
+        ),
+        "{e}"
+    );
+    let e = error_of(&with_program(
+        "lines.transform(rdd => rdd.sortbyKey()).print()",
+    ));
+    assert!(e.contains("(did you mean `sortByKey`?)"), "{e}");
+    let e = match stream_sim::scenario::resolve("flighs") {
+        Ok(p) => panic!("resolved {}", p.display()),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("(did you mean `flights`?)"), "{e}");
+}

@@ -903,10 +903,13 @@ impl Builder<'_> {
             }
             other => {
                 let known: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
+                let hint = crate::scenario::expr::suggest_name(other, known.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 return Err(self.err(
                     at,
                     format!(
-                        "unknown DStream operation `{other}`; operations are: {}",
+                        "unknown DStream operation `{other}`{hint}; operations are: {}",
                         known.join(", ")
                     ),
                 ));
@@ -1044,13 +1047,20 @@ impl Builder<'_> {
                     }
                     "groupByKey" => RddOp::GroupByKey(opt_n(0)?),
                     "countByValue" => RddOp::CountByValue(opt_n(0)?),
-                    "sortByKey" => RddOp::SortByKey(!matches!(args.first().map(|a| &a.kind), Some(ExprKind::Lit(Literal::Bool(false))))),
+                    "sortByKey" => RddOp::SortByKey(!matches!(
+                        args.first().map(|a| &a.kind),
+                        Some(ExprKind::Lit(Literal::Bool(false)))
+                    )),
                     "sortBy" => {
                         self.arity(nm, &args, at, 1, 2)?;
-                        let asc = !matches!(args.get(1).map(|a| &a.kind), Some(ExprKind::Lit(Literal::Bool(false))));
+                        let asc = !matches!(
+                            args.get(1).map(|a| &a.kind),
+                            Some(ExprKind::Lit(Literal::Bool(false)))
+                        );
                         RddOp::SortBy(self.func(&args[0], 1)?, asc)
                     }
-                    "join" | "leftOuterJoin" | "rightOuterJoin" | "fullOuterJoin" | "cogroup" | "union" => {
+                    "join" | "leftOuterJoin" | "rightOuterJoin" | "fullOuterJoin" | "cogroup"
+                    | "union" => {
                         self.arity(nm, &args, at, 1, 2)?;
                         other = Some(Box::new(self.rdd_plan(&args[0], params)?));
                         match nm {
@@ -1063,9 +1073,38 @@ impl Builder<'_> {
                         }
                     }
                     other_name => {
+                        const RDD_OPS: &[&str] = &[
+                            "map",
+                            "flatMap",
+                            "filter",
+                            "mapPartitions",
+                            "mapValues",
+                            "flatMapValues",
+                            "glom",
+                            "distinct",
+                            "repartition",
+                            "reduceByKey",
+                            "groupByKey",
+                            "countByValue",
+                            "sortByKey",
+                            "sortBy",
+                            "join",
+                            "leftOuterJoin",
+                            "rightOuterJoin",
+                            "fullOuterJoin",
+                            "cogroup",
+                            "union",
+                        ];
+                        let hint = crate::scenario::expr::suggest_name(
+                            other_name,
+                            RDD_OPS.iter().copied(),
+                        )
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
                         return Err(self.err(at, format!(
-                            "unknown RDD operation `{other_name}` in transform; RDD operations are: map, flatMap, filter, mapPartitions, mapValues, flatMapValues, glom, distinct, repartition, reduceByKey, groupByKey, countByValue, sortByKey, sortBy, join, leftOuterJoin, rightOuterJoin, fullOuterJoin, cogroup, union"
-                        )))
+                            "unknown RDD operation `{other_name}` in transform{hint}; RDD operations are: {}",
+                            RDD_OPS.join(", ")
+                        )));
                     }
                 };
                 Ok(RddPlan::Op { op, input, other })

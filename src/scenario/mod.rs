@@ -67,13 +67,17 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
     if bundled.is_file() {
         return Ok(bundled);
     }
+    let names = bundled_names();
+    let hint = expr::suggest_name(name_or_path, names.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
     Err(ScenarioError::at(
         &p,
         0,
         0,
         format!(
-            "no such scenario file, and no bundled scenario of that name; bundled scenarios: {}",
-            bundled_names().join(", ")
+            "no such scenario file, and no bundled scenario of that name{hint}; bundled scenarios: {}",
+            names.join(", ")
         ),
     ))
 }

@@ -80,3 +80,23 @@ fn goto_past_run_for_says_so() {
         "{out}"
     );
 }
+
+#[test]
+fn window_without_a_time_shows_the_latest_window() {
+    // Proves `window <stream>` after a batch off the window's slide (13 s, slide 10 s)
+    // shows the latest window (10 s) with a note, instead of an error; an explicit time
+    // off the slide is still an error naming the nearest valid times.
+    let mut s = session("wordcount");
+    s.execute("step 13");
+    let out = s.execute("window windowedWordCounts");
+    assert!(
+        out.starts_with("13000 ms is not on `windowedWordCounts`'s slide (10s); showing its latest window, at 10000 ms"),
+        "{out}"
+    );
+    assert!(out.contains("at 10000 ms covers 10 batches"), "{out}");
+    let out = s.execute("window windowedWordCounts 13s");
+    assert!(
+        out.starts_with("window: `windowedWordCounts` has no RDD at 13000 ms"),
+        "{out}"
+    );
+}

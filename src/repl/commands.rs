@@ -63,7 +63,8 @@ impl Session {
             }
             "window" => {
                 let (id, t) = self.stream_and_time("window", &args)?;
-                inspect::window(&self.built.ssc, id, t)
+                // Without a time, the latest window (the last batch may be off the slide).
+                inspect::window(&self.built.ssc, id, t, args.len() == 1)
             }
             "state" => {
                 let Some((name, key)) = args.split_first() else {

@@ -100,3 +100,23 @@ fn window_without_a_time_shows_the_latest_window() {
         "{out}"
     );
 }
+
+#[test]
+fn help_examples_name_streams_of_the_loaded_scenario() {
+    // Proves the help's examples (and the usage in errors) name streams of the loaded
+    // scenario: on `flights`, `help show` and a bare `show` suggest `show named 3s` (they
+    // suggested `counts`, which flights does not have), and `help ledger` a flights source.
+    let mut s = session("flights");
+    let out = s.execute("help show");
+    assert!(out.contains("e.g. show named 3s"), "{out}");
+    let out = s.execute("show");
+    assert_eq!(
+        out,
+        "show: expected 'show <stream> [time]', e.g. 'show named 3s'"
+    );
+    let out = s.execute("help ledger");
+    assert!(out.contains("ledger flights 42"), "{out}");
+    let mut s = session("wordcount");
+    let out = s.execute("help predict");
+    assert!(out.contains("predict wordCounts"), "{out}");
+}

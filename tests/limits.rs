@@ -246,7 +246,7 @@ fn repl_sessions_are_bounded_at_one_second_and_one_millisecond_batches() {
         let before = s.context().trace_len();
         let out = s.execute("step 100000");
         assert!(
-            out.contains("over the limit of 10000 batches per session")
+            out.contains("over the limit of 2000 batches per session")
                 && out.contains("--max-batches"),
             "{out}"
         );

@@ -237,7 +237,7 @@ mod tests {
         s.execute("step 3");
         assert_eq!(s.context().now().ms(), 3000);
         flag.store(true, Ordering::SeqCst);
-        let out = s.execute("run until 9000s");
+        let out = s.execute("run until 1900s");
         assert!(
             out.ends_with(
                 "run: interrupted at 3000 ms (Ctrl-C) after 0 batches; the session continues"

@@ -38,7 +38,7 @@ between two batches; the session stays at the last batch that completed.",
         details: "Runs every batch whose time is at or before <time>, printing their output as \
 `step` does, then leaves the clock at <time>. Times need a unit: 3000ms, 3s or 1min (a bare \
 `run until 40` is refused: 40 ms, 40 s or `step 40`?). At most 100000 batches run at a time, and \
-the clock stops at the session's limit (10000 batches unless `stream-sim repl --max-batches N`). Ctrl-C stops a long run between two batches: \
+the clock stops at the session's limit (2000 batches unless `stream-sim repl --max-batches N`). Ctrl-C stops a long run between two batches: \
 it prints the output so far and `run: interrupted at <time> (Ctrl-C)`, the session stays at the \
 last batch that completed, and the prompt comes back (so do `step n` and `goto` replays).",
         takes_stream: false,

@@ -91,6 +91,31 @@ impl Func {
         }
     }
 
+    /// The same function, with `context` (e.g. `"wc.toml:6:13: "`, the position of the
+    /// operator that calls it) put before the message of every error it returns, so that a
+    /// job failure names where the function was written.
+    pub fn with_error_context(self, context: &str) -> Func {
+        let context: Arc<str> = Arc::from(context);
+        let inner = self.f;
+        let c = Arc::clone(&context);
+        let f: Arc<NativeFn> = Arc::new(move |args: &[Value]| {
+            inner(args).map_err(|e| EvalError::new(format!("{c}{}", e.message)))
+        });
+        let flat = self.flat.map(|inner| {
+            let c = Arc::clone(&context);
+            let wrapped: Arc<FlatFn> = Arc::new(move |a: &Value, out: &mut Vec<Value>| {
+                inner(a, out).map_err(|e| EvalError::new(format!("{c}{}", e.message)))
+            });
+            wrapped
+        });
+        Func {
+            name: self.name,
+            arity: self.arity,
+            f,
+            flat,
+        }
+    }
+
     /// How many arguments the function takes.
     pub fn arity(&self) -> usize {
         self.arity

@@ -30,6 +30,10 @@ enum Command {
         /// Stop after this many batches.
         #[arg(long)]
         batches: Option<u64>,
+        /// The most batches the run may cover (also bounds block intervals at 10 per
+        /// batch); a longer --until or --batches is refused before it starts.
+        #[arg(long, default_value_t = stream_sim::scenario::limits::MAX_BATCHES)]
+        max_batches: u64,
         /// Stop at this virtual time, e.g. 90s or 2min (default: the scenario's run_for).
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
@@ -84,6 +88,10 @@ enum Command {
         /// Directory for saveAsTextFiles output.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// The most batches the session may run in all (the REPL keeps every batch for
+        /// going back); `step`, `run until` and `goto` beyond it are refused.
+        #[arg(long, default_value_t = stream_sim::repl::MAX_SESSION_BATCHES)]
+        max_batches: u64,
     },
     /// Validate a scenario (syntax, names, durations, Spark's start-time rules) without
     /// running it.
@@ -180,15 +188,51 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// The stack the commands run on: the engine computes a DStream by recursing into its
+/// parents, so a lineage of `limits::MAX_LINEAGE_DEPTH` levels needs more than the main
+/// thread's 8 MiB (an address-space reservation; only the pages used are allocated).
+const STACK_BYTES: usize = 256 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let worker = std::thread::Builder::new()
+        .name("stream-sim".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || run(cli));
+    let result = match worker {
+        Ok(handle) => match handle.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(e) => Err(format!("cannot start the worker thread: {e}")),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            eprintln!("stream-sim: {msg}");
+            warn(&format!("stream-sim: {msg}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints one line to stdout. A closed pipe (`stream-sim list | head -1`) ends the program
+/// quietly with success, as `ls | head -1` does; println! would panic.
+fn say(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        warn(&format!("stream-sim: cannot write to stdout: {e}"));
+        std::process::exit(1);
+    }
+}
+
+/// Prints one line to stderr, ignoring a closed stderr (eprintln! would panic).
+fn warn(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 fn load(name: Option<&str>) -> Result<scenario::Scenario, ScenarioError> {
@@ -202,6 +246,7 @@ fn run(cli: Cli) -> Result<(), String> {
             scenario,
             seed,
             batches,
+            max_batches,
             until,
             trace,
             out,
@@ -226,17 +271,39 @@ fn run(cli: Cli) -> Result<(), String> {
                     .set_trace_sink(Box::new(std::io::BufWriter::new(f)));
             }
             let end = match (batches, until) {
-                (Some(n), _) => Time::ZERO.plus(sc.batch_interval * n),
+                (Some(n), _) => {
+                    if n > max_batches {
+                        return Err(format!(
+                            "--batches {n} is over the limit of {max_batches} batches per run; raise it with --max-batches {n}"
+                        ));
+                    }
+                    Time::ZERO.plus(Duration::from_ms(sc.batch_interval.ms().saturating_mul(n)))
+                }
                 (None, Some(d)) => Time::ZERO.plus(d),
                 (None, None) => built.default_until,
             };
+            if batches.is_some() || until.is_some() {
+                let what = match (batches, until) {
+                    (Some(n), _) => format!("--batches {n}"),
+                    (None, Some(d)) => format!("--until {d}"),
+                    _ => unreachable!(),
+                };
+                scenario::limits::check_run_length(
+                    &what,
+                    sc.batch_interval,
+                    sc.block_interval,
+                    end,
+                    max_batches,
+                )
+                .map_err(|m| format!("{m}; raise it with --max-batches N"))?;
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             let result = match built.run_printing(end, &mut lock) {
                 // A closed pipe (e.g. `| head`) is not an error.
                 Err(_) => Ok(()),
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(format!("job failed: {e}")),
+                Ok(Err(e)) => Err(format!("job failed: {e}{}", built.locate(&e))),
             };
             drop(lock);
             built.ssc.stop();
@@ -256,18 +323,18 @@ fn run(cli: Cli) -> Result<(), String> {
                     .iter()
                     .map(|(t, f)| format!("at {t} {f}"))
                     .collect();
-                eprintln!(
+                warn(&format!(
                     "faults: {}",
                     if faults.is_empty() {
                         "none".into()
                     } else {
                         faults.join(", ")
                     }
-                );
-                eprintln!("{}", report.verdict);
-                eprintln!("{}", report.outputs);
+                ));
+                warn(&format!("{}", report.verdict));
+                warn(&format!("{}", report.outputs));
                 for c in &report.causes {
-                    eprintln!("  {c}");
+                    warn(&format!("  {c}"));
                 }
             }
             Ok(())
@@ -292,36 +359,36 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             bar.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
-            println!(
+            say(format!(
                 "{} runs of {} with a random {:?} failure each ({:.1} s, {:.0} seeds/s)",
                 r.runs,
                 sc.name,
                 fail,
                 secs,
                 r.runs as f64 / secs.max(1e-9)
-            );
+            ));
             for (label, n) in &r.labels {
-                println!("  {label:<14} {n}");
+                say(format!("  {label:<14} {n}"));
             }
-            println!(
+            say(format!(
                 "  runs with loss: {}, runs with duplicates: {}",
                 r.with_loss, r.with_duplicates
-            );
+            ));
             if let Some(g) = sc.cluster.expect {
                 let mode = format!("{fail:?}").to_lowercase();
-                println!(
+                say(format!(
                     "violations of the declared guarantee (expect = \"{}\"): {} of {} runs",
                     g.name(),
                     r.violations,
                     r.runs
-                );
+                ));
                 for (cause, (n, seed)) in &r.violation_causes {
-                    println!("  {n} runs: {cause}\n    replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check");
+                    say(format!("  {n} runs: {cause}\n    replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check"));
                 }
             }
             for (seed, summary) in &r.first_failing {
                 let mode = format!("{fail:?}").to_lowercase();
-                println!("seed {seed}: {summary}\n  replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check");
+                say(format!("seed {seed}: {summary}\n  replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check"));
             }
             Ok(())
         }
@@ -330,7 +397,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let tick = || bar.inc(1);
             let cells = stream_sim::check::semantics_table(seeds, threads(n), &tick)?;
             bar.finish_and_clear();
-            println!("{}", stream_sim::check::render_table(&cells, seeds));
+            say(stream_sim::check::render_table(&cells, seeds));
             if cells.iter().all(|c| c.agrees) {
                 Ok(())
             } else {
@@ -341,6 +408,7 @@ fn run(cli: Cli) -> Result<(), String> {
             scenario,
             seed,
             out,
+            max_batches,
         } => {
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             stream_sim::repl::run(
@@ -349,18 +417,19 @@ fn run(cli: Cli) -> Result<(), String> {
                     seed,
                     output_dir: out,
                 },
+                max_batches,
             )
         }
         Command::Check { scenario } => {
             let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
             sc.build(&RunOptions::default())
                 .map_err(|e| e.to_string())?;
-            println!(
+            say(format!(
                 "{}: ok ({} sources, {} statements)",
                 sc.path.display(),
                 sc.sources.len(),
                 sc.program.statements.len()
-            );
+            ));
             Ok(())
         }
         Command::List => {
@@ -370,16 +439,16 @@ fn run(cli: Cli) -> Result<(), String> {
                     .and_then(|p| scenario::load(&p).ok())
                     .map(|s| s.description.lines().next().unwrap_or("").to_string())
                     .unwrap_or_default();
-                println!("{name:<12} {desc}");
+                say(format!("{name:<12} {desc}"));
             }
             Ok(())
         }
-        Command::Book { check } => stream_sim::book::run(check).map(|msg| println!("{msg}")),
+        Command::Book { check } => stream_sim::book::run(check).map(say),
         Command::Compare { faults, seed } => {
             let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
                 .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
             stream_sim::check::compare::compare(&plan, seed)
-                .map(|rows| println!("{}", stream_sim::check::compare::render(&plan, &rows)))
+                .map(|rows| say(stream_sim::check::compare::render(&plan, &rows)))
         }
         Command::Storm {
             scenario,
@@ -387,10 +456,8 @@ fn run(cli: Cli) -> Result<(), String> {
             check,
             trace,
         } => stream_sim::check::storm::run_command(&scenario, seed, check, trace)
-            .map(|text| println!("{text}"))
+            .map(say)
             .map_err(|e| e.to_string()),
-        Command::Bench { repeat } => {
-            stream_sim::bench::run(repeat).map(|report| println!("{report}"))
-        }
+        Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),
     }
 }

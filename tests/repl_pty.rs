@@ -28,7 +28,8 @@ fn tab_completes_and_ctrl_c_interrupts_a_long_run() {
     let dir = std::env::temp_dir().join(format!("stream-sim-pty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch directory");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stream-sim"));
-    cmd.args(["repl", "wordcount"])
+    // The session limit is raised so that `run until 100000s` is a long run to interrupt.
+    cmd.args(["repl", "wordcount", "--max-batches", "200000"])
         .current_dir(&dir)
         .env("TERM", "xterm")
         .env_remove("STREAM_SIM_TIMING");

@@ -21,8 +21,76 @@ impl Session {
     /// # Errors
     /// The message for a bad command (unknown command, stream or time, wrong arguments).
     pub fn try_execute(&mut self, line: &str) -> Result<String, String> {
+        self.try_execute_inner(line)
+            .map_err(|e| self.fit_examples(&e))
+    }
+
+    /// Rewrites the help's examples (written for `wordcount`-like names: `counts`,
+    /// `windowed`, `totals`, `lines`, `wordCounts`) with streams of the loaded scenario,
+    /// so that an example can be typed as shown.
+    pub(super) fn fit_examples(&self, text: &str) -> String {
+        let ssc = &self.built.ssc;
+        let (printed, windowed, stateful) = ssc.with_graph(|g| {
+            let named = |n: &crate::models::dstream::Node| !n.label().starts_with('#');
+            let printed = ssc
+                .outputs()
+                .iter()
+                .map(|(id, _)| g.node(*id).label())
+                .find(|l| !l.starts_with('#'));
+            let windowed = g
+                .nodes()
+                .iter()
+                .filter(|n| named(n) && n.op.describe().contains("indow"))
+                .map(|n| n.label())
+                .next();
+            let stateful = g
+                .nodes()
+                .iter()
+                .filter(|n| named(n) && n.op.describe().starts_with("updateStateByKey"))
+                .map(|n| n.label())
+                .next();
+            (printed, windowed, stateful)
+        });
+        let source = self
+            .scenario
+            .as_ref()
+            .and_then(|sc| sc.sources.first().map(|s| s.name.clone()));
+        let mut out = text.to_string();
+        let mut swap = |from: &str, name: &Option<String>, to: &dyn Fn(&str) -> String| {
+            if let Some(n) = name {
+                out = out.replace(from, &to(n));
+            }
+        };
+        swap("show counts 3s", &printed, &|n| format!("show {n} 3s"));
+        swap("lineage counts", &printed, &|n| format!("lineage {n}"));
+        swap("predict wordCounts", &printed, &|n| format!("predict {n}"));
+        swap("window windowed 30s", &windowed, &|n| {
+            format!("window {n} 30s")
+        });
+        swap("state totals hello", &stateful, &|n| {
+            format!("state {n} hello")
+        });
+        swap("ledger lines 42", &source, &|n| format!("ledger {n} 42"));
+        out
+    }
+
+    fn try_execute_inner(&mut self, line: &str) -> Result<String, String> {
         if let Some(stream) = self.predict.take() {
-            return self.grade(stream, line.trim());
+            let answer = line.trim();
+            // A command typed instead of an answer (`step 10`) is run as a command, not
+            // graded as the records "step" and "10"; `=` before an answer forces records.
+            let first = answer.split_whitespace().next().unwrap_or_default();
+            if help::COMMANDS.iter().any(|c| c.name == first) {
+                let ran = self.try_execute_inner(answer);
+                let note = format!("predict: cancelled: `{first}` is a command, so it ran as one (to answer with records that begin with a command's name, start the answer with `=`)");
+                return match ran {
+                    Ok(text) if text.is_empty() => Ok(note),
+                    Ok(text) => Ok(format!("{note}\n{text}")),
+                    Err(text) => Err(format!("{note}\n{text}")),
+                };
+            }
+            let answer = answer.strip_prefix('=').unwrap_or(answer).trim();
+            return self.grade(stream, answer);
         }
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
@@ -49,7 +117,8 @@ impl Session {
             }
             "window" => {
                 let (id, t) = self.stream_and_time("window", &args)?;
-                inspect::window(&self.built.ssc, id, t)
+                // Without a time, the latest window (the last batch may be off the slide).
+                inspect::window(&self.built.ssc, id, t, args.len() == 1)
             }
             "state" => {
                 let Some((name, key)) = args.split_first() else {
@@ -123,7 +192,7 @@ impl Session {
             "help" => match args.as_slice() {
                 [] => Ok(help::overview()),
                 [topic] => match help::command(topic) {
-                    Some(c) => Ok(help::detail(c)),
+                    Some(c) => Ok(self.fit_examples(&help::detail(c))),
                     None => Err(format!(
                         "help: no command `{topic}`{}; commands are: {}",
                         did_you_mean(topic, help::COMMANDS.iter().map(|c| c.name)),
@@ -168,7 +237,7 @@ mod tests {
         s.execute("step 3");
         assert_eq!(s.context().now().ms(), 3000);
         flag.store(true, Ordering::SeqCst);
-        let out = s.execute("run until 100000s");
+        let out = s.execute("run until 1900s");
         assert!(
             out.ends_with(
                 "run: interrupted at 3000 ms (Ctrl-C) after 0 batches; the session continues"

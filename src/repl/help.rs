@@ -36,8 +36,9 @@ between two batches; the session stays at the last batch that completed.",
         example: "run until 90s",
         summary: "run every batch up to a virtual time, printing their output",
         details: "Runs every batch whose time is at or before <time>, printing their output as \
-`step` does, then leaves the clock at <time>. Times are written 3000 (milliseconds), 3000ms, \
-3s or 1min. At most 100000 batches run at a time. Ctrl-C stops a long run between two batches: \
+`step` does, then leaves the clock at <time>. Times need a unit: 3000ms, 3s or 1min (a bare \
+`run until 40` is refused: 40 ms, 40 s or `step 40`?). At most 100000 batches run at a time, and \
+the clock stops at the session's limit (2000 batches unless `stream-sim repl --max-batches N`). Ctrl-C stops a long run between two batches: \
 it prints the output so far and `run: interrupted at <time> (Ctrl-C)`, the session stays at the \
 last batch that completed, and the prompt comes back (so do `step n` and `goto` replays).",
         takes_stream: false,
@@ -242,7 +243,8 @@ forward again replays them; a new fault replaces the future after its time.",
         summary: "jump to a batch number (goto 10) or a time (goto 10s), back or forward",
         details: "Puts the session at a batch (a bare number: `goto 10` is just after batch 10) or a \
 virtual time (with a unit: `goto 10.5s`), backwards by restoring the nearest snapshot and replaying, \
-forwards by running the batches without printing them. With STREAM_SIM_TIMING=1 in the \
+forwards by running the batches without printing them. A target past the scenario's run_for \
+gets a note saying so. With STREAM_SIM_TIMING=1 in the \
 environment it also prints the wall time it took. Ctrl-C stops a long replay between two batches; \
 the session stays at the last batch that completed.",
         takes_stream: false,
@@ -298,7 +300,10 @@ differs from this session's. When the run has faults, it also gives the guarante
         summary: "guess a stream's next output, then run the batch and grade the guess",
         details: "Asks for the records the stream will output in the next batch; the next line typed is \
 the answer (records as print() shows them, separated by spaces, or by `;` when a record holds a \
-space; empty or `none` for no records; `cancel` gives up). Then runs the batch and compares the \
+space; empty or `none` for no records; `cancel` gives up). A command typed instead (`step 3`) \
+cancels the prediction and runs; start an answer with `=` when its first record is a command's \
+name. If the asked batch does not complete (queued behind others, no free core), nothing is \
+graded. Then runs the batch and compares the \
 multisets: the records print() showed (its first 10) for a printed stream, all the records of its \
 RDD otherwise.",
         takes_stream: true,

@@ -132,8 +132,17 @@ pub fn lineage(ssc: &StreamingContext, id: StreamId, t: Time) -> Result<String, 
 }
 
 /// `window <stream> [time]`.
-pub fn window(ssc: &StreamingContext, id: StreamId, t: Time) -> Result<String, String> {
+///
+/// With `latest`, a `t` off the window's slide shows the latest window at or before `t`
+/// instead (`window <stream>` after a batch that computed no window).
+pub fn window(
+    ssc: &StreamingContext,
+    id: StreamId,
+    t: Time,
+    latest: bool,
+) -> Result<String, String> {
     let last = ssc.last_batch();
+    let batch = ssc.config().batch_interval;
     ssc.with_graph(|g| {
         let mut lines = Vec::new();
         let Some(w) = nearest_window(g, id) else {
@@ -149,6 +158,27 @@ pub fn window(ssc: &StreamingContext, id: StreamId, t: Time) -> Result<String, S
             ));
         };
         let node = g.node(w);
+        let mut t = t;
+        let asked = t;
+        if latest && !g.is_time_valid(w, t) {
+            let steps = node.slide.ms() / batch.ms().max(1) + 1;
+            let mut at = Some(t);
+            for _ in 0..steps {
+                match at {
+                    Some(x) if g.is_time_valid(w, x) => break,
+                    Some(x) => at = x.checked_minus(batch),
+                    None => break,
+                }
+            }
+            if let Some(x) = at.filter(|x| g.is_time_valid(w, *x)) {
+                t = x;
+                lines.push(format!(
+                    "{asked} is not on `{}`'s slide ({}); showing its latest window, at {t}",
+                    node.label(),
+                    node.slide
+                ));
+            }
+        }
         if w != id {
             lines.push(format!(
                 "`{}` is computed from the windowed stream `{}` ({}); showing that window",

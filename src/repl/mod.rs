@@ -42,7 +42,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::Ordering;
 
 pub use complete::ReplHelper;
-pub use session::{Session, MAX_BATCHES};
+pub use session::{Session, MAX_BATCHES, MAX_SESSION_BATCHES};
 
 /// The history file of the terminal REPL, in the current directory.
 pub const HISTORY_FILE: &str = ".stream-sim-history";
@@ -52,8 +52,9 @@ pub const HISTORY_FILE: &str = ".stream-sim-history";
 ///
 /// # Errors
 /// The scenario's build error (`file:line:col: message`), or a terminal / stdout failure.
-pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<(), String> {
+pub fn run(scenario: &Scenario, options: &RunOptions, max_batches: u64) -> Result<(), String> {
     let mut session = Session::new(scenario, options)?;
+    session.set_max_batches(max_batches);
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         run_terminal(&mut session)

@@ -19,6 +19,7 @@ impl Session {
             .next_batch_time()
             .map_or_else(|| "the next batch".to_string(), |t| t.to_string());
         self.predict = Some(id);
+        self.predict_at = self.built.ssc.next_batch_time();
         Ok(format!(
             "predict: what will `{name}` output at {next}? Type its records on the next line as print() shows them, separated by spaces (or by `;` when a record holds a space); an empty line or `none` for no records, `cancel` to give up"
         ))
@@ -44,6 +45,15 @@ impl Session {
         let Some(t) = ssc.last_batch() else {
             return Err("predict: no batch ran".into());
         };
+        if let Some(asked) = self.predict_at.take() {
+            if t != asked {
+                // Grading another batch (the last completed one) would be wrong.
+                out.push(format!(
+                    "predict: the batch at {asked} did not complete (its jobs are queued behind earlier ones or have no free core; see `metrics`), so nothing is graded; the last completed batch is {t}"
+                ));
+                return Ok(out.join("\n"));
+            }
+        }
         let events = ssc.trace_since(from);
         let actual: Vec<String> = if printed {
             events

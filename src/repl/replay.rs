@@ -55,8 +55,28 @@ impl Session {
                     "goto: {target} is {ahead} batches away; at most {MAX_BATCHES} run at a time"
                 ));
             }
+            self.check_horizon("goto", target)?;
         }
-        self.travel("goto", target)
+        let note = self.past_run_for(target);
+        let out = self.travel("goto", target)?;
+        Ok(match note {
+            Some(n) => format!("{n}\n{out}"),
+            None => out,
+        })
+    }
+
+    /// A note when `target` lies past the scenario's `run_for` (`goto 999` is batch 999,
+    /// which a student may not expect to be far past the end of `run`).
+    fn past_run_for(&self, target: Time) -> Option<String> {
+        let end = self.built.default_until;
+        (target > end).then(|| {
+            let batch = self.built.ssc.config().batch_interval.ms().max(1);
+            format!(
+                "goto: note: {target} (batch {}) is past the scenario's run_for, which ends at {end} (batch {}); a bare number is a batch number, a time needs a unit (e.g. goto 30s)",
+                target.ms() / batch,
+                end.ms() / batch
+            )
+        })
     }
 
     /// Puts the session at `target`: the state after every event at or before it.

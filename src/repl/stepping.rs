@@ -30,6 +30,7 @@ impl Session {
                 .ms()
                 .saturating_add(n.saturating_mul(batch)),
         );
+        self.check_horizon("step", horizon)?;
         for i in 0..n {
             if self.interrupted() {
                 let done = format!("{i} of {n} batch{}", if n == 1 { "" } else { "es" });
@@ -45,6 +46,13 @@ impl Session {
 
     pub(super) fn run_until(&mut self, args: &[&str]) -> Result<String, String> {
         let until = match args {
+            // A bare number is ambiguous here (`run until 40`: 40 ms, 40 s or 40 batches?).
+            ["until", n] if n.parse::<u64>().is_ok() => {
+                let batch = self.built.ssc.config().batch_interval;
+                return Err(format!(
+                    "run: `{n}` has no unit: write `run until {n}s` ({n} seconds) or `run until {n}ms`, or `step {n}` for {n} batches of {batch}"
+                ));
+            }
             ["until", rest @ ..] if !rest.is_empty() => parse_time("run", &rest.join(" "))?,
             _ => return Err(usage("run")),
         };
@@ -67,6 +75,7 @@ impl Session {
                 "run: {until} is {batches} batches away; at most {MAX_BATCHES} run at a time"
             ));
         }
+        self.check_horizon("run", until)?;
         let mut out = Vec::new();
         let mut ran = 0u64;
         let mut ok = true;
@@ -157,7 +166,8 @@ impl Session {
                     })
                     .unwrap_or_else(|| "?".into());
                 out.push(format!(
-                    "batch {at} failed: {e}\nthe context is stopped; inspection commands still work"
+                    "batch {at} failed: {e}{}\nthe context is stopped; inspection commands still work",
+                    self.built.locate(&e)
                 ));
                 false
             }

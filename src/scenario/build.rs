@@ -9,9 +9,12 @@
 
 use super::ast::{Expr, ExprKind, Literal, Span};
 use super::error::ScenarioError;
+use super::limits;
+pub use super::operators::OPERATORS;
+pub use super::rdd_plan::{RddOp, RddPlan};
 use super::spec::{Scenario, SourceKind};
 use crate::io::QueueSource;
-use crate::models::dstream::ops::{self, JoinKind, OpCtx};
+use crate::models::dstream::ops::{JoinKind, OpCtx};
 use crate::models::dstream::Config;
 use crate::models::dstream::TransformFn;
 use crate::models::dstream::{DStream, Rdd, SparkError, StreamingContext};
@@ -48,227 +51,40 @@ pub struct Built {
     pub streams: BTreeMap<String, DStream>,
     /// Where `run` stops by default (the scenario's `run_for`).
     pub default_until: Time,
-}
-
-/// The operators a scenario can call on a stream, with their argument forms (for `help`,
-/// completion and error messages).
-pub const OPERATORS: &[(&str, &str)] = &[
-    ("map", "map(f)"),
-    ("flatMap", "flatMap(f)"),
-    ("filter", "filter(f)"),
-    ("mapPartitions", "mapPartitions(f)"),
-    ("glom", "glom()"),
-    ("repartition", "repartition(n)"),
-    ("union", "union(other, ...)"),
-    ("count", "count()"),
-    ("reduce", "reduce(f)"),
-    ("countByValue", "countByValue([numPartitions])"),
-    ("reduceByKey", "reduceByKey(f, [numPartitions])"),
-    ("groupByKey", "groupByKey([numPartitions])"),
-    ("mapValues", "mapValues(f)"),
-    ("flatMapValues", "flatMapValues(f)"),
-    ("join", "join(other, [numPartitions])"),
-    ("leftOuterJoin", "leftOuterJoin(other, [numPartitions])"),
-    ("rightOuterJoin", "rightOuterJoin(other, [numPartitions])"),
-    ("fullOuterJoin", "fullOuterJoin(other, [numPartitions])"),
-    ("cogroup", "cogroup(other, [numPartitions])"),
-    ("transform", "transform(rdd => rdd.<RDD operations>)"),
-    ("transformWith", "transformWith(other, (a, b) => a.<RDD operations>)"),
-    ("updateStateByKey", "updateStateByKey(f, [numPartitions | initialDataset])"),
-    ("window", "window(windowLength, [slideInterval])"),
-    ("countByWindow", "countByWindow(windowLength, slideInterval)"),
-    ("reduceByWindow", "reduceByWindow(f, [invF], windowLength, slideInterval)"),
-    ("reduceByKeyAndWindow", "reduceByKeyAndWindow(f, [invF], windowLength, [slideInterval], [numPartitions], [filterF])"),
-    ("countByValueAndWindow", "countByValueAndWindow(windowLength, slideInterval, [numPartitions])"),
-    ("groupByKeyAndWindow", "groupByKeyAndWindow(windowLength, [slideInterval], [numPartitions])"),
-    ("sample", "sample(k)"),
-    ("sampleByWindow", "sampleByWindow(k, windowLength, slideInterval)"),
-    ("heavyHitters", "heavyHitters(k)"),
-    ("heavyHittersByWindow", "heavyHittersByWindow(k, windowLength, slideInterval)"),
-    ("approxDistinct", "approxDistinct([precision])"),
-    ("approxDistinctByWindow", "approxDistinctByWindow(windowLength, slideInterval, [precision])"),
-    ("checkpoint", "checkpoint(interval)"),
-    ("persist", "persist()"),
-    ("cache", "cache()"),
-    ("print", "print([num])"),
-    ("saveAsTextFiles", "saveAsTextFiles(prefix, [suffix])"),
-];
-
-/// A program of RDD operations inside a `transform` lambda, compiled at build time.
-#[derive(Clone, Debug)]
-pub enum RddPlan {
-    /// The lambda's n-th parameter (the batch's RDD of the n-th stream).
-    Param(usize),
-    /// A static dataset (a named one, or `parallelize(List(...))`).
-    Dataset(Arc<Vec<Value>>),
-    /// An operation on a plan.
-    Op {
-        /// The operation.
-        op: RddOp,
-        /// Its input.
-        input: Box<RddPlan>,
-        /// A second input (joins, union, cogroup).
-        other: Option<Box<RddPlan>>,
-    },
-}
-
-/// The RDD operations a `transform` lambda can use.
-#[derive(Clone, Debug)]
-pub enum RddOp {
-    /// `map(f)`.
-    Map(Func),
-    /// `flatMap(f)`.
-    FlatMap(Func),
-    /// `filter(f)`.
-    Filter(Func),
-    /// `mapPartitions(f)`.
-    MapPartitions(Func),
-    /// `mapValues(f)`.
-    MapValues(Func),
-    /// `flatMapValues(f)`.
-    FlatMapValues(Func),
-    /// `glom()`.
-    Glom,
-    /// `repartition(n)`.
-    Repartition(usize),
-    /// `reduceByKey(f, [n])`.
-    ReduceByKey(Func, Option<usize>),
-    /// `groupByKey([n])`.
-    GroupByKey(Option<usize>),
-    /// `countByValue()` as an RDD of `(value, count)` (an RDD action in Spark; here a
-    /// transformation so it can be printed).
-    CountByValue(Option<usize>),
-    /// Joins.
-    Join(JoinKind, Option<usize>),
-    /// `cogroup(other, [n])`.
-    Cogroup(Option<usize>),
-    /// `union(other)`.
-    Union,
-    /// `distinct()`.
-    Distinct,
-    /// `sortByKey([ascending])`.
-    SortByKey(bool),
-    /// `sortBy(f, [ascending])`.
-    SortBy(Func, bool),
-}
-
-impl RddPlan {
-    /// Runs the plan on the parameters' RDDs.
-    ///
-    /// # Errors
-    /// The operation's error (a function failed, records not pairs).
-    pub fn run(&self, ctx: &mut OpCtx, params: &[Rdd]) -> Result<Rdd, SparkError> {
-        match self {
-            RddPlan::Param(i) => params.get(*i).cloned().ok_or_else(|| {
-                SparkError::InvalidArgument(format!("transform has no RDD parameter {i}"))
-            }),
-            RddPlan::Dataset(records) => {
-                let n = ctx.default_parallelism;
-                Ok(ctx.parallelize(
-                    records.as_ref().clone(),
-                    n,
-                    "ParallelCollectionRDD[dataset]",
-                ))
-            }
-            RddPlan::Op { op, input, other } => {
-                let a = input.run(ctx, params)?;
-                let b = match other {
-                    Some(o) => Some(o.run(ctx, params)?),
-                    None => None,
-                };
-                let dp = ctx.default_parallelism;
-                let n = |x: &Option<usize>| x.unwrap_or(dp);
-                let second = || {
-                    b.clone().ok_or_else(|| {
-                        SparkError::InvalidArgument("this operation needs a second RDD".into())
-                    })
-                };
-                match op {
-                    RddOp::Map(f) => ops::map(ctx, &a, f),
-                    RddOp::FlatMap(f) => ops::flat_map(ctx, &a, f),
-                    RddOp::Filter(f) => ops::filter(ctx, &a, f),
-                    RddOp::MapPartitions(f) => ops::map_partitions(ctx, &a, f),
-                    RddOp::MapValues(f) => ops::map_values(ctx, &a, f),
-                    RddOp::FlatMapValues(f) => ops::flat_map_values(ctx, &a, f),
-                    RddOp::Glom => ops::glom(ctx, &a),
-                    RddOp::Repartition(k) => ops::repartition(ctx, &a, *k),
-                    RddOp::ReduceByKey(f, k) => ops::reduce_by_key(ctx, &a, f, n(k), "reduceByKey"),
-                    RddOp::GroupByKey(k) => ops::group_by_key(ctx, &a, n(k)),
-                    RddOp::CountByValue(k) => ops::count_by_value(ctx, &a, n(k)),
-                    RddOp::Join(kind, k) => ops::join(ctx, &a, &second()?, *kind, n(k)),
-                    RddOp::Cogroup(k) => ops::cogroup(ctx, &[&a, &second()?], n(k)),
-                    RddOp::Union => Ok(ops::union(ctx, &[&a, &second()?])),
-                    RddOp::Distinct => {
-                        let keyed = ops::map(
-                            ctx,
-                            &a,
-                            &Func::native("x => (x, null)", 1, |v| {
-                                Ok(Value::pair(v[0].clone(), Value::Null))
-                            }),
-                        )?;
-                        let reduced = ops::reduce_by_key(
-                            ctx,
-                            &keyed,
-                            &Func::native("(x, _) => x", 2, |v| Ok(v[0].clone())),
-                            a.num_partitions().max(1),
-                            "distinct",
-                        )?;
-                        ops::map(
-                            ctx,
-                            &reduced,
-                            &Func::native("_._1", 1, |v| {
-                                Ok(v[0].as_pair().map(|(k, _)| k.clone()).unwrap_or_default())
-                            }),
-                        )
-                    }
-                    RddOp::SortByKey(asc) => sort_rdd(ctx, &a, *asc, |v| {
-                        Ok(v.as_pair()
-                            .map(|(k, _)| k.clone())
-                            .unwrap_or_else(|| v.clone()))
-                    }),
-                    RddOp::SortBy(f, asc) => sort_rdd(ctx, &a, *asc, |v| {
-                        f.call1(v).map_err(|e| SparkError::Function {
-                            op: "sortBy".into(),
-                            time: Time::ZERO,
-                            error: e,
-                        })
-                    }),
-                }
-            }
-        }
-    }
-}
-
-/// A total sort of an RDD, split back into as many partitions (range partitioning keeps the
-/// collect order sorted, which is what a program can observe).
-fn sort_rdd(
-    ctx: &mut OpCtx,
-    a: &Rdd,
-    ascending: bool,
-    key: impl Fn(&Value) -> Result<Value, SparkError>,
-) -> Result<Rdd, SparkError> {
-    let mut keyed = Vec::with_capacity(a.count());
-    for v in a.iter() {
-        keyed.push((key(v)?, v.clone()));
-    }
-    keyed.sort_by(|x, y| {
-        if ascending {
-            x.0.cmp(&y.0)
-        } else {
-            y.0.cmp(&x.0)
-        }
-    });
-    let records: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
-    let parts =
-        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
-    let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
-    Ok(Rdd::new(parts, None, lineage))
+    /// Every operator call of the program, by name, with its position (`file:line:col`),
+    /// in program order: [`Built::locate`] names the operator of a failed job.
+    pub operators: Vec<(String, String)>,
 }
 
 struct Builder<'a> {
     scenario: &'a Scenario,
     streams: BTreeMap<String, DStream>,
     stateful_at: Option<Span>,
+    /// Per built DStream: (depth, paths) of its lineage down to the input streams, for
+    /// [`limits::MAX_LINEAGE_DEPTH`] and [`limits::MAX_LINEAGE_PATHS`].
+    lineage: BTreeMap<usize, Lineage>,
+    /// Operator calls seen so far: name and `file:line:col`.
+    operators: Vec<(String, String)>,
+    /// The position of the operator being built (`file:line:col: `), put before the
+    /// errors its functions raise at run time.
+    op_at: String,
+    /// The lineage of the parents of each method call being built (innermost last).
+    frames: Vec<Lineage>,
+}
+
+/// The longest chain and the number of paths from a DStream down to the input streams.
+#[derive(Clone, Copy, Default)]
+struct Lineage {
+    depth: u64,
+    paths: u64,
+}
+
+impl Lineage {
+    /// Adds a parent: the deepest chain and the sum of the paths.
+    fn add(&mut self, parent: Lineage) {
+        self.depth = self.depth.max(parent.depth);
+        self.paths = self.paths.saturating_add(parent.paths);
+    }
 }
 
 impl Scenario {
@@ -325,6 +141,10 @@ impl Scenario {
             scenario: self,
             streams: BTreeMap::new(),
             stateful_at: None,
+            lineage: BTreeMap::new(),
+            frames: Vec::new(),
+            operators: Vec::new(),
+            op_at: String::new(),
         };
         for src in &self.sources {
             let s = match &src.kind {
@@ -359,6 +179,7 @@ impl Scenario {
                 } => ssc.test_stream(&src.name, batches.clone(), *partitions),
             }
             .map_err(|e| self.err(src.span, e.to_string()))?;
+            b.lineage.insert(s.id(), Lineage { depth: 0, paths: 1 });
             b.streams.insert(src.name.clone(), s);
         }
         for st in &self.program.statements {
@@ -381,12 +202,14 @@ impl Scenario {
             }
         }
         let stateful_at = b.stateful_at;
+        let operators = b.operators;
         let until = Time::ZERO.plus(self.run_for);
         Ok((
             Built {
                 ssc,
                 streams: b.streams,
                 default_until: until,
+                operators,
             },
             stateful_at,
         ))
@@ -478,7 +301,18 @@ impl Builder<'_> {
                     ));
                 };
                 let args = args.clone().unwrap_or_default();
-                let out = self.apply(&stream, &name.name, &args, name.span)?;
+                let recv_lineage = self.lineage_of(&stream);
+                self.frames.push(recv_lineage);
+                let out = self.apply(&stream, &name.name, &args, name.span);
+                let mut lineage = self.frames.pop().unwrap_or_default();
+                let out = out?;
+                if let Some(new) = &out {
+                    if new.id() != stream.id() {
+                        lineage.depth += 1;
+                        self.check_lineage(lineage, name.span)?;
+                        self.lineage.insert(new.id(), lineage);
+                    }
+                }
                 if out.is_none() && !top {
                     return Err(self.err(
                         name.span,
@@ -501,10 +335,30 @@ impl Builder<'_> {
     }
 
     fn func(&self, e: &Expr, arity: usize) -> Result<Func, ScenarioError> {
-        compile(e, arity).map_err(|c| self.err(c.span, c.message))
+        let f = compile(e, arity).map_err(|c| self.err(c.span, c.message))?;
+        Ok(if self.op_at.is_empty() {
+            f
+        } else {
+            f.with_error_context(&self.op_at)
+        })
+    }
+
+    /// Refuses a number without a unit where a duration (`what`) may stand, saying a
+    /// duration needs a unit (rather than that a function was expected).
+    fn no_bare_number(&self, e: &Expr, what: &str) -> Result<(), ScenarioError> {
+        let n = match &e.kind {
+            ExprKind::Lit(Literal::Int(n)) => n.to_string(),
+            ExprKind::Lit(Literal::Float(x)) => x.to_string(),
+            _ => return Ok(()),
+        };
+        Err(self.err(
+            e.span,
+            format!("`{n}` is a number without a unit; {what} is a duration, which needs a unit: {n}ms, {n}s, {n}min or {n}h"),
+        ))
     }
 
     fn duration(&self, e: &Expr, what: &str) -> Result<Duration, ScenarioError> {
+        self.no_bare_number(e, what)?;
         match &e.kind {
             ExprKind::Lit(Literal::Duration(d)) => Ok(*d),
             _ => Err(self.err(
@@ -518,12 +372,23 @@ impl Builder<'_> {
     }
 
     fn count_arg(&self, e: &Expr, what: &str) -> Result<usize, ScenarioError> {
+        let max = limits::MAX_PARTITIONS;
         match &e.kind {
-            ExprKind::Lit(Literal::Int(n)) if *n >= 1 && *n <= 100_000 => Ok(*n as usize),
+            ExprKind::Lit(Literal::Int(n)) if *n >= 1 && n.unsigned_abs() <= max as u64 => {
+                Ok(*n as usize)
+            }
+            ExprKind::Lit(Literal::Int(n)) if *n >= 1 => Err(self.err(
+                e.span,
+                format!("{what} is {n}, over the limit of {max} partitions (MAX_PARTITIONS, src/scenario/limits.rs): each partition is a task of every batch"),
+            )),
+            ExprKind::Lit(Literal::Int(n)) => Err(self.err(
+                e.span,
+                format!("{what} must be a positive integer, found {n}"),
+            )),
             _ => Err(self.err(
                 e.span,
                 format!(
-                    "{what} must be a positive integer, found {}",
+                    "{what} must be a positive integer (at most {max}), found {}",
                     describe_expr(e)
                 ),
             )),
@@ -582,6 +447,9 @@ impl Builder<'_> {
         args: &[Expr],
         at: Span,
     ) -> Result<Option<DStream>, ScenarioError> {
+        let position = format!("{}:{}:{}", self.scenario.path.display(), at.line, at.col);
+        self.op_at = format!("{position}: ");
+        self.operators.push((name.to_string(), position));
         let one_fn = |b: &Self, arity: usize| -> Result<Func, ScenarioError> {
             b.arity(name, args, at, 1, 1)?;
             b.func(&args[0], arity)
@@ -708,6 +576,10 @@ impl Builder<'_> {
             "reduceByKeyAndWindow" => {
                 self.arity(name, args, at, 2, 6)?;
                 let f = self.func(&args[0], 2)?;
+                self.no_bare_number(
+                    &args[1],
+                    "the window length (or the inverse function, e.g. `sub`)",
+                )?;
                 if Self::is_duration(&args[1]) {
                     self.arity(name, args, at, 2, 4)?;
                     let w = self.duration(&args[1], "windowLength")?;
@@ -818,10 +690,13 @@ impl Builder<'_> {
             }
             other => {
                 let known: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
+                let hint = crate::scenario::expr::suggest_name(other, known.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 return Err(self.err(
                     at,
                     format!(
-                        "unknown DStream operation `{other}`; operations are: {}",
+                        "unknown DStream operation `{other}`{hint}; operations are: {}",
                         known.join(", ")
                     ),
                 ));
@@ -832,9 +707,53 @@ impl Builder<'_> {
 
     fn stream_arg(&mut self, e: &Expr) -> Result<DStream, ScenarioError> {
         match self.stream_expr(e, false)? {
-            Some(s) => Ok(s),
+            Some(s) => {
+                // Another parent of the call being built: checked before the engine
+                // builds the call, which could otherwise walk 2^40 paths.
+                let parent = self.lineage_of(&s);
+                if let Some(mut frame) = self.frames.pop() {
+                    frame.add(parent);
+                    let checked = self.check_lineage(
+                        Lineage {
+                            depth: frame.depth + 1,
+                            paths: frame.paths,
+                        },
+                        e.span,
+                    );
+                    self.frames.push(frame);
+                    checked?;
+                }
+                Ok(s)
+            }
             None => Err(self.err(e.span, "expected a stream")),
         }
+    }
+
+    /// The lineage of a stream built so far (an unknown one counts as an input stream).
+    fn lineage_of(&self, s: &DStream) -> Lineage {
+        self.lineage
+            .get(&s.id())
+            .copied()
+            .unwrap_or(Lineage { depth: 0, paths: 1 })
+    }
+
+    /// Refuses a DStream whose lineage is deeper than [`limits::MAX_LINEAGE_DEPTH`] or has
+    /// more paths than [`limits::MAX_LINEAGE_PATHS`].
+    fn check_lineage(&self, l: Lineage, at: Span) -> Result<(), ScenarioError> {
+        if l.depth > limits::MAX_LINEAGE_DEPTH {
+            return Err(self.err(at, format!(
+                "this DStream is {} transformations deep, over the limit of {} (MAX_LINEAGE_DEPTH, src/scenario/limits.rs): the engine computes a DStream by recursing into its parents; shorten the chain",
+                l.depth,
+                limits::MAX_LINEAGE_DEPTH
+            )));
+        }
+        if l.paths > limits::MAX_LINEAGE_PATHS {
+            return Err(self.err(at, format!(
+                "this DStream reaches its input streams along more than {} paths (MAX_LINEAGE_PATHS, src/scenario/limits.rs): each path computes its stream again every batch (as in Spark without cache()), e.g. `a = a.union(a)` doubles them; union distinct streams instead",
+                limits::MAX_LINEAGE_PATHS
+            )));
+        }
+        Ok(())
     }
 
     fn dataset_arg(&self, e: &Expr) -> Result<Arc<Vec<Value>>, ScenarioError> {
@@ -915,13 +834,20 @@ impl Builder<'_> {
                     }
                     "groupByKey" => RddOp::GroupByKey(opt_n(0)?),
                     "countByValue" => RddOp::CountByValue(opt_n(0)?),
-                    "sortByKey" => RddOp::SortByKey(!matches!(args.first().map(|a| &a.kind), Some(ExprKind::Lit(Literal::Bool(false))))),
+                    "sortByKey" => RddOp::SortByKey(!matches!(
+                        args.first().map(|a| &a.kind),
+                        Some(ExprKind::Lit(Literal::Bool(false)))
+                    )),
                     "sortBy" => {
                         self.arity(nm, &args, at, 1, 2)?;
-                        let asc = !matches!(args.get(1).map(|a| &a.kind), Some(ExprKind::Lit(Literal::Bool(false))));
+                        let asc = !matches!(
+                            args.get(1).map(|a| &a.kind),
+                            Some(ExprKind::Lit(Literal::Bool(false)))
+                        );
                         RddOp::SortBy(self.func(&args[0], 1)?, asc)
                     }
-                    "join" | "leftOuterJoin" | "rightOuterJoin" | "fullOuterJoin" | "cogroup" | "union" => {
+                    "join" | "leftOuterJoin" | "rightOuterJoin" | "fullOuterJoin" | "cogroup"
+                    | "union" => {
                         self.arity(nm, &args, at, 1, 2)?;
                         other = Some(Box::new(self.rdd_plan(&args[0], params)?));
                         match nm {
@@ -934,9 +860,38 @@ impl Builder<'_> {
                         }
                     }
                     other_name => {
+                        const RDD_OPS: &[&str] = &[
+                            "map",
+                            "flatMap",
+                            "filter",
+                            "mapPartitions",
+                            "mapValues",
+                            "flatMapValues",
+                            "glom",
+                            "distinct",
+                            "repartition",
+                            "reduceByKey",
+                            "groupByKey",
+                            "countByValue",
+                            "sortByKey",
+                            "sortBy",
+                            "join",
+                            "leftOuterJoin",
+                            "rightOuterJoin",
+                            "fullOuterJoin",
+                            "cogroup",
+                            "union",
+                        ];
+                        let hint = crate::scenario::expr::suggest_name(
+                            other_name,
+                            RDD_OPS.iter().copied(),
+                        )
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
                         return Err(self.err(at, format!(
-                            "unknown RDD operation `{other_name}` in transform; RDD operations are: map, flatMap, filter, mapPartitions, mapValues, flatMapValues, glom, distinct, repartition, reduceByKey, groupByKey, countByValue, sortByKey, sortBy, join, leftOuterJoin, rightOuterJoin, fullOuterJoin, cogroup, union"
-                        )))
+                            "unknown RDD operation `{other_name}` in transform{hint}; RDD operations are: {}",
+                            RDD_OPS.join(", ")
+                        )));
                     }
                 };
                 Ok(RddPlan::Op { op, input, other })
@@ -953,6 +908,36 @@ impl Builder<'_> {
 }
 
 impl Built {
+    /// Where a failed job's operator was written: for an error naming an operator (a
+    /// record that is not a pair), the positions of the program's calls of that operator
+    /// (or of its windowed forms, e.g. `reduceByKeyAndWindow` for `reduceByKey`), as
+    /// `" (at wc.toml:5:9)"` or `" (at one of ...)"`; empty when the error already names its
+    /// position or no call matches.
+    pub fn locate(&self, e: &SparkError) -> String {
+        let SparkError::NotAPair { op, .. } = e else {
+            return String::new();
+        };
+        let mut at: Vec<&str> = self
+            .operators
+            .iter()
+            .filter(|(name, _)| name == op)
+            .map(|(_, p)| p.as_str())
+            .collect();
+        if at.is_empty() {
+            at = self
+                .operators
+                .iter()
+                .filter(|(name, _)| name.starts_with(op.as_str()))
+                .map(|(_, p)| p.as_str())
+                .collect();
+        }
+        match at.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (at {one})"),
+            many => format!(" (at one of {})", many.join(", ")),
+        }
+    }
+
     /// Runs batch by batch up to `end` (inclusive), writing every `print()` output to `out`
     /// as it happens, exactly as Spark prints it. Stops at the first failed job.
     ///

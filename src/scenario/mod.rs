@@ -28,9 +28,13 @@ pub mod ast;
 pub mod build;
 mod error;
 pub mod expr;
+pub mod limits;
+pub mod operators;
 pub mod parse;
+pub mod rdd_plan;
 pub mod spec;
 pub mod storm;
+mod toml_errors;
 
 pub use build::{Built, RunOptions};
 pub use error::ScenarioError;
@@ -67,13 +71,17 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
     if bundled.is_file() {
         return Ok(bundled);
     }
+    let names = bundled_names();
+    let hint = expr::suggest_name(name_or_path, names.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
     Err(ScenarioError::at(
         &p,
         0,
         0,
         format!(
-            "no such scenario file, and no bundled scenario of that name; bundled scenarios: {}",
-            bundled_names().join(", ")
+            "no such scenario file, and no bundled scenario of that name{hint}; bundled scenarios: {}",
+            names.join(", ")
         ),
     ))
 }
@@ -102,8 +110,7 @@ pub fn bundled_names() -> Vec<String> {
 /// # Errors
 /// The first problem found, with its position.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::at(path, 0, 0, format!("cannot read the scenario file: {e}"))
-    })?;
+    let text = spec::read_bounded(path, limits::MAX_SCENARIO_BYTES, "MAX_SCENARIO_BYTES")
+        .map_err(|e| ScenarioError::at(path, 0, 0, format!("the scenario file: {e}")))?;
     spec::parse_scenario(&text, path)
 }

@@ -7,6 +7,8 @@
 use super::ast::{Expr, ExprKind, Program, Span};
 use super::error::ScenarioError;
 use super::parse::parse_program;
+pub use super::toml_errors::line_col;
+use super::toml_errors::{locate_key, plain_toml_message, span_of};
 use crate::cluster::{ClusterConfig, Fault, FaultPlan, SinkKind};
 use crate::io::sources::{
     parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords,
@@ -298,8 +300,7 @@ fn read_lines(
     limit: Option<usize>,
 ) -> Result<Vec<String>, String> {
     let full = base_dir.join(file);
-    let content = std::fs::read_to_string(&full)
-        .map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    let content = read_bounded(&full, super::limits::MAX_FILE_BYTES, "MAX_FILE_BYTES")?;
     Ok(content
         .lines()
         .skip(skip.unwrap_or(0))
@@ -308,23 +309,34 @@ fn read_lines(
         .collect())
 }
 
-/// Line and column (1-based) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0) as u32
-        + 1;
-    (line, col)
-}
-
-fn span_of(text: &str, offset: usize) -> Span {
-    let (line, col) = line_col(text, offset);
-    Span { line, col }
+/// The text of `path`, reading at most `max` bytes (`/dev/zero` or a huge file is refused
+/// after `max` bytes, not read without bound).
+///
+/// # Errors
+/// When the file cannot be read, is not UTF-8, or is larger than `max` bytes (the message
+/// names the limit `limit_name`).
+pub(super) fn read_bounded(path: &Path, max: u64, limit_name: &str) -> Result<String, String> {
+    use std::io::Read;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{} is larger than {} MiB, the limit on one file ({limit_name}, src/scenario/limits.rs): the simulator keeps its records in memory; use a smaller file, or `skip`/`limit` on a part of it",
+            path.display(),
+            max >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "cannot read {}: it is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Converts a TOML value of a queue or dataset into a record (arrays of 2 or 3 become
@@ -355,8 +367,14 @@ pub fn toml_value(v: &toml::Value) -> Value {
 /// The first problem, with its position in the file.
 pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ScenarioError::at(path, line, col, e.message().trim().to_string())
+        let message = plain_toml_message(e.message().trim());
+        let start = e.span().map(|s| s.start);
+        let (offset, message) = match start.and_then(|s| locate_key(text, s, &message)) {
+            Some((offset, key)) => (Some(offset), format!("`{key}`: {message}")),
+            None => (start, message),
+        };
+        let (line, col) = offset.map(|s| line_col(text, s)).unwrap_or((0, 0));
+        ScenarioError::at(path, line, col, message)
     })?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let err_at = |offset: usize, msg: String| {
@@ -406,8 +424,30 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         .transpose()?;
     let run_for = match &ctx.run_for {
         Some(r) => duration(r, "run_for")?,
-        None => batch_interval * 30,
+        None => Duration::from_ms(batch_interval.ms().saturating_mul(30)),
     };
+    {
+        let (what, at) = match &ctx.run_for {
+            Some(r) => (format!("run_for = \"{}\"", r.get_ref()), r.span().start),
+            None => (
+                format!("the default run_for (30 batches = {run_for})"),
+                ctx.batch_interval.span().start,
+            ),
+        };
+        super::limits::check_run_length(
+            &what,
+            batch_interval,
+            block_interval,
+            Time::ZERO.plus(run_for),
+            super::limits::MAX_BATCHES,
+        )
+        .map_err(|m| {
+            err_at(
+                at,
+                format!("{m} (MAX_BATCHES); shorten run_for or lengthen the interval, or go further with `stream-sim run --until T --max-batches N`"),
+            )
+        })?;
+    }
 
     let mut sources = Vec::new();
     for (name, spanned) in &raw.sources {
@@ -560,6 +600,16 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                 default: default.as_ref().map(|d| d.iter().map(toml_value).collect()),
             },
             RawSource::Files { dir, files } => {
+                if files.len() > super::limits::MAX_FILE_DROPS {
+                    return Err(err_at(
+                        at,
+                        format!(
+                            "source `{name}`: {} files, over the limit of {} files per textFileStream (MAX_FILE_DROPS, src/scenario/limits.rs); put several lines in one file",
+                            files.len(),
+                            super::limits::MAX_FILE_DROPS
+                        ),
+                    ));
+                }
                 let mut drops = Vec::new();
                 for f in files {
                     let at_d = Duration::parse(&f.at).map_err(|m| {
@@ -661,8 +711,8 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         }
     };
     let mut program = parse_program(raw.pipeline.get_ref()).map_err(|e| {
-        let s = shift(e.span);
-        ScenarioError::at(path, s.line, s.col, e.message.clone())
+        let e = e.shifted(shift);
+        ScenarioError::at(path, e.span.line, e.span.col, e.message)
     })?;
     for st in &mut program.statements {
         st.span = shift(st.span);

@@ -29,6 +29,7 @@
 use super::error::ScenarioError;
 use super::expr::compile;
 use super::parse::parse_expr;
+use super::toml_errors::line_col;
 use crate::cluster::FaultPlan;
 use crate::io::TimedRecords;
 use crate::models::storm::{BoltLogic, Grouping, LocalCluster, StormConfig, TopologyBuilder};
@@ -114,13 +115,6 @@ pub struct StormScenario {
     pub source: TimedRecords,
     /// How long to run, virtual time.
     pub run_for: Duration,
-}
-
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-    (line, col)
 }
 
 /// The folder of bundled Storm scenarios.

@@ -270,6 +270,28 @@ fn compile_method(
     scope: &mut Vec<String>,
 ) -> Result<Node, CompileError> {
     let args = args.unwrap_or(&[]);
+    // A field past the end of a tuple written in place (`(w, 1)._3`) is known to fail
+    // before any record arrives: refuse it at build time, so `check` and `run` agree.
+    if let (ExprKind::Tuple(items), Some(k)) = (
+        &recv.kind,
+        name.name
+            .strip_prefix('_')
+            .and_then(|d| d.parse::<usize>().ok()),
+    ) {
+        if k == 0 || k > items.len() {
+            return Err(cerr(
+                name.span,
+                format!(
+                    "`._{k}` of a tuple of {} elements; its fields are {}",
+                    items.len(),
+                    (1..=items.len())
+                        .map(|i| format!("`._{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     let Some(&(mname, method, counts)) = METHODS.iter().find(|m| m.0 == name.name) else {
         let mut message = format!(
             "unknown method `.{}`; the methods are: {}",

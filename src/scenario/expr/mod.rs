@@ -28,6 +28,12 @@ pub use builtins::BuiltinDoc;
 pub use error::CompileError;
 
 pub use crate::func::{EvalError, EvalResult, FlatFn, Func};
+
+/// The closest of `candidates` to `name` within edit distance 2 (ignoring case), for a
+/// "did you mean" hint; `None` when nothing is that close.
+pub fn suggest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    ops::suggest(name, candidates)
+}
 use crate::scenario::ast::Expr;
 use crate::value::Value;
 

@@ -19,6 +19,33 @@ pub struct ParseError {
     pub expected: String,
     /// The whole message (without the position).
     pub message: String,
+    /// The position of an unclosed `(` the message names (relative to the text given to
+    /// the parser, like `span`), so that a caller that shifts `span` into file coordinates
+    /// can shift this one too ([`ParseError::shifted`]).
+    pub open: Option<Span>,
+}
+
+impl ParseError {
+    /// The error with its positions moved by `shift` (e.g. from the pipeline string into
+    /// the scenario file): `span`, and the unclosed `(` named in the message.
+    pub fn shifted(&self, shift: impl Fn(Span) -> Span) -> ParseError {
+        let mut e = self.clone();
+        e.span = shift(self.span);
+        if let Some(open) = self.open {
+            let moved = shift(open);
+            e.message = e.message.replace(&open_note(open), &open_note(moved));
+            e.open = Some(moved);
+        }
+        e
+    }
+}
+
+/// The note an error adds about an unclosed `(` at `s`.
+pub(super) fn open_note(s: Span) -> String {
+    format!(
+        " (the `(` at line {}, column {} is still open)",
+        s.line, s.col
+    )
 }
 
 impl fmt::Display for ParseError {

@@ -75,10 +75,10 @@ impl Builder<'_> {
         } else if expected.contains('`') && expected.contains(')') {
             if let Some(&open) = lex.unclosed.iter().rev().find(|&&o| o < pos) {
                 let s = self.span(open);
-                message.push_str(&format!(
-                    " (the `(` at line {}, column {} is still open)",
-                    s.line, s.col
-                ));
+                message.push_str(&super::error::open_note(s));
+                let mut e = self.error(pos, found, expected, message);
+                e.open = Some(s);
+                return e;
             }
         }
         self.error(pos, found, expected, message)

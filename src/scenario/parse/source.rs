@@ -51,6 +51,7 @@ impl<'a> Builder<'a> {
             found,
             expected,
             message,
+            open: None,
         }
     }
 

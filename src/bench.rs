@@ -15,7 +15,7 @@
 //! 3. **A 1,000-batch run of `wordcount`** as bundled (20 lines per virtual second, then
 //!    empty batches once the text runs out), with `print()` output written to a sink.
 //! 4. **Sweep throughput.** `stream-sim sweep wordcount` through the library
-//!    ([`crate::check::sweep`]: a random failure per seed, each checked against its
+//!    ([`crate::check::sweep()`]: a random failure per seed, each checked against its
 //!    fault-free reference run) over [`SWEEP_SEEDS`] seeds on [`SWEEP_THREADS`] threads, in
 //!    seeds per second (target 167, i.e. 10,000 seeds in a minute), with the time 10,000
 //!    seeds would take.

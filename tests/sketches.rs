@@ -12,7 +12,12 @@ use stream_sim::scenario::{self, spec::parse_scenario, RunOptions};
 use stream_sim::sim::{Duration, Time};
 use stream_sim::value::Value;
 
-const SCENARIOS: [&str; 3] = ["flights-sample", "flights-top", "flights-distinct"];
+const SCENARIOS: [&str; 4] = [
+    "flights-sample",
+    "flights-top",
+    "flights-distinct",
+    "flights-quantiles",
+];
 
 fn options(tag: &str) -> RunOptions {
     RunOptions {
@@ -504,4 +509,71 @@ fn bad_sketch_arguments_are_errors() {
         );
         assert!(out.contains(expected), "{call}: {out}");
     }
+}
+
+/// `approxQuantile` over several partitions: every estimate's rank among the batch's
+/// records is within the reported `rankError` of the asked rank, the sketch is exact when
+/// the batch fits (`rankError` 0), and a non-numeric record is refused with a message.
+#[test]
+fn approx_quantile_keeps_its_rank_error_bound() {
+    let ssc = context(11);
+    // 3,000 numbers per batch in 4 partitions, a different permutation each batch.
+    let batches: Vec<Option<Vec<Value>>> = (0..3u64)
+        .map(|b| {
+            Some(
+                (0..3000u64)
+                    .map(|i| Value::Int(((i * 7919 + b * 104_729) % 3000) as i64))
+                    .collect(),
+            )
+        })
+        .collect();
+    let input = ssc.test_stream("xs", batches, 4).expect("input");
+    let small = collect(
+        &input
+            .approx_quantile(&[0.01, 0.5, 0.99], 32)
+            .expect("operator"),
+    );
+    let big = collect(&input.approx_quantile(&[0.5], 5000).expect("operator"));
+    run(&ssc, 3);
+    for (_, rdd) in small.borrow().iter() {
+        let rows: Vec<Value> = rdd.iter().cloned().collect();
+        let bound = rows
+            .last()
+            .and_then(|r| r.as_pair())
+            .and_then(|(_, b)| b.as_int())
+            .expect("rankError");
+        assert!(bound > 0, "k = 32 must compact 3,000 records");
+        for (row, q) in rows.iter().zip([0.01, 0.5, 0.99]) {
+            let (_, est) = row.as_pair().expect("pair");
+            let Value::Opt(Some(x)) = est else {
+                panic!("estimate {row}")
+            };
+            let Value::Float(x) = **x else {
+                panic!("float {row}")
+            };
+            // Values are 0..3000 once each: the rank of x is x + 1.
+            let asked = (q * 3000.0_f64).ceil();
+            assert!(
+                ((x + 1.0) - asked).abs() <= bound as f64 + 1.0,
+                "q {q}: estimate {x}, asked rank {asked}, bound {bound}"
+            );
+        }
+    }
+    for (_, rdd) in big.borrow().iter() {
+        let rows: Vec<Value> = rdd.iter().cloned().collect();
+        assert_eq!(rows[0].to_string(), "(0.5,Some(1499.0))");
+        assert_eq!(rows[1].to_string(), "(rankError,0)");
+    }
+    let bad = context(1);
+    let words = bad
+        .test_stream("w", vec![Some(vec![Value::str("a")])], 1)
+        .expect("input");
+    let q = words.approx_quantile(&[0.5], 200).expect("operator");
+    q.print(10).expect("print");
+    bad.start().expect("starts");
+    let e = bad
+        .run_until(Time(2000))
+        .expect_err("a string is not a number");
+    assert!(e.to_string().contains("records must be numbers"), "{e}");
+    assert!(words.approx_quantile(&[1.5], 200).is_err());
 }

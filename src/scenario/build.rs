@@ -654,6 +654,31 @@ impl Builder<'_> {
                     p.and_then(|p| s.approx_distinct(p))
                 }
             }
+            "approxQuantile" | "approxQuantileByWindow" => {
+                use crate::models::dstream::sketches::{probabilities_of, DEFAULT_KLL_K};
+                let last = if name == "approxQuantileByWindow" {
+                    3
+                } else {
+                    1
+                };
+                self.arity(name, args, at, last, last + 1)?;
+                let v = eval_const(&args[0]).map_err(|c| self.err(c.span, c.message))?;
+                let probabilities = probabilities_of(&v).ok_or_else(|| {
+                    let m = "the probabilities must be a list of numbers in [0, 1], e.g. List(0.5, 0.99)";
+                    self.err(args[0].span, format!("{name}: {m}; found `{v}`"))
+                })?;
+                let k = match args.get(last) {
+                    Some(a) => self.count_arg(a, "k")?,
+                    None => DEFAULT_KLL_K,
+                };
+                if last == 3 {
+                    let w = self.duration(&args[1], "windowLength")?;
+                    let sl = self.duration(&args[2], "slideInterval")?;
+                    s.approx_quantile_by_window(&probabilities, w, sl, k)
+                } else {
+                    s.approx_quantile(&probabilities, k)
+                }
+            }
             "checkpoint" => {
                 self.arity(name, args, at, 1, 1)?;
                 let d = self.duration(&args[0], "interval")?;

@@ -38,6 +38,11 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("heavyHittersByWindow", "heavyHittersByWindow(k, windowLength, slideInterval)"),
     ("approxDistinct", "approxDistinct([precision])"),
     ("approxDistinctByWindow", "approxDistinctByWindow(windowLength, slideInterval, [precision])"),
+    ("approxQuantile", "approxQuantile(probabilities, [k])"),
+    (
+        "approxQuantileByWindow",
+        "approxQuantileByWindow(probabilities, windowLength, slideInterval, [k])",
+    ),
     ("checkpoint", "checkpoint(interval)"),
     ("persist", "persist()"),
     ("cache", "cache()"),

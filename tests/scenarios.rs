@@ -198,3 +198,34 @@ fn a_failing_job_keeps_earlier_output() {
     let e = r.expect_err("batch 2 fails").to_string();
     assert!(e.contains("Job aborted at time 2000 ms: map failed"), "{e}");
 }
+
+/// Print fidelity (issue 14): Spark 3.5 prints a DStream `groupByKey`'s values as
+/// `ArrayBuffer(..)` (`PairDStreamFunctions.groupByKey` goes through `combineByKey` into an
+/// `ArrayBuffer`) but an RDD `groupByKey` inside `transform` as `CompactBuffer(..)`.
+#[test]
+fn group_by_key_prints_like_spark() {
+    let text = r#"
+pipeline = '''
+pairs = lines.map(l => (l, 1))
+pairs.groupByKey().print()
+pairs.transform(rdd => rdd.groupByKey()).print()
+'''
+[context]
+batch_interval = "1s"
+run_for = "1s"
+[sources.lines]
+type = "queueStream"
+batches = [["a", "a"]]
+"#;
+    let path = std::path::Path::new("scenarios/groups.toml");
+    let sc = parse_scenario(text, path).expect("valid");
+    let built = sc.build(&options("groups")).expect("builds");
+    let mut printed = Vec::new();
+    built
+        .run_printing(Time(1000), &mut printed)
+        .expect("memory")
+        .expect("runs");
+    let printed = String::from_utf8(printed).expect("utf-8");
+    assert!(printed.contains("(a,ArrayBuffer(1, 1))"), "{printed}");
+    assert!(printed.contains("(a,CompactBuffer(1, 1))"), "{printed}");
+}

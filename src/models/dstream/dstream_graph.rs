@@ -578,7 +578,10 @@ impl Graph {
             Op::Reduce(f) => unary!(|r| ops::reduce(ctx, &r, &f)),
             Op::CountByValue(n) => unary!(|r| ops::count_by_value(ctx, &r, n)),
             Op::ReduceByKey(f, n) => unary!(|r| ops::reduce_by_key(ctx, &r, &f, n, "reduceByKey")),
-            Op::GroupByKey(n) => unary!(|r| ops::group_by_key(ctx, &r, n)),
+            // PairDStreamFunctions.groupByKey: combineByKey into an ArrayBuffer.
+            Op::GroupByKey(n) => {
+                unary!(|r| ops::group_by_key_into(ctx, &r, n, SeqKind::ArrayBuffer))
+            }
             Op::ConcatGroups(n) => unary!(|r| concat_groups(ctx, &r, n)),
             Op::Union => {
                 let mut rdds = Vec::new();

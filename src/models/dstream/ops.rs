@@ -406,6 +406,22 @@ pub fn reduce_by_key(
 
 /// `groupByKey(n)`: `(k, CompactBuffer(values...))` per key, values in arrival order.
 pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
+    group_by_key_into(ctx, rdd, n, SeqKind::CompactBuffer)
+}
+
+/// `groupByKey` with the values collected into a sequence of `kind`: `CompactBuffer` for
+/// the RDD operation (`PairRDDFunctions.groupByKey`), `ArrayBuffer` for the DStream one,
+/// which Spark builds with `combineByKey` into an `ArrayBuffer`
+/// (`PairDStreamFunctions.groupByKey`; Spark 3.5 prints `ArrayBuffer(..)` there).
+///
+/// # Errors
+/// A record that is not a pair.
+pub fn group_by_key_into(
+    ctx: &mut OpCtx,
+    rdd: &Rdd,
+    n: usize,
+    kind: SeqKind,
+) -> Result<Rdd, SparkError> {
     let n = n.max(1);
     let mut outs: Vec<Grouped<Vec<Value>>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
@@ -427,7 +443,7 @@ pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkEr
         .map(|g| {
             g.entries
                 .into_iter()
-                .map(|(k, vs)| Value::pair(k, Value::seq(SeqKind::CompactBuffer, vs)))
+                .map(|(k, vs)| Value::pair(k, Value::seq(kind, vs)))
                 .collect()
         })
         .collect();

@@ -88,7 +88,12 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
 
 /// Names of the bundled scenarios, sorted.
 pub fn bundled_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(scenarios_dir())
+    toml_names(&scenarios_dir())
+}
+
+/// The stems of the `.toml` files directly in `dir`, sorted (none if it cannot be read).
+pub fn toml_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .filter_map(|e| {

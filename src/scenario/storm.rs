@@ -135,19 +135,7 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
     if bundled.is_file() {
         return Ok(bundled);
     }
-    let mut names: Vec<String> = std::fs::read_dir(storm_dir())
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter_map(|e| {
-                    let p = e.path();
-                    (p.extension().is_some_and(|x| x == "toml"))
-                        .then(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                        .flatten()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
+    let names = super::toml_names(&storm_dir());
     Err(ScenarioError::at(
         &p,
         0,

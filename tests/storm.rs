@@ -268,13 +268,25 @@ fn storm_scenario_errors_are_positioned() {
             "is not a Storm scenario",
         ),
         ("run_for = \"20s\"", "run_for = \"20 parsecs\"", "run_for"),
+        (
+            "execute_us = 20.0",
+            "execute_us = -1.0",
+            "execute_us must be within",
+        ),
+        (
+            "message_timeout = \"30s\"",
+            "message_timeout = \"30s\"\nfaults = \"at 1s kill worker-9\"",
+            "there is no worker-9",
+        ),
     ];
     for (from, to, expected) in cases {
         let text = good.replacen(from, to, 1);
         let e = parse(&text, &path).expect_err(to).to_string();
+        // The error is on the (last) line the change wrote.
+        let last = to.lines().last().unwrap_or(to);
         let line = text
             .lines()
-            .position(|l| l.contains(to))
+            .position(|l| l.contains(last))
             .expect("changed line")
             + 1;
         assert!(e.contains(expected), "{to}: {e}");

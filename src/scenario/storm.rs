@@ -30,7 +30,7 @@ use super::error::ScenarioError;
 use super::expr::compile;
 use super::parse::parse_expr;
 use super::toml_errors::line_col;
-use crate::cluster::FaultPlan;
+use crate::cluster::{Fault, FaultPlan};
 use crate::io::TimedRecords;
 use crate::models::storm::{BoltLogic, Grouping, LocalCluster, StormConfig, TopologyBuilder};
 use crate::sim::{Duration, Time};
@@ -68,7 +68,7 @@ struct RawTopology {
     #[serde(default)]
     max_spout_pending: Option<usize>,
     #[serde(default)]
-    execute_us: Option<f64>,
+    execute_us: Option<Spanned<f64>>,
     #[serde(default)]
     worker_restart_delay: Option<Spanned<String>>,
     #[serde(default)]
@@ -216,14 +216,14 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
         config.worker_restart_delay = duration(d, "worker_restart_delay")?;
     }
     config.max_spout_pending = t.max_spout_pending.filter(|m| *m > 0);
-    if let Some(us) = t.execute_us {
-        if !(0.0..=1_000_000.0).contains(&us) {
+    if let Some(us) = &t.execute_us {
+        if !(0.0..=1_000_000.0).contains(us.get_ref()) {
             return Err(at(
-                0,
-                "execute_us must be within 0..=1000000 microseconds".into(),
+                us.span().start,
+                "execute_us must be within 0..=1000000 virtual microseconds".into(),
             ));
         }
-        config.execute_us = us;
+        config.execute_us = *us.get_ref();
     }
     config.reliable = t.reliable.unwrap_or(true);
     if let Some(f) = &t.faults {
@@ -239,8 +239,28 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
             ScenarioError::at(path, line, if l == 1 { col + c } else { c }, m)
         })?;
     }
+    // A fault must name a worker of this topology (`worker-1` .. `worker-N`).
+    if let Some(f) = &t.faults {
+        for (_, fault) in &config.faults.faults {
+            if let Fault::KillWorker(w) | Fault::RestartWorker(w) = fault {
+                let known = w
+                    .strip_prefix("worker-")
+                    .and_then(|k| k.parse::<usize>().ok())
+                    .is_some_and(|k| (1..=config.workers).contains(&k));
+                if !known {
+                    return Err(at(
+                        f.span().start,
+                        format!(
+                            "faults: there is no {w}; the workers are worker-1 .. worker-{}",
+                            config.workers
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     let spouts = raw.spout.get_ref();
-    if spouts.len() != 1 {
+    let (Some((spout_id, spout)), 1) = (spouts.iter().next(), spouts.len()) else {
         return Err(at(
             raw.spout.span().start,
             format!(
@@ -248,8 +268,7 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
                 spouts.len()
             ),
         ));
-    }
-    let (spout_id, spout) = spouts.iter().next().expect("one spout");
+    };
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file = base.join(spout.file.get_ref());
     let body = std::fs::read_to_string(&file).map_err(|e| {

@@ -2,9 +2,11 @@
 //!
 //! `Time`/`Duration` are virtual milliseconds; [`rng::SeedTree`] derives one ChaCha RNG per
 //! subsystem from the root seed, so adding a consumer of randomness in one subsystem never
-//! reshuffles another's draws.
+//! reshuffles another's draws; [`events::EventQueue`] orders what happens at each instant.
 
+pub mod events;
 pub mod rng;
 pub mod time;
 
+pub use events::EventQueue;
 pub use time::{Duration, Time};

@@ -19,6 +19,8 @@
 //! | [`DStream::heavy_hitters_by_window`] | `heavyHittersByWindow(k, w, s)` | as above, over the window | as above, `n` = window size |
 //! | [`DStream::approx_distinct`] | `approxDistinct([p])` | one `(estimate, relativeStandardError)` | relative standard error `1.04/sqrt(2^p)` |
 //! | [`DStream::approx_distinct_by_window`] | `approxDistinctByWindow(w, [s], [p])` | as above, over the window | as above |
+//! | [`DStream::approx_quantile`] | `approxQuantile(probabilities, [k])` | `(probability, Some(estimate))` per probability, then `(rankError, bound)` | every estimate's rank within `bound` of the asked rank (KLL, deterministic bound) |
+//! | [`DStream::approx_quantile_by_window`] | `approxQuantileByWindow(probabilities, w, s, [k])` | as above, over the window | as above |
 //!
 //! Here `n` is the number of records in the batch (or window) and `f(x)` the number of
 //! records equal to `x`.

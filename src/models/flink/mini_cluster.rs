@@ -29,12 +29,11 @@ use crate::cluster::Fault;
 use crate::io::TimedRecords;
 use crate::ledger::Ledger;
 use crate::sim::rng::SeedTree;
-use crate::sim::{Duration, Time};
+use crate::sim::{Duration, EventQueue, Time};
 use crate::value::Value;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A record's word: `(record offset, position in the record)`.
 type Origin = (u64, u32);
@@ -132,8 +131,7 @@ pub struct MiniCluster {
     scheduled: Vec<Option<Time>>,
     running: bool,
     clock: Time,
-    queue: BinaryHeap<Reverse<(Time, u8, u64, Ev)>>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     in_flight: BTreeMap<u64, (usize, usize, Element)>,
     channel_last: BTreeMap<(usize, usize), Time>,
     slot: u64,
@@ -183,8 +181,7 @@ impl MiniCluster {
             scheduled: vec![None; n],
             running: true,
             clock: Time::ZERO,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             in_flight: BTreeMap::new(),
             channel_last: BTreeMap::new(),
             slot: 0,
@@ -222,8 +219,7 @@ impl MiniCluster {
     }
 
     fn schedule(&mut self, at: Time, ev: Ev) {
-        self.seq += 1;
-        self.queue.push(Reverse((at, ev.class(), self.seq, ev)));
+        self.queue.push(at, ev.class(), ev);
     }
 
     fn schedule_run(&mut self, task: usize, at: Time) {
@@ -246,13 +242,7 @@ impl MiniCluster {
 
     /// Runs every event at or before `until`.
     pub fn run_until(&mut self, until: Time) {
-        while let Some(Reverse((t, ..))) = self.queue.peek() {
-            if *t > until {
-                break;
-            }
-            let Some(Reverse((t, _, _, ev))) = self.queue.pop() else {
-                break;
-            };
+        while let Some((t, ev)) = self.queue.pop_until(until) {
             self.clock = t;
             self.handle(t, ev);
         }

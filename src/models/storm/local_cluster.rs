@@ -34,12 +34,11 @@ use crate::cluster::Fault;
 use crate::io::TimedRecords;
 use crate::ledger::Ledger;
 use crate::sim::rng::SeedTree;
-use crate::sim::{Duration, Time};
+use crate::sim::{Duration, EventQueue, Time};
 use crate::value::Value;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Clone, Debug)]
 struct Tuple {
@@ -145,8 +144,7 @@ pub struct LocalCluster {
     alive: Vec<bool>,
     network: Network,
     clock: Time,
-    queue: BinaryHeap<Reverse<(Time, u8, u64, Ev)>>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     in_flight: BTreeMap<u64, (usize, Tuple)>,
     to_acker: BTreeMap<u64, (usize, AckerMessage)>,
     to_spout: BTreeMap<u64, (usize, AckerVerdict)>,
@@ -240,8 +238,7 @@ impl LocalCluster {
             alive: vec![true; workers],
             network,
             clock: Time::ZERO,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             in_flight: BTreeMap::new(),
             to_acker: BTreeMap::new(),
             to_spout: BTreeMap::new(),
@@ -294,8 +291,7 @@ impl LocalCluster {
     }
 
     fn schedule(&mut self, at: Time, ev: Ev) {
-        self.seq += 1;
-        self.queue.push(Reverse((at, ev.class(), self.seq, ev)));
+        self.queue.push(at, ev.class(), ev);
     }
 
     /// Makes sure the task runs at `at` (or earlier): a later pending run stays, and is
@@ -310,13 +306,7 @@ impl LocalCluster {
 
     /// Runs every event at or before `until`.
     pub fn run_until(&mut self, until: Time) {
-        while let Some(Reverse((t, ..))) = self.queue.peek() {
-            if *t > until {
-                break;
-            }
-            let Some(Reverse((t, _, _, ev))) = self.queue.pop() else {
-                break;
-            };
+        while let Some((t, ev)) = self.queue.pop_until(until) {
             self.clock = t;
             self.handle(t, ev);
         }

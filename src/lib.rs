@@ -4,6 +4,7 @@ pub mod bench;
 pub mod book;
 pub mod check;
 pub mod cluster;
+pub mod event_time;
 pub mod func;
 pub mod io;
 pub mod ledger;

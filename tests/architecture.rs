@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("cluster", 1, "shared"),
     ("io", 1, "shared"),
     ("ledger", 1, "shared"),
+    ("event_time", 1, "shared"),
     ("models", 2, "models"),
     ("scenario", 3, "scenario compiler"),
     ("check", 4, "checking"),

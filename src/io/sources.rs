@@ -229,7 +229,7 @@ pub fn read_csv_records(path: &Path, columns: &[String]) -> Result<Vec<Value>, S
     Ok(rows.iter().map(|row| project(row, &idx)).collect())
 }
 
-fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), String> {
+pub(crate) fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), String> {
     let mut rdr =
         csv::Reader::from_path(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let headers: Vec<String> = rdr
@@ -245,7 +245,7 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), String
     Ok((headers, rows))
 }
 
-fn column_indexes(
+pub(crate) fn column_indexes(
     path: &Path,
     headers: &[String],
     columns: &[String],
@@ -264,7 +264,7 @@ fn column_indexes(
         .collect()
 }
 
-fn project(row: &csv::StringRecord, idx: &[usize]) -> Value {
+pub(crate) fn project(row: &csv::StringRecord, idx: &[usize]) -> Value {
     let fields: Vec<Value> = idx
         .iter()
         .map(|&i| csv_field(row.get(i).unwrap_or("")))

@@ -577,3 +577,180 @@ fn approx_quantile_keeps_its_rank_error_bound() {
     assert!(e.to_string().contains("records must be numbers"), "{e}");
     assert!(words.approx_quantile(&[1.5], 200).is_err());
 }
+
+// Proves: the windowed HyperLogLog merges per-batch panes (one serialized sketch per batch)
+// instead of re-reading the window's records, and the merge is exact: every window's answer
+// equals the one built over the window's raw records (`window(w, s)` then `approxDistinct`).
+// It also shows the window holds one pane record per batch, not the batch's records.
+#[test]
+fn windowed_distinct_merges_panes_exactly() {
+    let batches: Vec<Option<Vec<Value>>> = (0..6i64)
+        .map(|b| Some((0..5000).map(|i| Value::Int(b * 2500 + i)).collect()))
+        .collect();
+    let ssc = context(3);
+    let input = ssc.test_stream("in", batches, 4).expect("input");
+    let (w, s) = (Duration::from_ms(3000), Duration::from_ms(1000));
+    let panes = collect(&input.approx_distinct_by_window(w, s, 12).expect("op"));
+    let raw = collect(
+        &input
+            .window(w, Some(s))
+            .expect("window")
+            .approx_distinct(12)
+            .expect("op"),
+    );
+    run(&ssc, 6);
+    let (panes, raw) = (panes.borrow(), raw.borrow());
+    assert_eq!(panes.len(), 6);
+    for ((t, a), (_, b)) in panes.iter().zip(raw.iter()) {
+        assert_eq!(a.collect(), b.collect(), "window ending at {t} ms");
+    }
+    // The lineage of the windowed answer reads panes: "approxDistinct pane" appears in it.
+    fn ops(l: &stream_sim::models::dstream::rdd::Lineage, out: &mut Vec<String>) {
+        out.push(l.op.clone());
+        for p in &l.parents {
+            ops(p, out);
+        }
+    }
+    let mut names = Vec::new();
+    ops(panes[5].1.lineage(), &mut names);
+    assert!(
+        names.iter().any(|n| n.contains("approxDistinct pane")),
+        "{names:?}"
+    );
+}
+
+// Proves: approxQuantileByWindow merges KLL panes and still keeps its rank-error bound over
+// the whole window (3 batches of 3,000 numbers, each value 0..3000 once per batch, so the
+// rank of x in a full window is 3(x+1)).
+#[test]
+fn windowed_quantiles_keep_their_bound_over_merged_panes() {
+    let ssc = context(5);
+    let batches: Vec<Option<Vec<Value>>> = (0..4u64)
+        .map(|b| {
+            Some(
+                (0..3000u64)
+                    .map(|i| Value::Int(((i * 7919 + b * 104_729) % 3000) as i64))
+                    .collect(),
+            )
+        })
+        .collect();
+    let input = ssc.test_stream("xs", batches, 4).expect("input");
+    let out = collect(
+        &input
+            .approx_quantile_by_window(
+                &[0.1, 0.5, 0.9],
+                Duration::from_ms(3000),
+                Duration::from_ms(1000),
+                32,
+            )
+            .expect("operator"),
+    );
+    run(&ssc, 4);
+    let out = out.borrow();
+    let (_, full) = out.iter().find(|(t, _)| *t == 3000).expect("window at 3 s");
+    let rows: Vec<Value> = full.iter().cloned().collect();
+    let bound = rows
+        .last()
+        .and_then(|r| r.as_pair())
+        .and_then(|(_, b)| b.as_int())
+        .expect("rankError");
+    assert!(bound > 0, "k = 32 must compact 9,000 records");
+    for (row, q) in rows.iter().zip([0.1, 0.5, 0.9]) {
+        let (_, est) = row.as_pair().expect("pair");
+        let Value::Opt(Some(x)) = est else {
+            panic!("estimate {row}")
+        };
+        let Value::Float(x) = **x else {
+            panic!("float {row}")
+        };
+        let asked = (q * 9000.0_f64).ceil();
+        let rank_hi = 3.0 * (x + 1.0);
+        let rank_lo = rank_hi - 2.0;
+        assert!(
+            rank_lo - asked <= bound as f64 + 1.0 && asked - rank_hi <= bound as f64 + 1.0,
+            "q {q}: estimate {x} (ranks {rank_lo}..{rank_hi}), asked {asked}, bound {bound}"
+        );
+    }
+}
+
+const BY_KEY: &str = r#"
+pipeline = '''
+byLetter = lines.flatMap(l => l.split(" ")).filter(w => w.length > 0).map(w => (w.substring(0, 1), w))
+distinctWords = byLetter.approxDistinctByKey()
+distinctWords.print(100)
+'''
+
+[context]
+batch_interval = "1s"
+checkpoint = "checkpoints/sketch-by-key"
+run_for = "20s"
+
+[cluster]
+workers = 2
+wal = true
+FAULTS
+
+[sources.lines]
+type = "socketTextStream"
+file = "data/fortunes/lines.txt"
+rate = 10
+limit = 150
+reliable = true
+"#;
+
+/// The last printed batch of a scenario's output.
+fn last_batch(printed: &str) -> String {
+    let at = printed.rfind("Time: ").expect("a batch was printed");
+    printed[at..].to_string()
+}
+
+// Proves: approxDistinctByKey keeps a serialized HyperLogLog per key as updateStateByKey
+// state, and that state survives a driver failure: restarted from the checkpoint (with the
+// WAL and a reliable receiver), the final per-key estimates equal the fault-free run's. The
+// estimates are exact for small counts (linear-counting range), checked against a direct
+// count of the distinct words per first letter.
+#[test]
+fn approx_distinct_by_key_survives_driver_recovery() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sketch-by-key.toml");
+    let run = |faults: &str| {
+        let text = BY_KEY.replace("FAULTS", faults);
+        let sc = parse_scenario(&text, &dir).expect("scenario");
+        let built = sc.build(&options("by-key")).expect("builds");
+        let mut printed = Vec::new();
+        built
+            .run_printing(built.default_until, &mut printed)
+            .expect("memory")
+            .expect("no job fails");
+        String::from_utf8(printed).expect("utf-8")
+    };
+    let clean = run("");
+    let failed = run("faults = \"at 6500ms kill driver\"");
+    assert!(clean.contains("Time: 20000 ms"), "{clean}");
+    // The same keys and estimates; the order within a partition may differ after recovery
+    // (the restored state is cogrouped with the new batch in another order, as in Spark).
+    let sorted = |text: String| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(last_batch(&failed)), sorted(last_batch(&clean)));
+    assert!(!failed.contains("\n...\n"), "print(100) shows every key");
+    // Against the exact distinct words per first letter of the 150 lines.
+    let lines = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/fortunes/lines.txt"),
+    )
+    .expect("lines");
+    let mut exact: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in lines.lines().take(150) {
+        for w in l.split(' ').filter(|w| !w.is_empty()) {
+            let first: String = w.chars().take(1).collect();
+            exact.entry(first).or_default().insert(w.to_string());
+        }
+    }
+    let last = last_batch(&clean);
+    let t_count = exact.get("t").map(BTreeSet::len).expect("words with t");
+    assert!(
+        last.contains(&format!("(t,({t_count},0.01625))")),
+        "t: {t_count} distinct words\n{last}"
+    );
+}

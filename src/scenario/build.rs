@@ -7,6 +7,8 @@
 //! errors raised while building (a window that is not a multiple of the batch interval) are
 //! reported at the call's position.
 
+mod sketches;
+
 use super::ast::{Expr, ExprKind, Literal, Span};
 use super::error::ScenarioError;
 use super::limits;
@@ -618,67 +620,15 @@ impl Builder<'_> {
                     .transpose()?;
                 s.group_by_key_and_window(w, sl, self.opt_partitions(args, 2)?)
             }
-            "sample" => {
-                self.arity(name, args, at, 1, 1)?;
-                s.sample(self.count_arg(&args[0], "k")?)
-            }
-            "sampleByWindow" | "heavyHittersByWindow" => {
-                self.arity(name, args, at, 3, 3)?;
-                let k = self.count_arg(&args[0], "k")?;
-                let w = self.duration(&args[1], "windowLength")?;
-                let sl = self.duration(&args[2], "slideInterval")?;
-                if name == "sampleByWindow" {
-                    s.sample_by_window(k, w, sl)
-                } else {
-                    s.heavy_hitters_by_window(k, w, sl)
-                }
-            }
-            "heavyHitters" => {
-                self.arity(name, args, at, 1, 1)?;
-                s.heavy_hitters(self.count_arg(&args[0], "k")?)
-            }
-            "approxDistinct" | "approxDistinctByWindow" => {
-                use crate::models::dstream::sketches::{precision, DEFAULT_PRECISION};
-                let windowed = name == "approxDistinctByWindow";
-                let first = if windowed { 2 } else { 0 };
-                self.arity(name, args, at, first, first + 1)?;
-                let p = match args.get(first) {
-                    Some(a) => precision(self.count_arg(a, "precision")?),
-                    None => Ok(DEFAULT_PRECISION),
-                };
-                if windowed {
-                    let w = self.duration(&args[0], "windowLength")?;
-                    let sl = self.duration(&args[1], "slideInterval")?;
-                    p.and_then(|p| s.approx_distinct_by_window(w, sl, p))
-                } else {
-                    p.and_then(|p| s.approx_distinct(p))
-                }
-            }
-            "approxQuantile" | "approxQuantileByWindow" => {
-                use crate::models::dstream::sketches::{probabilities_of, DEFAULT_KLL_K};
-                let last = if name == "approxQuantileByWindow" {
-                    3
-                } else {
-                    1
-                };
-                self.arity(name, args, at, last, last + 1)?;
-                let v = eval_const(&args[0]).map_err(|c| self.err(c.span, c.message))?;
-                let probabilities = probabilities_of(&v).ok_or_else(|| {
-                    let m = "the probabilities must be a list of numbers in [0, 1], e.g. List(0.5, 0.99)";
-                    self.err(args[0].span, format!("{name}: {m}; found `{v}`"))
-                })?;
-                let k = match args.get(last) {
-                    Some(a) => self.count_arg(a, "k")?,
-                    None => DEFAULT_KLL_K,
-                };
-                if last == 3 {
-                    let w = self.duration(&args[1], "windowLength")?;
-                    let sl = self.duration(&args[2], "slideInterval")?;
-                    s.approx_quantile_by_window(&probabilities, w, sl, k)
-                } else {
-                    s.approx_quantile(&probabilities, k)
-                }
-            }
+            "sample"
+            | "sampleByWindow"
+            | "heavyHitters"
+            | "heavyHittersByWindow"
+            | "approxDistinct"
+            | "approxDistinctByWindow"
+            | "approxDistinctByKey"
+            | "approxQuantile"
+            | "approxQuantileByWindow" => self.sketch_op(s, name, args, at)?,
             "checkpoint" => {
                 self.arity(name, args, at, 1, 1)?;
                 let d = self.duration(&args[0], "interval")?;

@@ -38,6 +38,7 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("heavyHittersByWindow", "heavyHittersByWindow(k, windowLength, slideInterval)"),
     ("approxDistinct", "approxDistinct([precision])"),
     ("approxDistinctByWindow", "approxDistinctByWindow(windowLength, slideInterval, [precision])"),
+    ("approxDistinctByKey", "approxDistinctByKey([precision])"),
     ("approxQuantile", "approxQuantile(probabilities, [k])"),
     (
         "approxQuantileByWindow",

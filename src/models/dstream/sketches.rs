@@ -18,12 +18,25 @@
 //! | [`DStream::heavy_hitters`] | `heavyHitters(k)` | `(item, (estimate, lower, upper))` | `lower <= f(item) <= upper`; every item with `f > n/(k+1)` listed |
 //! | [`DStream::heavy_hitters_by_window`] | `heavyHittersByWindow(k, w, s)` | as above, over the window | as above, `n` = window size |
 //! | [`DStream::approx_distinct`] | `approxDistinct([p])` | one `(estimate, relativeStandardError)` | relative standard error `1.04/sqrt(2^p)` |
-//! | [`DStream::approx_distinct_by_window`] | `approxDistinctByWindow(w, [s], [p])` | as above, over the window | as above |
+//! | [`DStream::approx_distinct_by_window`] | `approxDistinctByWindow(w, s, [p])` | as above, over the window (panes merged) | as above |
+//! | [`DStream::approx_distinct_by_key`] | `approxDistinctByKey([p])` | `(key, (estimate, relativeStandardError))` per key, since the start | as above, per key |
 //! | [`DStream::approx_quantile`] | `approxQuantile(probabilities, [k])` | `(probability, Some(estimate))` per probability, then `(rankError, bound)` | every estimate's rank within `bound` of the asked rank (KLL, deterministic bound) |
-//! | [`DStream::approx_quantile_by_window`] | `approxQuantileByWindow(probabilities, w, s, [k])` | as above, over the window | as above |
+//! | [`DStream::approx_quantile_by_window`] | `approxQuantileByWindow(probabilities, w, s, [k])` | as above, over the window (panes merged) | as above |
 //!
 //! Here `n` is the number of records in the batch (or window) and `f(x)` the number of
 //! records equal to `x`.
+//!
+//! **Panes.** `approxDistinctByWindow` and `approxQuantileByWindow` do not re-read the
+//! window's records on every slide: each batch's records become one sketch (a *pane*, one
+//! record holding the sketch's versioned serialized form, [`stream_algorithms::serial`]),
+//! and the window merges its panes with `reduceByWindow(merge, w, s)`, which is Spark's
+//! `reduce(f).window(w, s).reduce(f)` (`DStream.reduceByWindow`). The window then holds one
+//! record per batch. HyperLogLog merges exactly, so the answer equals a sketch of the whole
+//! window; KLL's merge keeps its rank-error bound. `heavyHitters` and `sample` still
+//! summarise the window's records: their summaries hold records, whose serialized form
+//! would need a reader for every `Value` kind. `approxDistinctByKey` keeps a serialized
+//! sketch per key as `updateStateByKey` state, checkpointed with the state stream, so it
+//! survives a driver failure.
 //!
 //! **Showing the sketch state.** The emitted RDD *is* the merged sketch's state, so the
 //! REPL's `show <stream> [time]` prints it like any other stream (`show top` lists the
@@ -44,9 +57,12 @@ use super::error::SparkError;
 use super::ops::OpCtx;
 use super::rdd::Rdd;
 use super::streaming_context::DStream;
+use crate::func::{EvalError, Func};
 use crate::sim::rng::SeedTree;
 use crate::sim::{Duration, Time};
 use crate::value::{SeqKind, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::sync::Arc;
 use stream_algorithms::reservoir::{self, ReservoirR};
 use stream_algorithms::{HyperLogLog, Kll, MisraGries, ReservoirL};
@@ -140,6 +156,25 @@ fn approx_quantile_rdd(
     rdd: &Rdd,
     t: Time,
 ) -> Result<Rdd, SparkError> {
+    let acc = kll_of_rdd(ctx, seeds, k, rdd, t)?;
+    let records = quantile_records(&acc, probabilities, k)
+        .map_err(|e| SparkError::InvalidArgument(e.message))?;
+    Ok(emit(ctx, rdd, &format!("approxQuantile(k={k})"), records))
+}
+
+/// The KLL sketch of an RDD's numbers: one of size `k` per partition (randomness
+/// `sketch/{stream}/{t}/part/{i}`), merged in partition order into one seeded
+/// `sketch/{stream}/{t}/merge/0`.
+///
+/// # Errors
+/// A record that is not a number; a bad `k`.
+fn kll_of_rdd(
+    ctx: &mut OpCtx,
+    seeds: SeedTree,
+    k: usize,
+    rdd: &Rdd,
+    t: Time,
+) -> Result<Kll, SparkError> {
     let base = format!("sketch/{}/{}", ctx.stream, t.ms());
     let bad = |e: stream_algorithms::kll::KllError| {
         SparkError::InvalidArgument(format!("approxQuantile: {e}"))
@@ -163,23 +198,7 @@ fn approx_quantile_rdd(
         }
         acc.merge(&local).map_err(bad)?;
     }
-    let estimates = acc.quantiles(probabilities).map_err(bad)?;
-    let mut records: Vec<Value> = probabilities
-        .iter()
-        .zip(estimates)
-        .map(|(p, e)| {
-            Value::pair(
-                Value::Float(*p),
-                match e {
-                    Some(x) => Value::Opt(Some(Arc::new(Value::Float(x)))),
-                    None => Value::Opt(None),
-                },
-            )
-        })
-        .collect();
-    let bound = i64::try_from(acc.worst_case_rank_error()).unwrap_or(i64::MAX);
-    records.push(Value::pair(Value::str("rankError"), Value::Int(bound)));
-    Ok(emit(ctx, rdd, &format!("approxQuantile(k={k})"), records))
+    Ok(acc)
 }
 
 /// The single-partition result RDD of a sketch operator.
@@ -245,32 +264,12 @@ fn heavy_hitters_rdd(ctx: &mut OpCtx, k: usize, rdd: &Rdd) -> Result<Rdd, SparkE
 /// HyperLogLog with `2^p` registers per partition, merged by register-wise max; one record
 /// `(estimate, relativeStandardError)`.
 fn approx_distinct_rdd(ctx: &mut OpCtx, p: u8, rdd: &Rdd) -> Result<Rdd, SparkError> {
-    let new = || {
-        HyperLogLog::new(p).map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))
-    };
-    let mut acc = new()?;
-    let mut buf = Vec::new();
-    for part in rdd.partitions() {
-        let mut local = new()?;
-        for v in part {
-            buf.clear();
-            encode(v, &mut buf);
-            local.add_bytes(&buf);
-        }
-        acc.merge(&local)
-            .map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))?;
-    }
-    let estimate = acc.estimate().round();
-    // `estimate` is finite and at most about 2^64; the cast saturates.
-    let record = Value::pair(
-        Value::Int(estimate as i64),
-        Value::Float(acc.standard_error()),
-    );
+    let acc = hll_of_rdd(p, rdd)?;
     Ok(emit(
         ctx,
         rdd,
         &format!("approxDistinct(p={p})"),
-        vec![record],
+        vec![distinct_record(&acc)],
     ))
 }
 
@@ -322,6 +321,139 @@ pub fn encode(v: &Value, out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+/// A sketch carried in a record: its versioned serialized form (the algorithms crate's serde
+/// format, [`stream_algorithms::serial`], version 1) as JSON text. Panes of windowed sketch
+/// operators and the state of [`DStream::approx_distinct_by_key`] are such records, so they
+/// are remembered, windowed and checkpointed like any other record.
+///
+/// # Errors
+/// [`SparkError::InvalidArgument`] if the sketch cannot be written (it always can).
+fn sketch_record<S: Serialize>(sketch: &S) -> Result<Value, SparkError> {
+    serde_json::to_string(sketch)
+        .map(|t| Value::str(&t))
+        .map_err(|e| SparkError::InvalidArgument(format!("cannot serialize a sketch: {e}")))
+}
+
+/// Reads a sketch back from [`sketch_record`]'s form, checking its version and invariants.
+///
+/// # Errors
+/// An [`EvalError`] naming the operator when the record is not a serialized sketch of the
+/// expected kind and version.
+fn read_sketch<S: DeserializeOwned>(op: &str, v: &Value) -> Result<S, EvalError> {
+    match v {
+        Value::Str(text) => serde_json::from_str(text)
+            .map_err(|e| EvalError::new(format!("{op}: not a serialized sketch: {e}"))),
+        other => Err(EvalError::new(format!(
+            "{op}: expected a serialized sketch, found {} `{other}`",
+            other.kind_name()
+        ))),
+    }
+}
+
+/// A sketch type whose summaries merge (the pane merge of the windowed operators).
+trait PaneSketch: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Merges `other` into `self`.
+    fn merge_pane(&mut self, other: &Self) -> Result<(), String>;
+}
+
+impl PaneSketch for HyperLogLog {
+    fn merge_pane(&mut self, other: &Self) -> Result<(), String> {
+        self.merge(other).map_err(|e| e.to_string())
+    }
+}
+
+impl PaneSketch for Kll {
+    fn merge_pane(&mut self, other: &Self) -> Result<(), String> {
+        self.merge(other).map_err(|e| e.to_string())
+    }
+}
+
+/// The reduce function of a pane-merged window: reads two serialized sketches, merges the
+/// second into the first (earlier panes first: `reduce` folds in partition and batch
+/// order), writes the result.
+fn merge_func<S: PaneSketch>(op: &'static str) -> Func {
+    Func::native(&format!("merge ({op} panes)"), 2, move |a| {
+        let mut acc: S = read_sketch(op, &a[0])?;
+        let other: S = read_sketch(op, &a[1])?;
+        acc.merge_pane(&other)
+            .map_err(|e| EvalError::new(format!("{op}: {e}")))?;
+        sketch_record(&acc).map_err(|e| EvalError::new(e.to_string()))
+    })
+}
+
+/// The HyperLogLog of an RDD's records: one sketch per partition, merged in partition order.
+fn hll_of_rdd(p: u8, rdd: &Rdd) -> Result<HyperLogLog, SparkError> {
+    let new = || {
+        HyperLogLog::new(p).map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))
+    };
+    let mut acc = new()?;
+    let mut buf = Vec::new();
+    for part in rdd.partitions() {
+        let mut local = new()?;
+        for v in part {
+            buf.clear();
+            encode(v, &mut buf);
+            local.add_bytes(&buf);
+        }
+        acc.merge(&local)
+            .map_err(|e| SparkError::InvalidArgument(format!("approxDistinct: {e}")))?;
+    }
+    Ok(acc)
+}
+
+/// `(estimate, relativeStandardError)` of a HyperLogLog, the record `approxDistinct` emits.
+fn distinct_record(hll: &HyperLogLog) -> Value {
+    // `estimate` is finite and at most about 2^64; the cast saturates.
+    Value::pair(
+        Value::Int(hll.estimate().round() as i64),
+        Value::Float(hll.standard_error()),
+    )
+}
+
+/// The KLL pane of one batch: a sketch per partition (randomness
+/// `sketch/{stream}/{t}/part/{i}`), merged into one seeded `sketch/{stream}/{t}/merge/0`,
+/// emitted as one serialized record.
+fn kll_pane_rdd(
+    ctx: &mut OpCtx,
+    seeds: SeedTree,
+    k: usize,
+    rdd: &Rdd,
+    t: Time,
+) -> Result<Rdd, SparkError> {
+    let kll = kll_of_rdd(ctx, seeds, k, rdd, t)?;
+    let record = sketch_record(&kll)?;
+    Ok(emit(
+        ctx,
+        rdd,
+        &format!("approxQuantile pane (k={k})"),
+        vec![record],
+    ))
+}
+
+/// One record per probability `(probability, Some(estimate))` (`None` when empty), then
+/// `("rankError", bound)`.
+fn quantile_records(kll: &Kll, probabilities: &[f64], k: usize) -> Result<Vec<Value>, EvalError> {
+    let estimates = kll
+        .quantiles(probabilities)
+        .map_err(|e| EvalError::new(format!("approxQuantile(k={k}): {e}")))?;
+    let mut records: Vec<Value> = probabilities
+        .iter()
+        .zip(estimates)
+        .map(|(p, e)| {
+            Value::pair(
+                Value::Float(*p),
+                match e {
+                    Some(x) => Value::Opt(Some(Arc::new(Value::Float(x)))),
+                    None => Value::Opt(None),
+                },
+            )
+        })
+        .collect();
+    let bound = i64::try_from(kll.worst_case_rank_error()).unwrap_or(i64::MAX);
+    records.push(Value::pair(Value::str("rankError"), Value::Int(bound)));
+    Ok(records)
 }
 
 impl DStream {
@@ -467,7 +599,9 @@ impl DStream {
     }
 
     /// `approxQuantileByWindow(probabilities, windowLength, slideInterval, [k])`:
-    /// [`DStream::approx_quantile`] over the last `window`, every `slide`.
+    /// [`DStream::approx_quantile`] over the last `window`, every `slide`, by merging one KLL
+    /// pane per batch (module doc, "Panes"): `reduceByWindow(merge, w, s)` over the panes,
+    /// then the quantiles of the merged sketch. Randomness as the per-batch form's, per pane.
     ///
     /// # Errors
     /// As [`DStream::window`] and [`DStream::approx_quantile`].
@@ -479,12 +613,29 @@ impl DStream {
         k: usize,
     ) -> Result<DStream, SparkError> {
         check_quantile_args(probabilities, k)?;
-        self.window(window, Some(slide))?
-            .approx_quantile(probabilities, k)
+        let seeds = self.context().seeds();
+        let pane: TransformFn = Arc::new(move |ctx: &mut OpCtx, rdds: &[Rdd], t: Time| match rdds
+            .first()
+        {
+            Some(r) => kll_pane_rdd(ctx, seeds, k, r, t).map(Some),
+            None => Ok(None),
+        });
+        let probabilities: Arc<[f64]> = Arc::from(probabilities);
+        let finish = Func::native("finishKll", 1, move |a| {
+            let kll: Kll = read_sketch("approxQuantileByWindow", &a[0])?;
+            Ok(Value::list(quantile_records(&kll, &probabilities, k)?))
+        });
+        let flatten = Func::native("identity", 1, |a| Ok(a[0].clone()));
+        self.transform(&[], pane)?
+            .reduce_by_window(merge_func::<Kll>("approxQuantileByWindow"), window, slide)?
+            .map(finish)?
+            .flat_map(flatten)
     }
 
     /// `approxDistinctByWindow(windowLength, slideInterval, [p])`:
-    /// [`DStream::approx_distinct`] over the last `window`, every `slide`.
+    /// [`DStream::approx_distinct`] over the last `window`, every `slide`, by merging one
+    /// HyperLogLog pane per batch (module doc, "Panes"): exactly the registers a sketch of
+    /// the window's records would hold.
     ///
     /// # Errors
     /// As [`DStream::window`] and [`DStream::approx_distinct`].
@@ -495,7 +646,74 @@ impl DStream {
         p: u8,
     ) -> Result<DStream, SparkError> {
         precision(usize::from(p))?;
-        self.window(window, Some(slide))?.approx_distinct(p)
+        let pane: TransformFn = Arc::new(move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| match rdds
+            .first()
+        {
+            Some(r) => {
+                let hll = hll_of_rdd(p, r)?;
+                let op = format!("approxDistinct pane (p={p})");
+                Ok(Some(emit(ctx, r, &op, vec![sketch_record(&hll)?])))
+            }
+            None => Ok(None),
+        });
+        let finish = Func::native("finishHyperLogLog", 1, |a| {
+            let hll: HyperLogLog = read_sketch("approxDistinctByWindow", &a[0])?;
+            Ok(distinct_record(&hll))
+        });
+        self.transform(&[], pane)?
+            .reduce_by_window(
+                merge_func::<HyperLogLog>("approxDistinctByWindow"),
+                window,
+                slide,
+            )?
+            .map(finish)
+    }
+
+    /// `approxDistinctByKey([p])`: for every key of a pair stream, the number of distinct
+    /// values seen so far, over the whole run, estimated by a HyperLogLog sketch kept as the
+    /// key's `updateStateByKey` state.
+    ///
+    /// Shape: `(key, (estimate, relativeStandardError))` per key ever seen, as
+    /// [`DStream::approx_distinct`] gives per batch. The state of each key is the sketch in
+    /// its versioned serialized form (the algorithms crate's serde format, version 1, as
+    /// JSON text): the state stream is checkpointed like any `updateStateByKey` (every
+    /// checkpoint interval, `DStreamCheckpointData`), so the sketches survive a driver
+    /// failure and a restart from the checkpoint continues the counts exactly. Memory: `2^p`
+    /// bytes per key (4 KiB at the default `p = 12`). Guarantee as
+    /// [`DStream::approx_distinct`], per key.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `4 <= p <= 18`; lifecycle errors (a checkpoint
+    /// directory is required, as for every `updateStateByKey`); at run time, a record that
+    /// is not a pair.
+    pub fn approx_distinct_by_key(&self, p: u8) -> Result<DStream, SparkError> {
+        precision(usize::from(p))?;
+        let update = Func::native("updateHyperLogLog", 2, move |a| {
+            let mut hll = match &a[1] {
+                Value::Opt(Some(state)) => {
+                    read_sketch::<HyperLogLog>("approxDistinctByKey", state)?
+                }
+                _ => HyperLogLog::new(p)
+                    .map_err(|e| EvalError::new(format!("approxDistinctByKey: {e}")))?,
+            };
+            if let Value::Seq(_, values) = &a[0] {
+                let mut buf = Vec::new();
+                for v in values.iter() {
+                    buf.clear();
+                    encode(v, &mut buf);
+                    hll.add_bytes(&buf);
+                }
+            }
+            Ok(Value::some(
+                sketch_record(&hll).map_err(|e| EvalError::new(e.to_string()))?,
+            ))
+        });
+        let finish = Func::native("finishHyperLogLog", 1, |a| {
+            let hll: HyperLogLog = read_sketch("approxDistinctByKey", &a[0])?;
+            Ok(distinct_record(&hll))
+        });
+        self.update_state_by_key(update, false, None, None)?
+            .map_values(finish)
     }
 }
 

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 pub mod bench;
 pub mod book;
+pub mod challenge;
 pub mod check;
 pub mod cluster;
 pub mod event_time;

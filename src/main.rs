@@ -138,12 +138,45 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Graded challenges: write a scenario that meets a task (exactly-once under failures,
+    /// keeping up, a sketch within its error), graded on seeds you have not seen.
+    Challenge {
+        #[command(subcommand)]
+        action: ChallengeAction,
+    },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
     Bench {
         /// How many times to replay the fortune texts.
         #[arg(long, default_value_t = 5)]
         repeat: usize,
+    },
+}
+
+/// `stream-sim challenge ...`.
+#[derive(Subcommand)]
+enum ChallengeAction {
+    /// List the challenges.
+    List,
+    /// Print a challenge's task, how it is graded, and its starter scenario.
+    Show {
+        /// Its number or name.
+        which: String,
+    },
+    /// Grade a scenario file against a challenge on hidden seeds (exit 1 if not passed).
+    Check {
+        /// Its number or name.
+        which: String,
+        /// The scenario to grade.
+        file: PathBuf,
+        /// Seeds to run instead of the challenge's number (fewer: faster, weaker).
+        #[arg(long)]
+        runs: Option<u64>,
+    },
+    /// Print the reference solution (try first!).
+    Solution {
+        /// Its number or name.
+        which: String,
     },
 }
 
@@ -459,5 +492,26 @@ fn run(cli: Cli) -> Result<(), String> {
             .map(say)
             .map_err(|e| e.to_string()),
         Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),
+        Command::Challenge { action } => {
+            use stream_sim::challenge;
+            match action {
+                ChallengeAction::List => challenge::list_text().map(say),
+                ChallengeAction::Show { which } => {
+                    challenge::find(&which).and_then(|c| c.show()).map(say)
+                }
+                ChallengeAction::Solution { which } => {
+                    challenge::find(&which).and_then(|c| c.solution()).map(say)
+                }
+                ChallengeAction::Check { which, file, runs } => {
+                    let (report, passed) = challenge::check_file(&which, &file, runs)?;
+                    say(report);
+                    if passed {
+                        Ok(())
+                    } else {
+                        Err(format!("challenge {which}: not passed yet"))
+                    }
+                }
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("book", 5, "front end"),
     ("bench", 5, "front end"),
     ("report", 5, "front end"),
+    ("challenge", 5, "front end"),
     ("main", 6, "binary"),
     ("lib", 6, "crate root"),
 ];

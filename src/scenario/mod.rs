@@ -34,7 +34,7 @@ pub mod parse;
 pub mod rdd_plan;
 pub mod spec;
 pub mod storm;
-mod toml_errors;
+pub(crate) mod toml_errors;
 
 pub use build::{Built, RunOptions};
 pub use error::ScenarioError;

@@ -315,7 +315,7 @@ fn read_lines(
 /// # Errors
 /// When the file cannot be read, is not UTF-8, or is larger than `max` bytes (the message
 /// names the limit `limit_name`).
-pub(super) fn read_bounded(path: &Path, max: u64, limit_name: &str) -> Result<String, String> {
+pub(crate) fn read_bounded(path: &Path, max: u64, limit_name: &str) -> Result<String, String> {
     use std::io::Read;
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -5,9 +5,10 @@
 #
 # mdBook is installed with cargo into a cache directory when missing (a fresh machine needs
 # only Rust and Python 3). With STREAM_SIM_BROWSER=1, headless Chromium (Debian's
-# `chromium`, installed with apt-get if missing) also loads a chapter, checks that the
-# generated table rendered, and takes a screenshot (STREAM_SIM_SCREENSHOT, default
-# book/build/ch06-failures.png).
+# `chromium`, installed with apt-get if missing) also renders every page: no console error,
+# every image loaded; then checks that ch06's generated table rendered and takes a
+# screenshot (STREAM_SIM_SCREENSHOT, default book/build/ch06-failures.png). The site check
+# refuses empty output boxes.
 #
 # The generated snippets themselves are checked by `cargo test --test book`
 # (`stream-sim book --check`).
@@ -46,13 +47,35 @@ if [ "${STREAM_SIM_BROWSER:-0}" = 1 ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
         browser=$(command -v chromium)
     fi
-    page=$here/build/ch06-failures.html
-    shot=${STREAM_SIM_SCREENSHOT:-$here/build/ch06-failures.png}
     profile=$(mktemp -d)
     trap 'rm -rf "$profile"' EXIT
     flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
         --disable-component-update --disable-sync --no-first-run
-        --user-data-dir="$profile")
+        --user-data-dir="$profile" --enable-logging=stderr --v=0
+        --virtual-time-budget=5000)
+    # Every chapter: rendered after its scripts ran, with no console error and every image
+    # loaded (theme/check-images.js counts broken ones into <body data-broken-images>).
+    rendered=0
+    for page in "$here"/build/*.html; do
+        case "$(basename "$page")" in print.html|404.html|toc.html) continue ;; esac
+        errlog=$(mktemp)
+        dom=$("$browser" "${flags[@]}" --dump-dom "file://$page" 2>"$errlog")
+        if grep -E "CONSOLE|Uncaught" "$errlog" | grep -qiE "error|uncaught|failed"; then
+            echo "check.sh: console errors in $page:" >&2
+            grep -E "CONSOLE|Uncaught" "$errlog" >&2
+            rm -f "$errlog"
+            exit 1
+        fi
+        rm -f "$errlog"
+        if ! grep -qF 'data-broken-images="0"' <<<"$dom"; then
+            echo "check.sh: $page: an image did not load (or the page's scripts did not run)" >&2
+            exit 1
+        fi
+        rendered=$((rendered + 1))
+    done
+    echo "check.sh: chromium rendered $rendered pages: no console errors, every image loaded"
+    page=$here/build/ch06-failures.html
+    shot=${STREAM_SIM_SCREENSHOT:-$here/build/ch06-failures.png}
     # The DOM after the page's scripts ran: the measured table must be there, as a table.
     dom=$("$browser" "${flags[@]}" --dump-dom "file://$page" 2>/dev/null)
     for want in "<table>" "Kafka direct + idempotent sink" "reliable receiver, WAL"; do

@@ -62,6 +62,9 @@ def main():
             if not text[: m.start()].endswith("<code>"):
                 errors.append(f"{rel}: an mdBook directive was left unexpanded")
                 break
+        # No empty output boxes: a code block with nothing in it.
+        if re.search(r"<pre><code[^>]*>\s*</code></pre>", text):
+            errors.append(f"{rel}: an empty output box (a code block with nothing in it)")
         for tag, ref in p.refs:
             url = urllib.parse.urlsplit(ref)
             if url.scheme or ref.startswith("//"):

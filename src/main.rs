@@ -116,6 +116,9 @@ enum Command {
         /// Nimbus, the JobManager); several separated by ';'.
         #[arg(long, default_value = "at 8s kill worker-2")]
         faults: String,
+        /// The models to compare, separated by commas (dstream, storm, flink).
+        #[arg(long, default_value = "dstream,storm,flink")]
+        models: String,
         /// Root seed of all randomness.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -135,6 +138,23 @@ enum Command {
         #[arg(long)]
         check: bool,
         /// Print every trace event (JSON lines), not only faults and timeouts.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Run a Flink job scenario (scenarios/flink/, model = "flink"): keyed state or
+    /// event-time windows with checkpoints by barriers, under the scenario's faults and
+    /// savepoint commands; with --check, judge every record against the same run without
+    /// faults.
+    Flink {
+        /// A bundled Flink scenario name (flink-wordcount, flink-flights, ...) or a path.
+        scenario: String,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Compare with the run without faults, record by record.
+        #[arg(long)]
+        check: bool,
+        /// Print every trace event (JSON lines), not only failures, restarts and savepoints.
         #[arg(long)]
         trace: bool,
     },
@@ -444,10 +464,15 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Book { check } => stream_sim::book::run(check).map(say),
-        Command::Compare { faults, seed } => {
+        Command::Compare {
+            faults,
+            models,
+            seed,
+        } => {
             let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
                 .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
-            stream_sim::check::compare::compare(&plan, seed)
+            let models = stream_sim::check::compare::parse_models(&models)?;
+            stream_sim::check::compare::compare_models(&models, &plan, seed)
                 .map(|rows| say(stream_sim::check::compare::render(&plan, &rows)))
         }
         Command::Storm {
@@ -456,6 +481,14 @@ fn run(cli: Cli) -> Result<(), String> {
             check,
             trace,
         } => stream_sim::check::storm::run_command(&scenario, seed, check, trace)
+            .map(say)
+            .map_err(|e| e.to_string()),
+        Command::Flink {
+            scenario,
+            seed,
+            check,
+            trace,
+        } => stream_sim::check::flink::run_command(&scenario, seed, check, trace)
             .map(say)
             .map_err(|e| e.to_string()),
         Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),

@@ -418,7 +418,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let cells = stream_sim::check::semantics_table(seeds, threads(n), &tick)?;
             bar.finish_and_clear();
             say(stream_sim::check::render_table(&cells, seeds));
-            if cells.iter().all(|c| c.agrees) {
+            let models = stream_sim::check::semantics::model_table(seeds.min(12))?;
+            say(stream_sim::check::semantics::render_model_table(&models));
+            if cells.iter().all(|c| c.agrees) && models.iter().all(|c| c.agrees) {
                 Ok(())
             } else {
                 Err("some cells disagree with the guide".into())

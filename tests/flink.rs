@@ -315,3 +315,97 @@ fn an_intermediate_savepoint_neither_commits_nor_serves_failover() {
     );
     assert_eq!(c.state(), exact_counts());
 }
+
+/// The bundled Flink scenarios run from the command's library entry: the word count is
+/// exactly-once with and without a task manager failure; the flights windows fire, send
+/// late flights to the side output, and after a failure fire no window with other contents.
+#[test]
+fn bundled_flink_scenarios_run_and_check() {
+    use stream_sim::check::flink::run_command;
+    let wc = run_command("flink-wordcount", 0, true, false).expect("runs");
+    assert!(wc.contains("exactly-once: 400 delivered once"), "{wc}");
+    let f = run_command("flink-wordcount-worker-failure", 0, true, false).expect("runs");
+    assert!(f.contains("\"event\":\"job_restarted\""), "{f}");
+    assert!(
+        f.contains("exactly-once") && f.contains("counts: 0 of"),
+        "{f}"
+    );
+    let fl = run_command("flink-flights", 0, true, false).expect("runs");
+    assert!(
+        fl.contains("late firings); late elements to the side output:"),
+        "{fl}"
+    );
+    assert!(fl.contains("0 of 205 missing"), "{fl}");
+    let ff = run_command("flink-flights-worker-failure", 0, true, false).expect("runs");
+    assert!(ff.contains("0 of 205 missing"), "{ff}");
+}
+
+/// Bad Flink scenario files get positioned errors that say what would be valid.
+#[test]
+fn flink_scenario_errors_are_positioned() {
+    use stream_sim::scenario::flink::parse;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/flink");
+    let path = dir.join("bad.toml");
+    let wc = std::fs::read_to_string(dir.join("flink-wordcount.toml")).expect("bundled");
+    let fl = std::fs::read_to_string(dir.join("flink-flights.toml")).expect("bundled");
+    let cases = [
+        (
+            &wc,
+            "mode = \"EXACTLY_ONCE\"",
+            "mode = \"ONCE\"",
+            "unknown mode `ONCE`",
+        ),
+        (
+            &wc,
+            "type = \"lines\"",
+            "type = \"kafka\"",
+            "unknown source type `kafka`",
+        ),
+        (
+            &wc,
+            "model = \"flink\"",
+            "model = \"storm\"",
+            "is not a Flink scenario",
+        ),
+        (
+            &wc,
+            "two_phase_sink = true",
+            "two_phase_sink = true\nfaults = \"at 1s kill worker-7\"",
+            "there is no worker-7",
+        ),
+        (
+            &wc,
+            "two_phase_sink = true",
+            "two_phase_sink = true\nsavepoints = \"at 1s snapshot\"",
+            "stop-with-savepoint",
+        ),
+        (
+            &fl,
+            "window = { size = \"1h\", allowed_lateness = \"30min\" }",
+            "window = { size = \"1h\", slide = \"2h\" }",
+            "must be less than or equal to the windowDuration",
+        ),
+        (
+            &wc,
+            "flat_map = 'split(\" \")'",
+            "flat_map = 'splt(\" \")'",
+            "unknown function `splt`",
+        ),
+    ];
+    for (good, from, to, expected) in cases {
+        let text = good.replacen(from, to, 1);
+        assert_ne!(&text, good, "{from}");
+        let e = parse(&text, &path).expect_err(to).to_string();
+        let last = to.lines().last().unwrap_or(to);
+        let line = text
+            .lines()
+            .position(|l| l.contains(last))
+            .expect("changed line")
+            + 1;
+        assert!(e.contains(expected), "{to}: {e}");
+        assert!(
+            e.contains(&format!("bad.toml:{line}:")),
+            "{to}: {e} (line {line})"
+        );
+    }
+}

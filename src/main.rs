@@ -432,6 +432,12 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             max_batches,
         } => {
+            if let Some(name) = scenario
+                .as_deref()
+                .filter(|n| stream_sim::repl::record_at_a_time::model_of(n).is_some())
+            {
+                return stream_sim::repl::record_at_a_time::run(name, seed);
+            }
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             stream_sim::repl::run(
                 &sc,

@@ -470,6 +470,17 @@ pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
 pub const DRAIN: Duration = Duration::from_ms(10_000);
 
 impl FlinkScenario {
+    /// Starts the job (with its faults and savepoint commands, seed `seed`) at time zero
+    /// without running it: for stepping.
+    pub fn execute(&self, seed: u64) -> MiniCluster {
+        let mut job = self.job.clone();
+        job.seed = seed;
+        match &self.source {
+            FlinkSource::Lines(l) => MiniCluster::execute(job, l),
+            FlinkSource::Events(e) => MiniCluster::execute_events(job, e),
+        }
+    }
+
     /// Runs the scenario with `seed` (and its faults and savepoint commands, unless `faults`
     /// is false) for `run_for` plus [`DRAIN`].
     pub fn run(&self, seed: u64, faults: bool) -> MiniCluster {

@@ -429,6 +429,13 @@ fn trident_job(
 }
 
 impl StormScenario {
+    /// Submits the topology (with its faults, seed `seed`) without running it: for stepping.
+    pub fn submit(&self, seed: u64) -> LocalCluster {
+        let mut config = self.config.clone();
+        config.seed = seed;
+        LocalCluster::submit_topology(self.builder.clone().create_topology(), &self.source, config)
+    }
+
     /// Runs the `[trident]` topology, if there is one, with (or without) its faults, until
     /// `run_for` plus a drain of the recovery time and 10 s.
     pub fn run_trident(&self, faults: bool) -> Option<TridentRun> {

@@ -435,6 +435,33 @@ impl MiniCluster {
             .collect()
     }
 
+    /// The coordinator's view: pending checkpoint and its acknowledgements, the last
+    /// completed checkpoint and savepoint, the sinks' transactions.
+    pub fn checkpoint_view(&self) -> CheckpointView {
+        CheckpointView {
+            pending: self.pending.as_ref().map(|p| {
+                (
+                    p.id,
+                    p.savepoint,
+                    p.states.iter().map(Option::is_some).collect(),
+                )
+            }),
+            completed: self.completed.as_ref().map(|c| (c.id, c.offsets.clone())),
+            savepoint: self.savepoint.as_ref().map(|c| c.id),
+            precommitted: self
+                .keyed
+                .iter()
+                .map(|k| k.precommitted.values().map(Vec::len).sum())
+                .collect(),
+            open_transaction: self.keyed.iter().map(|k| k.txn.len()).collect(),
+        }
+    }
+
+    /// The virtual time the job has run to.
+    pub fn now(&self) -> Time {
+        self.clock
+    }
+
     /// The per-record ledger: received and allocated as the sources read; written out as
     /// many times as the record's updates are in the keyed state now (with a 2PC sink and a
     /// count: in the committed output), maximised over its words.
@@ -784,6 +811,23 @@ impl MiniCluster {
     pub(super) fn unaligned(&self) -> bool {
         self.job.unaligned && self.job.mode == super::job::CheckpointingMode::ExactlyOnce
     }
+}
+
+/// The checkpoint coordinator seen from outside (the REPL's `checkpoint` view).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointView {
+    /// The pending checkpoint: its id, whether it is a savepoint, and which keyed subtasks
+    /// have acknowledged (snapshotted their state).
+    pub pending: Option<(u64, bool, Vec<bool>)>,
+    /// The last completed checkpoint (what a failure restores), with its source offsets.
+    pub completed: Option<(u64, Vec<usize>)>,
+    /// The last completed savepoint.
+    pub savepoint: Option<u64>,
+    /// Records in the sinks' pre-committed transactions waiting for a checkpoint to
+    /// complete, per keyed subtask.
+    pub precommitted: Vec<usize>,
+    /// Records in the sinks' open transactions, per keyed subtask.
+    pub open_transaction: Vec<usize>,
 }
 
 /// A keyed subtask seen from outside (the REPL's `barriers` and watermark views).

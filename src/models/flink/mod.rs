@@ -21,7 +21,9 @@ pub mod watermarks;
 pub mod window_operator;
 
 pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, SavepointCommand};
-pub use mini_cluster::{FlinkReport, KeyedView, LateElement, MiniCluster, WindowFiring};
+pub use mini_cluster::{
+    CheckpointView, FlinkReport, KeyedView, LateElement, MiniCluster, WindowFiring,
+};
 pub use trace::FlinkEvent;
 pub use watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve, WatermarkEmission};
 pub use window_operator::{WindowOperator, WindowOutput, WindowSpec};

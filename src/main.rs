@@ -116,6 +116,9 @@ enum Command {
         /// Nimbus, the JobManager); several separated by ';'.
         #[arg(long, default_value = "at 8s kill worker-2")]
         faults: String,
+        /// The models to compare, separated by commas (dstream, storm, flink).
+        #[arg(long, default_value = "dstream,storm,flink")]
+        models: String,
         /// Root seed of all randomness.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -143,6 +146,23 @@ enum Command {
     Challenge {
         #[command(subcommand)]
         action: ChallengeAction,
+    },
+    /// Run a Flink job scenario (scenarios/flink/, model = "flink"): keyed state or
+    /// event-time windows with checkpoints by barriers, under the scenario's faults and
+    /// savepoint commands; with --check, judge every record against the same run without
+    /// faults.
+    Flink {
+        /// A bundled Flink scenario name (flink-wordcount, flink-flights, ...) or a path.
+        scenario: String,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Compare with the run without faults, record by record.
+        #[arg(long)]
+        check: bool,
+        /// Print every trace event (JSON lines), not only failures, restarts and savepoints.
+        #[arg(long)]
+        trace: bool,
     },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
@@ -431,7 +451,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let cells = stream_sim::check::semantics_table(seeds, threads(n), &tick)?;
             bar.finish_and_clear();
             say(stream_sim::check::render_table(&cells, seeds));
-            if cells.iter().all(|c| c.agrees) {
+            let models = stream_sim::check::semantics::model_table(seeds.min(12))?;
+            say(stream_sim::check::semantics::render_model_table(&models));
+            if cells.iter().all(|c| c.agrees) && models.iter().all(|c| c.agrees) {
                 Ok(())
             } else {
                 Err("some cells disagree with the guide".into())
@@ -443,6 +465,12 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             max_batches,
         } => {
+            if let Some(name) = scenario
+                .as_deref()
+                .filter(|n| stream_sim::repl::record_at_a_time::model_of(n).is_some())
+            {
+                return stream_sim::repl::record_at_a_time::run(name, seed);
+            }
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             stream_sim::repl::run(
                 &sc,
@@ -477,10 +505,15 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Book { check } => stream_sim::book::run(check).map(say),
-        Command::Compare { faults, seed } => {
+        Command::Compare {
+            faults,
+            models,
+            seed,
+        } => {
             let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
                 .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
-            stream_sim::check::compare::compare(&plan, seed)
+            let models = stream_sim::check::compare::parse_models(&models)?;
+            stream_sim::check::compare::compare_models(&models, &plan, seed)
                 .map(|rows| say(stream_sim::check::compare::render(&plan, &rows)))
         }
         Command::Storm {
@@ -489,6 +522,14 @@ fn run(cli: Cli) -> Result<(), String> {
             check,
             trace,
         } => stream_sim::check::storm::run_command(&scenario, seed, check, trace)
+            .map(say)
+            .map_err(|e| e.to_string()),
+        Command::Flink {
+            scenario,
+            seed,
+            check,
+            trace,
+        } => stream_sim::check::flink::run_command(&scenario, seed, check, trace)
             .map(say)
             .map_err(|e| e.to_string()),
         Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),

@@ -42,3 +42,50 @@ fn a_driver_failure_side_by_side() {
     assert_eq!(row(&rows, "storm").verdict.label(), "exactly-once");
     assert_eq!(row(&rows, "flink").verdict.label(), "exactly-once");
 }
+
+/// `--models` takes a list, in the order given, and refuses an unknown or repeated name
+/// with the valid names; a subset runs only those models.
+#[test]
+fn models_are_chosen_by_name() {
+    use stream_sim::check::compare::{compare_models, parse_models};
+    assert_eq!(
+        parse_models("flink, storm").expect("valid"),
+        ["flink", "storm"]
+    );
+    let e = parse_models("storm,spark").unwrap_err();
+    assert!(
+        e.contains("`spark`") && e.contains("dstream, storm, flink"),
+        "{e}"
+    );
+    assert!(parse_models("storm,storm").is_err());
+    assert!(parse_models("").is_err());
+    let plan = FaultPlan::parse("at 8s kill worker-2").expect("fault");
+    let rows = compare_models(&["flink", "storm"], &plan, 0).expect("runs");
+    let names: Vec<&str> = rows.iter().map(|r| r.model).collect();
+    assert_eq!(names, ["flink", "storm"]);
+}
+
+/// The semantics table's model rows: over a few seeds and failure times, nobody loses a
+/// record, Storm duplicates under a worker failure, Flink never does.
+#[test]
+fn the_semantics_table_has_a_row_per_model() {
+    use stream_sim::check::semantics::{model_table, render_model_table};
+    use stream_sim::check::FailMode;
+    let cells = model_table(2).expect("runs");
+    assert_eq!(cells.len(), 6);
+    assert!(cells.iter().all(|c| c.agrees), "{cells:?}");
+    let storm = cells
+        .iter()
+        .find(|c| c.model == "storm" && c.kind == FailMode::Worker)
+        .expect("cell");
+    assert!(storm.with_duplicates > 0);
+    assert!(cells
+        .iter()
+        .filter(|c| c.model == "flink")
+        .all(|c| c.with_duplicates == 0));
+    let table = render_model_table(&cells);
+    assert!(
+        table.contains("| flink |") && table.contains("| dstream |"),
+        "{table}"
+    );
+}

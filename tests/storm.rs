@@ -338,3 +338,41 @@ fn trident_state_kinds_under_a_failed_batch() {
         reference.latency_ms
     );
 }
+
+/// Trident from scenario files: the bundled opaque and non-transactional variants under the
+/// same failed batch; only the non-transactional state counts the replayed keys twice. A
+/// `[trident]` table beside bolts, or an unknown state, is refused at its position.
+#[test]
+fn trident_scenarios_run_and_check() {
+    use stream_sim::check::storm::run_command;
+    let opaque = run_command("storm-trident-opaque", 0, true, false).expect("runs");
+    assert!(opaque.contains("1 replayed"), "{opaque}");
+    assert!(opaque.contains("exactly-once"), "{opaque}");
+    assert!(opaque.contains("state: 0 of"), "{opaque}");
+    let plain = run_command("storm-trident-non-transactional", 0, true, false).expect("runs");
+    assert!(plain.contains("at-least-once"), "{plain}");
+    use stream_sim::scenario::storm::parse;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/storm");
+    let text = std::fs::read_to_string(dir.join("storm-trident-opaque.toml")).expect("bundled");
+    let bad = text.replace("state = \"opaque\"", "state = \"exactly\"");
+    let e = parse(&bad, &dir.join("bad.toml")).unwrap_err().to_string();
+    assert!(e.contains("unknown Trident state `exactly`"), "{e}");
+    let both = text.replace(
+        "[trident]",
+        "[[bolts]]\nid = \"count\"\nlogic = \"count\"\ninput = \"lines\"\n\n[trident]",
+    );
+    let e = parse(&both, &dir.join("bad.toml")).unwrap_err().to_string();
+    assert!(e.contains("either [[bolts]] or a [trident] table"), "{e}");
+}
+
+/// The bundled flights scenarios: without faults every line counted once; with worker-1
+/// killed its counting task's counts are gone although every line was processed once.
+#[test]
+fn storm_flights_scenarios() {
+    use stream_sim::check::storm::run_command;
+    let ok = run_command("storm-flights", 0, true, false).expect("runs");
+    assert!(ok.contains("counts: 0 of"), "{ok}");
+    let faulty = run_command("storm-flights-worker-failure", 0, true, false).expect("runs");
+    assert!(faulty.contains("\"state_lost\":[\"count[1]"), "{faulty}");
+    assert!(!faulty.contains("counts: 0 of"), "{faulty}");
+}

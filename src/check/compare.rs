@@ -187,67 +187,158 @@ fn flink(faults: &FaultPlan, seed: u64) -> Result<(Ledger, BTreeMap<u64, Time>),
     Ok((c.ledger(), c.first_commits().clone()))
 }
 
-/// Runs the three models without and with `faults` (seed `seed`) and returns their rows.
+/// What every model's row is judged against: the input's arrival times and the judged
+/// window.
+pub struct Judge {
+    arrivals: BTreeMap<u64, Time>,
+    cutoff: Time,
+    secs: f64,
+}
+
+impl Judge {
+    fn new() -> Result<Judge, String> {
+        Ok(Judge {
+            arrivals: lines()?
+                .iter()
+                .enumerate()
+                .map(|(o, (t, _))| (o as u64, t))
+                .collect(),
+            cutoff: Time::ZERO.plus(RUN_FOR),
+            secs: RUN_FOR.ms() as f64 / 1000.0,
+        })
+    }
+
+    fn latency_of(&self, out: &BTreeMap<u64, Time>) -> (u64, u64) {
+        percentiles(
+            out.iter()
+                .filter_map(|(o, t)| self.arrivals.get(o).map(|a| t.ms().saturating_sub(a.ms())))
+                .collect(),
+        )
+    }
+
+    fn in_window(&self, out: &BTreeMap<u64, Time>) -> f64 {
+        out.iter()
+            .filter(|(o, _)| self.arrivals.get(o).is_some_and(|a| *a <= self.cutoff))
+            .count() as f64
+            / self.secs
+    }
+
+    /// A row from the reference and faulty ledgers and the faulty run's first-output times.
+    fn row(
+        &self,
+        model: &'static str,
+        setup: &'static str,
+        reference: &Ledger,
+        faulty: &Ledger,
+        out: &BTreeMap<u64, Time>,
+    ) -> Row {
+        Row {
+            model,
+            setup,
+            verdict: Verdict::compare(reference, faulty, self.cutoff),
+            latency_ms: self.latency_of(out),
+            throughput_per_s: self.in_window(out),
+            longest_pause_ms: longest_pause(out.values().copied().collect()),
+        }
+    }
+}
+
+/// One model's row: the word count run without and with the faults, judged.
+type ModelRow = fn(&FaultPlan, u64, &Judge) -> Result<Row, String>;
+
+/// The models `compare` knows, in table order. Adding a model is one function and one line
+/// here.
+pub const MODELS: &[(&str, ModelRow)] = &[
+    ("dstream", dstream_row),
+    ("storm", storm_row),
+    ("flink", flink_row),
+];
+
+fn dstream_row(faults: &FaultPlan, seed: u64, j: &Judge) -> Result<Row, String> {
+    let (r, _) = dstream(&FaultPlan::default(), seed)?;
+    let (f, out) = dstream(faults, seed)?;
+    Ok(j.row(
+        "dstream",
+        "1 s batches, reliable receiver, WAL, checkpoint",
+        &r,
+        &f,
+        &out,
+    ))
+}
+
+fn storm_row(faults: &FaultPlan, seed: u64, j: &Judge) -> Result<Row, String> {
+    let (r, _, _) = storm(&FaultPlan::default(), seed)?;
+    let (f, acks, latency) = storm(faults, seed)?;
+    Ok(Row {
+        model: "storm",
+        setup: "reliable spout, acker, 5 s message timeout",
+        verdict: Verdict::compare(&r, &f, j.cutoff),
+        latency_ms: latency,
+        throughput_per_s: acks.iter().filter(|t| **t <= j.cutoff).count() as f64 / j.secs,
+        longest_pause_ms: longest_pause(acks),
+    })
+}
+
+fn flink_row(faults: &FaultPlan, seed: u64, j: &Judge) -> Result<Row, String> {
+    let (r, _) = flink(&FaultPlan::default(), seed)?;
+    let (f, out) = flink(faults, seed)?;
+    Ok(j.row("flink", "1 s aligned checkpoints, 2PC sink", &r, &f, &out))
+}
+
+/// Parses `--models`: names separated by commas, each one of [`MODELS`].
+///
+/// # Errors
+/// An unknown or repeated name, or an empty list, with the names that would be valid.
+pub fn parse_models(list: &str) -> Result<Vec<&'static str>, String> {
+    let known: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let Some((n, _)) = MODELS.iter().find(|(n, _)| *n == name) else {
+            return Err(format!(
+                "--models: unknown model `{name}`; the models are {}",
+                known.join(", ")
+            ));
+        };
+        if out.contains(n) {
+            return Err(format!("--models: `{name}` is listed twice"));
+        }
+        out.push(n);
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "--models: no model given; the models are {}",
+            known.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs every model without and with `faults` (seed `seed`) and returns their rows.
 ///
 /// # Errors
 /// The bundled data cannot be read, or a model refuses the job (a bug).
 pub fn compare(faults: &FaultPlan, seed: u64) -> Result<Vec<Row>, String> {
-    let cutoff = Time::ZERO.plus(RUN_FOR);
-    let arrivals: BTreeMap<u64, Time> = lines()?
+    let all: Vec<&str> = MODELS.iter().map(|(n, _)| *n).collect();
+    compare_models(&all, faults, seed)
+}
+
+/// Runs the named models (names from [`MODELS`], in the order given) without and with
+/// `faults` and returns their rows.
+///
+/// # Errors
+/// An unknown model name, or as [`compare`].
+pub fn compare_models(models: &[&str], faults: &FaultPlan, seed: u64) -> Result<Vec<Row>, String> {
+    let judge = Judge::new()?;
+    models
         .iter()
-        .enumerate()
-        .map(|(o, (t, _))| (o as u64, t))
-        .collect();
-    let secs = RUN_FOR.ms() as f64 / 1000.0;
-    let latency_of = |out: &BTreeMap<u64, Time>| {
-        percentiles(
-            out.iter()
-                .filter_map(|(o, t)| arrivals.get(o).map(|a| t.ms().saturating_sub(a.ms())))
-                .collect(),
-        )
-    };
-    let in_window = |out: &BTreeMap<u64, Time>| {
-        out.iter()
-            .filter(|(o, _)| arrivals.get(o).is_some_and(|a| *a <= cutoff))
-            .count() as f64
-            / secs
-    };
-    let none = FaultPlan::default();
-    let mut rows = Vec::new();
-
-    let (r, _) = dstream(&none, seed)?;
-    let (f, out) = dstream(faults, seed)?;
-    rows.push(Row {
-        model: "dstream",
-        setup: "1 s batches, reliable receiver, WAL, checkpoint",
-        verdict: Verdict::compare(&r, &f, cutoff),
-        latency_ms: latency_of(&out),
-        throughput_per_s: in_window(&out),
-        longest_pause_ms: longest_pause(out.values().copied().collect()),
-    });
-
-    let (r, _, _) = storm(&none, seed)?;
-    let (f, acks, latency) = storm(faults, seed)?;
-    rows.push(Row {
-        model: "storm",
-        setup: "reliable spout, acker, 5 s message timeout",
-        verdict: Verdict::compare(&r, &f, cutoff),
-        latency_ms: latency,
-        throughput_per_s: acks.iter().filter(|t| **t <= cutoff).count() as f64 / secs,
-        longest_pause_ms: longest_pause(acks),
-    });
-
-    let (r, _) = flink(&none, seed)?;
-    let (f, out) = flink(faults, seed)?;
-    rows.push(Row {
-        model: "flink",
-        setup: "1 s aligned checkpoints, 2PC sink",
-        verdict: Verdict::compare(&r, &f, cutoff),
-        latency_ms: latency_of(&out),
-        throughput_per_s: in_window(&out),
-        longest_pause_ms: longest_pause(out.values().copied().collect()),
-    });
-    Ok(rows)
+        .map(|name| {
+            let (_, f) = MODELS
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| format!("unknown model `{name}`"))?;
+            f(faults, seed, &judge)
+        })
+        .collect()
 }
 
 /// The rows as a Markdown table.

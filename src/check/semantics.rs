@@ -257,3 +257,111 @@ pub fn render_table(cells: &[Cell], seeds: u64) -> String {
     }
     out
 }
+
+/// One row per model of `compare` (Spark Streaming's DStreams with a reliable receiver and
+/// the WAL, Storm with acking, Flink with aligned checkpoints and a 2PC sink), measured under
+/// a worker failure and a driver (Nimbus, JobManager) failure at a time that varies with the
+/// seed, on the fortune word count.
+#[derive(Clone, Debug)]
+pub struct ModelCell {
+    /// The model (a name of `compare::MODELS`).
+    pub model: &'static str,
+    /// The failure.
+    pub kind: FailMode,
+    /// Runs measured.
+    pub runs: u64,
+    /// Runs that lost a record.
+    pub with_loss: u64,
+    /// Runs with a record written out (or counted into state) twice.
+    pub with_duplicates: u64,
+    /// What the model promises for this failure (its documentation).
+    pub promise: &'static str,
+    /// No loss in any run, and no duplicate where the promise is exactly-once.
+    pub agrees: bool,
+}
+
+/// What each model promises under a failure, and whether duplicates are allowed.
+/// Sources: the Spark Streaming guide ("Fault-tolerance Semantics": reliable receivers with
+/// the WAL are at-least-once), Storm's "Guaranteeing Message Processing" (a replayed tuple
+/// tree updates state again; Nimbus is off the data path), Flink's "Fault Tolerance
+/// Guarantees" (exactly-once state with checkpoints, end to end with a 2PC sink).
+fn promise(model: &str, kind: FailMode) -> (&'static str, bool) {
+    match (model, kind) {
+        ("dstream", _) => ("zero loss, at-least-once", true),
+        ("storm", FailMode::Worker) => ("zero loss, at-least-once (state updated twice)", true),
+        ("storm", _) => ("exactly-once (Nimbus is off the data path)", false),
+        _ => ("exactly-once", false),
+    }
+}
+
+/// Measures every model of `compare` under a worker and a driver failure, `seeds` runs
+/// each (seed `s` fails at `4 + s mod 12` seconds).
+///
+/// # Errors
+/// A model refuses the job or the bundled data cannot be read.
+pub fn model_table(seeds: u64) -> Result<Vec<ModelCell>, String> {
+    let mut cells = Vec::new();
+    for (model, _) in super::compare::MODELS {
+        for kind in [FailMode::Worker, FailMode::Driver] {
+            let (promise, dup_allowed) = promise(model, kind);
+            let (mut with_loss, mut with_duplicates) = (0, 0);
+            for seed in 0..seeds {
+                let at = 4 + seed % 12;
+                let what = if kind == FailMode::Worker {
+                    "kill worker-2"
+                } else {
+                    "kill driver"
+                };
+                let plan = crate::cluster::FaultPlan::parse(&format!("at {at}s {what}"))
+                    .map_err(|(_, _, m)| m)?;
+                let rows = super::compare::compare_models(&[model], &plan, seed)?;
+                for r in rows {
+                    with_loss += u64::from(!r.verdict.lost.is_empty());
+                    with_duplicates += u64::from(!r.verdict.duplicated.is_empty());
+                }
+            }
+            cells.push(ModelCell {
+                model,
+                kind,
+                runs: seeds,
+                with_loss,
+                with_duplicates,
+                promise,
+                agrees: with_loss == 0 && (dup_allowed || with_duplicates == 0),
+            });
+        }
+    }
+    Ok(cells)
+}
+
+/// The model rows as a Markdown table: per model and failure, runs with loss and with
+/// duplicates, the promise, and whether the measurement agrees.
+pub fn render_model_table(cells: &[ModelCell]) -> String {
+    let mut out = String::from(
+        "Fault-tolerance semantics per model (fortune word count; runs with loss / runs with duplicates)\n\n| model | worker failure | driver failure |\n|---|---|---|\n",
+    );
+    let models: Vec<&str> = super::compare::MODELS.iter().map(|(m, _)| *m).collect();
+    for m in models {
+        let cell = |kind| {
+            cells
+                .iter()
+                .find(|c| c.model == m && c.kind == kind)
+                .map_or("-".to_string(), |c| {
+                    format!(
+                        "{} lost / {} dup of {} runs (promise: {}) {}",
+                        c.with_loss,
+                        c.with_duplicates,
+                        c.runs,
+                        c.promise,
+                        if c.agrees { "agrees" } else { "DISAGREES" }
+                    )
+                })
+        };
+        out.push_str(&format!(
+            "| {m} | {} | {} |\n",
+            cell(FailMode::Worker),
+            cell(FailMode::Driver)
+        ));
+    }
+    out
+}

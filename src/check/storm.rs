@@ -22,6 +22,9 @@ pub fn run_command(
     trace: bool,
 ) -> Result<String, ScenarioError> {
     let sc = load(&resolve(name)?)?;
+    if sc.trident.is_some() {
+        return Ok(trident_command(&sc, check));
+    }
     let c = sc.run(seed, true);
     let mut out = vec![format!("storm scenario `{}`: {}", sc.name, sc.description)];
     for e in c.trace() {
@@ -79,4 +82,50 @@ pub fn run_command(
         ));
     }
     Ok(out.join("\n"))
+}
+
+/// A `[trident]` scenario: batches committed and replayed, latency, the counts, and with
+/// `check` the verdict against the run without faults.
+fn trident_command(sc: &crate::scenario::storm::StormScenario, check: bool) -> String {
+    let mut out = vec![format!(
+        "storm scenario `{}` (Trident): {}",
+        sc.name, sc.description
+    )];
+    let Some(r) = sc.run_trident(true) else {
+        return out.join("\n");
+    };
+    out.push(format!(
+        "batches: {} committed, {} replayed; arrival to commit p50 {} ms, p99 {} ms",
+        r.committed, r.replayed, r.latency_ms.0, r.latency_ms.1
+    ));
+    let mut top: Vec<_> = r.state.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let shown: Vec<String> = top
+        .iter()
+        .take(10)
+        .map(|(k, v)| format!("({k},{v})"))
+        .collect();
+    out.push(format!(
+        "state (top 10 of {}): {}",
+        top.len(),
+        shown.join(" ")
+    ));
+    if check {
+        if let Some(reference) = sc.run_trident(false) {
+            let v = Verdict::compare(&reference.ledger, &r.ledger, Time::ZERO.plus(sc.run_for));
+            out.push(format!(
+                "{v} (a duplicate is a record whose words entered the state twice)"
+            ));
+            let differ = reference
+                .state
+                .iter()
+                .filter(|(k, n)| r.state.get(*k) != Some(n))
+                .count();
+            out.push(format!(
+                "state: {differ} of {} keys differ from the run without faults",
+                reference.state.len()
+            ));
+        }
+    }
+    out.join("\n")
 }

@@ -31,6 +31,7 @@ mod files;
 mod help;
 mod inspect;
 mod predict;
+pub mod record_at_a_time;
 mod replay;
 mod session;
 mod stepping;

@@ -28,6 +28,7 @@ pub mod ast;
 pub mod build;
 mod error;
 pub mod expr;
+pub mod flink;
 pub mod limits;
 pub mod operators;
 pub mod parse;

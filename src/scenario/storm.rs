@@ -32,6 +32,7 @@ use super::parse::parse_expr;
 use super::toml_errors::line_col;
 use crate::cluster::{Fault, FaultPlan};
 use crate::io::TimedRecords;
+use crate::models::storm::trident::{StateKind, TridentJob, TridentRun};
 use crate::models::storm::{BoltLogic, Grouping, LocalCluster, StormConfig, TopologyBuilder};
 use crate::sim::{Duration, Time};
 use serde::Deserialize;
@@ -54,7 +55,21 @@ struct RawStorm {
     model: Spanned<String>,
     topology: RawTopology,
     spout: Spanned<BTreeMap<String, RawSpout>>,
+    #[serde(default)]
     bolts: Vec<RawBolt>,
+    #[serde(default)]
+    trident: Option<Spanned<RawTrident>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrident {
+    state: Spanned<String>,
+    function: Spanned<String>,
+    #[serde(default)]
+    batch_interval: Option<Spanned<String>>,
+    #[serde(default)]
+    recovery: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +130,9 @@ pub struct StormScenario {
     pub source: TimedRecords,
     /// How long to run, virtual time.
     pub run_for: Duration,
+    /// A Trident topology instead of bolts (`[trident]`: `newStream(spout).each(function)
+    /// .groupBy(word).persistentAggregate(state, Count)`).
+    pub trident: Option<TridentJob>,
 }
 
 /// The folder of bundled Storm scenarios.
@@ -343,6 +361,10 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
             )
             .map_err(|e| at(b.input.span().start, e.0))?;
     }
+    let trident = match &raw.trident {
+        None => None,
+        Some(t) => Some(trident_job(&builder, t, &config, &at)?),
+    };
     Ok(StormScenario {
         name: raw.name,
         description: raw.description,
@@ -350,10 +372,85 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
         config,
         source,
         run_for,
+        trident,
+    })
+}
+
+/// The `[trident]` table: a Trident word count instead of bolts.
+fn trident_job(
+    builder: &TopologyBuilder,
+    t: &Spanned<RawTrident>,
+    config: &StormConfig,
+    at: &dyn Fn(usize, String) -> ScenarioError,
+) -> Result<TridentJob, ScenarioError> {
+    if !builder.clone().create_topology().bolts.is_empty() {
+        return Err(at(
+            t.span().start,
+            "a scenario has either [[bolts]] or a [trident] table, not both".into(),
+        ));
+    }
+    let r = t.get_ref();
+    let state = match r.state.get_ref().as_str() {
+        "non-transactional" => StateKind::NonTransactional,
+        "transactional" => StateKind::Transactional,
+        "opaque" => StateKind::Opaque,
+        other => {
+            return Err(at(
+                r.state.span().start,
+                format!("unknown Trident state `{other}`; expected non-transactional, transactional or opaque"),
+            ))
+        }
+    };
+    let start = r.function.span().start + 1;
+    let expr = parse_expr(r.function.get_ref()).map_err(|e| at(start, e.to_string()))?;
+    let split = compile(&expr, 1)
+        .map_err(|e| at(start + (e.span.col as usize).saturating_sub(1), e.message))?;
+    let dur = |d: &Option<Spanned<String>>, what: &str, default: Duration| match d {
+        None => Ok(default),
+        Some(s) => Duration::parse(s.get_ref())
+            .map_err(|m| at(s.span().start, format!("{what}: {m}")))
+            .and_then(|v| {
+                if v.ms() == 0 {
+                    Err(at(s.span().start, format!("{what} must be positive")))
+                } else {
+                    Ok(v)
+                }
+            }),
+    };
+    Ok(TridentJob {
+        split,
+        batch_interval: dur(&r.batch_interval, "batch_interval", Duration::from_ms(500))?,
+        record_us: config.execute_us,
+        write_us: config.execute_us / 2.0,
+        recovery: dur(&r.recovery, "recovery", Duration::from_ms(5000))?,
+        state,
+        faults: config.faults.clone(),
     })
 }
 
 impl StormScenario {
+    /// Submits the topology (with its faults, seed `seed`) without running it: for stepping.
+    pub fn submit(&self, seed: u64) -> LocalCluster {
+        let mut config = self.config.clone();
+        config.seed = seed;
+        LocalCluster::submit_topology(self.builder.clone().create_topology(), &self.source, config)
+    }
+
+    /// Runs the `[trident]` topology, if there is one, with (or without) its faults, until
+    /// `run_for` plus a drain of the recovery time and 10 s.
+    pub fn run_trident(&self, faults: bool) -> Option<TridentRun> {
+        let mut job = self.trident.clone()?;
+        if !faults {
+            job.faults = FaultPlan::default();
+        }
+        let until = Time::ZERO.plus(self.run_for + job.recovery + Duration::from_ms(10_000));
+        Some(crate::models::storm::trident::run(
+            &job,
+            &self.source,
+            until,
+        ))
+    }
+
     /// Runs the scenario with `seed` (and its faults, unless `faults` is false) for
     /// `run_for` plus twice the message timeout, so that replays come through.
     pub fn run(&self, seed: u64, faults: bool) -> LocalCluster {

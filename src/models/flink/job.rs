@@ -9,9 +9,35 @@
 //! every flatMap subtask is chained to its source (same task, no channel); every keyed
 //! subtask has one input channel from each flatMap subtask, so barrier alignment matters.
 
+use super::watermarks::WatermarkEmission;
+use super::window_operator::WindowSpec;
 use crate::cluster::FaultPlan;
 use crate::func::Func;
-use crate::sim::Duration;
+use crate::sim::{Duration, Time};
+
+/// What the keyed operator after `keyBy` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyedOperator {
+    /// A running count per key in `ValueState` (the word count).
+    Count,
+    /// `window(...)` on event time, a `ProcessWindowFunction` counting each window's
+    /// elements (`WindowOperator`).
+    Window(WindowSpec),
+}
+
+/// A savepoint command at a virtual instant (`flink savepoint`, `flink stop
+/// --savepointPath`, `flink run -s`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SavepointCommand {
+    /// `flink savepoint JOB`: a savepoint (a checkpoint the user owns); the job goes on.
+    Trigger,
+    /// `flink stop JOB`: a savepoint, then the sources stop and the job finishes; the 2PC
+    /// sink commits everything up to it.
+    StopWithSavepoint,
+    /// `flink run -s SAVEPOINT`: starts the job again from the latest savepoint (state and
+    /// source offsets), whether the job was stopped or failed.
+    ResumeFromSavepoint,
+}
 
 /// `CheckpointingMode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +53,10 @@ pub enum CheckpointingMode {
 }
 
 /// A job and its settings. Defaults: parallelism 2 for the source and for the keyed
-/// operator, checkpoints every 1 s in exactly-once mode, no 2PC sink, 20 µs per record per
-/// operator, 2 task managers, restart 1 s after a failure (fixed-delay restart strategy),
-/// seed 0, no faults.
+/// operator, a count per key, checkpoints every 1 s in exactly-once mode (aligned), no 2PC
+/// sink, 20 µs per record per operator, 2 task managers, restart 1 s after a failure
+/// (fixed-delay restart strategy), watermarks every 200 ms with no out-of-orderness, an
+/// unbounded input, no savepoints, seed 0, no faults.
 #[derive(Clone, Debug)]
 pub struct FlinkJob {
     /// Source (and chained flatMap) parallelism.
@@ -51,6 +78,21 @@ pub struct FlinkJob {
     /// `RestartStrategies.fixedDelayRestart(_, delay)`: the job restarts this long after a
     /// task manager fails.
     pub restart_delay: Duration,
+    /// What the keyed operator does: count per key, or event-time windows.
+    pub operator: KeyedOperator,
+    /// `WatermarkStrategy.forBoundedOutOfOrderness(d)`: `d` in event-time ms.
+    pub out_of_orderness_ms: i64,
+    /// When the sources emit watermarks (periodically, 200 ms by default, or per element).
+    pub watermarks: WatermarkEmission,
+    /// A bounded input: each source emits `Long.MAX_VALUE` after its last record, which fires
+    /// every remaining window (as Flink's bounded sources do).
+    pub bounded: bool,
+    /// `CheckpointConfig.enableUnalignedCheckpoints()`: barriers overtake buffered records and
+    /// those records are stored in the checkpoint as channel state; no channel is blocked.
+    /// Exactly-once mode only (Flink ignores it at least once).
+    pub unaligned: bool,
+    /// Savepoint commands at virtual instants.
+    pub savepoints: Vec<(Time, SavepointCommand)>,
     /// Root seed.
     pub seed: u64,
     /// Faults (`kill worker-N` kills a task manager; `kill driver` the JobManager).
@@ -69,6 +111,12 @@ impl Default for FlinkJob {
             record_us: 20.0,
             task_managers: 2,
             restart_delay: Duration::from_ms(1000),
+            operator: KeyedOperator::Count,
+            out_of_orderness_ms: 0,
+            watermarks: WatermarkEmission::Periodic(Duration::from_ms(200)),
+            bounded: false,
+            unaligned: false,
+            savepoints: Vec::new(),
             seed: 0,
             faults: FaultPlan::default(),
         }

@@ -1,31 +1,27 @@
 //! A Flink job on a `MiniCluster` (`flink-runtime/.../minicluster/MiniCluster.java`) on the
-//! virtual clock: source subtasks, keyed subtasks with one input channel per source subtask,
-//! the `CheckpointCoordinator` (`flink-runtime/.../checkpoint/CheckpointCoordinator.java`)
-//! injecting barriers, barrier alignment (`SingleCheckpointBarrierHandler`) or tracking
-//! (`CheckpointBarrierTracker`, at-least-once), restore from the last completed checkpoint,
-//! and a two-phase-commit sink (`TwoPhaseCommitSinkFunction`).
+//! virtual clock: source subtasks with their watermark generators, keyed subtasks with one
+//! input channel per source subtask, a `StatusWatermarkValve` and a keyed operator (a count
+//! in `ValueState`, or a `WindowOperator`), and a two-phase-commit sink chained after it.
+//! Checkpoints, savepoints, failures and restore are in [`super::checkpoint_coordinator`].
 //!
-//! Asynchronous barrier snapshotting (Carbone et al. 2015): every checkpoint interval the
-//! coordinator tells each source subtask to snapshot its offset and emit barrier `n` on all
-//! its output channels, in order with its records. A keyed subtask that sees barrier `n` on
-//! one channel blocks that channel (exactly-once mode) until barrier `n` has arrived on all
-//! of them, then snapshots its keyed state, acknowledges and unblocks: its snapshot holds
-//! exactly the records before the barriers. The checkpoint is complete when every subtask
-//! has acknowledged; the sink then commits the transaction it pre-committed at the barrier.
-//! A failure (a task manager or the JobManager) cancels every task; after the restart delay
-//! all of them restore the last completed checkpoint and the sources rewind to its offsets,
-//! so each record's effect on the state is counted exactly once. In at-least-once mode no
-//! channel is blocked: records that arrive after their channel's barrier but before the last
-//! barrier are counted into the snapshot, and counted again when a restore replays them.
+//! Channels are in order (a TCP connection each): records, watermarks and barriers from one
+//! source subtask reach a keyed subtask in the order they were sent, after a seeded network
+//! latency between task managers (none inside one). Each subtask processes up to one
+//! virtual millisecond of work (`record_us` per record) per run; what it cannot take waits
+//! in its input queue (backpressure).
 //!
 //! Ledger hooks: a record is received and allocated when its source subtask reads it, and
-//! written out as many times as its updates are in the final keyed state (with a 2PC sink:
-//! in the committed output), counted per word and maximised over the record's words; so a
-//! record counted twice is a duplicate, one restored away is lost.
+//! written out as many times as its updates are in the final keyed state (with a 2PC sink
+//! and a count: in the committed output), counted per word and maximised over the record's
+//! words; so a record counted twice is a duplicate, one restored away is lost. For windows
+//! the ledger follows the window state the same way; the firings are listed in
+//! [`MiniCluster::firings`].
 
-use super::job::{CheckpointingMode, FlinkJob};
+use super::job::{FlinkJob, KeyedOperator};
 use super::trace::FlinkEvent;
-use crate::cluster::Fault;
+use super::watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve, WatermarkEmission};
+use super::window_operator::{Origin, WindowOperator, WindowOutput};
+use crate::event_time::{EventRecord, TimeWindow};
 use crate::io::TimedRecords;
 use crate::ledger::Ledger;
 use crate::sim::rng::SeedTree;
@@ -35,20 +31,24 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// A record's word: `(record offset, position in the record)`.
-type Origin = (u64, u32);
-
+/// An element on a channel.
 #[derive(Clone, Debug)]
-enum Element {
-    Record(Origin, Value),
+pub(super) enum Element {
+    /// A word: its origin, value, event timestamp (ms) and when its source read it.
+    Record(Origin, Value, i64, Time),
+    /// Checkpoint barrier `n`.
     Barrier(u64),
+    /// A watermark (event-time ms).
+    Watermark(i64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Ev {
+pub(super) enum Ev {
     Fault { index: usize },
+    Savepoint { index: usize },
     Restart,
     Trigger,
+    Watermarks,
     Deliver { slot: u64 },
     Run { task: usize },
 }
@@ -57,58 +57,105 @@ impl Ev {
     fn class(self) -> u8 {
         match self {
             Ev::Fault { .. } => 0,
-            Ev::Restart => 1,
-            Ev::Trigger => 2,
-            Ev::Deliver { .. } => 3,
-            Ev::Run { .. } => 4,
+            Ev::Savepoint { .. } => 1,
+            Ev::Restart => 2,
+            Ev::Trigger => 3,
+            Ev::Watermarks => 4,
+            Ev::Deliver { .. } => 5,
+            Ev::Run { .. } => 6,
         }
     }
 }
 
-#[derive(Clone, Debug, Default)]
-struct SourceTask {
-    records: Vec<(Time, u64, Value)>,
-    next: usize,
+/// One source record: arrival, offset, value, event timestamp (ms).
+pub(super) type SourceRecord = (Time, u64, Value, i64);
+
+#[derive(Clone, Debug)]
+pub(super) struct SourceTask {
+    pub(super) records: Vec<SourceRecord>,
+    pub(super) next: usize,
+    pub(super) watermarks: BoundedOutOfOrdernessWatermarks,
+    /// Stopped by stop-with-savepoint.
+    pub(super) stopped: bool,
 }
 
 #[derive(Clone, Debug, Default)]
-struct KeyedState {
-    counts: BTreeMap<Value, i64>,
-    /// How many times each word's update is in `counts` (the state's provenance).
-    applied: BTreeMap<Origin, u32>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct KeyedTask {
-    channels: Vec<VecDeque<Element>>,
-    blocked: Vec<bool>,
-    barriers: BTreeSet<usize>,
-    aligning_since: Option<Time>,
-    next_channel: usize,
-    state: KeyedState,
-    /// The sink's open transaction (chained after the operator): outputs since the last
-    /// barrier.
-    txn: Vec<(Origin, Value)>,
-    /// Pre-committed transactions by checkpoint id.
-    precommitted: BTreeMap<u64, Vec<(Origin, Value)>>,
+pub(super) struct KeyedState {
+    pub(super) counts: BTreeMap<Value, i64>,
+    /// How many times each word's update is in the state (the state's provenance).
+    pub(super) applied: BTreeMap<Origin, u32>,
+    pub(super) window: Option<WindowOperator>,
 }
 
 #[derive(Clone, Debug)]
-struct Snapshot {
-    id: u64,
-    offsets: Vec<usize>,
-    states: Vec<Option<KeyedState>>,
-    started: Time,
-    alignment_ms: u64,
+pub(super) struct KeyedTask {
+    pub(super) channels: Vec<VecDeque<Element>>,
+    pub(super) blocked: Vec<bool>,
+    /// Channels whose barrier of the current checkpoint has arrived.
+    pub(super) barriers: BTreeSet<usize>,
+    pub(super) aligning_since: Option<Time>,
+    /// Unaligned: channels whose records are still being recorded into the channel state.
+    pub(super) recording: Vec<bool>,
+    /// Unaligned: the in-flight records of the current checkpoint, by channel.
+    pub(super) channel_state: Vec<(usize, Element)>,
+    /// Unaligned: the state snapshotted at the first barrier, acknowledged at the last.
+    pub(super) snapshot: Option<KeyedState>,
+    pub(super) next_channel: usize,
+    pub(super) state: KeyedState,
+    pub(super) valve: StatusWatermarkValve,
+    /// The sink's open transaction (chained after the operator): outputs since the last
+    /// barrier.
+    pub(super) txn: Vec<(Origin, Value)>,
+    /// Pre-committed transactions by checkpoint id.
+    pub(super) precommitted: BTreeMap<u64, Vec<(Origin, Value)>>,
+}
+
+/// A window's result as the `ProcessWindowFunction` emitted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowFiring {
+    /// When (virtual time).
+    pub time: Time,
+    /// The keyed subtask.
+    pub subtask: usize,
+    /// The key.
+    pub key: Value,
+    /// The window.
+    pub window: TimeWindow,
+    /// Elements in the window.
+    pub count: usize,
+    /// The sum of the elements' record offsets (which elements: a checksum).
+    pub offset_sum: u64,
+    /// The operator's watermark when it fired (`Context.currentWatermark()`).
+    pub watermark: i64,
+    /// Caused by a late element within the allowed lateness.
+    pub late_firing: bool,
+}
+
+/// A late element, sent to the side output (`sideOutputLateData`) or dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateElement {
+    /// When (virtual time).
+    pub time: Time,
+    /// The key.
+    pub key: Value,
+    /// Its event timestamp, ms.
+    pub timestamp: i64,
+    /// Its record offset.
+    pub offset: u64,
+    /// The watermark that made it late.
+    pub watermark: i64,
 }
 
 /// The counters and figures of a run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FlinkReport {
-    /// Checkpoints completed.
+    /// Checkpoints completed (savepoints included).
     pub checkpoints_completed: u64,
-    /// Longest barrier alignment at a keyed subtask (first barrier to last), virtual ms.
+    /// Longest time a keyed subtask held a channel blocked for barrier alignment, virtual
+    /// ms (0 with unaligned checkpoints, which block nothing).
     pub alignment_ms_max: u64,
+    /// Records stored as channel state by unaligned checkpoints (the in-flight data).
+    pub in_flight_persisted: u64,
     /// Job restarts.
     pub restarts: u64,
     /// Records read by the sources (replays included).
@@ -119,60 +166,95 @@ pub struct FlinkReport {
     pub committed_outputs: u64,
 }
 
+/// The checkpoint or savepoint of a job: source offsets, keyed states, and (unaligned) the
+/// in-flight records of each keyed subtask's channels.
+#[derive(Clone, Debug)]
+pub(super) struct Snapshot {
+    pub(super) id: u64,
+    pub(super) offsets: Vec<usize>,
+    pub(super) states: Vec<Option<KeyedState>>,
+    pub(super) channel_state: Vec<Vec<(usize, Element)>>,
+    pub(super) started: Time,
+    pub(super) alignment_ms: u64,
+    pub(super) savepoint: bool,
+    pub(super) stop: bool,
+}
+
 /// A job running on the virtual clock.
 #[derive(Clone, Debug)]
 pub struct MiniCluster {
-    job: FlinkJob,
-    sources: Vec<SourceTask>,
-    keyed: Vec<KeyedTask>,
+    pub(super) job: FlinkJob,
+    pub(super) sources: Vec<SourceTask>,
+    pub(super) keyed: Vec<KeyedTask>,
     /// Task manager of each task: sources first, then keyed subtasks.
-    placement: Vec<usize>,
-    free_at_us: Vec<u64>,
-    scheduled: Vec<Option<Time>>,
-    running: bool,
-    clock: Time,
-    queue: EventQueue<Ev>,
-    in_flight: BTreeMap<u64, (usize, usize, Element)>,
-    channel_last: BTreeMap<(usize, usize), Time>,
-    slot: u64,
-    latency_ms: (u64, u64),
-    net: ChaCha8Rng,
-    next_checkpoint: u64,
-    pending: Option<Snapshot>,
-    completed: Option<Snapshot>,
-    committed: BTreeMap<Origin, u32>,
+    pub(super) placement: Vec<usize>,
+    pub(super) free_at_us: Vec<u64>,
+    pub(super) scheduled: Vec<Option<Time>>,
+    pub(super) running: bool,
+    pub(super) clock: Time,
+    pub(super) queue: EventQueue<Ev>,
+    pub(super) in_flight: BTreeMap<u64, (usize, usize, Element)>,
+    pub(super) channel_last: BTreeMap<(usize, usize), Time>,
+    pub(super) slot: u64,
+    pub(super) latency_ms: (u64, u64),
+    pub(super) net: ChaCha8Rng,
+    pub(super) next_checkpoint: u64,
+    pub(super) pending: Option<Snapshot>,
+    pub(super) completed: Option<Snapshot>,
+    pub(super) savepoint: Option<Snapshot>,
+    pub(super) committed: BTreeMap<Origin, u32>,
     /// When each record's first update was committed.
-    first_commit: BTreeMap<u64, Time>,
-    committed_values: Vec<(Time, Value)>,
-    received: Ledger,
-    trace: Vec<FlinkEvent>,
-    report: FlinkReport,
+    pub(super) first_commit: BTreeMap<u64, Time>,
+    pub(super) committed_values: Vec<(Time, Value)>,
+    pub(super) received: Ledger,
+    pub(super) trace: Vec<FlinkEvent>,
+    pub(super) report: FlinkReport,
+    pub(super) firings: Vec<WindowFiring>,
+    pub(super) late: Vec<LateElement>,
+    /// Source read to keyed processing, per record processed, virtual ms.
+    pub(super) record_latency_ms: Vec<u64>,
 }
 
 impl MiniCluster {
-    /// `env.execute()`: places subtasks on task managers round robin and starts the clock.
+    /// `env.execute()` over records without event time (their event time is their arrival):
+    /// places subtasks on task managers round robin and starts the clock.
     pub fn execute(job: FlinkJob, source: &TimedRecords) -> MiniCluster {
+        let records = source
+            .iter()
+            .enumerate()
+            .map(|(o, (t, v))| (t, o as u64, v.clone(), t.ms() as i64))
+            .collect();
+        MiniCluster::start(job, records)
+    }
+
+    /// `env.execute()` over records with their own event time (out of order, as
+    /// `event_time::read_out_of_order_csv` replays them).
+    pub fn execute_events(job: FlinkJob, source: &[EventRecord]) -> MiniCluster {
+        let records = source
+            .iter()
+            .map(|r| (r.arrival, r.offset, r.value.clone(), r.event_time.0))
+            .collect();
+        MiniCluster::start(job, records)
+    }
+
+    fn start(job: FlinkJob, records: Vec<SourceRecord>) -> MiniCluster {
         let ps = job.source_parallelism.clamp(1, super::job::MAX_PARALLELISM);
         let pk = job.keyed_parallelism.clamp(1, super::job::MAX_PARALLELISM);
         let tms = job.task_managers.max(1);
         let sources = (0..ps)
             .map(|s| SourceTask {
-                records: source
+                records: records
                     .iter()
                     .enumerate()
-                    .filter(|(o, _)| o % ps == s)
-                    .map(|(o, (t, v))| (t, o as u64, v.clone()))
+                    .filter(|(i, _)| i % ps == s)
+                    .map(|(_, r)| r.clone())
                     .collect(),
                 next: 0,
+                watermarks: BoundedOutOfOrdernessWatermarks::new(job.out_of_orderness_ms),
+                stopped: false,
             })
             .collect();
-        let keyed = (0..pk)
-            .map(|_| KeyedTask {
-                channels: vec![VecDeque::new(); ps],
-                blocked: vec![false; ps],
-                ..KeyedTask::default()
-            })
-            .collect();
+        let keyed = (0..pk).map(|_| KeyedTask::new(&job, ps)).collect();
         let n = ps + pk;
         let seeds = SeedTree::new(job.seed);
         let mut c = MiniCluster {
@@ -190,6 +272,7 @@ impl MiniCluster {
             next_checkpoint: 1,
             pending: None,
             completed: None,
+            savepoint: None,
             committed: BTreeMap::new(),
             first_commit: BTreeMap::new(),
             committed_values: Vec::new(),
@@ -198,11 +281,15 @@ impl MiniCluster {
             report: FlinkReport {
                 checkpoints_completed: 0,
                 alignment_ms_max: 0,
+                in_flight_persisted: 0,
                 restarts: 0,
                 records_read: 0,
                 state_updates: 0,
                 committed_outputs: 0,
             },
+            firings: Vec::new(),
+            late: Vec::new(),
+            record_latency_ms: Vec::new(),
             sources,
             keyed,
             job,
@@ -211,18 +298,27 @@ impl MiniCluster {
         if let Some(i) = c.job.checkpoint_interval {
             c.schedule(Time::ZERO.plus(i), Ev::Trigger);
         }
+        if let (KeyedOperator::Window(_), WatermarkEmission::Periodic(i)) =
+            (c.job.operator, c.job.watermarks)
+        {
+            c.schedule(Time::ZERO.plus(i.max(Duration::from_ms(1))), Ev::Watermarks);
+        }
         for index in 0..c.job.faults.faults.len() {
             let at = c.job.faults.faults[index].0;
             c.schedule(at, Ev::Fault { index });
         }
+        for index in 0..c.job.savepoints.len() {
+            let at = c.job.savepoints[index].0;
+            c.schedule(at, Ev::Savepoint { index });
+        }
         c
     }
 
-    fn schedule(&mut self, at: Time, ev: Ev) {
+    pub(super) fn schedule(&mut self, at: Time, ev: Ev) {
         self.queue.push(at, ev.class(), ev);
     }
 
-    fn schedule_run(&mut self, task: usize, at: Time) {
+    pub(super) fn schedule_run(&mut self, task: usize, at: Time) {
         let at = at.max(self.clock);
         if self.scheduled[task].is_none_or(|s| at < s) {
             self.scheduled[task] = Some(at);
@@ -230,12 +326,19 @@ impl MiniCluster {
         }
     }
 
-    fn start_sources(&mut self, t: Time) {
+    pub(super) fn start_sources(&mut self, t: Time) {
         for s in 0..self.sources.len() {
+            if self.sources[s].stopped {
+                continue;
+            }
             let src = &self.sources[s];
-            if let Some(r) = src.records.get(src.next) {
-                let at = r.0.max(t);
-                self.schedule_run(s, at);
+            match src.records.get(src.next) {
+                Some(r) => {
+                    let at = r.0.max(t);
+                    self.schedule_run(s, at);
+                }
+                // Already at the end: a bounded source still owes its final watermark.
+                None => self.schedule_run(s, t),
             }
         }
     }
@@ -259,6 +362,12 @@ impl MiniCluster {
         self.report.clone()
     }
 
+    /// Whether the job is running (false while it waits for a restart, or after
+    /// stop-with-savepoint).
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
     /// The keyed counts now, merged over subtasks.
     pub fn state(&self) -> BTreeMap<Value, i64> {
         let mut all = BTreeMap::new();
@@ -268,6 +377,17 @@ impl MiniCluster {
             }
         }
         all
+    }
+
+    /// Every window firing so far, in the order they were emitted (a print sink: firings
+    /// before a failure stay, replays fire again).
+    pub fn firings(&self) -> &[WindowFiring] {
+        &self.firings
+    }
+
+    /// Late elements (side output or dropped), in the order they were seen.
+    pub fn late_elements(&self) -> &[LateElement] {
+        &self.late
     }
 
     /// The values of committed sink transactions, with their commit times.
@@ -281,9 +401,70 @@ impl MiniCluster {
         &self.first_commit
     }
 
+    /// Time from a source reading a record to the keyed operator processing it, p50 and p99,
+    /// virtual ms (what barrier alignment adds to).
+    pub fn record_latency_ms(&self) -> (u64, u64) {
+        let mut v = self.record_latency_ms.clone();
+        if v.is_empty() {
+            return (0, 0);
+        }
+        v.sort_unstable();
+        let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+        (at(0.5), at(0.99))
+    }
+
+    /// Per keyed subtask: its watermark, the watermark of each input channel, the open
+    /// windows and pending timers (for windows), the channels blocked for alignment, and
+    /// the elements queued per channel.
+    pub fn keyed_view(&self) -> Vec<KeyedView> {
+        self.keyed
+            .iter()
+            .map(|k| KeyedView {
+                watermark: k.valve.current(),
+                channel_watermarks: k.valve.channels().to_vec(),
+                open_windows: k
+                    .state
+                    .window
+                    .as_ref()
+                    .map_or(0, |w| w.open_windows().count()),
+                timers: k.state.window.as_ref().map_or(0, WindowOperator::timers),
+                blocked: k.blocked.clone(),
+                barriers_received: k.barriers.iter().copied().collect(),
+                queued: k.channels.iter().map(VecDeque::len).collect(),
+            })
+            .collect()
+    }
+
+    /// The coordinator's view: pending checkpoint and its acknowledgements, the last
+    /// completed checkpoint and savepoint, the sinks' transactions.
+    pub fn checkpoint_view(&self) -> CheckpointView {
+        CheckpointView {
+            pending: self.pending.as_ref().map(|p| {
+                (
+                    p.id,
+                    p.savepoint,
+                    p.states.iter().map(Option::is_some).collect(),
+                )
+            }),
+            completed: self.completed.as_ref().map(|c| (c.id, c.offsets.clone())),
+            savepoint: self.savepoint.as_ref().map(|c| c.id),
+            precommitted: self
+                .keyed
+                .iter()
+                .map(|k| k.precommitted.values().map(Vec::len).sum())
+                .collect(),
+            open_transaction: self.keyed.iter().map(|k| k.txn.len()).collect(),
+        }
+    }
+
+    /// The virtual time the job has run to.
+    pub fn now(&self) -> Time {
+        self.clock
+    }
+
     /// The per-record ledger: received and allocated as the sources read; written out as
-    /// many times as the record's updates are in the keyed state now (with a 2PC sink: in
-    /// the committed output), maximised over its words.
+    /// many times as the record's updates are in the keyed state now (with a 2PC sink and a
+    /// count: in the committed output), maximised over its words.
     pub fn ledger(&self) -> Ledger {
         let mut ledger = self.received.clone();
         let mut times: BTreeMap<u64, u32> = BTreeMap::new();
@@ -293,7 +474,7 @@ impl MiniCluster {
                 *e = (*e).max(*n);
             }
         };
-        if self.job.two_phase_sink {
+        if self.job.two_phase_sink && self.job.operator == KeyedOperator::Count {
             add(&self.committed);
         } else {
             for k in &self.keyed {
@@ -314,19 +495,33 @@ impl MiniCluster {
                 let f = self.job.faults.faults[index].1.clone();
                 self.inject(t, &f);
             }
-            Ev::Restart => self.restart(t),
+            Ev::Savepoint { index } => {
+                let cmd = self.job.savepoints[index].1;
+                self.savepoint_command(t, cmd);
+            }
+            Ev::Restart => self.restart(t, false),
             Ev::Trigger => {
-                self.trigger(t);
+                self.trigger(t, false, false);
                 if let Some(i) = self.job.checkpoint_interval {
                     self.schedule(t.plus(i), Ev::Trigger);
+                }
+            }
+            Ev::Watermarks => {
+                if self.running {
+                    for s in 0..self.sources.len() {
+                        if let Some(w) = self.sources[s].watermarks.emit() {
+                            self.broadcast(t, s, Element::Watermark(w));
+                        }
+                    }
+                }
+                if let WatermarkEmission::Periodic(i) = self.job.watermarks {
+                    self.schedule(t.plus(i.max(Duration::from_ms(1))), Ev::Watermarks);
                 }
             }
             Ev::Deliver { slot } => {
                 if let Some((k, ch, e)) = self.in_flight.remove(&slot) {
                     if self.running {
-                        self.keyed[k].channels[ch].push_back(e);
-                        let task = self.sources.len() + k;
-                        self.schedule_run(task, t);
+                        self.deliver(t, k, ch, e);
                     }
                 }
             }
@@ -339,6 +534,25 @@ impl MiniCluster {
                 }
             }
         }
+    }
+
+    /// An element reaches keyed subtask `k`'s input channel `ch`. With unaligned
+    /// checkpoints a barrier is handled at once (it overtakes the queue) and records of a
+    /// channel being recorded are copied into the channel state.
+    fn deliver(&mut self, t: Time, k: usize, ch: usize, e: Element) {
+        let unaligned = self.unaligned();
+        if let (true, Element::Barrier(id)) = (unaligned, &e) {
+            self.on_unaligned_barrier(t, k, ch, *id);
+            return;
+        }
+        let task = &mut self.keyed[k];
+        if unaligned && task.recording[ch] && matches!(e, Element::Record(..)) {
+            task.channel_state.push((ch, e.clone()));
+            self.report.in_flight_persisted += 1;
+        }
+        task.channels[ch].push_back(e);
+        let task = self.sources.len() + k;
+        self.schedule_run(task, t);
     }
 
     fn budget(&self, t: Time, task: usize) -> usize {
@@ -365,26 +579,31 @@ impl MiniCluster {
             self.schedule_run(task, next);
         } else if task < ps {
             let src = &self.sources[task];
-            if let Some(r) = src.records.get(src.next) {
+            if let Some(r) = src.records.get(src.next).filter(|_| !src.stopped) {
                 let at = r.0;
                 self.schedule_run(task, at);
             }
         }
     }
 
-    /// A source subtask with its chained flatMap: reads what has arrived, emits each word to
-    /// the keyed subtask of its key (`keyBy`: hash mod parallelism).
+    /// A source subtask with its chained flatMap and timestamp/watermark assigner: reads
+    /// what has arrived, emits each word to the keyed subtask of its key (`keyBy`: hash mod
+    /// parallelism), then (per-element emission) its watermark; a bounded source emits
+    /// `Long.MAX_VALUE` after its last record.
     fn run_source(&mut self, t: Time, s: usize, budget: usize) -> (usize, bool) {
         let mut n = 0;
-        while n < budget {
+        let per_event = self.job.watermarks == WatermarkEmission::PerEvent
+            && matches!(self.job.operator, KeyedOperator::Window(_));
+        while n < budget && !self.sources[s].stopped {
             let src = &mut self.sources[s];
-            let Some((at, o, v)) = src.records.get(src.next).cloned() else {
+            let Some((at, o, v, ts)) = src.records.get(src.next).cloned() else {
                 break;
             };
             if at > t {
                 break;
             }
             src.next += 1;
+            src.watermarks.on_event(ts);
             n += 1;
             self.report.records_read += 1;
             self.received.received(0, &[o], t);
@@ -400,12 +619,30 @@ impl MiniCluster {
             for (i, w) in words.into_iter().enumerate() {
                 let k =
                     (i64::from(w.partition_hash())).rem_euclid(self.keyed.len() as i64) as usize;
-                self.send(t, s, k, Element::Record((o, i as u32), w));
+                self.send(t, s, k, Element::Record((o, i as u32), w, ts, t));
+            }
+            if per_event {
+                if let Some(w) = self.sources[s].watermarks.emit() {
+                    self.broadcast(t, s, Element::Watermark(w));
+                }
             }
         }
         let src = &self.sources[s];
-        let more = src.records.get(src.next).is_some_and(|r| r.0 <= t);
+        if self.job.bounded && !src.stopped && src.next >= src.records.len() {
+            if let Some(w) = self.sources[s].watermarks.emit_end() {
+                self.broadcast(t, s, Element::Watermark(w));
+            }
+        }
+        let src = &self.sources[s];
+        let more = !src.stopped && src.records.get(src.next).is_some_and(|r| r.0 <= t);
         (n, more)
+    }
+
+    /// Sends an element from source subtask `s` to every keyed subtask.
+    pub(super) fn broadcast(&mut self, t: Time, s: usize, e: Element) {
+        for k in 0..self.keyed.len() {
+            self.send(t, s, k, e.clone());
+        }
     }
 
     /// Sends an element from source subtask `s` to keyed subtask `k`, in channel order.
@@ -450,16 +687,23 @@ impl MiniCluster {
                 break;
             };
             match e {
-                Element::Record(origin, w) => {
+                Element::Record(origin, w, ts, read) => {
                     n += 1;
-                    let c = task.state.counts.entry(w.clone()).or_insert(0);
-                    *c += 1;
-                    let c = *c;
-                    *task.state.applied.entry(origin).or_insert(0) += 1;
-                    if self.job.two_phase_sink {
-                        task.txn.push((origin, Value::pair(w, Value::Int(c))));
+                    self.record_latency_ms
+                        .push(t.ms().saturating_sub(read.ms()));
+                    self.process_record(t, k, origin, w, ts);
+                }
+                Element::Watermark(w) => {
+                    let task = &mut self.keyed[k];
+                    if let Some(new) = task.valve.input_watermark(ch, w) {
+                        let outs = task
+                            .state
+                            .window
+                            .as_mut()
+                            .map(|op| op.process_watermark(new))
+                            .unwrap_or_default();
+                        self.emit_window(t, k, outs);
                     }
-                    self.report.state_updates += 1;
                 }
                 Element::Barrier(id) => self.on_barrier(t, k, ch, id),
             }
@@ -469,204 +713,163 @@ impl MiniCluster {
         (n, more)
     }
 
-    /// Barrier `id` arrived on channel `ch` of keyed subtask `k`.
-    fn on_barrier(&mut self, t: Time, k: usize, ch: usize, id: u64) {
-        let ps = self.sources.len();
-        let exactly_once = self.job.mode == CheckpointingMode::ExactlyOnce;
+    fn process_record(&mut self, t: Time, k: usize, origin: Origin, w: Value, ts: i64) {
+        let two_phase = self.job.two_phase_sink;
         let task = &mut self.keyed[k];
-        if task.barriers.is_empty() {
-            task.aligning_since = Some(t);
-        }
-        task.barriers.insert(ch);
-        if exactly_once {
-            task.blocked[ch] = true;
-        }
-        if task.barriers.len() < ps {
-            return;
-        }
-        // Aligned (or, at least once, the last barrier seen): snapshot, pre-commit,
-        // acknowledge, unblock.
-        let alignment = t.ms() - task.aligning_since.map_or(t.ms(), Time::ms);
-        task.barriers.clear();
-        task.aligning_since = None;
-        task.blocked = vec![false; ps];
-        let txn = std::mem::take(&mut task.txn);
-        task.precommitted.insert(id, txn);
-        let state = task.state.clone();
-        self.report.alignment_ms_max = self.report.alignment_ms_max.max(alignment);
-        let Some(p) = self.pending.as_mut().filter(|p| p.id == id) else {
-            return;
-        };
-        p.states[k] = Some(state);
-        p.alignment_ms = p.alignment_ms.max(alignment);
-        if p.states.iter().all(Option::is_some) {
-            self.complete(t);
-        }
-        let task = self.sources.len() + k;
-        self.schedule_run(task, t);
-    }
-
-    /// The coordinator triggers checkpoint `n`: each source snapshots its offset and emits
-    /// the barrier (one checkpoint at a time: a trigger while one is pending is skipped).
-    fn trigger(&mut self, t: Time) {
-        if !self.running || self.pending.is_some() {
-            return;
-        }
-        let id = self.next_checkpoint;
-        self.next_checkpoint += 1;
-        self.pending = Some(Snapshot {
-            id,
-            offsets: self.sources.iter().map(|s| s.next).collect(),
-            states: vec![None; self.keyed.len()],
-            started: t,
-            alignment_ms: 0,
-        });
-        self.trace
-            .push(FlinkEvent::CheckpointTriggered { time: t, id });
-        for s in 0..self.sources.len() {
-            for k in 0..self.keyed.len() {
-                self.send(t, s, k, Element::Barrier(id));
+        if let Some(op) = task.state.window.as_mut() {
+            let (outs, taken) = op.process_element(&w, ts, origin);
+            if taken {
+                *task.state.applied.entry(origin).or_insert(0) += 1;
+                self.report.state_updates += 1;
             }
-        }
-    }
-
-    /// Every subtask acknowledged: the checkpoint is complete; `notifyCheckpointComplete`
-    /// lets the sinks commit what they pre-committed up to it.
-    fn complete(&mut self, t: Time) {
-        let Some(p) = self.pending.take() else {
+            self.emit_window(t, k, outs);
             return;
-        };
-        self.report.checkpoints_completed += 1;
-        self.trace.push(FlinkEvent::CheckpointCompleted {
-            time: t,
-            id: p.id,
-            duration_ms: t.ms() - p.started.ms(),
-            alignment_ms: p.alignment_ms,
-        });
-        let id = p.id;
-        self.completed = Some(p);
-        if self.job.two_phase_sink {
-            self.commit_up_to(t, id);
         }
+        let c = task.state.counts.entry(w.clone()).or_insert(0);
+        *c += 1;
+        let c = *c;
+        *task.state.applied.entry(origin).or_insert(0) += 1;
+        if two_phase {
+            task.txn.push((origin, Value::pair(w, Value::Int(c))));
+        }
+        self.report.state_updates += 1;
     }
 
-    fn commit_up_to(&mut self, t: Time, id: u64) {
-        let mut records = 0;
-        for k in 0..self.keyed.len() {
-            let later = self.keyed[k].precommitted.split_off(&(id + 1));
-            let done = std::mem::replace(&mut self.keyed[k].precommitted, later);
-            for (_, txn) in done {
-                for (origin, v) in txn {
-                    *self.committed.entry(origin).or_insert(0) += 1;
-                    self.first_commit.entry(origin.0).or_insert(t);
-                    self.committed_values.push((t, v));
-                    records += 1;
-                }
-            }
-        }
-        self.report.committed_outputs += records;
-        self.trace.push(FlinkEvent::TransactionsCommitted {
-            time: t,
-            checkpoint: id,
-            records,
-        });
-    }
-
-    fn inject(&mut self, t: Time, fault: &Fault) {
-        match fault {
-            Fault::KillWorker(name) => {
-                let w = name
-                    .strip_prefix("worker-")
-                    .and_then(|k| k.parse::<usize>().ok())
-                    .filter(|k| (1..=self.job.task_managers.max(1)).contains(k));
-                if let Some(w) = w {
-                    if self.placement.contains(&(w - 1)) {
-                        self.fail(t, format!("task manager {name} lost"));
+    /// The window operator's outputs: firings to the print list, the trace and (2PC) the
+    /// open transaction; late elements to the side output.
+    fn emit_window(&mut self, t: Time, k: usize, outs: Vec<WindowOutput>) {
+        for o in outs {
+            match o {
+                WindowOutput::Fired {
+                    key,
+                    window,
+                    contents,
+                    watermark,
+                    late_firing,
+                } => {
+                    let count = contents.len();
+                    self.trace.push(FlinkEvent::WindowFired {
+                        time: t,
+                        key: key.to_string(),
+                        window: window.to_string(),
+                        count,
+                        watermark,
+                        late_firing,
+                    });
+                    if self.job.two_phase_sink {
+                        let v = Value::tuple(vec![
+                            key.clone(),
+                            Value::str(&window.to_string()),
+                            Value::Int(count as i64),
+                        ]);
+                        let origin = contents.last().map_or((0, 0), |c| c.0);
+                        self.keyed[k].txn.push((origin, v));
                     }
+                    self.firings.push(WindowFiring {
+                        time: t,
+                        subtask: k,
+                        key,
+                        window,
+                        count,
+                        offset_sum: contents.iter().map(|((o, _), _)| *o).sum(),
+                        watermark,
+                        late_firing,
+                    });
+                }
+                WindowOutput::Late {
+                    key,
+                    timestamp,
+                    origin,
+                    watermark,
+                } => {
+                    self.trace.push(FlinkEvent::LateElement {
+                        time: t,
+                        key: key.to_string(),
+                        timestamp,
+                        watermark,
+                        side_output: self.window_spec().is_some_and(|s| s.side_output_late),
+                    });
+                    self.late.push(LateElement {
+                        time: t,
+                        key,
+                        timestamp,
+                        offset: origin.0,
+                        watermark,
+                    });
                 }
             }
-            Fault::KillDriver => self.fail(t, "JobManager failover (high availability)".into()),
-            Fault::Latency(lo, hi) => {
-                self.latency_ms = (*lo, *hi);
-                self.trace.push(FlinkEvent::NetworkChanged {
-                    time: t,
-                    change: fault.to_string(),
-                });
-            }
-            Fault::Partition(..) => {
-                self.fail(t, format!("a network partition broke a channel ({fault})"))
-            }
-            _ => {}
         }
     }
 
-    /// A failure cancels every task (global failover): channels, open transactions and the
-    /// pending checkpoint are gone; the job restarts after the restart delay.
-    fn fail(&mut self, t: Time, reason: String) {
-        if !self.running {
-            return;
+    fn window_spec(&self) -> Option<super::window_operator::WindowSpec> {
+        match self.job.operator {
+            KeyedOperator::Window(s) => Some(s),
+            KeyedOperator::Count => None,
         }
-        self.running = false;
-        let mut aborted = 0;
-        for k in &mut self.keyed {
-            aborted += k.txn.len();
-            k.txn.clear();
-            for c in &mut k.channels {
-                c.clear();
-            }
-        }
-        self.in_flight.clear();
-        self.pending = None;
-        self.trace.push(FlinkEvent::JobFailed {
-            time: t,
-            reason,
-            uncommitted_records_aborted: aborted,
-        });
-        let d = self.job.restart_delay;
-        self.schedule(t.plus(d), Ev::Restart);
     }
 
-    /// Every task restores the last completed checkpoint: keyed state, source offsets; the
-    /// sinks commit what that checkpoint pre-committed and abort the rest
-    /// (`recoverAndCommit`, `recoverAndAbort`).
-    fn restart(&mut self, t: Time) {
-        self.running = true;
-        self.report.restarts += 1;
-        let ps = self.sources.len();
-        let restored = self.completed.clone();
-        let id = restored.as_ref().map(|c| c.id);
-        if let Some(id) = id {
-            if self.job.two_phase_sink {
-                self.commit_up_to(t, id);
-            }
+    pub(super) fn unaligned(&self) -> bool {
+        self.job.unaligned && self.job.mode == super::job::CheckpointingMode::ExactlyOnce
+    }
+}
+
+/// The checkpoint coordinator seen from outside (the REPL's `checkpoint` view).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointView {
+    /// The pending checkpoint: its id, whether it is a savepoint, and which keyed subtasks
+    /// have acknowledged (snapshotted their state).
+    pub pending: Option<(u64, bool, Vec<bool>)>,
+    /// The last completed checkpoint (what a failure restores), with its source offsets.
+    pub completed: Option<(u64, Vec<usize>)>,
+    /// The last completed savepoint.
+    pub savepoint: Option<u64>,
+    /// Records in the sinks' pre-committed transactions waiting for a checkpoint to
+    /// complete, per keyed subtask.
+    pub precommitted: Vec<usize>,
+    /// Records in the sinks' open transactions, per keyed subtask.
+    pub open_transaction: Vec<usize>,
+}
+
+/// A keyed subtask seen from outside (the REPL's `barriers` and watermark views).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyedView {
+    /// The subtask's watermark (minimum over its channels), event-time ms.
+    pub watermark: i64,
+    /// Each input channel's watermark.
+    pub channel_watermarks: Vec<i64>,
+    /// Windows holding elements.
+    pub open_windows: usize,
+    /// Pending event-time timers.
+    pub timers: usize,
+    /// Channels blocked for barrier alignment.
+    pub blocked: Vec<bool>,
+    /// Channels whose barrier of the pending checkpoint has arrived.
+    pub barriers_received: Vec<usize>,
+    /// Elements queued per channel.
+    pub queued: Vec<usize>,
+}
+
+impl KeyedTask {
+    pub(super) fn new(job: &FlinkJob, ps: usize) -> KeyedTask {
+        KeyedTask {
+            channels: vec![VecDeque::new(); ps],
+            blocked: vec![false; ps],
+            barriers: BTreeSet::new(),
+            aligning_since: None,
+            recording: vec![false; ps],
+            channel_state: Vec::new(),
+            snapshot: None,
+            next_channel: 0,
+            state: KeyedState {
+                window: match job.operator {
+                    KeyedOperator::Window(spec) => Some(WindowOperator::new(spec)),
+                    KeyedOperator::Count => None,
+                },
+                ..KeyedState::default()
+            },
+            valve: StatusWatermarkValve::new(ps),
+            txn: Vec::new(),
+            precommitted: BTreeMap::new(),
         }
-        for k in 0..self.keyed.len() {
-            let task = &mut self.keyed[k];
-            task.precommitted.clear();
-            task.blocked = vec![false; ps];
-            task.barriers.clear();
-            task.aligning_since = None;
-            task.state = restored
-                .as_ref()
-                .and_then(|c| c.states[k].clone())
-                .unwrap_or_default();
-        }
-        let offsets: Vec<usize> = match &restored {
-            Some(c) => c.offsets.clone(),
-            // No checkpoint: the sources go on from where they were (what was in flight and
-            // the state are lost).
-            None => self.sources.iter().map(|s| s.next).collect(),
-        };
-        for (s, o) in offsets.iter().enumerate() {
-            self.sources[s].next = *o;
-        }
-        self.free_at_us = vec![t.ms() * 1000; self.free_at_us.len()];
-        self.channel_last.clear();
-        self.trace.push(FlinkEvent::JobRestarted {
-            time: t,
-            from_checkpoint: id,
-            source_offsets: offsets,
-        });
-        self.start_sources(t);
     }
 }

@@ -4,16 +4,26 @@
 //! other models.
 //!
 //! Modules: [`job`] (the job and its `CheckpointConfig`), [`mini_cluster`] (subtasks,
-//! channels, the `CheckpointCoordinator`, alignment, restore, the two-phase-commit sink),
-//! [`trace`]. What it teaches against Spark Streaming and Storm: state is exactly-once
+//! channels, the keyed operator), [`checkpoint_coordinator`] (barriers: aligned, at least
+//! once, unaligned; savepoints; failure and restore; the two-phase-commit sink),
+//! [`watermarks`] (`BoundedOutOfOrdernessWatermarks`, `StatusWatermarkValve`),
+//! [`window_operator`] (`WindowOperator` with `EventTimeTrigger`, allowed lateness, late
+//! side output), [`trace`]. What it teaches against Spark Streaming and Storm: state is exactly-once
 //! because every operator restores the same consistent cut and the sources rewind to it;
 //! without alignment (at-least-once mode) the cut is not consistent and replays count twice;
 //! output is exactly-once end to end only through a transactional (2PC) sink.
 
+pub mod checkpoint_coordinator;
 pub mod job;
 pub mod mini_cluster;
 pub mod trace;
+pub mod watermarks;
+pub mod window_operator;
 
-pub use job::{CheckpointingMode, FlinkJob};
-pub use mini_cluster::{FlinkReport, MiniCluster};
+pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, SavepointCommand};
+pub use mini_cluster::{
+    CheckpointView, FlinkReport, KeyedView, LateElement, MiniCluster, WindowFiring,
+};
 pub use trace::FlinkEvent;
+pub use watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve, WatermarkEmission};
+pub use window_operator::{WindowOperator, WindowOutput, WindowSpec};

@@ -14,6 +14,8 @@ pub enum FlinkEvent {
         time: Time,
         /// The checkpoint id.
         id: u64,
+        /// A savepoint (triggered by a command) rather than a periodic checkpoint.
+        savepoint: bool,
     },
     /// Every subtask acknowledged the checkpoint.
     CheckpointCompleted {
@@ -23,9 +25,49 @@ pub enum FlinkEvent {
         id: u64,
         /// From trigger to completion, virtual ms.
         duration_ms: u64,
-        /// The longest barrier alignment at a keyed subtask (first barrier to last), ms:
-        /// the latency cost of exactly-once alignment.
+        /// The longest barrier alignment at a keyed subtask (first barrier to last, while
+        /// channels are blocked), ms: the latency cost of aligned exactly-once; 0 at least
+        /// once and unaligned.
         alignment_ms: u64,
+        /// Records stored as channel state (unaligned checkpoints): the snapshot's extra size.
+        in_flight_records: usize,
+        /// A savepoint.
+        savepoint: bool,
+    },
+    /// Stop-with-savepoint completed: the job is finished.
+    JobStopped {
+        /// When.
+        time: Time,
+        /// The savepoint's id.
+        savepoint: u64,
+    },
+    /// A window fired (the `ProcessWindowFunction` ran).
+    WindowFired {
+        /// When.
+        time: Time,
+        /// The key.
+        key: String,
+        /// The window, `{start, end}`.
+        window: String,
+        /// Elements in it.
+        count: usize,
+        /// The operator's watermark, event-time ms.
+        watermark: i64,
+        /// A late firing (a late element within the allowed lateness).
+        late_firing: bool,
+    },
+    /// An element arrived after its windows' cleanup: side output or dropped.
+    LateElement {
+        /// When.
+        time: Time,
+        /// The key.
+        key: String,
+        /// Its timestamp, event-time ms.
+        timestamp: i64,
+        /// The watermark that made it late.
+        watermark: i64,
+        /// Sent to the side output (else dropped).
+        side_output: bool,
     },
     /// The sinks committed their pre-committed transactions up to a checkpoint.
     TransactionsCommitted {
@@ -49,8 +91,10 @@ pub enum FlinkEvent {
     JobRestarted {
         /// When.
         time: Time,
-        /// The completed checkpoint restored, if any.
+        /// The completed checkpoint (or savepoint) restored, if any.
         from_checkpoint: Option<u64>,
+        /// Resumed from a savepoint (`flink run -s`).
+        from_savepoint: bool,
         /// Each source subtask's position (records of its partition) after the restore.
         source_offsets: Vec<usize>,
     },

@@ -1,0 +1,301 @@
+//! The REPL for the record-at-a-time models: step a Storm topology or a Flink job by virtual
+//! time and look at what is in flight.
+//!
+//! `stream-sim repl SCENARIO` opens this REPL when the scenario's `model` is `storm` or
+//! `flink` (bundled ones live in `scenarios/storm/` and `scenarios/flink/`). Commands:
+//! `step [DURATION]` (100 ms by default), `run until TIME`, `time`, `state`, `trace [n]`,
+//! `report`, `help`, `quit`; for Storm `tuples` (pending tuple trees per spout task, by
+//! record offset) and `acks` (each acker's pending trees and their XOR values: a tree is
+//! complete when its value is back to 0); for Flink `barriers` (per keyed subtask: the
+//! barriers received for the pending checkpoint, the channels blocked for alignment, what is
+//! queued per channel, the watermarks) and `checkpoint` (the pending checkpoint and which
+//! subtasks have snapshotted, the last completed checkpoint and savepoint, the sink's
+//! transactions). Faults come from the scenario. Every command's answer depends only on the
+//! session and the line, so tests drive [`RatSession::execute`] directly.
+
+use crate::models::flink::MiniCluster;
+use crate::models::storm::LocalCluster;
+use crate::scenario::{flink, storm};
+use crate::sim::{Duration, Time};
+use std::io::{BufRead, Write};
+
+/// The longest virtual time one session may run (a limit, so a typo cannot run for days).
+pub const MAX_SESSION_TIME: Duration = Duration::from_ms(3_600_000);
+
+/// The model a scenario file declares, if it is one of the record-at-a-time models:
+/// `"storm"` or `"flink"` (a bundled name of either, or a path to a file with that `model`).
+pub fn model_of(name: &str) -> Option<&'static str> {
+    for (model, path) in [
+        ("flink", flink::resolve(name).ok()),
+        ("storm", storm::resolve(name).ok()),
+    ] {
+        let declared = path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|v| v.get("model").and_then(|m| m.as_str()).map(String::from));
+        if declared.as_deref() == Some(model) {
+            return Some(model);
+        }
+    }
+    None
+}
+
+enum Job {
+    Storm(Box<LocalCluster>),
+    Flink(Box<MiniCluster>),
+}
+
+/// A REPL session over a Storm or Flink run.
+pub struct RatSession {
+    name: String,
+    job: Job,
+    now: Time,
+}
+
+impl RatSession {
+    /// Loads the Storm or Flink scenario `name` and starts it at time zero with `seed`.
+    ///
+    /// # Errors
+    /// The scenario's load error (`file:line:col: message`).
+    pub fn new(name: &str, seed: u64) -> Result<RatSession, String> {
+        let job = match model_of(name) {
+            Some("flink") => {
+                let sc = flink::load(&flink::resolve(name).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+                Job::Flink(Box::new(sc.execute(seed)))
+            }
+            _ => {
+                let sc = storm::load(&storm::resolve(name).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+                if sc.trident.is_some() {
+                    return Err(format!(
+                        "{name} is a Trident scenario; the REPL steps Storm bolts and Flink jobs (run it with `stream-sim storm {name}`)"
+                    ));
+                }
+                Job::Storm(Box::new(sc.submit(seed)))
+            }
+        };
+        Ok(RatSession {
+            name: name.to_string(),
+            job,
+            now: Time::ZERO,
+        })
+    }
+
+    /// The banner printed when the session opens.
+    pub fn banner(&self) -> String {
+        let model = match self.job {
+            Job::Storm(_) => "Storm",
+            Job::Flink(_) => "Flink",
+        };
+        format!(
+            "{model} scenario `{}` at 0 ms; `help` lists the commands",
+            self.name
+        )
+    }
+
+    fn advance(&mut self, to: Time) -> Result<String, String> {
+        if to > Time::ZERO.plus(MAX_SESSION_TIME) {
+            return Err(format!(
+                "a session runs at most {MAX_SESSION_TIME} of virtual time (the limit MAX_SESSION_TIME)"
+            ));
+        }
+        match &mut self.job {
+            Job::Storm(c) => c.run_until(to),
+            Job::Flink(c) => c.run_until(to),
+        }
+        self.now = self.now.max(to);
+        Ok(format!("time {} ms", self.now.ms()))
+    }
+
+    /// Runs one command line and returns what to print (errors are returned as text too).
+    pub fn execute(&mut self, line: &str) -> String {
+        self.try_execute(line).unwrap_or_else(|e| e)
+    }
+
+    fn try_execute(&mut self, line: &str) -> Result<String, String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let duration = |w: &str, what: &str| Duration::parse(w).map_err(|m| format!("{what}: {m}"));
+        match (words.first().copied().unwrap_or(""), &self.job) {
+            ("", _) => Ok(String::new()),
+            ("help", _) => Ok(HELP.to_string()),
+            ("time", _) => Ok(format!("time {} ms", self.now.ms())),
+            ("step", _) => {
+                let d = match words.get(1) {
+                    Some(w) => duration(w, "step")?,
+                    None => Duration::from_ms(100),
+                };
+                self.advance(self.now.plus(d))
+            }
+            ("run", _) => match (words.get(1), words.get(2)) {
+                (Some(&"until"), Some(t)) => {
+                    let t = Time::ZERO.plus(duration(t, "run until")?);
+                    self.advance(t)
+                }
+                _ => Err("run: write `run until TIME`, e.g. `run until 5s`".into()),
+            },
+            ("trace", _) => {
+                let n: usize = match words.get(1) {
+                    Some(w) => w
+                        .parse()
+                        .map_err(|_| format!("trace: `{w}` is not a count; write `trace 20`"))?,
+                    None => 10,
+                };
+                let lines: Vec<String> = match &self.job {
+                    Job::Storm(c) => tail(c.trace(), n),
+                    Job::Flink(c) => tail(c.trace(), n),
+                };
+                Ok(lines.join("\n"))
+            }
+            ("state", _) => {
+                let state = match &self.job {
+                    Job::Storm(c) => c.state(),
+                    Job::Flink(c) => c.state(),
+                };
+                let mut top: Vec<_> = state.into_iter().collect();
+                top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let shown: Vec<String> = top
+                    .iter()
+                    .take(20)
+                    .map(|(k, v)| format!("({k},{v})"))
+                    .collect();
+                Ok(format!("{} keys; top 20: {}", top.len(), shown.join(" ")))
+            }
+            ("report", Job::Storm(c)) => Ok(format!("{:?}", c.report())),
+            ("report", Job::Flink(c)) => Ok(format!("{:?}", c.report())),
+            ("tuples", Job::Storm(c)) => {
+                let (spouts, _) = c.pending_trees();
+                let mut out = Vec::new();
+                for (task, offsets) in spouts {
+                    let shown: Vec<String> =
+                        offsets.iter().take(20).map(u64::to_string).collect();
+                    out.push(format!(
+                        "{task}: {} pending trees (record offsets {}{})",
+                        offsets.len(),
+                        shown.join(", "),
+                        if offsets.len() > 20 { ", ..." } else { "" }
+                    ));
+                }
+                Ok(out.join("\n"))
+            }
+            ("acks", Job::Storm(c)) => {
+                let (_, ackers) = c.pending_trees();
+                let mut out = Vec::new();
+                for (task, trees) in ackers {
+                    out.push(format!("{task}: {} trees pending", trees.len()));
+                    for (root, xor) in trees.iter().take(20) {
+                        out.push(format!("  root {root:016x}  xor {xor:016x}"));
+                    }
+                }
+                Ok(out.join("\n"))
+            }
+            ("barriers", Job::Flink(c)) => {
+                let mut out = Vec::new();
+                for (k, v) in c.keyed_view().iter().enumerate() {
+                    out.push(format!(
+                        "keyed[{k}]: barriers from channels {:?}, blocked {:?}, queued {:?}, watermark {} (channels {:?})",
+                        v.barriers_received,
+                        v.blocked,
+                        v.queued,
+                        wm(v.watermark),
+                        v.channel_watermarks.iter().map(|w| wm(*w)).collect::<Vec<_>>()
+                    ));
+                }
+                Ok(out.join("\n"))
+            }
+            ("checkpoint", Job::Flink(c)) => {
+                let v = c.checkpoint_view();
+                let pending = match &v.pending {
+                    Some((id, sp, acked)) => format!(
+                        "{} {id} pending; snapshotted: {:?}",
+                        if *sp { "savepoint" } else { "checkpoint" },
+                        acked
+                    ),
+                    None => "no checkpoint pending".into(),
+                };
+                Ok(format!(
+                    "{pending}\nlast completed: {}\nlast savepoint: {}\nsink: pre-committed records {:?}, open transaction {:?}",
+                    v.completed
+                        .map_or("none".into(), |(id, o)| format!("{id} (source offsets {o:?})")),
+                    v.savepoint.map_or("none".into(), |id| id.to_string()),
+                    v.precommitted,
+                    v.open_transaction
+                ))
+            }
+            ("tuples" | "acks", Job::Flink(_)) => Err(format!(
+                "{}: a Storm view; this is a Flink job (try `barriers` or `checkpoint`)",
+                words[0]
+            )),
+            ("barriers" | "checkpoint", Job::Storm(_)) => Err(format!(
+                "{}: a Flink view; this is a Storm topology (try `tuples` or `acks`)",
+                words[0]
+            )),
+            (other, _) => Err(format!(
+                "unknown command `{other}`; the commands are step, run until, time, state, trace, report, tuples, acks, barriers, checkpoint, help, quit"
+            )),
+        }
+    }
+}
+
+fn wm(w: i64) -> String {
+    match w {
+        i64::MIN => "-inf".into(),
+        i64::MAX => "+inf".into(),
+        w => crate::event_time::EventTime(w).to_string(),
+    }
+}
+
+fn tail<T: serde::Serialize>(events: &[T], n: usize) -> Vec<String> {
+    events[events.len().saturating_sub(n)..]
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap_or_default())
+        .collect()
+}
+
+const HELP: &str = "step [DURATION]     advance virtual time (default 100ms)
+run until TIME      advance to TIME
+time                the virtual time
+state               the keyed counts (top 20)
+trace [n]           the last n trace events (default 10)
+report              the run's counters
+tuples              Storm: pending tuple trees per spout task (record offsets)
+acks                Storm: each acker's pending trees and their XOR values (0 = complete)
+barriers            Flink: per keyed subtask, barriers received, blocked channels, queues, watermarks
+checkpoint          Flink: the pending checkpoint and who snapshotted, the last completed one, the sink
+quit                leave";
+
+/// Runs the session over `input` line by line, writing the banner and each command after
+/// `> ` with its answer to `output`, until `quit` / `exit` or the end of input.
+///
+/// # Errors
+/// A failure to read or write.
+pub fn run_script(
+    session: &mut RatSession,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    writeln!(output, "{}", session.banner()).map_err(io)?;
+    for line in input.lines() {
+        let line = line.map_err(io)?;
+        let cmd = line.trim();
+        if cmd == "quit" || cmd == "exit" {
+            break;
+        }
+        writeln!(output, "> {cmd}").map_err(io)?;
+        let answer = session.execute(cmd);
+        if !answer.is_empty() {
+            writeln!(output, "{answer}").map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the session for `name` on stdin and stdout.
+///
+/// # Errors
+/// The scenario's load error, or an I/O failure.
+pub fn run(name: &str, seed: u64) -> Result<(), String> {
+    let mut s = RatSession::new(name, seed)?;
+    run_script(&mut s, std::io::stdin().lock(), std::io::stdout().lock())
+}

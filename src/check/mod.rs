@@ -11,6 +11,7 @@
 //! models below it, through their ledger hooks.
 
 pub mod compare;
+pub mod dataflow;
 pub mod semantics;
 pub mod storm;
 pub mod sweep;

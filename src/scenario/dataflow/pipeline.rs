@@ -210,13 +210,15 @@ impl Lexer<'_> {
                         match self.peek() {
                             Some(b',') => self.i += 1,
                             Some(b')') => {}
-                            Some(c) => return err(
-                                self.i,
-                                format!(
+                            Some(c) => {
+                                return err(
+                                    self.i,
+                                    format!(
                                     "expected `,` or `)` in the arguments of {name}, found `{}`",
                                     c as char
                                 ),
-                            ),
+                                )
+                            }
                             None => return err(self.i, format!("`(` of {name} is never closed")),
                         }
                     }
@@ -711,10 +713,9 @@ pub fn build(text: &str, allow_unsafe_triggers: bool) -> Result<BuiltPipeline, P
                     "this model runs one GroupByKey/CombinePerKey, at the end",
                 );
             }
-            let label = match name {
-                "GroupByKey" => "GroupByKey".to_string(),
-                _ => format!("{}/GroupByKey", stage_label(st)),
-            };
+            // Beam names the message after the GroupByKey's own label, also inside
+            // CombinePerKey's expansion.
+            let label = "GroupByKey";
             if !allow_unsafe_triggers {
                 if windowing.window_fn == WindowFn::Global && windowing.trigger == Trigger::Default
                 {
@@ -741,32 +742,4 @@ pub fn build(text: &str, allow_unsafe_triggers: bool) -> Result<BuiltPipeline, P
         windowing,
         combine,
     })
-}
-
-/// Beam Python's default label of a stage: `CombinePerKey(sum)`.
-fn stage_label(e: &Expr) -> String {
-    match e {
-        Expr::Call {
-            name,
-            args: Some(args),
-            ..
-        } => {
-            let inner: Vec<String> = args
-                .iter()
-                .map(|a| match &a.value {
-                    Expr::Call {
-                        name,
-                        args: Some(_),
-                        ..
-                    } => name.clone(),
-                    Expr::Call { name, .. } => name.clone(),
-                    Expr::Num { value, .. } => format!("{value}"),
-                    Expr::Str { value, .. } => value.clone(),
-                })
-                .collect();
-            format!("{name}({})", inner.join(", "))
-        }
-        Expr::Call { name, .. } => name.clone(),
-        _ => String::new(),
-    }
 }

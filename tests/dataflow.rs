@@ -63,18 +63,7 @@ pub fn events(case: &Json) -> Vec<TestStreamEvent> {
 
 /// A pane as a comparable line (floats to 9 significant digits; GroupByKey's values
 /// sorted, as Beam's iterable has no defined order).
-fn line(
-    key: &Value,
-    window: Option<(i64, i64)>,
-    value: &Value,
-    ts: i64,
-    timing: &str,
-    index: i64,
-    nsi: i64,
-    first: bool,
-    last: bool,
-    pt: i64,
-) -> String {
+fn line(key: &Value, window: Option<(i64, i64)>, value: &Value, ts: i64, info: String) -> String {
     let v = match value {
         Value::Float(f) => format!("{f:.9e}"),
         Value::Seq(_, items) => {
@@ -88,7 +77,12 @@ fn line(
         Some((s, e)) => format!("[{s},{e})"),
         None => "global".into(),
     };
-    format!("{key} {w} value={v} ts={ts} {timing} index={index} nsi={nsi} first={first} last={last} pt={pt}")
+    format!("{key} {w} value={v} ts={ts} {info}")
+}
+
+/// Timing, index, nonspeculative index, first/last and the emission's processing time.
+fn pane_info(timing: &str, index: i64, nsi: i64, (first, last): (bool, bool), pt: i64) -> String {
+    format!("{timing} index={index} nsi={nsi} first={first} last={last} pt={pt}")
 }
 
 fn ours(p: &Pane) -> String {
@@ -103,12 +97,13 @@ fn ours(p: &Pane) -> String {
         w,
         &p.output,
         ts,
-        p.info.timing.name(),
-        p.info.index,
-        p.info.nonspeculative_index,
-        p.info.is_first,
-        p.info.is_last,
-        p.emitted_at_ms,
+        pane_info(
+            p.info.timing.name(),
+            p.info.index,
+            p.info.nonspeculative_index,
+            (p.info.is_first, p.info.is_last),
+            p.emitted_at_ms,
+        ),
     )
 }
 
@@ -127,12 +122,16 @@ fn beams(j: &Json) -> String {
         w,
         &to_value(&j["value"]),
         ts,
-        j["timing"].as_str().unwrap_or(""),
-        j["index"].as_i64().unwrap_or(0),
-        j["nonspeculative_index"].as_i64().unwrap_or(0),
-        j["is_first"].as_bool().unwrap_or(false),
-        j["is_last"].as_bool().unwrap_or(false),
-        j["processing_time_ms"].as_i64().unwrap_or(-1),
+        pane_info(
+            j["timing"].as_str().unwrap_or(""),
+            j["index"].as_i64().unwrap_or(0),
+            j["nonspeculative_index"].as_i64().unwrap_or(0),
+            (
+                j["is_first"].as_bool().unwrap_or(false),
+                j["is_last"].as_bool().unwrap_or(false),
+            ),
+            j["processing_time_ms"].as_i64().unwrap_or(-1),
+        ),
     )
 }
 

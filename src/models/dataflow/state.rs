@@ -53,6 +53,9 @@ pub struct Timer {
     pub timestamp: i64,
 }
 
+/// One state id's timers: (name, domain, timestamp), in insertion order.
+type TimerSlots = Vec<(String, Domain, i64)>;
+
 /// The state of one key: window ids, raw states and timers.
 #[derive(Clone, Debug, Default)]
 pub struct KeyState {
@@ -61,7 +64,7 @@ pub struct KeyState {
     counter: u64,
     raw: BTreeMap<u64, RawState>,
     /// Timers by state id, in insertion order (Python's dict of dicts).
-    timers: Vec<(u64, Vec<(String, Domain, i64)>)>,
+    timers: Vec<(u64, TimerSlots)>,
 }
 
 impl KeyState {

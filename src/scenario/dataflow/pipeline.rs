@@ -501,9 +501,9 @@ fn window_fn(e: &Expr) -> Result<WindowFn, PipelineError> {
     Ok(f)
 }
 
-fn trigger(e: &Expr, depth: usize) -> Result<Trigger, PipelineError> {
+fn trigger(e: &Expr) -> Result<Trigger, PipelineError> {
     let (name, args, at) = call_parts(e, "a trigger", TRIGGERS)?;
-    let sub = |x: Option<&Expr>| x.map(|t| trigger(t, depth + 1)).transpose();
+    let sub = |x: Option<&Expr>| x.map(trigger).transpose();
     Ok(match name {
         "AfterWatermark" => {
             let b = bind(name, args, &["early", "late"], at)?;
@@ -537,7 +537,7 @@ fn trigger(e: &Expr, depth: usize) -> Result<Trigger, PipelineError> {
             let Some(u) = b[0] else {
                 return err(at, "TypeError: Repeatedly.__init__() missing 1 required positional argument: 'underlying'");
             };
-            Trigger::Repeatedly(Box::new(trigger(u, depth + 1)?))
+            Trigger::Repeatedly(Box::new(trigger(u)?))
         }
         "AfterAny" | "AfterAll" | "AfterEach" => {
             if let Some(a) = args.iter().find(|a| a.keyword.is_some()) {
@@ -548,7 +548,7 @@ fn trigger(e: &Expr, depth: usize) -> Result<Trigger, PipelineError> {
             }
             let ts = args
                 .iter()
-                .map(|a| trigger(&a.value, depth + 1))
+                .map(|a| trigger(&a.value))
                 .collect::<Result<Vec<_>, _>>()?;
             match name {
                 "AfterAny" => Trigger::AfterAny(ts),
@@ -684,7 +684,7 @@ pub fn build(text: &str, allow_unsafe_triggers: bool) -> Result<BuiltPipeline, P
             };
             windowing.window_fn = window_fn(wf)?;
             if let Some(t) = b[1] {
-                windowing.trigger = trigger(t, 0)?;
+                windowing.trigger = trigger(t)?;
             }
             if let Some(tc) = b[3] {
                 return err(

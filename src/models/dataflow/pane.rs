@@ -91,14 +91,7 @@ pub struct Pane {
     pub retraction: bool,
 }
 
-/// A duration in seconds as Beam's Python API takes it: `120`, `0.5`.
-pub fn seconds(ms: i64) -> String {
-    if ms % 1000 == 0 {
-        format!("{}", ms / 1000)
-    } else {
-        format!("{}", ms as f64 / 1000.0)
-    }
-}
+pub use super::window_fn::seconds;
 
 /// An event-time instant as printed in pane lines: the clock time of day when the date is
 /// 1970-01-01 (`12:01:59.999`), else the full timestamp; `-inf` / `+inf` at the extremes.
@@ -124,7 +117,8 @@ pub fn window_text(w: &TimeWindow) -> String {
     format!("[{}, {})", instant(w.start.0), instant(w.end.0))
 }
 
-/// A processing-time instant on the virtual clock, `5m 30s` style (`0s` at start).
+/// A processing-time instant on the virtual clock, as the project prints durations (`35s`,
+/// `34583ms`, `2min`).
 pub fn processing(ms: i64) -> String {
     crate::sim::Duration::from_ms(ms.max(0) as u64).to_string()
 }

@@ -141,7 +141,7 @@ impl WindowFn {
 /// Beam Python's constructor text, durations in seconds: `FixedWindows(120)`.
 impl fmt::Display for WindowFn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = |ms: i64| crate::models::dataflow::pane::seconds(ms);
+        let s = seconds;
         match *self {
             WindowFn::Fixed {
                 size_ms,
@@ -164,6 +164,15 @@ impl fmt::Display for WindowFn {
             WindowFn::Sessions { gap_ms } => write!(f, "Sessions({})", s(gap_ms)),
             WindowFn::Global => write!(f, "GlobalWindows()"),
         }
+    }
+}
+
+/// A duration in seconds as Beam's Python API takes it: `120`, `0.5`.
+pub fn seconds(ms: i64) -> String {
+    if ms % 1000 == 0 {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{}", ms as f64 / 1000.0)
     }
 }
 

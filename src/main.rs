@@ -306,6 +306,13 @@ fn run(cli: Cli) -> Result<(), String> {
             random_fault,
             check,
         } => {
+            // A Dataflow scenario (model = "dataflow") runs on its own model.
+            let path = scenario::resolve(scenario.as_deref().unwrap_or(scenario::DEFAULT_SCENARIO))
+                .map_err(|e| e.to_string())?;
+            if std::fs::read_to_string(&path).is_ok_and(|t| scenario::dataflow::is_dataflow(&t)) {
+                return stream_sim::check::dataflow::run_command(&path, trace.as_deref(), check)
+                    .map(say);
+            }
             let mut sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             if let Some(mode) = random_fault {
                 sc = stream_sim::check::swarm(&sc, seed, mode);

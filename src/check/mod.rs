@@ -12,6 +12,7 @@
 
 pub mod compare;
 pub mod flink;
+pub mod dataflow;
 pub mod semantics;
 pub mod storm;
 pub mod sweep;

@@ -26,6 +26,7 @@
 
 pub mod ast;
 pub mod build;
+pub mod dataflow;
 mod error;
 pub mod expr;
 pub mod flink;
@@ -71,6 +72,12 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
     let bundled = scenarios_dir().join(format!("{name_or_path}.toml"));
     if bundled.is_file() {
         return Ok(bundled);
+    }
+    let dataflow = scenarios_dir()
+        .join("dataflow")
+        .join(format!("{name_or_path}.toml"));
+    if dataflow.is_file() {
+        return Ok(dataflow);
     }
     let names = bundled_names();
     let hint = expr::suggest_name(name_or_path, names.iter().map(String::as_str))

@@ -51,6 +51,14 @@ enum Command {
         /// which records were lost or duplicated, and why (to stderr).
         #[arg(long)]
         check: bool,
+        /// Name the stream after each print() header: `Time: 5000 ms [counts]` (Spark prints
+        /// `Time: 5000 ms` alone; the REPL labels by default).
+        #[arg(long)]
+        label_prints: bool,
+        /// Write every batch time with its state and figures (scheduling delay, processing
+        /// time, total delay, runs) to this CSV file.
+        #[arg(long)]
+        metrics_csv: Option<PathBuf>,
     },
     /// Run many seeds with a random failure each (swarm testing) and count the guarantees
     /// kept; prints the first failing seeds with the command that replays each.
@@ -215,6 +223,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `built` to `end`, printing its print() output with each header labelled by its
+/// stream (`Time: 5000 ms [counts]`); `Built::run_printing` prints Spark's headers alone.
+fn run_labelled(
+    built: &scenario::Built,
+    end: Time,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<(), stream_sim::models::dstream::SparkError>> {
+    let mut seen = built.ssc.trace_len();
+    while let Some(t) = built.ssc.next_batch_time() {
+        if t > end {
+            break;
+        }
+        let step = built.ssc.run_until(t);
+        for e in built.ssc.trace_since(seen) {
+            if let stream_sim::models::dstream::Event::Output {
+                op, lines, stream, ..
+            } = &e
+            {
+                if op == "print" {
+                    for (i, l) in lines.iter().enumerate() {
+                        if i == 1 && l.starts_with("Time: ") {
+                            writeln!(out, "{l} [{stream}]")?;
+                        } else {
+                            writeln!(out, "{l}")?;
+                        }
+                    }
+                }
+            }
+        }
+        seen = built.ssc.trace_len();
+        if let Err(e) = step {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Prints one line to stdout. A closed pipe (`stream-sim list | head -1`) ends the program
 /// quietly with success, as `ls | head -1` does; println! would panic.
 fn say(text: impl std::fmt::Display) {
@@ -252,6 +297,8 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             random_fault,
             check,
+            label_prints,
+            metrics_csv,
         } => {
             let mut sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             if let Some(mode) = random_fault {
@@ -299,15 +346,38 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            let result = match built.run_printing(end, &mut lock) {
+            let printed = if label_prints {
+                run_labelled(&built, end, &mut lock)
+            } else {
+                built.run_printing(end, &mut lock)
+            };
+            let result = match printed {
                 // A closed pipe (e.g. `| head`) is not an error.
                 Err(_) => Ok(()),
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(format!("job failed: {e}{}", built.locate(&e))),
             };
             drop(lock);
+            let rows = stream_sim::check::batch_rows(&built.ssc);
             built.ssc.stop();
             result?;
+            // Batches that did not simply complete are not silent: queued (and why), re-run,
+            // never run.
+            if let Some(summary) = stream_sim::check::batches::summary(&rows) {
+                warn(&format!("batches: {summary}"));
+                for r in rows
+                    .iter()
+                    .filter(|r| !matches!(r.state, stream_sim::check::BatchState::Completed))
+                    .take(5)
+                {
+                    warn(&format!("  {r}"));
+                }
+            }
+            if let Some(path) = metrics_csv {
+                let body = stream_sim::check::batches::to_csv(&rows)?;
+                std::fs::write(&path, body)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             if check {
                 let report = stream_sim::check::verify(
                     &sc,
@@ -335,6 +405,20 @@ fn run(cli: Cli) -> Result<(), String> {
                 warn(&format!("{}", report.outputs));
                 for c in &report.causes {
                     warn(&format!("  {c}"));
+                }
+                for (label, rows) in [
+                    ("this run", &report.batches),
+                    ("reference run", &report.reference_batches),
+                ] {
+                    if let Some(summary) = stream_sim::check::batches::summary(rows) {
+                        warn(&format!("batches ({label}): {summary}"));
+                    }
+                }
+                let v = &report.verdict;
+                if v.delivered_once == 0 && v.lost.is_empty() && v.duplicated.is_empty() {
+                    return Err(
+                        "--check: nothing to judge (the reference run wrote out no record); see the batches above".into(),
+                    );
                 }
             }
             Ok(())

@@ -12,7 +12,8 @@ impl Session {
     /// changes nothing.
     pub fn execute(&mut self, line: &str) -> String {
         match self.try_execute(line) {
-            Ok(text) | Err(text) => text,
+            Ok(text) => text,
+            Err(text) => self.paint(super::session::Paint::Error, &text),
         }
     }
 
@@ -156,18 +157,9 @@ impl Session {
                 no_args("checkpoint", &args)?;
                 Ok(cluster::checkpoint(&self.built.ssc))
             }
-            "metrics" => {
-                let n = match args.as_slice() {
-                    [] => 20,
-                    [n] => n.parse::<usize>().map_err(|_| {
-                        format!(
-                            "metrics: expected a number of batches, found `{n}`; e.g. 'metrics 10'"
-                        )
-                    })?,
-                    _ => return Err(usage("metrics")),
-                };
-                Ok(cluster::metrics(&self.built.ssc, n))
-            }
+            "metrics" => self.metrics(&args),
+            "faults" => self.faults(&args),
+            "labels" => self.labels_command(&args),
             "ledger" => cluster::ledger(&self.built.ssc, &args),
             "back" => self.back(&args),
             "goto" => self.goto(&args),

@@ -205,12 +205,36 @@ checkpoint and which batches it re-ran.",
     },
     Command {
         name: "metrics",
-        usage: "metrics [n]",
+        usage: "metrics [n] [--csv FILE]",
         example: "metrics 10",
-        summary: "per batch: input records, scheduling delay, processing time, total delay",
-        details: "The StreamingListener figures of the last n completed batches (default 20): input \
-records, scheduling delay, processing time and total delay, then a verdict: FALLING BEHIND when \
-the total delay grew from each batch to the next over the last 5 batches, else stable.",
+        summary: "the Streaming tab: active (queued, running), completed and never-run batches",
+        details: "As Spark's Streaming tab: the active batches (queued, and why: no free core or the \
+previous job set still running; processing), the last n completed batches (default 20) with input \
+records, scheduling delay, processing time, total delay and runs (2 or more: re-run by a recovered \
+driver), the batches that never ran and why, then Spark's stability rule: stable when each of the \
+last 5 batches was processed in less than the batch interval and the scheduling delay did not grow. \
+With --csv FILE, every batch time is also written to FILE as CSV.",
+        takes_stream: false,
+    },
+    Command {
+        name: "faults",
+        usage: "faults",
+        example: "faults",
+        summary: "the faults of the run: the scenario's and those typed, happened or pending",
+        details: "Lists every fault of the run, numbered: the scenario's `faults` and those typed at the \
+prompt (`kill`, `at ...`), with their time and whether they already happened. Going back in time \
+keeps the faults typed at the prompt: they act again when the clock gets there.",
+        takes_stream: false,
+    },
+    Command {
+        name: "labels",
+        usage: "labels on|off",
+        example: "labels off",
+        summary: "name the stream after each print() header (on by default)",
+        details: "With labels on (the default in the REPL), each print() header reads `Time: 5000 ms \
+[counts]`: Spark's header, then the stream printed, so that several print()s of one batch can be \
+told apart. `labels off` prints Spark's headers exactly. `stream-sim run --label-prints` does the \
+same for run.",
         takes_stream: false,
     },
     Command {

@@ -146,6 +146,23 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Write one self-contained HTML page of a run, shaped like the Spark UI's Streaming
+    /// tab: input rate, scheduling delay, processing time and total delay (timelines and
+    /// histograms), the batch tables (queued, completed, never run), the DStream graph, the
+    /// faults, and a timeline of blocks, batches, re-runs and failures.
+    Report {
+        /// Scenario file or bundled name.
+        scenario: String,
+        /// The HTML file to write.
+        #[arg(long, default_value = "report.html")]
+        out: PathBuf,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Stop at this virtual time (default: the scenario's run_for).
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+    },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
     Bench {
@@ -542,6 +559,35 @@ fn run(cli: Cli) -> Result<(), String> {
         } => stream_sim::check::storm::run_command(&scenario, seed, check, trace)
             .map(say)
             .map_err(|e| e.to_string()),
+        Command::Report {
+            scenario,
+            out,
+            seed,
+            until,
+        } => {
+            let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
+            if let Some(d) = until {
+                scenario::limits::check_run_length(
+                    &format!("--until {d}"),
+                    sc.batch_interval,
+                    sc.block_interval,
+                    Time::ZERO.plus(d),
+                    scenario::limits::MAX_BATCHES,
+                )?;
+            }
+            let html = stream_sim::report::report(
+                &sc,
+                &RunOptions {
+                    seed,
+                    output_dir: PathBuf::from("out"),
+                },
+                until.map(|d| Time::ZERO.plus(d)),
+            )?;
+            std::fs::write(&out, html)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            say(format!("wrote {}", out.display()));
+            Ok(())
+        }
         Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),
     }
 }

@@ -213,3 +213,93 @@ fn colours_only_on_a_terminal_without_no_color() {
     let err = s.execute("bogus");
     assert!(err.starts_with("\u{1b}[31munknown command"), "{err}");
 }
+
+#[test]
+fn streams_typed_before_the_first_step_join_the_graph() {
+    // spark-shell habit: define a stream and its output at the prompt, then step.
+    let mut s = session("wordcount");
+    let out = s.execute("lengths = lines.map(l => l.length())");
+    assert_eq!(out, "`lengths` joins the graph (no batch has run yet)");
+    s.execute("lengths.count().print()");
+    assert!(s.stream_names().contains(&"lengths".to_string()));
+    let out = s.execute("step 1");
+    assert!(out.contains("Time: 1000 ms [#"), "{out}");
+}
+
+#[test]
+fn streams_typed_after_the_first_step_are_refused_as_spark_refuses_them() {
+    // After the first batch: Spark's own error, the statement kept, and `restart` replays
+    // from zero with the new graph (same seed: the old outputs come back identical).
+    let mut s = session("wordcount");
+    let first = s.execute("step 2");
+    let out = s.execute("big = words.filter(w => w.length() > 8)");
+    assert!(
+        out.starts_with("java.lang.IllegalStateException: Adding new inputs, transformations, and output operations after starting a context is not supported"),
+        "{out}"
+    );
+    assert!(out.contains("`restart`"), "{out}");
+    assert!(!s.stream_names().contains(&"big".to_string()));
+    s.execute("big.print()");
+    let out = s.execute("restart");
+    assert_eq!(
+        out,
+        "restart: a new context from zero (2 statement(s) added to the graph), the same seed and faults; replayed 2 batch(es) to 2000 ms"
+    );
+    assert!(s.stream_names().contains(&"big".to_string()));
+    assert_eq!(s.context().now().ms(), 2000);
+    let mut fresh = session("wordcount");
+    fresh.execute("big = words.filter(w => w.length() > 8)");
+    fresh.execute("big.print()");
+    let again = fresh.execute("step 2");
+    assert!(
+        again.contains(first.lines().nth(3).unwrap_or("?")),
+        "{again}"
+    );
+    assert_eq!(s.execute("step 1"), { fresh.execute("step 1") });
+}
+
+#[test]
+fn reload_reads_the_edited_file_and_cancel_removes_a_pending_fault() {
+    let dir = std::env::temp_dir().join(format!("stream-sim-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let src = scenario::resolve("driver-failure-wal").unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{e}"));
+    let data = src
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .parent()
+        .map(|p| p.join("data"))
+        .unwrap_or_default();
+    let text = text.replace("file = \"data/", &format!("file = \"{}/", data.display()));
+    let file = dir.join("edit.toml");
+    std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+    let sc = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let mut s = Session::new(&sc, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    s.execute("step 3");
+    // The scenario's driver failure at 6.5 s is pending: cancel it, and no driver fails.
+    let listed = s.execute("faults");
+    assert!(
+        listed.contains("1. at 6500 ms kill driver (scenario; pending)"),
+        "{listed}"
+    );
+    let out = s.execute("cancel 1");
+    assert_eq!(
+        out,
+        "cancel: removed at 6500 ms kill driver; replayed 3 batch(es) to 3000 ms"
+    );
+    let out = s.execute("step 5");
+    assert!(!out.contains("FAULT"), "{out}");
+    // Edit the file (print the running total only, and drop the fault: reload reads the
+    // file, so a fault cancelled at the prompt but still in the file would come back),
+    // then reload.
+    let edited = text
+        .replace("perBatch.print()\n", "")
+        .replace("at 6500ms kill driver\n", "");
+    std::fs::write(&file, edited).unwrap_or_else(|e| panic!("{e}"));
+    let out = s.execute("reload");
+    assert!(out.starts_with("reload: read "), "{out}");
+    assert!(out.ends_with("replayed 8 batch(es) to 8000 ms"), "{out}");
+    let out = s.execute("step 1");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.matches("Time: 9000 ms").count(), 1, "{out}");
+}

@@ -81,7 +81,8 @@ impl Session {
             // A command typed instead of an answer (`step 10`) is run as a command, not
             // graded as the records "step" and "10"; `=` before an answer forces records.
             let first = answer.split_whitespace().next().unwrap_or_default();
-            if help::COMMANDS.iter().any(|c| c.name == first) {
+            // A bare `cancel` cancels the prediction (as before `cancel N` was a command).
+            if answer != "cancel" && help::COMMANDS.iter().any(|c| c.name == first) {
                 let ran = self.try_execute_inner(answer);
                 let note = format!("predict: cancelled: `{first}` is a command, so it ran as one (to answer with records that begin with a command's name, start the answer with `=`)");
                 return match ran {
@@ -141,6 +142,9 @@ impl Session {
                 inspect::blocks(&self.built.ssc, t)
             }
             "trace" => self.trace(&args),
+            "restart" if args.is_empty() => self.restart_context(),
+            "reload" => self.reload(&args),
+            "cancel" => self.cancel(&args),
             "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" => {
                 self.inject_now(cmd, &args)
             }
@@ -166,7 +170,7 @@ impl Session {
             "save" => self.save(&args),
             "load" => self.load(&args),
             "plot" => self.plot(&args),
-            "whatif" => match (args.as_slice(), &self.scenario) {
+            "whatif" => match (args.as_slice(), &self.effective_scenario()) {
                 ([knob, value], Some(sc)) => whatif::whatif(
                     sc,
                     &self.options,
@@ -198,6 +202,7 @@ impl Session {
                 self.quit = true;
                 Ok(String::new())
             }
+            _ if super::define::looks_like_statement(line) => self.define(line),
             other => Err(format!(
                 "unknown command `{other}`{}; commands are: {} (type `help`)",
                 did_you_mean(other, help::COMMANDS.iter().map(|c| c.name)),

@@ -150,12 +150,17 @@ so are the protocol points (`kill receiver lines after-store`, `kill driver afte
     },
     Command {
         name: "restart",
-        usage: "restart worker-N",
+        usage: "restart [worker-N]",
         example: "restart worker-1",
-        summary: "a dead worker comes back now, with an empty executor",
-        details: "Brings a killed worker back now (1 ms after the current instant, as `kill`), with an \
-empty executor: the blocks it held stay lost. The driver cannot be restarted by hand: the \
-deployment restarts it after driver_restart_delay.",
+        summary: "a dead worker comes back now; bare `restart`: replay from zero with the new graph",
+        details: "`restart worker-N` brings a killed worker back now (1 ms after the current instant, \
+as `kill`), with an empty executor: the blocks it held stay lost. The driver cannot be restarted \
+by hand: the deployment restarts it after driver_restart_delay. Bare `restart` builds a new \
+context from zero with the graph, including the streams typed at the prompt after the first \
+batch (which Spark refuses: \"Adding new inputs, transformations, and output operations after \
+starting a context is not supported\"), and replays it to the current time with the same seed and \
+faults. Before the first batch, a statement typed at the prompt (`counts = \
+words.map(pair(1)).reduceByKey(sum)`, `counts.print()`) joins the graph at once.",
         takes_stream: false,
     },
     Command {
@@ -224,6 +229,27 @@ With --csv FILE, every batch time is also written to FILE as CSV.",
         details: "Lists every fault of the run, numbered: the scenario's `faults` and those typed at the \
 prompt (`kill`, `at ...`), with their time and whether they already happened. Going back in time \
 keeps the faults typed at the prompt: they act again when the clock gets there.",
+        takes_stream: false,
+    },
+    Command {
+        name: "cancel",
+        usage: "cancel N",
+        example: "cancel 1",
+        summary: "removes pending fault N (as `faults` numbers them) and replays to now",
+        details: "Removes a fault that has not happened yet, the scenario's or one typed at the prompt, \
+numbered as `faults` lists them, then rebuilds the session from zero without it and replays it to \
+the current time (same seed). A fault that already happened cannot be cancelled: go back before \
+it first.",
+        takes_stream: false,
+    },
+    Command {
+        name: "reload",
+        usage: "reload",
+        example: "reload",
+        summary: "reads the scenario file again and replays to now",
+        details: "Reads the scenario file again (after you edited it), keeps the streams and faults \
+typed at the prompt, builds a new context from zero and replays it to the current time with the \
+same seed. A file that no longer builds leaves the session unchanged and says why.",
         takes_stream: false,
     },
     Command {

@@ -27,6 +27,7 @@ mod args;
 mod cluster;
 mod commands;
 mod complete;
+mod define;
 mod export;
 mod faults;
 mod files;

@@ -44,6 +44,11 @@ pub struct Session {
     pub(super) labels: bool,
     /// Whether errors, faults and headers are coloured (ANSI).
     pub(super) color: bool,
+    /// Statements typed at the prompt that joined the graph (rebuilt with the scenario's).
+    pub(super) typed: Vec<crate::scenario::ast::Statement>,
+    /// Statements typed after the first batch: refused as Spark refuses them, kept for
+    /// `restart`.
+    pub(super) pending: Vec<crate::scenario::ast::Statement>,
 }
 
 /// What a coloured piece of REPL output is.
@@ -98,6 +103,8 @@ impl Session {
             batch_log: None,
             labels: true,
             color: false,
+            typed: Vec::new(),
+            pending: Vec::new(),
         }
     }
 

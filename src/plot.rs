@@ -142,6 +142,13 @@ fn draw_into(
 ) -> Result<(), String> {
     let failures = marks.failures;
     let err = |e: &dyn std::fmt::Display| format!("cannot draw {title}: {e}");
+    // Batches that did not complete are on the axis too.
+    let last_unrun = marks
+        .unrun
+        .iter()
+        .map(|u| secs(u.time_ms))
+        .fold(0.0, f64::max);
+    let x = (x.0, x.1.max(last_unrun * 1.02));
     let y_max = series
         .iter()
         .flat_map(|(_, _, v)| v.iter().map(|p| p.1))

@@ -303,3 +303,38 @@ fn reload_reads_the_edited_file_and_cancel_removes_a_pending_fault() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.matches("Time: 9000 ms").count(), 1, "{out}");
 }
+
+#[test]
+fn ledger_shows_the_record_s_content() {
+    // The record's content (its line of the source, as Spark prints it) and when the
+    // source sent it, above its life in the engine.
+    let mut s = session("wordcount");
+    s.execute("step 3");
+    let out = s.execute("ledger 0");
+    let text = std::fs::read_to_string("scenarios/data/fortunes/lines.txt")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = text.lines().next().unwrap_or_default();
+    assert!(out.contains(&format!("  content:     {first}\n")), "{out}");
+    assert!(out.contains("  sent at:     "), "{out}");
+}
+
+#[test]
+fn plots_mark_the_batches_that_did_not_complete() {
+    // starvation: no batch completes, yet the chart is drawn with every batch time marked.
+    let mut s = session("starvation");
+    s.execute("step 3");
+    let path = std::env::temp_dir().join(format!("stream-sim-unrun-{}.svg", std::process::id()));
+    let out = s.execute(&format!("plot delays {}", path.display()));
+    let svg = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.ends_with(
+            "0 batches, 0 failures marked, 3 batches that did not complete marked with a cross"
+        ),
+        "{out}"
+    );
+    assert!(
+        svg.contains("batch not completed (queued or never run): 3"),
+        "{svg}"
+    );
+}

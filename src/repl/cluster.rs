@@ -636,6 +636,17 @@ pub fn ledger(ssc: &StreamingContext, args: &[&str]) -> Result<String, String> {
         }
     };
     let mut lines = vec![format!("record {label}#{offset}:")];
+    if let Some((at, value)) = ssc.source_record(input, offset) {
+        const SHOWN: usize = 200;
+        let shown: String = value.chars().take(SHOWN).collect();
+        let more = if value.chars().count() > SHOWN {
+            " ..."
+        } else {
+            ""
+        };
+        lines.push(format!("  content:     {shown}{more}"));
+        lines.push(format!("  sent at:     {at}"));
+    }
     lines.push(format!("  received:    {}", times(&life.received)));
     lines.push(format!(
         "  blocks:      {}",

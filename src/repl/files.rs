@@ -48,8 +48,8 @@ impl Session {
         let (points, failures) = crate::plot::from_trace(&ssc.trace());
         let unrun = crate::plot::unrun(&self.batch_rows());
         let ssc = &self.built.ssc;
-        if points.is_empty() {
-            return Err("plot: no batch has completed yet; run `step` first".into());
+        if points.is_empty() && unrun.is_empty() {
+            return Err("plot: no batch has been generated yet; run `step` first".into());
         }
         let path = std::path::Path::new(file);
         match *kind {

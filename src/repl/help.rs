@@ -269,7 +269,8 @@ same for run.",
         example: "ledger lines 42",
         summary: "the life of one input record: received, blocks, batches, outputs, dropped",
         details: "Follows one input record (by its offset in its source; with several input streams, \
-name the stream first): when a receiver received it, the blocks it was stored in, whether one was \
+name the stream first): its content (the source's record, as Spark prints it) and when the source \
+sent it, when a receiver received it, the blocks it was stored in, whether one was \
 replicated or logged, the batches it was allocated to, how many times a completed batch wrote it \
 out, and why it was dropped if it was.",
         takes_stream: true,

@@ -262,6 +262,17 @@ impl StreamingContext {
         }
     }
 
+    /// The record at `offset` of input `input`'s receiver source (its identity in the
+    /// ledger), as Spark would print it, and when it arrives; `None` for another kind of
+    /// input or an offset past the source. Read-only, for the REPL's `ledger`.
+    pub fn source_record(&self, input: usize, offset: u64) -> Option<(Time, String)> {
+        let core = self.core.borrow();
+        match core.inputs.sources.get(input)? {
+            InputSource::Receiver(r) => r.source_record(offset).map(|(t, v)| (t, v.to_string())),
+            _ => None,
+        }
+    }
+
     /// Calls `f` on every event from index `from` on, in order, without copying the trace.
     pub fn for_each_event(&self, from: usize, mut f: impl FnMut(&Event)) {
         let core = self.core.borrow();

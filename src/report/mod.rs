@@ -82,9 +82,9 @@ pub fn page(
     let unrun = plot::unrun(&rows);
     let interval = ssc.config().batch_interval;
     let mut h = String::new();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Streaming: {name}</title><style>{STYLE}</style></head><body>\n<h1>Streaming Statistics: {name}</h1>\n<p>{desc}</p>\n<p class=\"note\">stream-sim run of <code>{path}</code>, seed {seed}, batch interval {interval}, block interval {block}, until {now}. Each figure is virtual time.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Streaming: {name}</title><style>{STYLE}</style></head><body>\n<h1>Streaming Statistics: {name}</h1>\n<p>{desc}</p>\n<p class=\"note\">stream-sim run of <code>{path}</code>, seed {seed}, batch interval {interval}, block interval {block}, until {now}. Each figure is virtual time.</p>",
         name = esc(&sc.name),
         desc = esc(sc.description.trim()),
         path = esc(&sc.path.display().to_string()),
@@ -93,17 +93,17 @@ pub fn page(
         now = ssc.now(),
     );
     if let Some(f) = failure {
-        let _ = write!(h, "<p class=\"never\"><b>{}</b></p>\n", esc(f));
+        let _ = writeln!(h, "<p class=\"never\"><b>{}</b></p>", esc(f));
     }
     if let Some(s) = crate::check::batches::summary(&rows) {
-        let _ = write!(h, "<p><b>Batches:</b> {}</p>\n", esc(&s));
+        let _ = writeln!(h, "<p><b>Batches:</b> {}</p>", esc(&s));
     }
     stats(&mut h, &rows, &failures, &unrun, interval.ms());
     batch_tables(&mut h, &rows, &trace);
     graph(&mut h, ssc);
     faults(&mut h, sc, &trace);
     timeline(&mut h, &rows, &trace, ssc.now());
-    let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
+    let _ = writeln!(h, "<script>{SCRIPT}</script>\n</body></html>");
     h
 }
 
@@ -119,9 +119,9 @@ fn stats(
     interval_ms: u64,
 ) {
     let done = completed(rows);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Statistics</h2>\n<p class=\"note\">{} completed batches, {} records. A cross on the time axis marks a batch that did not complete (queued or never run); a vertical line a failure.</p>\n<table class=\"stat\"><tr><th>figure</th><th>timeline</th><th>histogram</th></tr>\n",
+        "<h2>Statistics</h2>\n<p class=\"note\">{} completed batches, {} records. A cross on the time axis marks a batch that did not complete (queued or never run); a vertical line a failure.</p>\n<table class=\"stat\"><tr><th>figure</th><th>timeline</th><th>histogram</th></tr>",
         done.len(),
         done.iter().map(|r| r.input_records).sum::<usize>()
     );
@@ -153,9 +153,9 @@ fn stats(
         let only: Vec<f64> = values.iter().map(|v| v.1).collect();
         let hist = plot::histogram_svg_text(name, &only, 10, (320, 220))
             .unwrap_or_else(|e| format!("<p>{}</p>", esc(&e)));
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td><b>{name}</b><br>avg {avg:.1} {unit}</td><td data-chart=\"timeline\">{line}</td><td data-chart=\"histogram\">{hist}</td></tr>\n"
+            "<tr><td><b>{name}</b><br>avg {avg:.1} {unit}</td><td data-chart=\"timeline\">{line}</td><td data-chart=\"histogram\">{hist}</td></tr>"
         );
     }
     h.push_str("</table>\n");
@@ -183,15 +183,15 @@ fn batch_tables(h: &mut String, rows: &[BatchRow], trace: &[Event]) {
             )
         })
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Active Batches ({})</h2>\n<table><tr><th>Batch Time</th><th>Records</th><th>Status</th></tr>\n",
+        "<h2>Active Batches ({})</h2>\n<table><tr><th>Batch Time</th><th>Records</th><th>Status</th></tr>",
         active.len()
     );
     for r in &active {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr class=\"queued\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"queued\"><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.time,
             if r.runs > 0 {
                 r.input_records.to_string()
@@ -204,9 +204,9 @@ fn batch_tables(h: &mut String, rows: &[BatchRow], trace: &[Event]) {
     h.push_str("</table>\n");
     let done = completed(rows);
     let skip = done.len().saturating_sub(RETAINED_BATCHES);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Completed Batches (last {} out of {})</h2>\n<p class=\"note\">Output operations: each ran within the batch's processing time (per-operation durations are not modelled: the cost model times the batch's jobs together).</p>\n<table><tr><th>Batch Time</th><th>Records</th><th>Scheduling Delay</th><th>Processing Time</th><th>Total Delay</th><th>Runs</th><th>Output Ops</th></tr>\n",
+        "<h2>Completed Batches (last {} out of {})</h2>\n<p class=\"note\">Output operations: each ran within the batch's processing time (per-operation durations are not modelled: the cost model times the batch's jobs together).</p>\n<table><tr><th>Batch Time</th><th>Records</th><th>Scheduling Delay</th><th>Processing Time</th><th>Total Delay</th><th>Runs</th><th>Output Ops</th></tr>",
         done.len() - skip,
         done.len()
     );
@@ -216,9 +216,9 @@ fn batch_tables(h: &mut String, rows: &[BatchRow], trace: &[Event]) {
             .get(&r.time)
             .map(|v| v.join(", "))
             .unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if r.runs > 1 || r.rerun { " class=\"rerun\"" } else { "" },
             r.time,
             r.input_records,
@@ -243,15 +243,15 @@ fn batch_tables(h: &mut String, rows: &[BatchRow], trace: &[Event]) {
             )
         })
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Batches That Never Ran ({})</h2>\n<table><tr><th>Batch Time</th><th>Why</th></tr>\n",
+        "<h2>Batches That Never Ran ({})</h2>\n<table><tr><th>Batch Time</th><th>Why</th></tr>",
         never.len()
     );
     for r in never {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr class=\"never\"><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"never\"><td>{}</td><td>{}</td></tr>",
             r.time,
             esc(&r.describe())
         );
@@ -392,7 +392,7 @@ fn faults(h: &mut String, sc: &Scenario, trace: &[Event]) {
             _ => continue,
         };
         any = true;
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>\n", e.time(), esc(&what));
+        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", e.time(), esc(&what));
     }
     if !any {
         h.push_str("<tr><td>-</td><td>no failure happened</td></tr>\n");

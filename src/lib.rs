@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod models;
 pub mod plot;
 pub mod repl;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod value;

@@ -51,6 +51,14 @@ enum Command {
         /// which records were lost or duplicated, and why (to stderr).
         #[arg(long)]
         check: bool,
+        /// Name the stream after each print() header: `Time: 5000 ms [counts]` (Spark prints
+        /// `Time: 5000 ms` alone; the REPL labels by default).
+        #[arg(long)]
+        label_prints: bool,
+        /// Write every batch time with its state and figures (scheduling delay, processing
+        /// time, total delay, runs) to this CSV file.
+        #[arg(long)]
+        metrics_csv: Option<PathBuf>,
     },
     /// Run many seeds with a random failure each (swarm testing) and count the guarantees
     /// kept; prints the first failing seeds with the command that replays each.
@@ -164,6 +172,23 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
+    /// Write one self-contained HTML page of a run, shaped like the Spark UI's Streaming
+    /// tab: input rate, scheduling delay, processing time and total delay (timelines and
+    /// histograms), the batch tables (queued, completed, never run), the DStream graph, the
+    /// faults, and a timeline of blocks, batches, re-runs and failures.
+    Report {
+        /// Scenario file or bundled name.
+        scenario: String,
+        /// The HTML file to write.
+        #[arg(long, default_value = "report.html")]
+        out: PathBuf,
+        /// Root seed of all randomness.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Stop at this virtual time (default: the scenario's run_for).
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+    },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
     /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
     Bench {
@@ -268,6 +293,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `built` to `end`, printing its print() output with each header labelled by its
+/// stream (`Time: 5000 ms [counts]`); `Built::run_printing` prints Spark's headers alone.
+fn run_labelled(
+    built: &scenario::Built,
+    end: Time,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Result<(), stream_sim::models::dstream::SparkError>> {
+    let mut seen = built.ssc.trace_len();
+    while let Some(t) = built.ssc.next_batch_time() {
+        if t > end {
+            break;
+        }
+        let step = built.ssc.run_until(t);
+        for e in built.ssc.trace_since(seen) {
+            if let stream_sim::models::dstream::Event::Output {
+                op, lines, stream, ..
+            } = &e
+            {
+                if op == "print" {
+                    for (i, l) in lines.iter().enumerate() {
+                        if i == 1 && l.starts_with("Time: ") {
+                            writeln!(out, "{l} [{stream}]")?;
+                        } else {
+                            writeln!(out, "{l}")?;
+                        }
+                    }
+                }
+            }
+        }
+        seen = built.ssc.trace_len();
+        if let Err(e) = step {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Prints one line to stdout. A closed pipe (`stream-sim list | head -1`) ends the program
 /// quietly with success, as `ls | head -1` does; println! would panic.
 fn say(text: impl std::fmt::Display) {
@@ -305,6 +367,8 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             random_fault,
             check,
+            label_prints,
+            metrics_csv,
         } => {
             // A Dataflow scenario (model = "dataflow") runs on its own model.
             let path = scenario::resolve(scenario.as_deref().unwrap_or(scenario::DEFAULT_SCENARIO))
@@ -359,15 +423,38 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            let result = match built.run_printing(end, &mut lock) {
+            let printed = if label_prints {
+                run_labelled(&built, end, &mut lock)
+            } else {
+                built.run_printing(end, &mut lock)
+            };
+            let result = match printed {
                 // A closed pipe (e.g. `| head`) is not an error.
                 Err(_) => Ok(()),
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(format!("job failed: {e}{}", built.locate(&e))),
             };
             drop(lock);
+            let rows = stream_sim::check::batch_rows(&built.ssc);
             built.ssc.stop();
             result?;
+            // Batches that did not simply complete are not silent: queued (and why), re-run,
+            // never run.
+            if let Some(summary) = stream_sim::check::batches::summary(&rows) {
+                warn(&format!("batches: {summary}"));
+                for r in rows
+                    .iter()
+                    .filter(|r| !matches!(r.state, stream_sim::check::BatchState::Completed))
+                    .take(5)
+                {
+                    warn(&format!("  {r}"));
+                }
+            }
+            if let Some(path) = metrics_csv {
+                let body = stream_sim::check::batches::to_csv(&rows)?;
+                std::fs::write(&path, body)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             if check {
                 let report = stream_sim::check::verify(
                     &sc,
@@ -395,6 +482,20 @@ fn run(cli: Cli) -> Result<(), String> {
                 warn(&format!("{}", report.outputs));
                 for c in &report.causes {
                     warn(&format!("  {c}"));
+                }
+                for (label, rows) in [
+                    ("this run", &report.batches),
+                    ("reference run", &report.reference_batches),
+                ] {
+                    if let Some(summary) = stream_sim::check::batches::summary(rows) {
+                        warn(&format!("batches ({label}): {summary}"));
+                    }
+                }
+                let v = &report.verdict;
+                if v.delivered_once == 0 && v.lost.is_empty() && v.duplicated.is_empty() {
+                    return Err(
+                        "--check: nothing to judge (the reference run wrote out no record); see the batches above".into(),
+                    );
                 }
             }
             Ok(())
@@ -539,6 +640,35 @@ fn run(cli: Cli) -> Result<(), String> {
         } => stream_sim::check::flink::run_command(&scenario, seed, check, trace)
             .map(say)
             .map_err(|e| e.to_string()),
+        Command::Report {
+            scenario,
+            out,
+            seed,
+            until,
+        } => {
+            let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
+            if let Some(d) = until {
+                scenario::limits::check_run_length(
+                    &format!("--until {d}"),
+                    sc.batch_interval,
+                    sc.block_interval,
+                    Time::ZERO.plus(d),
+                    scenario::limits::MAX_BATCHES,
+                )?;
+            }
+            let html = stream_sim::report::report(
+                &sc,
+                &RunOptions {
+                    seed,
+                    output_dir: PathBuf::from("out"),
+                },
+                until.map(|d| Time::ZERO.plus(d)),
+            )?;
+            std::fs::write(&out, html)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            say(format!("wrote {}", out.display()));
+            Ok(())
+        }
         Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),
         Command::Challenge { action } => {
             use stream_sim::challenge;

@@ -2,7 +2,10 @@
 //! delays (total, processing, scheduling) against the batch interval, or the input records,
 //! with failures (worker and driver kills) marked on the time axis.
 //!
-//! Used by the REPL's `plot delays FILE.svg` and `plot records FILE.svg`.
+//! Batches that did not complete (queued, never run) are marked on the time axis too, so
+//! that no batch time is missing from a chart. Used by the REPL's `plot delays FILE.svg`
+//! and `plot records FILE.svg`, and by `stream-sim report` (the SVG as a string, and
+//! histograms).
 
 use crate::models::dstream::Event;
 use plotters::prelude::*;
@@ -30,6 +33,32 @@ pub struct Failure {
     pub time_ms: u64,
     /// What failed (`worker-1`, `driver`).
     pub what: String,
+}
+
+/// A batch time with no figures to plot: queued (and why) or never run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unrun {
+    /// Batch time (ms).
+    pub time_ms: u64,
+    /// Its state in words (`queued: no free core ...`).
+    pub state: String,
+}
+
+/// The batches that did not complete among `rows` (`check::batch_rows`).
+pub fn unrun(rows: &[crate::check::BatchRow]) -> Vec<Unrun> {
+    use crate::check::BatchState;
+    rows.iter()
+        .filter(|r| {
+            matches!(
+                r.state,
+                BatchState::Queued { .. } | BatchState::NeverRun { .. } | BatchState::Failed { .. }
+            )
+        })
+        .map(|r| Unrun {
+            time_ms: r.time.ms(),
+            state: r.describe(),
+        })
+        .collect()
 }
 
 /// The batches and failures of a trace, in order.
@@ -82,21 +111,50 @@ fn x_range(points: &[BatchPoint], failures: &[Failure]) -> (f64, f64) {
 /// One series: its label, colour and values.
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
+/// What one chart shows besides its series.
+struct Marks<'a> {
+    failures: &'a [Failure],
+    unrun: &'a [Unrun],
+}
+
+/// A chart as SVG text, `size` pixels wide and high.
 fn draw(
-    path: &Path,
     title: &str,
     y_desc: &str,
     series: &[Series<'_>],
-    failures: &[Failure],
+    marks: &Marks<'_>,
     x: (f64, f64),
+    size: (u32, u32),
+) -> Result<String, String> {
+    let mut svg = String::new();
+    draw_into(&mut svg, title, y_desc, series, marks, x, size)?;
+    Ok(svg)
+}
+
+fn draw_into(
+    svg: &mut String,
+    title: &str,
+    y_desc: &str,
+    series: &[Series<'_>],
+    marks: &Marks<'_>,
+    x: (f64, f64),
+    size: (u32, u32),
 ) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| format!("cannot draw {}: {e}", path.display());
+    let failures = marks.failures;
+    let err = |e: &dyn std::fmt::Display| format!("cannot draw {title}: {e}");
+    // Batches that did not complete are on the axis too.
+    let last_unrun = marks
+        .unrun
+        .iter()
+        .map(|u| secs(u.time_ms))
+        .fold(0.0, f64::max);
+    let x = (x.0, x.1.max(last_unrun * 1.02));
     let y_max = series
         .iter()
         .flat_map(|(_, _, v)| v.iter().map(|p| p.1))
         .fold(1.0_f64, f64::max)
         * 1.15;
-    let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
+    let root = SVGBackend::with_string(svg, size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
@@ -138,6 +196,22 @@ fn draw(
             )))
             .map_err(|e| err(&e))?;
     }
+    if !marks.unrun.is_empty() {
+        let grey = RGBColor(120, 120, 120);
+        chart
+            .draw_series(
+                marks
+                    .unrun
+                    .iter()
+                    .map(|u| Cross::new((secs(u.time_ms), 0.0), 5, grey.stroke_width(2))),
+            )
+            .map_err(|e| err(&e))?
+            .label(format!(
+                "batch not completed (queued or never run): {}",
+                marks.unrun.len()
+            ))
+            .legend(move |(x, y)| Cross::new((x + 10, y), 5, grey.stroke_width(2)));
+    }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -160,6 +234,39 @@ pub fn delays_svg(
     batch_interval_ms: u64,
     failures: &[Failure],
 ) -> Result<(), String> {
+    delays_svg_marked(path, points, batch_interval_ms, failures, &[])
+}
+
+/// [`delays_svg`] with the batches that did not complete marked by a cross on the time axis.
+///
+/// # Errors
+/// A message when the file cannot be written.
+pub fn delays_svg_marked(
+    path: &Path,
+    points: &[BatchPoint],
+    batch_interval_ms: u64,
+    failures: &[Failure],
+    unrun: &[Unrun],
+) -> Result<(), String> {
+    let svg = delays_svg_text(points, batch_interval_ms, failures, unrun, (960, 540))?;
+    write(path, &svg)
+}
+
+fn write(path: &Path, svg: &str) -> Result<(), String> {
+    std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// [`delays_svg`] as SVG text, `size` pixels.
+///
+/// # Errors
+/// A message when plotters cannot draw.
+pub fn delays_svg_text(
+    points: &[BatchPoint],
+    batch_interval_ms: u64,
+    failures: &[Failure],
+    unrun: &[Unrun],
+    size: (u32, u32),
+) -> Result<String, String> {
     let x = x_range(points, failures);
     let pick = |f: fn(&BatchPoint) -> u64| -> Vec<(f64, f64)> {
         points
@@ -183,12 +290,12 @@ pub fn delays_svg(
         ),
     ];
     draw(
-        path,
         "Delays per batch",
         "milliseconds",
         &series,
-        failures,
+        &Marks { failures, unrun },
         x,
+        size,
     )
 }
 
@@ -196,7 +303,12 @@ pub fn delays_svg(
 ///
 /// # Errors
 /// A message when the file cannot be written.
-pub fn records_svg(path: &Path, points: &[BatchPoint], failures: &[Failure]) -> Result<(), String> {
+pub fn records_svg(
+    path: &Path,
+    points: &[BatchPoint],
+    failures: &[Failure],
+    unrun: &[Unrun],
+) -> Result<(), String> {
     let x = x_range(points, failures);
     let series = [(
         "input records",
@@ -206,12 +318,96 @@ pub fn records_svg(path: &Path, points: &[BatchPoint], failures: &[Failure]) -> 
             .map(|p| (secs(p.time_ms), p.input_records as f64))
             .collect(),
     )];
-    draw(
-        path,
+    let svg = draw(
         "Input records per batch",
         "records",
         &series,
-        failures,
+        &Marks { failures, unrun },
         x,
-    )
+        (960, 540),
+    )?;
+    write(path, &svg)
+}
+
+/// One figure per batch against batch time, as SVG text (`size` pixels): a timeline of
+/// the Streaming tab (input rate, scheduling delay, processing time, total delay).
+///
+/// # Errors
+/// A message when plotters cannot draw.
+pub fn timeline_svg_text(
+    title: &str,
+    y_desc: &str,
+    values: &[(u64, f64)],
+    failures: &[Failure],
+    unrun: &[Unrun],
+    size: (u32, u32),
+) -> Result<String, String> {
+    let points: Vec<BatchPoint> = values
+        .iter()
+        .map(|(t, _)| BatchPoint {
+            time_ms: *t,
+            input_records: 0,
+            scheduling_delay_ms: 0,
+            processing_time_ms: 0,
+            total_delay_ms: 0,
+        })
+        .collect();
+    let x = x_range(&points, failures);
+    let series = [(
+        y_desc,
+        BLUE,
+        values.iter().map(|(t, v)| (secs(*t), *v)).collect(),
+    )];
+    draw(title, y_desc, &series, &Marks { failures, unrun }, x, size)
+}
+
+/// A histogram of `values` in `bins` equal bins, as SVG text (`size` pixels): the
+/// Streaming tab's histogram beside each timeline.
+///
+/// # Errors
+/// A message when plotters cannot draw.
+pub fn histogram_svg_text(
+    title: &str,
+    values: &[f64],
+    bins: usize,
+    size: (u32, u32),
+) -> Result<String, String> {
+    let bins = bins.max(1);
+    let hi = values.iter().copied().fold(0.0_f64, f64::max).max(1.0);
+    let width = hi / bins as f64;
+    let mut counts = vec![0u32; bins];
+    for v in values {
+        let i = ((v / width) as usize).min(bins - 1);
+        counts[i] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.15;
+    let mut svg = String::new();
+    {
+        let err = |e: &dyn std::fmt::Display| format!("cannot draw {title}: {e}");
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 14))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0.0..hi * 1.02, 0.0..top)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .y_desc("batches")
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                let x0 = i as f64 * width;
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width, f64::from(*c))],
+                    BLUE.mix(0.6).filled(),
+                )
+            }))
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
 }

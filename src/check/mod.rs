@@ -10,6 +10,7 @@
 //! The one checking module: the [`Ledger`](crate::ledger::Ledger) it reads is written by the
 //! models below it, through their ledger hooks.
 
+pub mod batches;
 pub mod compare;
 pub mod flink;
 pub mod dataflow;
@@ -19,6 +20,7 @@ pub mod sweep;
 pub mod verdict;
 pub mod verify;
 
+pub use batches::{batch_rows, BatchLog, BatchRow, BatchState};
 pub use semantics::{
     cell_scenario, render_table, semantics_table, semantics_table_with, Cell, Row, GUIDE_TABLE,
 };

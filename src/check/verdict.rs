@@ -137,6 +137,13 @@ impl Verdict {
 
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.delivered_once == 0 && self.lost.is_empty() && self.duplicated.is_empty() {
+            // Not "exactly-once: 0 delivered": with nothing written there is nothing to judge.
+            return write!(
+                f,
+                "nothing to judge: the reference run (without faults) wrote out no record, so no guarantee can be told apart"
+            );
+        }
         write!(
             f,
             "{}: {} delivered once, {} lost, {} duplicated",

@@ -1,6 +1,7 @@
 //! `verify`: one scenario run without and with its faults, compared record by record and
 //! output batch by output batch.
 
+use super::batches::BatchRow;
 use super::verdict::Verdict;
 use crate::cluster::FaultPlan;
 use crate::ledger::Ledger;
@@ -22,6 +23,16 @@ pub struct Report {
     pub ledger: Ledger,
     /// Output comparison, per (output operation, batch time) of the reference run.
     pub outputs: OutputDiff,
+    /// The faulty run's trace (it ran to `end`, then until the backlog of batches generated
+    /// by the checked time completed).
+    pub trace: Vec<crate::models::dstream::Event>,
+    /// Every batch time of the faulty run and what became of it (queued, re-run, never run).
+    pub batches: Vec<BatchRow>,
+    /// The same for the reference run.
+    pub reference_batches: Vec<BatchRow>,
+    /// How far both runs went at least: the checked time plus the restart delays and three
+    /// batches, so that replayed data can come through.
+    pub end: Time,
 }
 
 /// How the faulty run's output operations compare with the reference run's, batch by batch
@@ -105,7 +116,7 @@ fn run_ledger(
     options: &RunOptions,
     end: Time,
     cutoff: Time,
-) -> Result<(Ledger, Vec<crate::models::dstream::Event>), String> {
+) -> Result<(Ledger, Vec<crate::models::dstream::Event>, Vec<BatchRow>), String> {
     let built = sc.build(options).map_err(|e| e.to_string())?;
     let mut sink = std::io::sink();
     built
@@ -127,7 +138,8 @@ fn run_ledger(
             .run_until(next)
             .map_err(|e| format!("job failed: {e}"))?;
     }
-    Ok((built.ssc.ledger(), built.ssc.trace()))
+    let rows = super::batches::batch_rows(&built.ssc);
+    Ok((built.ssc.ledger(), built.ssc.trace(), rows))
 }
 
 /// Runs `sc` without its faults (the reference) and with them, both with `options.seed`,
@@ -140,8 +152,8 @@ pub fn verify(sc: &Scenario, options: &RunOptions, until: Time) -> Result<Report
     reference.cluster.faults = FaultPlan::default();
     reference.cluster.random_faults = None;
     let end = until.plus(drain(sc));
-    let (r, r_events) = run_ledger(&reference, options, end, until)?;
-    let (f, f_events) = run_ledger(sc, options, end, until)?;
+    let (r, r_events, reference_batches) = run_ledger(&reference, options, end, until)?;
+    let (f, f_events, batches) = run_ledger(sc, options, end, until)?;
     let verdict = Verdict::compare(&r, &f, until);
     let outputs = OutputDiff::compare(&outputs_of(&r_events, until), &outputs_of(&f_events, until));
     let ran: std::collections::BTreeSet<Time> = f_events
@@ -175,5 +187,9 @@ pub fn verify(sc: &Scenario, options: &RunOptions, until: Time) -> Result<Report
         causes,
         ledger: f,
         outputs,
+        trace: f_events,
+        end,
+        batches,
+        reference_batches,
     })
 }

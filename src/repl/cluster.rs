@@ -2,6 +2,7 @@
 //! and the block locations `blocks` adds. Each reads the context (never changes it): the
 //! cluster's state (`StreamingContext::cluster`), the ledger and the trace.
 
+use crate::check::batches::{BatchRow, BatchState};
 use crate::cluster::{Cluster, SinkKind};
 use crate::models::dstream::{Event, StreamingContext, TrackerLogEvent};
 use crate::models::dstream::{InputKind, Op};
@@ -380,72 +381,191 @@ pub fn checkpoint(ssc: &StreamingContext) -> String {
     lines.join("\n")
 }
 
-/// `metrics [n]`: the last `n` batches' figures and whether the job keeps up.
-pub fn metrics(ssc: &StreamingContext, n: usize) -> String {
-    let batch = ssc.config().batch_interval;
-    let rows: Vec<(Time, usize, u64, u64, u64)> = ssc
-        .trace()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::BatchCompleted {
-                time,
-                input_records,
-                scheduling_delay_ms,
-                processing_time_ms,
-                total_delay_ms,
-            } => Some((
-                time,
-                input_records,
-                scheduling_delay_ms,
-                processing_time_ms,
-                total_delay_ms,
-            )),
-            _ => None,
+/// `metrics [n]`: as the Streaming tab, the active batches (queued, and why; running),
+/// the last `n` completed batches' figures, the batches that never ran, and whether the job
+/// is stable by Spark's rule (the programming guide, "Setting the Right Batch Interval":
+/// batches processed as fast as they are generated, so processing time below the batch
+/// interval and a scheduling delay that does not grow).
+pub fn metrics(rows: &[BatchRow], batch: crate::sim::Duration, n: usize) -> String {
+    if rows.is_empty() {
+        return "metrics: no batch has been generated yet; run `step` first".into();
+    }
+    let mut lines = Vec::new();
+    let active: Vec<&BatchRow> = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.state,
+                BatchState::Queued { .. } | BatchState::Running { .. }
+            )
         })
         .collect();
-    if rows.is_empty() {
-        return "metrics: no batch has completed yet; run `step` first".into();
+    if !active.is_empty() {
+        lines.push(format!("active batches ({}):", active.len()));
+        let mut table = vec![vec![
+            "batch".to_string(),
+            "input records".into(),
+            "status".into(),
+        ]];
+        for r in &active {
+            let (input, status) = match &r.state {
+                BatchState::Running { until } => (
+                    r.input_records.to_string(),
+                    format!("processing (until {until})"),
+                ),
+                _ => ("-".to_string(), r.describe()),
+            };
+            table.push(vec![r.time.to_string(), input, status]);
+        }
+        lines.push(super::args::table(&table));
     }
-    let mut table = vec![vec![
-        "batch".to_string(),
-        "input records".into(),
-        "scheduling delay".into(),
-        "processing time".into(),
-        "total delay".into(),
-    ]];
-    let skip = rows.len().saturating_sub(n);
-    if skip > 0 {
-        table.push(vec![format!("... ({skip} earlier)")]);
-    }
-    for (t, input, sched, proc_, total) in &rows[skip..] {
-        table.push(vec![
-            t.to_string(),
-            input.to_string(),
-            format!("{sched} ms"),
-            format!("{proc_} ms"),
-            format!("{total} ms"),
-        ]);
-    }
-    let mut lines = vec![super::args::table(&table)];
-    let last: Vec<u64> = rows.iter().rev().take(5).rev().map(|r| r.4).collect();
-    let verdict = if last.len() < 5 {
-        format!(
-            "verdict: too early to tell ({} of the 5 batches needed)",
-            last.len()
-        )
-    } else if last.windows(2).all(|w| w[1] > w[0]) {
-        format!(
-            "verdict: FALLING BEHIND: the total delay grew over the last 5 batches ({} ms); batches take longer than the batch interval ({batch}) and queue up",
-            last.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-        )
+    let completed: Vec<&BatchRow> = rows
+        .iter()
+        .filter(|r| matches!(r.state, BatchState::Completed | BatchState::Running { .. }))
+        .filter(|r| r.runs > 0)
+        .collect();
+    if completed.is_empty() {
+        lines.push("completed batches: none".into());
     } else {
-        format!(
-            "verdict: stable: the total delay did not grow over the last 5 batches ({} ms; batch interval {batch})",
-            last.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-        )
-    };
-    lines.push(verdict);
+        let skip = completed.len().saturating_sub(n);
+        lines.push(format!(
+            "completed batches (last {} of {}):",
+            completed.len() - skip,
+            completed.len()
+        ));
+        let mut table = vec![vec![
+            "batch".to_string(),
+            "input records".into(),
+            "scheduling delay".into(),
+            "processing time".into(),
+            "total delay".into(),
+            "runs".into(),
+        ]];
+        let ms = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
+        for r in &completed[skip..] {
+            table.push(vec![
+                r.time.to_string(),
+                r.input_records.to_string(),
+                ms(r.scheduling_delay_ms),
+                ms(r.processing_time_ms),
+                ms(r.total_delay_ms),
+                if r.runs > 1 {
+                    format!("{} (re-run)", r.runs)
+                } else {
+                    r.runs.to_string()
+                },
+            ]);
+        }
+        lines.push(super::args::table(&table));
+    }
+    let other: Vec<&BatchRow> = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.state,
+                BatchState::NeverRun { .. } | BatchState::Failed { .. }
+            )
+        })
+        .collect();
+    if !other.is_empty() {
+        lines.push(format!("never run or failed ({}):", other.len()));
+        for r in other.iter().take(n) {
+            lines.push(format!("  {r}"));
+        }
+        if other.len() > n {
+            lines.push(format!("  ... ({} more)", other.len() - n));
+        }
+    }
+    lines.push(stability(rows, &completed, batch));
     lines.join("\n")
+}
+
+/// The verdict by Spark's rule: stable when the last 5 completed batches were each
+/// processed in less than the batch interval and the scheduling delay did not grow over
+/// them; batches that wait for a core mean nothing is processed at all.
+fn stability(rows: &[BatchRow], completed: &[&BatchRow], batch: crate::sim::Duration) -> String {
+    let starved: Vec<Time> = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.state,
+                BatchState::Queued {
+                    no_free_core: true,
+                    ..
+                }
+            )
+        })
+        .map(|r| r.time)
+        .collect();
+    let queued = rows
+        .iter()
+        .filter(|r| matches!(r.state, BatchState::Queued { .. }))
+        .count();
+    if let Some(first) = starved.first() {
+        return format!(
+            "verdict: NOT PROCESSING: batch {first} waits for a free core ({queued} batch{} queued): receivers hold every core, or workers are down",
+            if queued == 1 { "" } else { "es" }
+        );
+    }
+    let last: Vec<&&BatchRow> = completed.iter().rev().take(5).rev().collect();
+    if last.len() < 3 {
+        return format!(
+            "verdict: too early to tell ({} completed batch{}; at least 3 needed)",
+            last.len(),
+            if last.len() == 1 { "" } else { "es" }
+        );
+    }
+    let k = last.len();
+    let list = |f: &dyn Fn(&BatchRow) -> Option<u64>| {
+        last.iter()
+            .map(|r| f(r).map_or("-".into(), |v| v.to_string()))
+            .collect::<Vec<String>>()
+            .join(", ")
+    };
+    let processing = list(&|r| r.processing_time_ms);
+    let scheduling = list(&|r| r.scheduling_delay_ms);
+    let slow: Vec<&&&BatchRow> = last
+        .iter()
+        .filter(|r| r.processing_time_ms.unwrap_or(0) >= batch.ms())
+        .collect();
+    let first_delay = last[0].scheduling_delay_ms.unwrap_or(0);
+    let last_delay = last[last.len() - 1].scheduling_delay_ms.unwrap_or(0);
+    let growing = last_delay > first_delay;
+    if slow.is_empty() && !growing {
+        let backlog = if queued > 0 {
+            format!(
+                "; {queued} batch{} still queued (a backlog draining: the delay shrinks)",
+                if queued == 1 { " is" } else { "es are" }
+            )
+        } else {
+            String::new()
+        };
+        return format!(
+            "verdict: stable: each of the last {k} batches was processed in less than the batch interval ({batch}; processing times {processing} ms) and the scheduling delay did not grow ({scheduling} ms){backlog}"
+        );
+    }
+    let mut why = Vec::new();
+    if !slow.is_empty() {
+        why.push(format!(
+            "{} of the last {k} batches took at least the batch interval ({batch}) to process ({processing} ms)",
+            slow.len()
+        ));
+    }
+    if growing {
+        let mut g = format!("the scheduling delay grew ({scheduling} ms)");
+        if queued > 0 {
+            g.push_str(&format!(
+                " and {queued} batch{} wait{} behind the running one",
+                if queued == 1 { "" } else { "es" },
+                if queued == 1 { "s" } else { "" }
+            ));
+        }
+        why.push(g);
+    }
+    format!(
+        "verdict: FALLING BEHIND: {}; batches are generated faster than they are processed",
+        why.join(", and ")
+    )
 }
 
 /// `ledger [stream] <offset>`.
@@ -516,6 +636,17 @@ pub fn ledger(ssc: &StreamingContext, args: &[&str]) -> Result<String, String> {
         }
     };
     let mut lines = vec![format!("record {label}#{offset}:")];
+    if let Some((at, value)) = ssc.source_record(input, offset) {
+        const SHOWN: usize = 200;
+        let shown: String = value.chars().take(SHOWN).collect();
+        let more = if value.chars().count() > SHOWN {
+            " ..."
+        } else {
+            ""
+        };
+        lines.push(format!("  content:     {shown}{more}"));
+        lines.push(format!("  sent at:     {at}"));
+    }
     lines.push(format!("  received:    {}", times(&life.received)));
     lines.push(format!(
         "  blocks:      {}",

@@ -12,7 +12,8 @@ impl Session {
     /// changes nothing.
     pub fn execute(&mut self, line: &str) -> String {
         match self.try_execute(line) {
-            Ok(text) | Err(text) => text,
+            Ok(text) => text,
+            Err(text) => self.paint(super::session::Paint::Error, &text),
         }
     }
 
@@ -80,7 +81,8 @@ impl Session {
             // A command typed instead of an answer (`step 10`) is run as a command, not
             // graded as the records "step" and "10"; `=` before an answer forces records.
             let first = answer.split_whitespace().next().unwrap_or_default();
-            if help::COMMANDS.iter().any(|c| c.name == first) {
+            // A bare `cancel` cancels the prediction (as before `cancel N` was a command).
+            if answer != "cancel" && help::COMMANDS.iter().any(|c| c.name == first) {
                 let ran = self.try_execute_inner(answer);
                 let note = format!("predict: cancelled: `{first}` is a command, so it ran as one (to answer with records that begin with a command's name, start the answer with `=`)");
                 return match ran {
@@ -140,6 +142,9 @@ impl Session {
                 inspect::blocks(&self.built.ssc, t)
             }
             "trace" => self.trace(&args),
+            "restart" if args.is_empty() => self.restart_context(),
+            "reload" => self.reload(&args),
+            "cancel" => self.cancel(&args),
             "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" => {
                 self.inject_now(cmd, &args)
             }
@@ -156,25 +161,16 @@ impl Session {
                 no_args("checkpoint", &args)?;
                 Ok(cluster::checkpoint(&self.built.ssc))
             }
-            "metrics" => {
-                let n = match args.as_slice() {
-                    [] => 20,
-                    [n] => n.parse::<usize>().map_err(|_| {
-                        format!(
-                            "metrics: expected a number of batches, found `{n}`; e.g. 'metrics 10'"
-                        )
-                    })?,
-                    _ => return Err(usage("metrics")),
-                };
-                Ok(cluster::metrics(&self.built.ssc, n))
-            }
+            "metrics" => self.metrics(&args),
+            "faults" => self.faults(&args),
+            "labels" => self.labels_command(&args),
             "ledger" => cluster::ledger(&self.built.ssc, &args),
             "back" => self.back(&args),
             "goto" => self.goto(&args),
             "save" => self.save(&args),
             "load" => self.load(&args),
             "plot" => self.plot(&args),
-            "whatif" => match (args.as_slice(), &self.scenario) {
+            "whatif" => match (args.as_slice(), &self.effective_scenario()) {
                 ([knob, value], Some(sc)) => whatif::whatif(
                     sc,
                     &self.options,
@@ -206,6 +202,7 @@ impl Session {
                 self.quit = true;
                 Ok(String::new())
             }
+            _ if super::define::looks_like_statement(line) => self.define(line),
             other => Err(format!(
                 "unknown command `{other}`{}; commands are: {} (type `help`)",
                 did_you_mean(other, help::COMMANDS.iter().map(|c| c.name)),

@@ -46,18 +46,21 @@ impl Session {
         };
         let ssc = &self.built.ssc;
         let (points, failures) = crate::plot::from_trace(&ssc.trace());
-        if points.is_empty() {
-            return Err("plot: no batch has completed yet; run `step` first".into());
+        let unrun = crate::plot::unrun(&self.batch_rows());
+        let ssc = &self.built.ssc;
+        if points.is_empty() && unrun.is_empty() {
+            return Err("plot: no batch has been generated yet; run `step` first".into());
         }
         let path = std::path::Path::new(file);
         match *kind {
-            "delays" => crate::plot::delays_svg(
+            "delays" => crate::plot::delays_svg_marked(
                 path,
                 &points,
                 ssc.config().batch_interval.ms(),
                 &failures,
+                &unrun,
             ),
-            "records" => crate::plot::records_svg(path, &points, &failures),
+            "records" => crate::plot::records_svg(path, &points, &failures, &unrun),
             other => {
                 return Err(format!(
                     "plot: unknown chart `{other}`; charts are delays and records, e.g. 'plot delays delays.svg'"
@@ -65,12 +68,20 @@ impl Session {
             }
         }
         .map_err(|e| format!("plot: {e}"))?;
-        Ok(format!(
+        let mut text = format!(
             "wrote {file}: {kind} of {} batch{}, {} failure{} marked",
             points.len(),
             if points.len() == 1 { "" } else { "es" },
             failures.len(),
             plural(failures.len())
-        ))
+        );
+        if !unrun.is_empty() {
+            text.push_str(&format!(
+                ", {} batch{} that did not complete marked with a cross",
+                unrun.len(),
+                if unrun.len() == 1 { "" } else { "es" }
+            ));
+        }
+        Ok(text)
     }
 }

@@ -150,12 +150,17 @@ so are the protocol points (`kill receiver lines after-store`, `kill driver afte
     },
     Command {
         name: "restart",
-        usage: "restart worker-N",
+        usage: "restart [worker-N]",
         example: "restart worker-1",
-        summary: "a dead worker comes back now, with an empty executor",
-        details: "Brings a killed worker back now (1 ms after the current instant, as `kill`), with an \
-empty executor: the blocks it held stay lost. The driver cannot be restarted by hand: the \
-deployment restarts it after driver_restart_delay.",
+        summary: "a dead worker comes back now; bare `restart`: replay from zero with the new graph",
+        details: "`restart worker-N` brings a killed worker back now (1 ms after the current instant, \
+as `kill`), with an empty executor: the blocks it held stay lost. The driver cannot be restarted \
+by hand: the deployment restarts it after driver_restart_delay. Bare `restart` builds a new \
+context from zero with the graph, including the streams typed at the prompt after the first \
+batch (which Spark refuses: \"Adding new inputs, transformations, and output operations after \
+starting a context is not supported\"), and replays it to the current time with the same seed and \
+faults. Before the first batch, a statement typed at the prompt (`counts = \
+words.map(pair(1)).reduceByKey(sum)`, `counts.print()`) joins the graph at once.",
         takes_stream: false,
     },
     Command {
@@ -205,12 +210,57 @@ checkpoint and which batches it re-ran.",
     },
     Command {
         name: "metrics",
-        usage: "metrics [n]",
+        usage: "metrics [n] [--csv FILE]",
         example: "metrics 10",
-        summary: "per batch: input records, scheduling delay, processing time, total delay",
-        details: "The StreamingListener figures of the last n completed batches (default 20): input \
-records, scheduling delay, processing time and total delay, then a verdict: FALLING BEHIND when \
-the total delay grew from each batch to the next over the last 5 batches, else stable.",
+        summary: "the Streaming tab: active (queued, running), completed and never-run batches",
+        details: "As Spark's Streaming tab: the active batches (queued, and why: no free core or the \
+previous job set still running; processing), the last n completed batches (default 20) with input \
+records, scheduling delay, processing time, total delay and runs (2 or more: re-run by a recovered \
+driver), the batches that never ran and why, then Spark's stability rule: stable when each of the \
+last 5 batches was processed in less than the batch interval and the scheduling delay did not grow. \
+With --csv FILE, every batch time is also written to FILE as CSV.",
+        takes_stream: false,
+    },
+    Command {
+        name: "faults",
+        usage: "faults",
+        example: "faults",
+        summary: "the faults of the run: the scenario's and those typed, happened or pending",
+        details: "Lists every fault of the run, numbered: the scenario's `faults` and those typed at the \
+prompt (`kill`, `at ...`), with their time and whether they already happened. Going back in time \
+keeps the faults typed at the prompt: they act again when the clock gets there.",
+        takes_stream: false,
+    },
+    Command {
+        name: "cancel",
+        usage: "cancel N",
+        example: "cancel 1",
+        summary: "removes pending fault N (as `faults` numbers them) and replays to now",
+        details: "Removes a fault that has not happened yet, the scenario's or one typed at the prompt, \
+numbered as `faults` lists them, then rebuilds the session from zero without it and replays it to \
+the current time (same seed). A fault that already happened cannot be cancelled: go back before \
+it first.",
+        takes_stream: false,
+    },
+    Command {
+        name: "reload",
+        usage: "reload",
+        example: "reload",
+        summary: "reads the scenario file again and replays to now",
+        details: "Reads the scenario file again (after you edited it), keeps the streams and faults \
+typed at the prompt, builds a new context from zero and replays it to the current time with the \
+same seed. A file that no longer builds leaves the session unchanged and says why.",
+        takes_stream: false,
+    },
+    Command {
+        name: "labels",
+        usage: "labels on|off",
+        example: "labels off",
+        summary: "name the stream after each print() header (on by default)",
+        details: "With labels on (the default in the REPL), each print() header reads `Time: 5000 ms \
+[counts]`: Spark's header, then the stream printed, so that several print()s of one batch can be \
+told apart. `labels off` prints Spark's headers exactly. `stream-sim run --label-prints` does the \
+same for run.",
         takes_stream: false,
     },
     Command {
@@ -219,7 +269,8 @@ the total delay grew from each batch to the next over the last 5 batches, else s
         example: "ledger lines 42",
         summary: "the life of one input record: received, blocks, batches, outputs, dropped",
         details: "Follows one input record (by its offset in its source; with several input streams, \
-name the stream first): when a receiver received it, the blocks it was stored in, whether one was \
+name the stream first): its content (the source's record, as Spark prints it) and when the source \
+sent it, when a receiver received it, the blocks it was stored in, whether one was \
 replicated or logged, the batches it was allocated to, how many times a completed batch wrote it \
 out, and why it was dropped if it was.",
         takes_stream: true,

@@ -22,10 +22,13 @@
 //! interrupt flag, which those loops check between batches: the command stops at the last
 //! completed batch, says so, and the prompt comes back.
 
+mod announce;
 mod args;
 mod cluster;
 mod commands;
 mod complete;
+mod define;
+mod export;
 mod faults;
 mod files;
 mod help;
@@ -43,7 +46,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::Ordering;
 
 pub use complete::ReplHelper;
-pub use session::{Session, MAX_BATCHES, MAX_SESSION_BATCHES};
+pub use session::{use_color, Session, MAX_BATCHES, MAX_SESSION_BATCHES};
 
 /// The history file of the terminal REPL, in the current directory.
 pub const HISTORY_FILE: &str = ".stream-sim-history";
@@ -128,6 +131,10 @@ fn run_terminal(session: &mut Session) -> Result<(), String> {
     // Ctrl-C while a command runs batches stops it between two batches (at the prompt the
     // terminal is in raw mode and rustyline reads Ctrl-C as a key instead). One handler per
     // process: if one is already set (or it cannot be set), Ctrl-C keeps what it did.
+    session.set_color(use_color(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    ));
     let flag = session.interrupt_flag();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     println!("{}", session.banner());

@@ -84,10 +84,12 @@ impl Session {
         let started = std::time::Instant::now();
         let ssc = self.built.ssc.clone();
         let now = ssc.now();
+        let now_before = now;
         // Backwards: the nearest snapshot at or before the target. Forwards: one of those
         // too if it is later than now (the timeline's future is kept), else step on.
         let mut how = String::new();
         let not_before = (target >= now).then_some(now);
+        self.forget_batch_log();
         match self.history.restore_before(&ssc, target, not_before) {
             Some(key) => how = format!("restored the snapshot of {key}, "),
             None if target < now => {
@@ -135,6 +137,22 @@ impl Session {
         );
         if let Some(e) = failed {
             text.push_str(&format!("\nthe context failed on the way: {e}"));
+        }
+        let now = ssc.now();
+        let kept: Vec<String> = self
+            .history
+            .injected_faults()
+            .iter()
+            .filter(|(at, _)| *at > now)
+            .map(|(at, f)| format!("at {at} {f}"))
+            .collect();
+        if !kept.is_empty() && target < now_before {
+            text.push_str(&format!(
+                "\nkept {} fault{} typed at the prompt, still to come: {} (`faults` lists every fault)",
+                kept.len(),
+                if kept.len() == 1 { "" } else { "s" },
+                kept.join(", ")
+            ));
         }
         if let Some(line) = interrupted {
             text.push('\n');

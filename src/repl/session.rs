@@ -38,6 +38,34 @@ pub struct Session {
     pub(super) interrupt: Arc<AtomicBool>,
     /// The farthest the clock may go, in batches ([`MAX_SESSION_BATCHES`] by default).
     pub(super) max_batches: u64,
+    /// The batch listener over the trace so far (`None` after time travel: rebuilt).
+    pub(super) batch_log: Option<crate::check::BatchLog>,
+    /// Whether `print()` headers name their stream (`Time: 5000 ms [counts]`).
+    pub(super) labels: bool,
+    /// Whether errors, faults and headers are coloured (ANSI).
+    pub(super) color: bool,
+    /// Statements typed at the prompt that joined the graph (rebuilt with the scenario's).
+    pub(super) typed: Vec<crate::scenario::ast::Statement>,
+    /// Statements typed after the first batch: refused as Spark refuses them, kept for
+    /// `restart`.
+    pub(super) pending: Vec<crate::scenario::ast::Statement>,
+}
+
+/// What a coloured piece of REPL output is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Paint {
+    /// An error message (red).
+    Error,
+    /// A fault, a recovery, a queued or lost batch (yellow).
+    Fault,
+    /// A `print()` header (bold cyan).
+    Header,
+}
+
+/// Whether to colour output written to a stream that `is_terminal`: yes unless `NO_COLOR`
+/// is set to anything non-empty (<https://no-color.org>).
+pub fn use_color(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// The farthest time a fault or `goto` may name (about 31 years of virtual time).
@@ -72,7 +100,38 @@ impl Session {
             predict_at: None,
             interrupt: Arc::new(AtomicBool::new(false)),
             max_batches: MAX_SESSION_BATCHES,
+            batch_log: None,
+            labels: true,
+            color: false,
+            typed: Vec::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// Whether `print()` headers name their stream: `Time: 5000 ms [counts]` (on by default
+    /// in the REPL; Spark prints `Time: 5000 ms` alone). `labels on|off` at the prompt.
+    pub fn set_labels(&mut self, on: bool) {
+        self.labels = on;
+    }
+
+    /// Whether the REPL colours errors (red), faults (yellow) and `print()` headers (bold
+    /// cyan) with ANSI escapes. Off by default; the terminal REPL turns it on when stdout is
+    /// a terminal and `NO_COLOR` is not set ([`use_color`]).
+    pub fn set_color(&mut self, on: bool) {
+        self.color = on;
+    }
+
+    /// `text` in the colour of `what`, when colours are on.
+    pub(super) fn paint(&self, what: Paint, text: &str) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match what {
+            Paint::Error => "31",
+            Paint::Fault => "33",
+            Paint::Header => "1;36",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
     }
 
     /// Sets how far the session's clock may go, in batches from time zero (default

@@ -1,10 +1,12 @@
 //! Stepping: `step [n]`, `run until <time>` (batch by batch, stopping on Ctrl-C or a failed
 //! job), `time` and `trace [n]`.
 
+use super::announce::{announce, changed_batches};
 use super::args::{no_args, parse_time, plural, usage};
-use super::session::{Session, MAX_BATCHES};
+use super::session::{Paint, Session, MAX_BATCHES};
 use crate::models::dstream::{Event, State};
 use crate::sim::Time;
+use std::collections::BTreeMap;
 
 impl Session {
     pub(super) fn step(&mut self, args: &[&str]) -> Result<String, String> {
@@ -105,54 +107,71 @@ impl Session {
         Ok(out.join("\n"))
     }
 
-    /// Runs the next batch, appending its output and summary to `out`; false when the
-    /// context stopped (a job failed) or was not active.
+    /// Runs the next batch, appending to `out` its output, the faults and recoveries that
+    /// happened on the way, and every batch whose state changed (completed, queued and why,
+    /// re-run, never run); false when the context stopped (a job failed) or was not active.
     pub(super) fn run_batch(&mut self, out: &mut Vec<String>, horizon: Time) -> bool {
-        let ssc = &self.built.ssc;
+        let before = self.batch_rows();
+        let ssc = self.built.ssc.clone();
         let from = ssc.trace_len();
         let result = ssc.step();
-        self.history.record(ssc, horizon);
+        self.history.record(&ssc, horizon);
         let events = ssc.trace_since(from);
-        let mut blocks = 0usize;
-        let mut files = 0usize;
-        let mut summary = None;
+        let mut blocks: BTreeMap<Time, usize> = BTreeMap::new();
+        let mut files: BTreeMap<Time, usize> = BTreeMap::new();
+        let mut lost_messages = 0usize;
+        let label = self.labels;
         for e in &events {
             match e {
                 Event::Output {
                     op, stream, lines, ..
                 } => {
                     if op == "print" {
-                        out.extend(lines.iter().cloned());
+                        out.extend(lines.iter().enumerate().map(|(i, l)| {
+                            if label && i == 1 && l.starts_with("Time: ") {
+                                self.paint(Paint::Header, &format!("{l} [{stream}]"))
+                            } else if i <= 2 && (l.starts_with("Time: ") || l.starts_with("----")) {
+                                self.paint(Paint::Header, l)
+                            } else {
+                                l.clone()
+                            }
+                        }));
                     } else {
                         out.extend(lines.iter().map(|l| format!("{op}({stream}): {l}")));
                     }
                 }
-                Event::BatchAllocation { blocks: b, .. } => blocks += b.len(),
-                Event::FileSelected { .. } => files += 1,
-                Event::BatchCompleted {
-                    time,
-                    input_records,
-                    ..
-                } => {
-                    let mut s = format!(
-                        "batch {time}: {input_records} input record{}, {blocks} block{}",
-                        plural(*input_records),
-                        plural(blocks)
-                    );
-                    if files > 0 {
-                        s.push_str(&format!(", {files} new file{}", plural(files)));
-                    }
-                    summary = Some(s);
+                Event::BatchAllocation { time, blocks: b } => {
+                    *blocks.entry(*time).or_default() += b.len()
                 }
+                Event::FileSelected { time, .. } => *files.entry(*time).or_default() += 1,
                 Event::Warning { message, .. } => out.push(format!("warning: {message}")),
-                _ => {}
+                Event::MessageLost { .. } => lost_messages += 1,
+                e => {
+                    if let Some(line) = announce(e, &ssc) {
+                        out.push(self.paint(Paint::Fault, &line));
+                    }
+                }
+            }
+        }
+        if lost_messages > 0 {
+            out.push(self.paint(
+                Paint::Fault,
+                &format!(
+                    "FAULT: {lost_messages} message{} lost on the network (`trace` lists them)",
+                    plural(lost_messages)
+                ),
+            ));
+        }
+        let after = self.batch_rows();
+        for line in changed_batches(&before, &after, &blocks, &files) {
+            if line.contains(": queued: ") || line.contains(": never run: ") {
+                out.push(self.paint(Paint::Fault, &line));
+            } else {
+                out.push(line);
             }
         }
         match result {
-            Ok(Some(_)) => {
-                out.extend(summary);
-                true
-            }
+            Ok(Some(_)) => true,
             Ok(None) => {
                 out.push("the context is not active; no batch ran".into());
                 false
@@ -165,9 +184,12 @@ impl Session {
                         _ => None,
                     })
                     .unwrap_or_else(|| "?".into());
-                out.push(format!(
-                    "batch {at} failed: {e}{}\nthe context is stopped; inspection commands still work",
-                    self.built.locate(&e)
+                out.push(self.paint(
+                    Paint::Error,
+                    &format!(
+                        "batch {at} failed: {e}{}\nthe context is stopped; inspection commands still work",
+                        self.built.locate(&e)
+                    ),
                 ));
                 false
             }

@@ -119,6 +119,11 @@ impl History {
         }
     }
 
+    /// The faults injected at the prompt, in order: `(when it acts, what)`.
+    pub fn injected_faults(&self) -> &[(Time, Fault)] {
+        &self.injected
+    }
+
     /// Records a fault injected at the prompt (already scheduled in the context): the
     /// snapshots at or after its time no longer hold the future; the others get it again
     /// when restored. The snapshot of the current instant is retaken with it.

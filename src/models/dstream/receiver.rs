@@ -56,6 +56,12 @@ impl Receiver {
         }
     }
 
+    /// The source's record at `offset` (its identity in the ledger) and when it arrives;
+    /// read-only, for the REPL's `ledger`.
+    pub fn source_record(&self, offset: u64) -> Option<(Time, &Value)> {
+        self.source.iter().nth(usize::try_from(offset).ok()?)
+    }
+
     /// The source, consumed (used when the engine assigns the receiver its stream).
     pub fn into_source(self) -> TimedRecords {
         self.source

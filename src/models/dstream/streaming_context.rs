@@ -58,6 +58,19 @@ pub struct Snapshot {
     core: Core,
 }
 
+/// The job scheduler's queue at one instant ([`StreamingContext::job_queue`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobQueue {
+    /// Batch times generated and waiting to run, oldest first (`spark.streaming.concurrentJobs
+    /// = 1`: one job set at a time).
+    pub waiting: Vec<Time>,
+    /// Those of them that found no free core (receivers hold every core, or workers are
+    /// down), in time order.
+    pub no_free_core: Vec<Time>,
+    /// The batch whose jobs are still running now, and the virtual instant they finish.
+    pub running: Option<(Time, Time)>,
+}
+
 /// A discretized stream: a handle to one node of its context's graph. Methods mirror
 /// Spark's `DStream` and `PairDStreamFunctions` (Scala API), name for name.
 #[derive(Clone)]
@@ -231,6 +244,41 @@ impl StreamingContext {
         times.sort();
         times.dedup();
         times
+    }
+
+    /// What the job scheduler holds now (`JobScheduler`'s job sets; Spark's Streaming tab
+    /// lists them as active batches): the batches waiting their turn, oldest first, which
+    /// of them found no free core, and the job set still running with the instant it ends.
+    /// Read-only; for the REPL, `metrics` and the report.
+    pub fn job_queue(&self) -> JobQueue {
+        let core = self.core.borrow();
+        JobQueue {
+            waiting: core.waiting.iter().copied().collect(),
+            no_free_core: core.stalled.iter().copied().collect(),
+            running: core
+                .last_batch
+                .filter(|_| core.busy_until > core.clock)
+                .map(|t| (t, core.busy_until)),
+        }
+    }
+
+    /// The record at `offset` of input `input`'s receiver source (its identity in the
+    /// ledger), as Spark would print it, and when it arrives; `None` for another kind of
+    /// input or an offset past the source. Read-only, for the REPL's `ledger`.
+    pub fn source_record(&self, input: usize, offset: u64) -> Option<(Time, String)> {
+        let core = self.core.borrow();
+        match core.inputs.sources.get(input)? {
+            InputSource::Receiver(r) => r.source_record(offset).map(|(t, v)| (t, v.to_string())),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on every event from index `from` on, in order, without copying the trace.
+    pub fn for_each_event(&self, from: usize, mut f: impl FnMut(&Event)) {
+        let core = self.core.borrow();
+        if from < core.trace.len() {
+            core.trace.iter_from(from).for_each(&mut f);
+        }
     }
 
     /// Time of the last completed batch.

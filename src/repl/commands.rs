@@ -140,9 +140,8 @@ impl Session {
                 inspect::blocks(&self.built.ssc, t)
             }
             "trace" => self.trace(&args),
-            "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" => {
-                self.inject_now(cmd, &args)
-            }
+            "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" | "slow"
+            | "stop" => self.inject_now(cmd, &args),
             "at" => self.inject_at(&args),
             "cluster" => {
                 no_args("cluster", &args)?;

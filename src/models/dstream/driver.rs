@@ -60,6 +60,21 @@ pub(super) enum Scheduled {
         seq: u64,
         epoch: u64,
     },
+    /// A `RateController`'s new rate reaches input `input` (backpressure).
+    RateUpdate {
+        input: usize,
+        rate: u64,
+        batch: Time,
+        epoch: u64,
+    },
+    /// A graceful stop's timeout (`spark.streaming.gracefulStopTimeout`).
+    StopDeadline {
+        epoch: u64,
+    },
+    /// The last job set of a stop finished.
+    StopDone {
+        epoch: u64,
+    },
 }
 
 impl Scheduled {
@@ -75,6 +90,8 @@ impl Scheduled {
             Scheduled::Batch { .. } => 6,
             Scheduled::JobStart { .. } => 7,
             Scheduled::BlockReport { .. } => 4,
+            Scheduled::RateUpdate { .. } => 3,
+            Scheduled::StopDeadline { .. } | Scheduled::StopDone { .. } => 8,
         }
     }
 }

@@ -92,6 +92,7 @@ impl StreamingContext {
             ledger: Ledger::default(),
             batch_offsets: BTreeMap::new(),
             generated_at: BTreeMap::new(),
+            mech: Default::default(),
         };
         let seed = config.seed;
         let core = Core {
@@ -301,6 +302,7 @@ impl StreamingContext {
                 let reliable = r.reliable;
                 let mut fresh = Receiver::new(input, id, r.into_source());
                 fresh.reliable = reliable;
+                fresh.limiter = super::rate_controller::RateLimiter::new(&core.config.cluster.conf);
                 InputSource::Receiver(fresh)
             }
             other => {
@@ -622,7 +624,7 @@ impl StreamingContext {
     /// [`SparkError::InvalidArgument`] for a worker that does not exist.
     pub fn inject(&self, at: Time, fault: Fault) -> Result<(), SparkError> {
         let mut core = self.core.borrow_mut();
-        if let Fault::KillWorker(w) | Fault::RestartWorker(w) = &fault {
+        if let Fault::KillWorker(w) | Fault::RestartWorker(w) | Fault::SlowWorker(w, _) = &fault {
             if core.inputs.cluster.worker_index(w).is_none() {
                 let n = core.inputs.cluster.workers.len();
                 return Err(SparkError::InvalidArgument(format!(

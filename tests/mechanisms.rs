@@ -292,3 +292,37 @@ fn repl_injects_the_new_faults() {
     let out = s.execute("stop graceful");
     assert!(out.contains("stop graceful: injected"), "{out}");
 }
+
+/// Slow reliable storage: checkpoint writes queue on the writer's one thread, and those
+/// still running when the driver dies die with it, so recovery starts further back.
+#[test]
+fn slow_checkpoint_writes_die_with_the_driver() {
+    let mut sc = load("checkpoint-storage-full");
+    sc.cluster.faults =
+        stream_sim::cluster::FaultPlan::parse("at 4500ms slow storage 3s\nat 9500ms kill driver")
+            .expect("fault lines");
+    let (trace, ledger) = run(&sc, 0);
+    assert!(trace.iter().any(
+        |e| matches!(e, Event::Warning { message, .. } if message.contains("died with the driver"))
+    ));
+    let rerun = trace.iter().find_map(|e| match e {
+        Event::DriverRestarted { rerun, .. } => rerun.first().copied(),
+        _ => None,
+    });
+    // Writes of 5 s, 6 s, 7 s ... each take 3 s one after the other: by 9.5 s only the
+    // checkpoint of 5 s (done at 8 s) is on storage.
+    assert_eq!(rerun, Some(Time(5000)));
+    assert_eq!(received_never_written(&ledger), 0);
+}
+
+/// `stream-sim run --check` on a stopped context ends (nothing is pending after a stop)
+/// and counts what the non-graceful stop lost.
+#[test]
+fn check_counts_what_a_stop_loses() {
+    let sc = load("graceful-stop-now");
+    let report = stream_sim::check::verify(&sc, &options(0), Time(15_000)).expect("verifies");
+    assert!(!report.verdict.lost.is_empty());
+    let sc = load("graceful-stop");
+    let report = stream_sim::check::verify(&sc, &options(0), Time(10_000)).expect("verifies");
+    assert!(report.verdict.lost.is_empty(), "{}", report.verdict);
+}

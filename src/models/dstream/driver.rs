@@ -149,6 +149,12 @@ impl Core {
         self.queue.push(Reverse((at, what.class(), self.seq, what)));
     }
 
+    /// Takes an armed protocol-point fault matching `pred`, if any.
+    pub(super) fn take_armed(&mut self, pred: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let i = self.armed.iter().position(pred)?;
+        Some(self.armed.remove(i))
+    }
+
     pub(super) fn emit(&mut self, e: Event) {
         self.trace.push(e);
     }

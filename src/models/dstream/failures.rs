@@ -9,10 +9,9 @@ use super::trace::Event;
 use crate::cluster::Fault;
 use crate::sim::Time;
 
-/// Takes an armed protocol-point fault matching `pred`, if any.
+/// Takes an armed protocol-point fault matching `pred`, if any ([`Core::take_armed`]).
 pub(super) fn take_armed(core: &mut Core, pred: impl Fn(&Fault) -> bool) -> Option<Fault> {
-    let i = core.armed.iter().position(pred)?;
-    Some(core.armed.remove(i))
+    core.take_armed(pred)
 }
 
 /// Applies a fault at `t`.

@@ -20,20 +20,11 @@
 
 use super::config::State;
 use super::driver::{Core, Scheduled};
-use super::input_dstreams::InputSource;
+use super::input_dstreams::{InputSource, Stopping};
 use super::receiver_supervisor::block_tick;
 use super::receiver_tracker::receiver_inputs;
 use super::trace::Event;
 use crate::sim::{Duration, Time};
-
-/// A graceful stop in progress.
-#[derive(Clone, Debug)]
-pub(crate) struct Stopping {
-    /// When `stop` was called.
-    requested: Time,
-    /// The last batch the timer generates (`timer.stop(false)`'s answer), once known.
-    stop_time: Option<Time>,
-}
 
 /// `ssc.stop(stopGracefully = graceful)` at `t`.
 pub(super) fn request_stop(core: &mut Core, t: Time, graceful: bool) {

@@ -89,13 +89,31 @@ pub(super) struct Inputs {
 #[derive(Clone, Default)]
 pub(super) struct Mechanisms {
     /// One `RateController` (its `PIDRateEstimator`) per input stream, with backpressure.
-    pub(super) estimators: BTreeMap<usize, super::rate_controller::PidRateEstimator>,
+    pub(super) estimators: BTreeMap<usize, super::pid_rate_estimator::PidRateEstimator>,
     /// A direct Kafka stream's latest published rate (`DirectKafkaRateController`), records/s.
     pub(super) kafka_rates: BTreeMap<usize, f64>,
     /// A stop in progress (`ssc.stop`).
-    pub(super) stopping: Option<super::graceful_stop::Stopping>,
+    pub(super) stopping: Option<Stopping>,
     /// Partitions of remembered RDDs lost with a worker, recomputed by the next batch.
-    pub(super) lost: Vec<super::task_scheduler::LostPartitions>,
+    pub(super) lost: Vec<LostPartitions>,
+}
+
+/// A graceful stop in progress (`graceful_stop`).
+#[derive(Clone, Debug)]
+pub(crate) struct Stopping {
+    /// When `stop` was called.
+    pub(super) requested: Time,
+    /// The last batch the timer generates (`timer.stop(false)`'s answer), once known.
+    pub(super) stop_time: Option<Time>,
+}
+
+/// Cached partitions of one remembered RDD that died with a worker (`task_scheduler`).
+#[derive(Clone, Debug)]
+pub(crate) struct LostPartitions {
+    pub(super) stream: super::dstream_graph::StreamId,
+    pub(super) rdd_time: Time,
+    pub(super) partitions: usize,
+    pub(super) records: usize,
 }
 
 /// `DirectKafkaInputDStream.maxMessagesPerPartition`: with backpressure, the latest

@@ -15,7 +15,7 @@
 //! receiver (a socket) never acknowledges: what sits in its buffer when it dies is lost, and
 //! so is whatever the source sends while it is down.
 
-use super::rate_controller::RateLimiter;
+use super::rate_limiter::RateLimiter;
 use crate::cluster::Block;
 use crate::io::TimedRecords;
 use crate::sim::Time;

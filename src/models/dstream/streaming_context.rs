@@ -225,6 +225,10 @@ impl StreamingContext {
     /// core, and the one still running at the current instant.
     pub fn pending_times(&self) -> Vec<Time> {
         let core = self.core.borrow();
+        if core.state == State::Stopped {
+            // A stopped context runs nothing more (`ssc.stop`, or a failed job).
+            return Vec::new();
+        }
         let mut times: Vec<Time> = core.waiting.iter().copied().collect();
         if core.busy_until > core.clock {
             times.extend(core.last_batch);
@@ -302,7 +306,7 @@ impl StreamingContext {
                 let reliable = r.reliable;
                 let mut fresh = Receiver::new(input, id, r.into_source());
                 fresh.reliable = reliable;
-                fresh.limiter = super::rate_controller::RateLimiter::new(&core.config.cluster.conf);
+                fresh.limiter = super::rate_limiter::RateLimiter::new(&core.config.cluster.conf);
                 InputSource::Receiver(fresh)
             }
             other => {

@@ -13,21 +13,10 @@
 //! gets a copy on a healthy core; the first copy to finish wins.
 
 use super::driver::Core;
-use super::dstream_graph::StreamId;
-use super::failures::take_armed;
-use super::input_dstreams::InputSource;
+use super::input_dstreams::{InputSource, LostPartitions};
 use super::trace::Event;
 use crate::cluster::Fault;
 use crate::sim::Time;
-
-/// Cached partitions of one remembered RDD that died with a worker.
-#[derive(Clone, Debug)]
-pub(crate) struct LostPartitions {
-    stream: StreamId,
-    rdd_time: Time,
-    partitions: usize,
-    records: usize,
-}
 
 /// A worker is about to die: the cached partitions of RDDs that later batches read again
 /// (RDDs remembered past their own batch: a window's parents, state) which lived on it are
@@ -105,11 +94,11 @@ pub(super) fn recompute_lost(core: &mut Core, t: Time) -> f64 {
 
 /// The armed task faults for the batch about to run: `(fail task N, fail output half-way N)`.
 pub(super) fn take_task_faults(core: &mut Core) -> (u32, u32) {
-    let task = match take_armed(core, |f| matches!(f, Fault::FailTask(_))) {
+    let task = match core.take_armed(|f| matches!(f, Fault::FailTask(_))) {
         Some(Fault::FailTask(n)) => n,
         _ => 0,
     };
-    let output = match take_armed(core, |f| matches!(f, Fault::FailOutput(_))) {
+    let output = match core.take_armed(|f| matches!(f, Fault::FailOutput(_))) {
         Some(Fault::FailOutput(n)) => n,
         _ => 0,
     };

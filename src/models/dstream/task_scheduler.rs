@@ -19,7 +19,7 @@ use crate::cluster::Fault;
 use crate::sim::Time;
 
 /// A worker is about to die: the cached partitions of RDDs that later batches read again
-/// (RDDs remembered past their own batch: a window's parents, state) which lived on it are
+/// (RDDs remembered past their own batch: a window's parents; a state stream's latest) which lived on it are
 /// noted for recomputation. Partition `p` of such an RDD is cached on worker `p mod N` (the
 /// executors take a stage's tasks in turn).
 pub(super) fn on_worker_lost(core: &mut Core, w: usize) {
@@ -29,7 +29,14 @@ pub(super) fn on_worker_lost(core: &mut Core, w: usize) {
         if node.remember <= node.slide {
             continue;
         }
-        for (time, rdd) in node.generated() {
+        // A state stream (StateDStream, ReducedWindowedDStream) reads only its latest RDD
+        // again; recomputing it walks back through the older ones (its lineage steps).
+        let skip = if node.must_checkpoint {
+            node.generated().len().saturating_sub(1)
+        } else {
+            0
+        };
+        for (time, rdd) in node.generated().iter().skip(skip) {
             let (mut partitions, mut records) = (0, 0);
             for (p, part) in rdd.partitions().iter().enumerate() {
                 if p % n == w {

@@ -46,6 +46,31 @@ pub enum Fault {
     /// Protocol point: the tracker's next write of a batch allocation to its log fails
     /// (the blocks stay queued for the next batch).
     FailAllocationWrite,
+    /// `ssc.stop(stopSparkContext = true, stopGracefully)`: `stop graceful` processes all
+    /// received data first (`JobScheduler.stop(processAllReceivedData = true)`); `stop`
+    /// does not.
+    Stop {
+        /// `stopGracefully`.
+        graceful: bool,
+    },
+    /// Protocol point: a task of the next batch that runs fails this many times in a row
+    /// (`fail task 2`); at `spark.task.maxFailures` attempts its job aborts.
+    FailTask(u32),
+    /// Protocol point: a task of the next batch's first output operation fails this many
+    /// times after writing half of its partition (`fail output half-way`, `... half-way 4`).
+    FailOutput(u32),
+    /// Protocol point: the next metadata checkpoint write fails (`fail checkpoint-write`);
+    /// `CheckpointWriter` logs it and goes on.
+    FailCheckpointWrite,
+    /// Reliable storage full (`fail storage`): every checkpoint write fails until
+    /// `heal storage`.
+    StorageFull(bool),
+    /// Reliable storage slow (`slow storage 3s`): each checkpoint write takes this long
+    /// (`slow storage 0s` heals it).
+    SlowStorage(u64),
+    /// A straggler (`slow worker-2 4x`): the worker's tasks take this many times longer
+    /// (`slow worker-2 1x` heals it).
+    SlowWorker(String, f64),
 }
 
 impl Fault {
@@ -57,6 +82,9 @@ impl Fault {
                 | Fault::KillDriverAfterCheckpoint
                 | Fault::FailWalWrite
                 | Fault::FailAllocationWrite
+                | Fault::FailTask(_)
+                | Fault::FailOutput(_)
+                | Fault::FailCheckpointWrite
         )
     }
 }
@@ -81,6 +109,16 @@ impl std::fmt::Display for Fault {
             Fault::Heal => f.write_str("heal"),
             Fault::Loss(p) => write!(f, "loss {p}"),
             Fault::Latency(lo, hi) => write!(f, "latency {lo}ms..{hi}ms"),
+            Fault::Stop { graceful: true } => f.write_str("stop graceful"),
+            Fault::Stop { graceful: false } => f.write_str("stop"),
+            Fault::FailTask(n) => write!(f, "fail task {n}"),
+            Fault::FailOutput(1) => f.write_str("fail output half-way"),
+            Fault::FailOutput(n) => write!(f, "fail output half-way {n}"),
+            Fault::FailCheckpointWrite => f.write_str("fail checkpoint-write"),
+            Fault::StorageFull(true) => f.write_str("fail storage"),
+            Fault::StorageFull(false) => f.write_str("heal storage"),
+            Fault::SlowStorage(ms) => write!(f, "slow storage {ms}ms"),
+            Fault::SlowWorker(w, x) => write!(f, "slow {w} {x}x"),
         }
     }
 }
@@ -129,7 +167,7 @@ impl FaultPlan {
             let col = |word: &str| raw.find(word).map_or(1, |c| c as u32 + 1);
             let words: Vec<&str> = line.split_whitespace().collect();
             let bad = |word: &str, msg: String| Err((i as u32 + 1, col(word), msg));
-            let expected = "expected `at <time>` then `kill worker-N`, `restart worker-N`, `kill driver`, `kill driver after-checkpoint`, `kill receiver <stream> after-store`, `fail wal-write`, `fail allocation-write`, `partition A | B`, `partition A -> B`, `heal`, `loss P` or `latency 10ms..200ms`";
+            let expected = "expected `at <time>` then `kill worker-N`, `restart worker-N`, `kill driver`, `kill driver after-checkpoint`, `kill receiver <stream> after-store`, `fail wal-write`, `fail allocation-write`, `fail task N`, `fail output half-way [N]`, `fail checkpoint-write`, `fail storage`, `heal storage`, `slow storage 3s`, `slow worker-N 4x`, `stop`, `stop graceful`, `partition A | B`, `partition A -> B`, `heal`, `loss P` or `latency 10ms..200ms`";
             if words.first() != Some(&"at") {
                 return bad(words[0], format!("{expected}, found `{}`", words[0]));
             }
@@ -152,6 +190,30 @@ impl FaultPlan {
                 ["fail", "wal-write"] => Fault::FailWalWrite,
                 ["fail", "allocation-write"] => Fault::FailAllocationWrite,
                 ["heal"] => Fault::Heal,
+                ["stop"] => Fault::Stop { graceful: false },
+                ["stop", "graceful"] => Fault::Stop { graceful: true },
+                ["fail", "task", n] => match n.parse::<u32>() {
+                    Ok(k) if (1..=100).contains(&k) => Fault::FailTask(k),
+                    _ => return bad(n, format!("fail task needs a number of failed attempts between 1 and 100, e.g. `fail task 2`, found `{n}`")),
+                },
+                ["fail", "output", "half-way"] => Fault::FailOutput(1),
+                ["fail", "output", "half-way", n] => match n.parse::<u32>() {
+                    Ok(k) if (1..=100).contains(&k) => Fault::FailOutput(k),
+                    _ => return bad(n, format!("fail output half-way takes a number of failed attempts between 1 and 100, e.g. `fail output half-way 4`, found `{n}`")),
+                },
+                ["fail", "checkpoint-write"] => Fault::FailCheckpointWrite,
+                ["fail", "storage"] => Fault::StorageFull(true),
+                ["heal", "storage"] => Fault::StorageFull(false),
+                ["slow", "storage", d] => match Duration::parse(d) {
+                    Ok(d) if d.ms() <= 3_600_000 => Fault::SlowStorage(d.ms()),
+                    _ => return bad(d, format!("slow storage needs a write time up to 1h, e.g. `slow storage 3s`, found `{d}`")),
+                },
+                ["slow", w, x] if w.starts_with("worker-") => {
+                    match x.strip_suffix('x').and_then(|v| v.parse::<f64>().ok()) {
+                        Some(k) if (1.0..=1000.0).contains(&k) => Fault::SlowWorker(w.to_string(), k),
+                        _ => return bad(x, format!("slow {w} needs a slowdown factor between 1x and 1000x, e.g. `slow {w} 4x`, found `{x}`")),
+                    }
+                }
                 ["loss", p] => match p.parse::<f64>() {
                     Ok(x) if (0.0..=1.0).contains(&x) => Fault::Loss(x),
                     _ => return bad(p, format!("loss needs a probability between 0 and 1, e.g. `loss 0.1`, found `{p}`")),
@@ -283,6 +345,25 @@ mod tests {
             FaultPlan::parse("at 1s kill driver\nat 2s smash worker-1").unwrap_err();
         assert_eq!((line, col), (2, 7));
         assert!(msg.contains("found `smash worker-1`"), "{msg}");
+        // The mechanisms' lines read back as they print.
+        for line in [
+            "stop",
+            "stop graceful",
+            "fail task 3",
+            "fail output half-way",
+            "fail output half-way 4",
+            "fail checkpoint-write",
+            "fail storage",
+            "heal storage",
+            "slow storage 3000ms",
+            "slow worker-2 4x",
+        ] {
+            let plan = FaultPlan::parse(&format!("at 1s {line}")).unwrap();
+            assert_eq!(plan.faults[0].1.to_string(), line);
+        }
+        let (_, col, msg) = FaultPlan::parse("at 1s slow worker-2 fast").unwrap_err();
+        assert_eq!(col, 21);
+        assert!(msg.contains("slowdown factor"), "{msg}");
         assert!(FaultPlan::parse("at 2 kill driver")
             .unwrap_err()
             .2

@@ -15,6 +15,7 @@
 //! also written to reliable storage before it is acknowledged.
 
 pub mod block_manager;
+pub mod conf;
 pub mod faults;
 pub mod network;
 
@@ -98,6 +99,8 @@ pub struct ClusterConfig {
     /// they show that the checker, the semantics table and the sweep find what each
     /// mechanism protects. Empty by default.
     pub disabled: std::collections::BTreeSet<Mechanism>,
+    /// The `SparkConf` keys of the modelled mechanisms (`[conf]` in a scenario).
+    pub conf: conf::SparkConf,
 }
 
 /// A delivery guarantee a scenario declares (the guide's "Semantics of output operations"
@@ -193,6 +196,7 @@ impl Default for ClusterConfig {
             random_faults: None,
             expect: None,
             disabled: std::collections::BTreeSet::new(),
+            conf: conf::SparkConf::default(),
         }
     }
 }
@@ -208,6 +212,9 @@ pub struct Worker {
     pub cores: usize,
     /// Blocks held in its executor's memory.
     pub blocks: BTreeMap<String, Arc<Block>>,
+    /// How many times longer its tasks take than a healthy worker's (1.0; a straggler
+    /// after `slow worker-N 4x`).
+    pub slowdown: f64,
 }
 
 /// The cluster's state.
@@ -223,6 +230,10 @@ pub struct Cluster {
     pub wal: BTreeMap<String, Arc<Block>>,
     /// The network between driver, workers and sources.
     pub network: network::Network,
+    /// Reliable storage refuses writes (`fail storage`: full) until healed.
+    pub storage_full: bool,
+    /// Virtual ms each checkpoint write takes (`slow storage 3s`; 0 = instant).
+    pub storage_write_ms: u64,
 }
 
 impl Cluster {
@@ -234,6 +245,7 @@ impl Cluster {
                 alive: true,
                 cores: config.cores_per_worker.max(1),
                 blocks: BTreeMap::new(),
+                slowdown: 1.0,
             })
             .collect();
         Cluster {
@@ -242,6 +254,8 @@ impl Cluster {
             driver_alive: true,
             wal: BTreeMap::new(),
             network: network::Network::new(network_rng),
+            storage_full: false,
+            storage_write_ms: 0,
         }
     }
 

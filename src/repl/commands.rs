@@ -145,9 +145,8 @@ impl Session {
             "restart" if args.is_empty() => self.restart_context(),
             "reload" => self.reload(&args),
             "cancel" => self.cancel(&args),
-            "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" => {
-                self.inject_now(cmd, &args)
-            }
+            "kill" | "restart" | "partition" | "heal" | "loss" | "latency" | "fail" | "slow"
+            | "stop" => self.inject_now(cmd, &args),
             "at" => self.inject_at(&args),
             "cluster" => {
                 no_args("cluster", &args)?;

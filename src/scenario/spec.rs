@@ -9,6 +9,7 @@ use super::error::ScenarioError;
 use super::parse::parse_program;
 pub use super::toml_errors::line_col;
 use super::toml_errors::{locate_key, plain_toml_message, span_of};
+use crate::cluster::conf::ConfValue;
 use crate::cluster::{ClusterConfig, Fault, FaultPlan, SinkKind};
 use crate::io::sources::{
     parse_civil, read_csv_events, read_csv_records, CsvEventSpec, EventTime, FileDrop, TimedRecords,
@@ -32,6 +33,9 @@ struct RawScenario {
     #[serde(default)]
     datasets: BTreeMap<String, Spanned<RawDataset>>,
     cluster: Option<Spanned<RawCluster>>,
+    /// `SparkConf` keys under Spark's names (`"spark.streaming.receiver.maxRate" = 500`).
+    #[serde(default)]
+    conf: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -671,13 +675,31 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
         datasets.insert(name.clone(), records);
     }
 
-    let cluster = match &raw.cluster {
+    let mut cluster = match &raw.cluster {
         None => ClusterConfig::default(),
         Some(spanned) => {
             let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
             cluster_config(spanned, ctx.checkpoint.is_some(), &names, text, path)?
         }
     };
+    for (key, value) in &raw.conf {
+        let v = match value.get_ref() {
+            toml::Value::Integer(i) => ConfValue::Number(*i as f64),
+            toml::Value::Float(x) => ConfValue::Number(*x),
+            toml::Value::Boolean(b) => ConfValue::Bool(*b),
+            toml::Value::String(s) => ConfValue::Text(s.clone()),
+            other => {
+                return Err(err_at(
+                    value.span().start,
+                    format!("conf: `{key}` needs a number, a boolean or a string, found {other}"),
+                ))
+            }
+        };
+        cluster
+            .conf
+            .set(key, &v)
+            .map_err(|m| err_at(value.span().start, format!("conf: {m}")))?;
+    }
 
     // The program: find where its text starts in the file to shift positions.
     let pspan = raw.pipeline.span();
@@ -927,7 +949,8 @@ fn cluster_config(
                     ));
                 }
             }
-            if let Fault::KillWorker(w) | Fault::RestartWorker(w) = fault {
+            if let Fault::KillWorker(w) | Fault::RestartWorker(w) | Fault::SlowWorker(w, _) = fault
+            {
                 let n: usize = w.trim_start_matches("worker-").parse().unwrap_or(0);
                 if n == 0 || n > cfg.workers {
                     return Err(err_at(

@@ -35,9 +35,53 @@ pub struct Checkpoint {
 #[derive(Clone, Debug, Default)]
 pub struct CheckpointWriter {
     files: BTreeMap<Time, Checkpoint>,
+    /// Writes still running on the writer's single thread (slow storage), by the instant
+    /// each becomes durable.
+    unfinished: Vec<(Time, Checkpoint)>,
+    /// When the writer's thread is free again.
+    busy_until: Time,
 }
 
 impl CheckpointWriter {
+    /// Writes `checkpoint` at `now` when each write takes `write_ms` (slow reliable
+    /// storage): writes run one at a time on the writer's thread (`CheckpointWriter`'s
+    /// single-thread executor), so the file exists only from its end on. 0 ms: at once.
+    pub fn write_at(&mut self, checkpoint: Checkpoint, now: Time, write_ms: u64) {
+        self.settle(now);
+        if write_ms == 0 && self.unfinished.is_empty() {
+            self.write(checkpoint);
+            return;
+        }
+        let done = self
+            .busy_until
+            .max(now)
+            .plus(crate::sim::Duration::from_ms(write_ms));
+        self.busy_until = done;
+        self.unfinished.push((done, checkpoint));
+    }
+
+    /// Writes finished by `now` become files.
+    pub fn settle(&mut self, now: Time) {
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unfinished)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.unfinished = running;
+        for (_, c) in done {
+            self.write(c);
+        }
+    }
+
+    /// The driver died at `now`: writes not finished die with its writer thread. Returns
+    /// the checkpoint times lost.
+    pub fn driver_died(&mut self, now: Time) -> Vec<Time> {
+        self.settle(now);
+        self.busy_until = now;
+        std::mem::take(&mut self.unfinished)
+            .into_iter()
+            .map(|(_, c)| c.checkpoint_time)
+            .collect()
+    }
+
     /// Writes `checkpoint` as `checkpoint-<time>` (replacing a file of the same time) and
     /// deletes the oldest files beyond [`MAX_FILES`].
     pub fn write(&mut self, checkpoint: Checkpoint) {

@@ -60,6 +60,21 @@ pub(super) enum Scheduled {
         seq: u64,
         epoch: u64,
     },
+    /// A `RateController`'s new rate reaches input `input` (backpressure).
+    RateUpdate {
+        input: usize,
+        rate: u64,
+        batch: Time,
+        epoch: u64,
+    },
+    /// A graceful stop's timeout (`spark.streaming.gracefulStopTimeout`).
+    StopDeadline {
+        epoch: u64,
+    },
+    /// The last job set of a stop finished.
+    StopDone {
+        epoch: u64,
+    },
 }
 
 impl Scheduled {
@@ -75,6 +90,8 @@ impl Scheduled {
             Scheduled::Batch { .. } => 6,
             Scheduled::JobStart { .. } => 7,
             Scheduled::BlockReport { .. } => 4,
+            Scheduled::RateUpdate { .. } => 3,
+            Scheduled::StopDeadline { .. } | Scheduled::StopDone { .. } => 8,
         }
     }
 }
@@ -130,6 +147,12 @@ impl Core {
     pub(super) fn schedule(&mut self, at: Time, what: Scheduled) {
         self.seq += 1;
         self.queue.push(Reverse((at, what.class(), self.seq, what)));
+    }
+
+    /// Takes an armed protocol-point fault matching `pred`, if any.
+    pub(super) fn take_armed(&mut self, pred: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let i = self.armed.iter().position(pred)?;
+        Some(self.armed.remove(i))
     }
 
     pub(super) fn emit(&mut self, e: Event) {

@@ -52,6 +52,14 @@ pub(super) fn process_next(core: &mut Core) -> Result<(), SparkError> {
         Scheduled::BlockTick { input, epoch } => on_block_interval(core, input, t, epoch),
         Scheduled::Batch { epoch } => return on_batch_timer(core, t, epoch),
         Scheduled::JobStart { epoch } => return on_job_start(core, t, epoch),
+        Scheduled::RateUpdate {
+            input,
+            rate,
+            batch,
+            epoch,
+        } => super::rate_controller::on_rate_update(core, t, input, rate, batch, epoch),
+        Scheduled::StopDeadline { epoch } => super::graceful_stop::on_deadline(core, t, epoch),
+        Scheduled::StopDone { epoch } => super::graceful_stop::on_done(core, t, epoch),
     }
     Ok(())
 }

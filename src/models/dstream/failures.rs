@@ -9,10 +9,9 @@ use super::trace::Event;
 use crate::cluster::Fault;
 use crate::sim::Time;
 
-/// Takes an armed protocol-point fault matching `pred`, if any.
+/// Takes an armed protocol-point fault matching `pred`, if any ([`Core::take_armed`]).
 pub(super) fn take_armed(core: &mut Core, pred: impl Fn(&Fault) -> bool) -> Option<Fault> {
-    let i = core.armed.iter().position(pred)?;
-    Some(core.armed.remove(i))
+    core.take_armed(pred)
 }
 
 /// Applies a fault at `t`.
@@ -38,6 +37,7 @@ pub(super) fn inject(core: &mut Core, t: Time, fault: &Fault) {
                 return;
             }
             let blocks_lost = core.inputs.cluster.workers[w].blocks.len();
+            super::task_scheduler::on_worker_lost(core, w);
             core.inputs.cluster.kill_worker(w);
             let mut receivers = Vec::new();
             for input in receiver_inputs(core) {
@@ -102,7 +102,36 @@ pub(super) fn inject(core: &mut Core, t: Time, fault: &Fault) {
         Fault::KillReceiverAfterStore(_)
         | Fault::KillDriverAfterCheckpoint
         | Fault::FailWalWrite
-        | Fault::FailAllocationWrite => {}
+        | Fault::FailAllocationWrite
+        | Fault::FailTask(_)
+        | Fault::FailOutput(_)
+        | Fault::FailCheckpointWrite => {}
+        Fault::Stop { graceful } => super::graceful_stop::request_stop(core, t, *graceful),
+        Fault::StorageFull(full) => {
+            core.inputs.cluster.storage_full = *full;
+            let message = if *full {
+                "reliable storage is full: every checkpoint write fails (CheckpointWriter logs it and goes on) until `heal storage`".to_string()
+            } else {
+                "reliable storage accepts writes again".to_string()
+            };
+            core.emit(Event::Warning { time: t, message });
+        }
+        Fault::SlowStorage(ms) => {
+            core.inputs.cluster.storage_write_ms = *ms;
+            core.emit(Event::Warning {
+                time: t,
+                message: format!("reliable storage is slow: each checkpoint write takes {ms} ms, one at a time on the CheckpointWriter's thread"),
+            });
+        }
+        Fault::SlowWorker(name, factor) => {
+            if let Some(w) = core.inputs.cluster.worker_index(name) {
+                core.inputs.cluster.workers[w].slowdown = *factor;
+                core.emit(Event::Warning {
+                    time: t,
+                    message: format!("{name} is a straggler: its tasks take {factor}x as long"),
+                });
+            }
+        }
         Fault::KillDriver => {
             if !core.inputs.cluster.driver_alive {
                 return;
@@ -116,6 +145,20 @@ pub(super) fn inject(core: &mut Core, t: Time, fault: &Fault) {
                 );
             }
             core.inputs.cluster.kill_driver();
+            let unwritten = core.checkpoint_writer.driver_died(t);
+            if !unwritten.is_empty() {
+                core.emit(Event::Warning {
+                    time: t,
+                    message: format!(
+                        "checkpoint writes still running on slow storage died with the driver: {}",
+                        unwritten
+                            .iter()
+                            .map(|x| x.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
             // The tracker's memory dies with the driver (the restarted driver rebuilds it from
             // the tracker's log alone, `job_generator::restart_driver`); until then the REPL
             // can still show what the dead driver knew.

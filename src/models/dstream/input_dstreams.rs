@@ -79,6 +79,94 @@ pub(super) struct Inputs {
     /// instant* (`DirectKafkaInputDStream.compute` asks the consumer for the latest offsets),
     /// so the first one catches up on everything appended while the driver was down.
     pub(super) generated_at: BTreeMap<Time, Time>,
+    /// The state of the mechanisms a scenario turns on (`[conf]`, faults): rate
+    /// controllers, a graceful stop in progress, partitions lost with a worker.
+    pub(super) mech: Mechanisms,
+}
+
+/// State of rate control, stopping and lost partitions (each in the module named after
+/// its Spark class).
+#[derive(Clone, Default)]
+pub(super) struct Mechanisms {
+    /// One `RateController` (its `PIDRateEstimator`) per input stream, with backpressure.
+    pub(super) estimators: BTreeMap<usize, super::pid_rate_estimator::PidRateEstimator>,
+    /// A direct Kafka stream's latest published rate (`DirectKafkaRateController`), records/s.
+    pub(super) kafka_rates: BTreeMap<usize, f64>,
+    /// A stop in progress (`ssc.stop`).
+    pub(super) stopping: Option<Stopping>,
+    /// Partitions of remembered RDDs lost with a worker, recomputed by the next batch.
+    pub(super) lost: Vec<LostPartitions>,
+}
+
+/// A graceful stop in progress (`graceful_stop`).
+#[derive(Clone, Debug)]
+pub(crate) struct Stopping {
+    /// When `stop` was called.
+    pub(super) requested: Time,
+    /// The last batch the timer generates (`timer.stop(false)`'s answer), once known.
+    pub(super) stop_time: Option<Time>,
+}
+
+/// Cached partitions of one remembered RDD that died with a worker (`task_scheduler`).
+#[derive(Clone, Debug)]
+pub(crate) struct LostPartitions {
+    pub(super) stream: super::dstream_graph::StreamId,
+    pub(super) rdd_time: Time,
+    pub(super) partitions: usize,
+    pub(super) records: usize,
+}
+
+/// `DirectKafkaInputDStream.maxMessagesPerPartition`: with backpressure, the latest
+/// estimated rate (or `initialRate` before the first) split over the partitions by lag,
+/// each capped by `spark.streaming.kafka.maxRatePerPartition`; without it, that cap alone.
+/// Times the batch interval in seconds, at least `minRatePerPartition`. `None`: no limit.
+pub fn max_messages_per_partition(
+    conf: &crate::cluster::conf::SparkConf,
+    latest_rate: Option<f64>,
+    current: &[u64],
+    latest: &[u64],
+    batch: Duration,
+) -> Option<Vec<u64>> {
+    let estimated = if conf.backpressure {
+        match latest_rate {
+            Some(r) if r > 0.0 => Some(r),
+            _ => conf.initial_rate.map(|r| r as f64),
+        }
+    } else {
+        None
+    };
+    let max_per = conf.kafka_max_rate_per_partition.map(|m| m as f64);
+    let limits: Vec<f64> = match estimated.filter(|r| *r > 0.0) {
+        Some(rate) => {
+            let lags: Vec<u64> = current
+                .iter()
+                .zip(latest)
+                .map(|(c, l)| l.saturating_sub(*c))
+                .collect();
+            let total: u64 = lags.iter().sum();
+            lags.iter()
+                .map(|&lag| {
+                    let bp = if total == 0 {
+                        0.0
+                    } else {
+                        lag as f64 / total as f64 * rate
+                    };
+                    max_per.map_or(bp, |m| bp.min(m))
+                })
+                .collect()
+        }
+        None => current.iter().map(|_| max_per.unwrap_or(0.0)).collect(),
+    };
+    if limits.iter().sum::<f64>() <= 0.0 {
+        return None;
+    }
+    let secs = batch.ms() as f64 / 1000.0;
+    Some(
+        limits
+            .iter()
+            .map(|l| ((secs * l) as u64).max(conf.kafka_min_rate_per_partition))
+            .collect(),
+    )
 }
 
 impl InputProvider for Inputs {
@@ -216,12 +304,28 @@ impl InputProvider for Inputs {
                         // the latest ones when the batch is generated, never below the
                         // current offsets (an older time computed late reads nothing).
                         let now = self.generated_at.get(&t).copied().unwrap_or(t);
-                        let r: Vec<(u64, u64)> = log
+                        let latest: Vec<u64> = log
                             .iter()
                             .zip(next.iter())
                             .map(|(part, &from)| {
-                                let latest = part.partition_point(|(at, _)| *at <= now) as u64;
-                                (from, latest.max(from))
+                                (part.partition_point(|(at, _)| *at <= now) as u64).max(from)
+                            })
+                            .collect();
+                        let max = max_messages_per_partition(
+                            &self.cluster.config.conf,
+                            self.mech.kafka_rates.get(&input).copied(),
+                            next,
+                            &latest,
+                            self.batch,
+                        );
+                        let r: Vec<(u64, u64)> = next
+                            .iter()
+                            .zip(&latest)
+                            .enumerate()
+                            .map(|(p, (&from, &until))| match &max {
+                                // DirectKafkaInputDStream.clamp: min(latest, current + max).
+                                Some(m) => (from, until.min(from + m[p])),
+                                None => (from, until),
                             })
                             .collect();
                         for (n, (_, until)) in next.iter_mut().zip(&r) {

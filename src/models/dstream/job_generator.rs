@@ -66,10 +66,29 @@ fn do_checkpoint(core: &mut Core, t: Time) {
     pending_times.push(t);
     pending_times.sort();
     pending_times.dedup();
-    core.checkpoint_writer.write(Checkpoint {
+    let checkpoint = Checkpoint {
         checkpoint_time: t,
         pending_times,
-    });
+    };
+    if core.inputs.cluster.storage_full
+        || take_armed(core, |f| *f == Fault::FailCheckpointWrite).is_some()
+    {
+        // CheckpointWriteHandler: after its attempts fail it logs and gives up; the
+        // application goes on, and a recovery reads the newest file that was written.
+        let dir = core.checkpoint_dir.clone().unwrap_or_default();
+        core.emit(Event::CheckpointWriteFailed {
+            time: core.clock,
+            checkpoint_time: t,
+            message: format!(
+                "Could not write checkpoint for time {} ms to file '{dir}/checkpoint-{}'",
+                t.ms(),
+                t.ms()
+            ),
+        });
+        return;
+    }
+    let (now, write_ms) = (core.clock, core.inputs.cluster.storage_write_ms);
+    core.checkpoint_writer.write_at(checkpoint, now, write_ms);
 }
 
 /// The deployment restarts the driver: executors and receivers start again and, with a
@@ -159,10 +178,11 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
 /// # Errors
 /// The error of a job that failed.
 pub(super) fn on_batch_timer(core: &mut Core, t: Time, epoch: u64) -> Result<(), SparkError> {
-    if epoch != core.epoch {
+    if epoch != core.epoch || !super::graceful_stop::timer_may_fire(core, t) {
         return Ok(());
     }
     generate_batch(core, t, true);
+    super::graceful_stop::after_generate(core, t);
     let next = t.plus(core.config.batch_interval);
     core.schedule(next, Scheduled::Batch { epoch });
     if core.checkpoint_dir.is_some()

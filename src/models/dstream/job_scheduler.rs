@@ -74,6 +74,9 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
     }
     let outputs = core.outputs.clone();
     let (mut tasks, mut work_records, mut shuffled_bytes) = (0u64, 0u64, 0u64);
+    // Task-level faults armed for this batch (`fail task N`, `fail output half-way N`).
+    let (mut fail_task, mut fail_output) = super::task_scheduler::take_task_faults(core);
+    let (mut retries, mut aborted) = (0u32, false);
     for (index, out) in outputs.iter().enumerate() {
         if !core.graph.is_time_valid(out.stream, t) {
             continue;
@@ -123,6 +126,19 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
             });
             continue;
         }
+        if fail_task > 0 || fail_output > 0 {
+            let (n, half_way) = if fail_task > 0 {
+                (std::mem::take(&mut fail_task), false)
+            } else {
+                (std::mem::take(&mut fail_output), true)
+            };
+            let (failed, abort) = failed_attempts(core, t, n, half_way);
+            retries += failed;
+            if abort {
+                aborted = true;
+                continue;
+            }
+        }
         let lines = run_output(&core.config.output_dir, &out.kind, &rdd, t)?;
         core.emit(Event::Output {
             time: t,
@@ -136,10 +152,17 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
     // at-least-once sink; once per batch time for a transactional one, whose re-run writes
     // nothing). An idempotent sink keys the output by batch time: a re-run overwrites the
     // first write, so the sink holds the last one, whatever it contains.
-    let first_write = core.written.insert(t);
     let offsets = core.inputs.batch_offsets.remove(&t).unwrap_or_default();
+    let mut per_input: std::collections::BTreeMap<usize, u64> = Default::default();
+    for (input, offs) in &offsets {
+        *per_input.entry(*input).or_default() += offs.len() as u64;
+    }
+    // A job that aborted wrote nothing more than its failed attempts did: the batch's
+    // output is lost (Spark goes on with the next batch).
+    let offsets = if aborted { Vec::new() } else { offsets };
+    let first_write = !aborted && core.written.insert(t);
     let sink = core.inputs.cluster.config.sink;
-    if sink == SinkKind::Idempotent {
+    if sink == SinkKind::Idempotent && !aborted {
         if let Some(old) = core.sink_contents.remove(&t) {
             for (input, offs) in old {
                 core.inputs.ledger.output_overwritten(input, &offs);
@@ -163,7 +186,9 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
     let work_us = tasks as f64 * cost.task_launch_us as f64
         + work_records as f64 * cost.record_us
         + shuffled_bytes as f64 * cost.byte_us;
-    let processing_ms = (work_us / 1000.0 / free).ceil() as u64;
+    let recompute_us = super::task_scheduler::recompute_lost(core, t);
+    let processing_ms =
+        super::task_scheduler::processing_ms(core, t, tasks, work_us, free, retries, recompute_us);
     let start = core.clock.max(t);
     core.busy_until = start.plus(Duration::from_ms(processing_ms));
     let scheduling_delay_ms = start.ms() - t.ms();
@@ -174,6 +199,14 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         processing_time_ms: processing_ms,
         total_delay_ms: scheduling_delay_ms + processing_ms,
     });
+    super::rate_controller::on_batch_completed(
+        core,
+        t,
+        start,
+        processing_ms,
+        scheduling_delay_ms,
+        &per_input,
+    );
     for (stream, times) in core.graph.clear_old(t) {
         let label = core.graph.node(stream).label();
         core.emit(Event::RddsCleared {
@@ -194,7 +227,63 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         core.inputs.cluster.forget_blocks(&done);
     }
     core.stalled.remove(&t);
+    super::graceful_stop::after_batch(core);
     Ok(true)
+}
+
+/// `n` attempts of a task of batch `t`'s first output job fail (`half_way`: each after
+/// writing half of its partition to the sink); it is retried until `spark.task.maxFailures`
+/// attempts failed, then the job aborts. Returns `(failed attempts to pay for, aborted)`.
+/// A half-way write stays in an at-least-once sink (the retry writes those records again),
+/// is overwritten in an idempotent one (but stays if the job aborts), and is rolled back
+/// by a transactional one.
+fn failed_attempts(core: &mut Core, t: Time, n: u32, half_way: bool) -> (u32, bool) {
+    let max = core.inputs.cluster.config.conf.task_max_failures;
+    let failed = n.min(max);
+    let abort = n >= max;
+    let reason = if half_way {
+        "java.io.IOException: the sink failed after half of the partition was written"
+    } else {
+        "java.lang.RuntimeException: task failed (injected)"
+    };
+    let half: Vec<(usize, Vec<u64>)> = core
+        .inputs
+        .batch_offsets
+        .get(&t)
+        .map(|v| {
+            v.iter()
+                .map(|(i, o)| (*i, o[..o.len() / 2].to_vec()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let sink = core.inputs.cluster.config.sink;
+    for attempt in 1..=failed {
+        core.emit(Event::TaskFailed {
+            time: t,
+            attempt,
+            max_failures: max,
+            reason: reason.to_string(),
+        });
+        let stays = match sink {
+            SinkKind::AtLeastOnce => true,
+            SinkKind::Idempotent => abort && attempt == 1,
+            SinkKind::Transactional => false,
+        };
+        if half_way && stays {
+            for (input, offs) in &half {
+                core.inputs.ledger.output(*input, offs);
+            }
+        }
+    }
+    if abort {
+        let message = super::task_scheduler::abort_message(t, max, reason);
+        core.emit(Event::JobFailed { time: t, message });
+        core.emit(Event::Warning {
+            time: t,
+            message: format!("batch {t}: its output job aborted; the scheduler goes on with the next batch and this batch's output is lost (awaitTermination would rethrow the error)"),
+        });
+    }
+    (failed, abort)
 }
 
 /// `JobScheduler.submitJobSet` for batch `t`: one job set runs at a time

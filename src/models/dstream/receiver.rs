@@ -15,6 +15,7 @@
 //! receiver (a socket) never acknowledges: what sits in its buffer when it dies is lost, and
 //! so is whatever the source sends while it is down.
 
+use super::rate_limiter::RateLimiter;
 use crate::cluster::Block;
 use crate::io::TimedRecords;
 use crate::sim::Time;
@@ -38,6 +39,14 @@ pub struct Receiver {
     buffer: Vec<(u64, Value)>,
     unacked: BTreeMap<String, Vec<(u64, Value)>>,
     replay: VecDeque<(u64, Value)>,
+    /// The block generator's rate limiter (`spark.streaming.receiver.maxRate`,
+    /// backpressure); unlimited by default.
+    pub limiter: RateLimiter,
+    /// Records the source sent that the rate limiter has not admitted yet: they wait at
+    /// the source (TCP flow control), not in the receiver.
+    held: VecDeque<(u64, Value)>,
+    /// `receiver.stop()`: a stopped receiver receives nothing more (graceful or not).
+    pub stopped: bool,
 }
 
 impl Receiver {
@@ -53,6 +62,9 @@ impl Receiver {
             buffer: Vec::new(),
             unacked: BTreeMap::new(),
             replay: VecDeque::new(),
+            limiter: RateLimiter::default(),
+            held: VecDeque::new(),
+            stopped: false,
         }
     }
 
@@ -78,10 +90,30 @@ impl Receiver {
             return (Vec::new(), self.source.skip_until(t));
         }
         let start = self.buffer.len();
-        while let Some(r) = self.replay.pop_front() {
-            self.buffer.push(r);
+        if self.stopped {
+            return (Vec::new(), Vec::new());
         }
-        self.source.pull_with_offsets(t, &mut self.buffer);
+        if self.limiter.rate().is_none() && self.held.is_empty() {
+            while let Some(r) = self.replay.pop_front() {
+                self.buffer.push(r);
+            }
+            self.source.pull_with_offsets(t, &mut self.buffer);
+        } else {
+            // BlockGenerator.addData -> waitToPush: only what the limiter admits enters the
+            // buffer; the rest waits at the source, replayed records first.
+            let mut arrived = Vec::new();
+            self.source.pull_with_offsets(t, &mut arrived);
+            self.held.extend(arrived);
+            let wanting = self.replay.len() + self.held.len();
+            let mut n = self.limiter.admit(t, wanting);
+            while n > 0 {
+                let Some(r) = self.replay.pop_front().or_else(|| self.held.pop_front()) else {
+                    break;
+                };
+                self.buffer.push(r);
+                n -= 1;
+            }
+        }
         (
             self.buffer[start..].iter().map(|(o, _)| *o).collect(),
             Vec::new(),
@@ -136,13 +168,26 @@ impl Receiver {
         }
     }
 
-    /// The receiver starts (again) on `worker`.
+    /// The receiver starts (again) on `worker`, its rate limiter at its initial rate (a new
+    /// `BlockGenerator`).
     pub fn start_on(&mut self, worker: usize) {
         self.worker = Some(worker);
+        self.limiter.reset();
     }
 
-    /// Records the source has not delivered yet.
+    /// Records the source has not delivered yet (those waiting for the rate limiter too).
     pub fn remaining(&self) -> usize {
-        self.source.remaining()
+        self.source.remaining() + self.held.len()
+    }
+
+    /// Records waiting at the source for the rate limiter.
+    pub fn held_back(&self) -> usize {
+        self.held.len()
+    }
+
+    /// `receiver.stop()` (`ssc.stop`): it receives nothing more; what its buffer holds is
+    /// pushed as a last block by the next block tick (`BlockGenerator.stop`).
+    pub fn stop(&mut self) {
+        self.stopped = true;
     }
 }

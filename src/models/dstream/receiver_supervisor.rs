@@ -4,7 +4,6 @@
 //! driver's tracker, and a reliable receiver acknowledges it to its source.
 
 use super::driver::{Core, Scheduled};
-use super::failures::take_armed;
 use super::input_dstreams::InputSource;
 use super::receiver_tracker::fail_receiver;
 use super::trace::Event;
@@ -43,7 +42,7 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         return;
     };
     let stream = core.inputs.names[input].clone();
-    if core.inputs.cluster.config.wal && take_armed(core, |f| *f == Fault::FailWalWrite).is_some() {
+    if core.inputs.cluster.config.wal && core.take_armed(|f| *f == Fault::FailWalWrite).is_some() {
         // The block could not be made durable: the receiver reports the error and restarts;
         // nothing was acknowledged, so a reliable source sends the records again.
         core.emit(Event::ProtocolFault {
@@ -125,11 +124,9 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             return;
         }
     };
-    if take_armed(
-        core,
-        |f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream),
-    )
-    .is_some()
+    if core
+        .take_armed(|f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream))
+        .is_some()
     {
         // Stored (and reported), but the receiver dies before the acknowledgement leaves:
         // a reliable source will send the block's records again.

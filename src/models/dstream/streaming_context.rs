@@ -105,6 +105,7 @@ impl StreamingContext {
             ledger: Ledger::default(),
             batch_offsets: BTreeMap::new(),
             generated_at: BTreeMap::new(),
+            mech: Default::default(),
         };
         let seed = config.seed;
         let core = Core {
@@ -237,6 +238,10 @@ impl StreamingContext {
     /// core, and the one still running at the current instant.
     pub fn pending_times(&self) -> Vec<Time> {
         let core = self.core.borrow();
+        if core.state == State::Stopped {
+            // A stopped context runs nothing more (`ssc.stop`, or a failed job).
+            return Vec::new();
+        }
         let mut times: Vec<Time> = core.waiting.iter().copied().collect();
         if core.busy_until > core.clock {
             times.extend(core.last_batch);
@@ -349,6 +354,7 @@ impl StreamingContext {
                 let reliable = r.reliable;
                 let mut fresh = Receiver::new(input, id, r.into_source());
                 fresh.reliable = reliable;
+                fresh.limiter = super::rate_limiter::RateLimiter::new(&core.config.cluster.conf);
                 InputSource::Receiver(fresh)
             }
             other => {
@@ -670,7 +676,7 @@ impl StreamingContext {
     /// [`SparkError::InvalidArgument`] for a worker that does not exist.
     pub fn inject(&self, at: Time, fault: Fault) -> Result<(), SparkError> {
         let mut core = self.core.borrow_mut();
-        if let Fault::KillWorker(w) | Fault::RestartWorker(w) = &fault {
+        if let Fault::KillWorker(w) | Fault::RestartWorker(w) | Fault::SlowWorker(w, _) = &fault {
             if core.inputs.cluster.worker_index(w).is_none() {
                 let n = core.inputs.cluster.workers.len();
                 return Err(SparkError::InvalidArgument(format!(

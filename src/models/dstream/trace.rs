@@ -251,6 +251,79 @@ pub enum Event {
         /// When.
         time: Time,
     },
+    /// A `RateController` published a new rate for an input stream (backpressure,
+    /// `PIDRateEstimator`): a receiver's block generator or a direct Kafka stream now takes
+    /// at most `rate` records per second.
+    RateUpdated {
+        /// When (the batch's processing end).
+        time: Time,
+        /// The input stream.
+        stream: String,
+        /// Records per second (capped by `spark.streaming.receiver.maxRate`).
+        rate: u64,
+        /// The batch whose completion gave it.
+        batch: Time,
+    },
+    /// `ssc.stop(stopGracefully)` was called.
+    StopRequested {
+        /// When.
+        time: Time,
+        /// Whether all received data is processed first.
+        graceful: bool,
+        /// What happens next, in words.
+        detail: String,
+    },
+    /// A task of a batch's job failed (`TaskSetManager.handleFailedTask`); it is retried
+    /// until `spark.task.maxFailures` attempts failed.
+    TaskFailed {
+        /// The batch time.
+        time: Time,
+        /// Attempt number (1-based).
+        attempt: u32,
+        /// `spark.task.maxFailures`.
+        max_failures: u32,
+        /// Why, in Spark's words.
+        reason: String,
+    },
+    /// Speculative copies of slow tasks were launched (`spark.speculation`).
+    TasksSpeculated {
+        /// The batch time.
+        time: Time,
+        /// Copies launched.
+        copies: usize,
+        /// Processing time without speculation (virtual ms).
+        without_ms: u64,
+        /// Processing time with it (virtual ms).
+        with_ms: u64,
+    },
+    /// Partitions of remembered RDDs lost with a worker were recomputed from their lineage
+    /// (or from their last checkpoint) when a batch read them again.
+    PartitionsRecomputed {
+        /// The batch that needed them.
+        time: Time,
+        /// The stream whose RDD lost them.
+        stream: String,
+        /// The RDD's batch time.
+        rdd_time: Time,
+        /// Partitions recomputed.
+        partitions: usize,
+        /// Records they hold.
+        records: usize,
+        /// `lineage` or `checkpoint`.
+        from: String,
+        /// Virtual ms the recomputation cost the batch.
+        cost_ms: u64,
+    },
+    /// A metadata checkpoint could not be written (`CheckpointWriter` logs and goes on:
+    /// recovery then reads an older one).
+    CheckpointWriteFailed {
+        /// When.
+        time: Time,
+        /// The checkpoint's batch time.
+        checkpoint_time: Time,
+        /// Spark's log message.
+        message: String,
+    },
 }
 
 impl Event {
@@ -280,7 +353,13 @@ impl Event {
             | Event::NetworkChanged { time, .. }
             | Event::MessageLost { time, .. }
             | Event::ProtocolFault { time, .. }
-            | Event::ContextStopped { time } => *time,
+            | Event::ContextStopped { time }
+            | Event::RateUpdated { time, .. }
+            | Event::StopRequested { time, .. }
+            | Event::TaskFailed { time, .. }
+            | Event::TasksSpeculated { time, .. }
+            | Event::PartitionsRecomputed { time, .. }
+            | Event::CheckpointWriteFailed { time, .. } => *time,
         }
     }
 

@@ -193,6 +193,11 @@ fn first_difference(case: &serde_json::Value) -> Option<String> {
     } else if let Some(e) = &err {
         return Some(format!("the simulator failed: {e}"));
     }
+    if spark["timed_out"].as_bool() == Some(true) {
+        // the runner stopped waiting (8 s) before Spark finished every batch: compare the
+        // batches Spark did output
+        got.truncate(want.len());
+    }
     let times = |b: &Batches| b.iter().map(|(t, _)| *t).collect::<Vec<_>>();
     if times(&got) != times(&want) {
         return Some(format!(
@@ -218,6 +223,35 @@ fn first_difference(case: &serde_json::Value) -> Option<String> {
         }
     }
     None
+}
+
+/// Why a case disagrees, judged from the outputs: `placement` (the same records per batch,
+/// in other partitions), `order` (the same characters per batch: the order of records inside
+/// a shuffled partition shows through mkString, concatenation, a non-commutative reduce or a
+/// group's values), or `values`.
+fn classify(case: &serde_json::Value) -> &'static str {
+    let (got, _, _) = simulate(case);
+    let want = spark_batches(case);
+    let flat =
+        |b: &Batches| -> Vec<Vec<String>> { b.iter().map(|(_, p)| sorted(&p.concat())).collect() };
+    let chars = |b: &Batches| -> Vec<Vec<char>> {
+        b.iter()
+            .map(|(_, p)| {
+                let mut c: Vec<char> = p.concat().concat().chars().collect();
+                c.sort();
+                c
+            })
+            .collect()
+    };
+    let n = got.len().min(want.len());
+    let (g, w) = (got[..n].to_vec(), want[..n].to_vec());
+    if flat(&g) == flat(&w) {
+        "placement"
+    } else if chars(&g) == chars(&w) {
+        "order"
+    } else {
+        "values"
+    }
 }
 
 fn load_cases() -> Vec<serde_json::Value> {
@@ -249,7 +283,7 @@ fn every_fuzz_case_agrees_with_spark_or_is_a_known_difference() {
         .iter()
         .filter(|c| c["spark"]["outputs"].is_array() || c["spark"]["construct_error"].is_string())
         .collect();
-    assert!(ran.len() >= 900, "only {} cases ran on Spark", ran.len());
+    assert!(ran.len() >= 1000, "only {} cases ran on Spark", ran.len());
     let known: BTreeMap<String, String> = serde_json::from_str(
         &std::fs::read_to_string("tests/fixtures/spark-diff/known-differences.json")
             .unwrap_or_else(|_| "{}".into()),
@@ -269,6 +303,21 @@ fn every_fuzz_case_agrees_with_spark_or_is_a_known_difference() {
         100.0 * agree as f64 / ran.len() as f64,
         disagree.len()
     );
+    if std::env::var_os("SPARK_DIFF_WRITE_KNOWN").is_some() {
+        let known: BTreeMap<&String, &str> = disagree
+            .keys()
+            .map(|n| {
+                let c = ran.iter().find(|c| c["name"] == n.as_str()).expect("case");
+                (n, classify(c))
+            })
+            .collect();
+        std::fs::write(
+            "tests/fixtures/spark-diff/known-differences.json",
+            serde_json::to_string_pretty(&known).unwrap_or_default() + "\n",
+        )
+        .expect("write known-differences.json");
+        return;
+    }
     let new: Vec<String> = disagree
         .iter()
         .filter(|(n, _)| !known.contains_key(*n))

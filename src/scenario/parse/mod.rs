@@ -19,6 +19,7 @@
 //! ```
 
 mod builder;
+mod desugar;
 mod error;
 mod grammar;
 mod lex;
@@ -65,7 +66,7 @@ pub fn parse_program(text: &str) -> Result<Program, ParseError> {
             statements.push(b.statement(pair)?);
         }
     }
-    scala::desugar(Program { statements }, &scala_defs)
+    desugar::desugar(Program { statements }, &scala_defs)
 }
 
 /// Parses a single expression (the REPL's input), e.g. `x => x + 1` or `lines.count()`.
@@ -79,7 +80,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
         return Err(b.internal(0));
     };
     match top.into_inner().find(|p| p.as_rule() == Rule::expr) {
-        Some(e) => scala::desugar_expr(b.expr(e, 0)?.0),
+        Some(e) => desugar::desugar_expr(b.expr(e, 0)?.0),
         None => Err(b.internal(0)),
     }
 }

@@ -13,4 +13,5 @@ pub mod plot;
 pub mod repl;
 pub mod scenario;
 pub mod sim;
+pub mod spark;
 pub mod value;

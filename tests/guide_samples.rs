@@ -476,3 +476,41 @@ fn collections_to_seq_set_map() {
     same(guide, native, &[("pairs", src.clone())], &[], "g", 2);
     same(guide, native, &[("pairs", src)], &[], "s", 2);
 }
+
+/// queueStream's `partitions`: every queued RDD is `sc.makeRDD(batch, partitions)` (Spark's
+/// `ParallelCollectionRDD` slicing), one a batch, then empty batches; with oneAtATime = false
+/// or a defaultRDD it is refused with the source named.
+#[test]
+fn queue_stream_partitions() {
+    let dir = std::env::temp_dir().join(format!("stream-sim-queue-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |extra: &str| {
+        let p = dir.join("q.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "name = \"q\"\ndescription = \"q\"\npipeline = '''\nq.glom().map(_.size).print()\n'''\n\
+                 [context]\nbatch_interval = \"1s\"\nrun_for = \"3s\"\n\
+                 [sources.q]\ntype = \"queueStream\"\nbatches = [[1, 2, 3, 4, 5], [6]]\n{extra}"
+            ),
+        )
+        .expect("write");
+        p
+    };
+    let sc =
+        stream_sim::scenario::load(&write("partitions = 3\n")).unwrap_or_else(|e| panic!("{e}"));
+    let (built, _) = sc.build_graph(&RunOptions::default()).expect("build");
+    let seen: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let sink = Rc::clone(&seen);
+    built.streams["q"]
+        .foreach_rdd(move |rdd, _| sink.borrow_mut().push(rdd.partitions().len()))
+        .expect("foreachRDD");
+    built.ssc.start().expect("start");
+    built.ssc.run_until(Time(3000)).expect("run");
+    assert_eq!(*seen.borrow(), vec![3, 3, 3]);
+    let e = stream_sim::scenario::load(&write("partitions = 3\none_at_a_time = false\n"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("source `q`: partitions"), "{e}");
+}

@@ -43,7 +43,12 @@ pub(super) fn desugar(program: Program, scala_defs: &[bool]) -> Result<Program, 
             (Some(t), ExprKind::Lambda { .. } | ExprKind::Lit(_) | ExprKind::Tuple(_)) => {
                 funcs.insert(t.name.clone(), expr);
             }
-            (Some(t), ExprKind::Call { func, .. }) if func.name != CASE_CLASS => {
+            (Some(t), ExprKind::Call { func, .. })
+                if matches!(
+                    func.name.as_str(),
+                    "parallelize" | "List" | "Seq" | "Array" | "Some" | "HashPartitioner"
+                ) =>
+            {
                 funcs.insert(t.name.clone(), expr);
             }
             (Some(t), ExprKind::Call { func, args }) if func.name == CASE_CLASS => {
@@ -284,11 +289,11 @@ fn rewrite_method(
                 kind: ExprKind::Lambda {
                     params: vec![
                         Ident {
-                            name: "rdd$1".into(),
+                            name: "rdd_1".into(),
                             span,
                         },
                         Ident {
-                            name: "rdd$2".into(),
+                            name: "rdd_2".into(),
                             span,
                         },
                     ],
@@ -342,7 +347,7 @@ fn check_time_unused(time: Option<&Ident>, body: &Expr) -> Result<(), ParseError
 
 fn replace_rdds(e: Expr, rdds: &str) -> Expr {
     let e = map_children(e, &mut |c| replace_rdds(c, rdds), true);
-    let r = |i: usize| var(&format!("rdd${i}"), e.span);
+    let r = |i: usize| var(&format!("rdd_{i}"), e.span);
     match &e.kind {
         ExprKind::Call { func, args } if func.name == rdds => match args.as_slice() {
             [Expr {
@@ -490,12 +495,12 @@ fn iterator_form(f: &Expr) -> Result<Option<Expr>, ParseError> {
     let sp = f.span;
     let mut g = new_state;
     for (i, n) in ["key", "values", "state"].iter().enumerate() {
-        g = replace_field(g, t, i + 1, &var(&format!("{n}$"), sp));
+        g = replace_field(g, t, i + 1, &var(&format!("{n}_"), sp));
     }
     if uses(&g, t) {
         return Err(bad());
     }
-    let names = ["time$", "key$", "values$", "state$"];
+    let names = ["time_", "key_", "values_", "state_"];
     Ok(Some(Expr {
         kind: ExprKind::Lambda {
             params: names

@@ -533,7 +533,7 @@ impl Builder<'_> {
                         return Err(self.internal(start));
                     };
                     d = d.max(bd);
-                    let arg = "case$";
+                    let arg = "case_";
                     let mut binds = Vec::new();
                     self.pattern(pat, var(arg, span), &mut binds);
                     for (n, by) in binds.iter().rev() {

@@ -24,7 +24,9 @@ fn import(name: &str) -> Result<String, String> {
 }
 
 /// What stream `out` of the scenario text computes, batch by batch (records printed).
-fn outputs(toml: &str, out: &str, tag: &str) -> Vec<(u64, Vec<String>)> {
+type Batches = Vec<(u64, Vec<String>)>;
+
+fn outputs(toml: &str, out: &str, tag: &str) -> Batches {
     let dir = std::env::temp_dir().join(format!("stream-sim-import-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("s.toml");
@@ -33,7 +35,7 @@ fn outputs(toml: &str, out: &str, tag: &str) -> Vec<(u64, Vec<String>)> {
     let (built, _) = sc
         .build_graph(&RunOptions::default())
         .unwrap_or_else(|e| panic!("{e}\n{toml}"));
-    let seen: Rc<RefCell<Vec<(u64, Vec<String>)>>> = Rc::default();
+    let seen: Rc<RefCell<Batches>> = Rc::default();
     let sink = Rc::clone(&seen);
     built.streams[out]
         .foreach_rdd(move |rdd, t| {

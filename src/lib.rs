@@ -15,4 +15,5 @@ pub mod repl;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod spark;
 pub mod value;

@@ -60,6 +60,24 @@ enum Command {
         #[arg(long)]
         metrics_csv: Option<PathBuf>,
     },
+    /// Read a Spark Streaming program written in the programming guide's style and write the
+    /// equivalent scenario (to --out, or standard output).
+    Import {
+        /// The Scala program (e.g. NetworkWordCount.scala).
+        program: PathBuf,
+        /// Where to write the scenario (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The text a socket or file source replays (default: the bundled fortunes).
+        #[arg(long)]
+        data: Option<String>,
+        /// Lines per second of a socket source.
+        #[arg(long, default_value_t = 10.0)]
+        rate: f64,
+        /// How long the scenario runs, e.g. 30s.
+        #[arg(long, value_parser = parse_duration, default_value = "30s")]
+        run_for: Duration,
+    },
     /// Run many seeds with a random failure each (swarm testing) and count the guarantees
     /// kept; prints the first failing seeds with the command that replays each.
     Sweep {
@@ -357,6 +375,39 @@ fn load(name: Option<&str>) -> Result<scenario::Scenario, ScenarioError> {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Import {
+            program,
+            out,
+            data,
+            rate,
+            run_for,
+        } => {
+            let text = std::fs::read_to_string(&program)
+                .map_err(|e| format!("{}: {e}", program.display()))?;
+            let data = data.unwrap_or_else(|| {
+                let p = scenario::scenarios_dir().join("data/fortunes/lines.txt");
+                std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
+            });
+            let opts = stream_sim::spark::ImportOptions {
+                data,
+                rate,
+                run_for,
+            };
+            let toml =
+                stream_sim::spark::import_scala(&program.display().to_string(), &text, &opts)?;
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, &toml).map_err(|e| format!("{}: {e}", p.display()))?;
+                    // the written scenario must load and build
+                    let sc = scenario::load(&p).map_err(|e| e.to_string())?;
+                    sc.build_graph(&scenario::RunOptions::default())
+                        .map_err(|e| e.to_string())?;
+                    eprintln!("wrote {}", p.display());
+                }
+                None => print!("{toml}"),
+            }
+            Ok(())
+        }
         Command::Run {
             scenario,
             seed,

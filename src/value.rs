@@ -28,6 +28,12 @@ pub enum SeqKind {
     ArrayBuffer,
     /// A partition's array from `glom` (Scala prints a JVM address; we print `Array(..)`).
     Array,
+    /// Scala's immutable `Set` (`.toSet`), in insertion order (Scala's own order for up to
+    /// four elements; beyond four its hash trie's).
+    Set,
+    /// Scala's immutable `Map` of pairs (`.toMap`), printed `Map(k -> v, ...)`, in insertion
+    /// order like `Set`.
+    Map,
 }
 
 /// A string value. Strings of up to 14 bytes (most words) are stored inline, without an
@@ -463,13 +469,20 @@ impl fmt::Display for Value {
                     SeqKind::CompactBuffer => "CompactBuffer",
                     SeqKind::ArrayBuffer => "ArrayBuffer",
                     SeqKind::Array => "Array",
+                    SeqKind::Set => "Set",
+                    SeqKind::Map => "Map",
                 };
                 write!(f, "{name}(")?;
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{v}")?;
+                    match (kind, v) {
+                        (SeqKind::Map, Value::Tuple(kv)) if kv.len() == 2 => {
+                            write!(f, "{} -> {}", kv[0], kv[1])?
+                        }
+                        _ => write!(f, "{v}")?,
+                    }
                 }
                 f.write_str(")")
             }

@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("plot", 5, "front end"),
     ("book", 5, "front end"),
     ("bench", 5, "front end"),
+    ("spark", 5, "front end"),
     ("report", 5, "front end"),
     ("challenge", 5, "front end"),
     ("main", 6, "binary"),

@@ -107,6 +107,8 @@ fn show(v: &Value) -> String {
                 SeqKind::CompactBuffer => "CompactBuffer",
                 SeqKind::ArrayBuffer => "ArrayBuffer",
                 SeqKind::Array => "Array",
+                SeqKind::Set => "Set",
+                SeqKind::Map => "Map",
             };
             format!(
                 "{name}({})",

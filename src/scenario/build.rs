@@ -528,20 +528,20 @@ impl Builder<'_> {
                 s.transform(&[other], f)
             }
             "updateStateByKey" => {
-                self.arity(name, args, at, 1, 2)?;
+                self.arity(name, args, at, 1, 3)?;
                 self.stateful_at.get_or_insert(at);
                 let time_aware =
                     matches!(&args[0].kind, ExprKind::Lambda { params, .. } if params.len() == 4);
                 let f = self.func(&args[0], if time_aware { 4 } else { 2 })?;
-                let (n, initial) = match args.get(1) {
-                    None => (None, None),
-                    Some(a) => match &a.kind {
+                let (mut n, mut initial) = (None, None);
+                for a in &args[1..] {
+                    match &a.kind {
                         ExprKind::Lit(Literal::Int(_)) => {
-                            (Some(self.count_arg(a, "numPartitions")?), None)
+                            n = Some(self.count_arg(a, "numPartitions")?)
                         }
-                        _ => (None, Some(self.dataset_arg(a)?.as_ref().clone())),
-                    },
-                };
+                        _ => initial = Some(self.dataset_arg(a)?.as_ref().clone()),
+                    }
+                }
                 s.update_state_by_key(f, time_aware, n, initial)
             }
             "window" => {

@@ -25,7 +25,7 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("cogroup", "cogroup(other, [numPartitions])"),
     ("transform", "transform(rdd => rdd.<RDD operations>)"),
     ("transformWith", "transformWith(other, (a, b) => a.<RDD operations>)"),
-    ("updateStateByKey", "updateStateByKey(f, [numPartitions | initialDataset])"),
+    ("updateStateByKey", "updateStateByKey(f, [numPartitions], [initialDataset])"),
     ("window", "window(windowLength, [slideInterval])"),
     ("countByWindow", "countByWindow(windowLength, slideInterval)"),
     ("reduceByWindow", "reduceByWindow(f, [invF], windowLength, slideInterval)"),

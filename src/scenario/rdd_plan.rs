@@ -91,7 +91,11 @@ impl RddPlan {
                     Some(o) => Some(o.run(ctx, params)?),
                     None => None,
                 };
-                let dp = ctx.default_parallelism;
+                // Without numPartitions an RDD shuffle takes Partitioner.defaultPartitioner's
+                // count: spark.default.parallelism is not set (local mode, spark-submit's
+                // default), so the largest parent's partition count (Partitioner.scala).
+                // A DStream operator instead uses the context's default parallelism.
+                let dp = default_partitions(&a, b.as_ref());
                 let n = |x: &Option<usize>| x.unwrap_or(dp);
                 let second = || {
                     b.clone().ok_or_else(|| {
@@ -178,4 +182,26 @@ fn sort_rdd(
         crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
     let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
     Ok(Rdd::new(parts, None, lineage))
+}
+
+/// `Partitioner.defaultPartitioner(rdd, others)` with spark.default.parallelism unset: the
+/// largest parent's partition count, unless the parent with the most partitions among those
+/// that have a partitioner has an eligible one (`log10(max) - log10(its count) < 1`) or at
+/// least as many partitions, which is then reused (Partitioner.scala, Spark 3.5).
+fn default_partitions(a: &Rdd, b: Option<&Rdd>) -> usize {
+    let rdds: Vec<&Rdd> = std::iter::once(a).chain(b).collect();
+    let max = rdds
+        .iter()
+        .map(|r| r.num_partitions())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let with = rdds
+        .iter()
+        .filter_map(|r| r.partitioner().filter(|n| *n > 0))
+        .max();
+    match with {
+        Some(p) if ((max as f64).log10() - (p as f64).log10()) < 1.0 || max <= p => p,
+        _ => max,
+    }
 }

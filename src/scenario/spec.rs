@@ -111,6 +111,7 @@ enum RawSource {
         batches: Vec<Vec<toml::Value>>,
         one_at_a_time: Option<bool>,
         default: Option<Vec<toml::Value>>,
+        partitions: Option<usize>,
     },
     #[serde(rename = "textFileStream")]
     Files { dir: String, files: Vec<RawDrop> },
@@ -591,10 +592,34 @@ pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError
                     partitions: p,
                 }
             }
+            // `partitions`: each queued RDD is `sc.makeRDD(batch, partitions)`; one RDD a
+            // batch from the first, then empty ones, exactly Spark's TestInputStream.
             RawSource::Queue {
                 batches,
                 one_at_a_time,
                 default,
+                partitions: Some(p),
+            } => {
+                if *one_at_a_time == Some(false)
+                    || default.is_some()
+                    || *p == 0
+                    || *p > super::limits::MAX_PARTITIONS
+                {
+                    return Err(err_at(at, format!("source `{name}`: partitions (1 to {}) goes with one RDD a batch and no default (oneAtATime = true, no defaultRDD)", super::limits::MAX_PARTITIONS)));
+                }
+                SourceKind::Batches {
+                    batches: batches
+                        .iter()
+                        .map(|b| Some(b.iter().map(toml_value).collect()))
+                        .collect(),
+                    partitions: *p,
+                }
+            }
+            RawSource::Queue {
+                batches,
+                one_at_a_time,
+                default,
+                partitions: None,
             } => SourceKind::Queue {
                 batches: batches
                     .iter()

@@ -314,6 +314,8 @@ pub fn encode(v: &Value, out: &mut Vec<u8>) {
                 SeqKind::CompactBuffer => 1,
                 SeqKind::ArrayBuffer => 2,
                 SeqKind::Array => 3,
+                SeqKind::Set => 4,
+                SeqKind::Map => 5,
             });
             len(items.len(), out);
             for x in items.iter() {

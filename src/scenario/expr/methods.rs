@@ -45,6 +45,9 @@ pub(crate) enum Method {
     Sorted,
     Reverse,
     ToList,
+    ToSeq,
+    ToSet,
+    ToMap,
     Distinct,
     Map,
     Filter,
@@ -97,6 +100,9 @@ pub(crate) const METHODS: &[(&str, Method, &[usize])] = &[
     ("sorted", Method::Sorted, &[0]),
     ("reverse", Method::Reverse, &[0]),
     ("toList", Method::ToList, &[0]),
+    ("toSeq", Method::ToSeq, &[0]),
+    ("toSet", Method::ToSet, &[0]),
+    ("toMap", Method::ToMap, &[0]),
     ("distinct", Method::Distinct, &[0]),
     ("map", Method::Map, &[1]),
     ("filter", Method::Filter, &[1]),
@@ -315,6 +321,33 @@ pub(crate) fn method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Eva
             Value::seq(derived(*kind), items.iter().rev().cloned().collect())
         }
         (Method::ToList, Seq(_, items)) => Value::Seq(SeqKind::List, items.clone()),
+        // Scala: a Seq's toSeq is itself (a CompactBuffer stays one, and prints so).
+        (Method::ToSeq, Seq(_, _)) => recv.clone(),
+        (Method::ToSet, Seq(_, items)) => {
+            let mut seen = HashSet::new();
+            let v = items.iter().filter(|x| seen.insert(*x)).cloned().collect();
+            Value::seq(SeqKind::Set, v)
+        }
+        // Scala's toMap: a later pair replaces an earlier one's value, in the earlier place.
+        (Method::ToMap, Seq(_, items)) => {
+            let mut out: Vec<Value> = Vec::new();
+            for kv in items.iter() {
+                let Tuple(f) = kv else {
+                    return Err(err(format!("`toMap` needs pairs, found {}", describe(kv))));
+                };
+                if f.len() != 2 {
+                    return Err(err(format!("`toMap` needs pairs, found {}", describe(kv))));
+                }
+                match out
+                    .iter_mut()
+                    .find(|o| matches!(o, Tuple(g) if g[0] == f[0]))
+                {
+                    Some(slot) => *slot = kv.clone(),
+                    None => out.push(kv.clone()),
+                }
+            }
+            Value::seq(SeqKind::Map, out)
+        }
         (Method::Distinct, Seq(kind, items)) => {
             let mut seen = HashSet::new();
             let v = items.iter().filter(|x| seen.insert(*x)).cloned().collect();

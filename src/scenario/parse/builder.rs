@@ -6,6 +6,7 @@ use super::error::ParseError;
 use super::grammar::Rule;
 use super::lex::describe_token;
 use super::print::precedence;
+use super::scala::{close_placeholders, duration_call, resolve_named};
 use super::source::{Builder, MAX_DEPTH};
 use crate::scenario::ast::{BinOp, Expr, ExprKind, Ident, Literal, Statement, UnOp};
 use crate::sim::Duration;
@@ -31,6 +32,7 @@ impl Builder<'_> {
             return Err(self.internal(start));
         };
         match inner.as_rule() {
+            Rule::def_stmt | Rule::case_class => self.definition(inner, span),
             Rule::assign => {
                 let mut target = None;
                 let mut expr = None;
@@ -101,13 +103,7 @@ impl Builder<'_> {
         let mut body = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::lambda_params => {
-                    params.extend(
-                        p.into_inner()
-                            .filter(|q| q.as_rule() == Rule::param)
-                            .map(|q| self.ident(&q)),
-                    );
-                }
+                Rule::lambda_params => params.extend(self.params(p)),
                 Rule::expr => body = Some(self.expr(p, depth + 1)?),
                 _ => {}
             }
@@ -192,6 +188,7 @@ impl Builder<'_> {
                 Rule::op_neg => prefixes.push((UnOp::Neg, p.as_span().start())),
                 Rule::op_not => prefixes.push((UnOp::Not, p.as_span().start())),
                 Rule::method => methods.push(p),
+                Rule::eta => {}
                 _ => primary = Some(p),
             }
         }
@@ -237,16 +234,22 @@ impl Builder<'_> {
     /// `.name` or `.name(args)` applied to `recv`; returns the args' depth.
     fn method(&self, pair: Pair<'_, Rule>, recv: Expr, depth: u32) -> Result<Built, ParseError> {
         let start = pair.as_span().start();
-        let mut name = None;
+        let mut name: Option<Ident> = None;
         let mut args = None;
         let mut d = 0;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::method_name => name = Some(self.ident(&p)),
                 Rule::call_args => {
-                    let (a, ad) = self.call_args(p, depth)?;
+                    let method = name.as_ref().map_or("", |n| n.name.as_str());
+                    let (a, ad) = self.named_call_args(p, depth, method)?;
                     args = Some(a);
                     d = ad;
+                }
+                Rule::block => {
+                    let (b, bd) = self.primary(p, depth + 1)?;
+                    args = Some(vec![close_placeholders(b)]);
+                    d = bd;
                 }
                 _ => {}
             }
@@ -268,17 +271,38 @@ impl Builder<'_> {
         ))
     }
 
-    fn call_args(&self, pair: Pair<'_, Rule>, depth: u32) -> Result<(Vec<Expr>, u32), ParseError> {
+    /// The arguments of a call to `method`, named arguments (`numPartitions = 4`) put in
+    /// Spark's order and placeholders (`_ + _`) made into lambdas, as Scala does.
+    fn named_call_args(
+        &self,
+        pair: Pair<'_, Rule>,
+        depth: u32,
+        method: &str,
+    ) -> Result<(Vec<Expr>, u32), ParseError> {
         let mut args = Vec::new();
         let mut d = 0;
+        let mut pending: Option<Ident> = None;
         for p in pair.into_inner() {
-            if p.as_rule() == Rule::expr {
-                let (e, ed) = self.expr(p, depth + 1)?;
-                d = d.max(ed);
-                args.push(e);
+            match p.as_rule() {
+                Rule::named_arg => {
+                    pending = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::arg_name)
+                        .map(|q| self.ident(&q));
+                }
+                Rule::expr => {
+                    let (e, ed) = self.expr(p, depth + 1)?;
+                    d = d.max(ed);
+                    args.push((pending.take(), close_placeholders(e)));
+                }
+                _ => {}
             }
         }
-        Ok((args, d))
+        Ok((resolve_named(method, args)?, d))
+    }
+
+    fn call_args(&self, pair: Pair<'_, Rule>, depth: u32) -> Result<(Vec<Expr>, u32), ParseError> {
+        self.named_call_args(pair, depth, "")
     }
 
     fn primary(&self, pair: Pair<'_, Rule>, depth: u32) -> Result<Built, ParseError> {
@@ -330,9 +354,14 @@ impl Builder<'_> {
                 },
                 1,
             )),
-            Rule::call => {
+            Rule::block => self.block(pair, depth),
+            Rule::call | Rule::new_call => {
                 let mut func = None;
-                let mut args = None;
+                let mut args = if pair.as_rule() == Rule::new_call {
+                    Some((Vec::new(), 0))
+                } else {
+                    None
+                };
                 for p in pair.into_inner() {
                     match p.as_rule() {
                         Rule::func_name => func = Some(self.ident(&p)),
@@ -344,10 +373,10 @@ impl Builder<'_> {
                     return Err(self.internal(start));
                 };
                 Ok((
-                    Expr {
+                    duration_call(Expr {
                         kind: ExprKind::Call { func, args },
                         span,
-                    },
+                    }),
                     d + 1,
                 ))
             }

@@ -19,11 +19,13 @@
 //! ```
 
 mod builder;
+mod desugar;
 mod error;
 mod grammar;
 mod lex;
 mod messages;
 mod print;
+mod scala;
 mod source;
 
 pub use error::ParseError;
@@ -46,15 +48,25 @@ pub fn parse_program(text: &str) -> Result<Program, ParseError> {
     let b = Builder::new(text);
     let mut pairs = PipelineParser::parse(Rule::program, text).map_err(|e| b.convert(e))?;
     let mut statements = Vec::new();
+    let mut scala_defs = Vec::new();
     let Some(program) = pairs.next() else {
         return Ok(Program { statements });
     };
     for pair in program.into_inner() {
         if pair.as_rule() == Rule::statement {
+            // `val x = ...`, `def f(..) = ...` and `case class` are Scala's definitions: a
+            // function, constant or dataset so defined is inlined where it is used
+            let scala = pair.clone().into_inner().next().is_some_and(|s| {
+                matches!(s.as_rule(), Rule::def_stmt | Rule::case_class)
+                    || s.into_inner()
+                        .next()
+                        .is_some_and(|k| k.as_rule() == Rule::kw_val)
+            });
+            scala_defs.push(scala);
             statements.push(b.statement(pair)?);
         }
     }
-    Ok(Program { statements })
+    desugar::desugar(Program { statements }, &scala_defs)
 }
 
 /// Parses a single expression (the REPL's input), e.g. `x => x + 1` or `lines.count()`.
@@ -68,7 +80,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
         return Err(b.internal(0));
     };
     match top.into_inner().find(|p| p.as_rule() == Rule::expr) {
-        Some(e) => Ok(b.expr(e, 0)?.0),
+        Some(e) => desugar::desugar_expr(b.expr(e, 0)?.0),
         None => Err(b.internal(0)),
     }
 }

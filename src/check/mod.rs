@@ -13,6 +13,7 @@
 pub mod compare;
 pub mod semantics;
 pub mod storm;
+pub mod structured;
 pub mod sweep;
 pub mod verdict;
 pub mod verify;

@@ -11,3 +11,4 @@
 pub mod dstream;
 pub mod flink;
 pub mod storm;
+pub mod structured;

@@ -246,6 +246,7 @@ impl LogicalPlan {
     pub fn analyze(&self) -> Result<Analyzed, AnalysisError> {
         let mut ids = (0usize, 0usize);
         let plan = self.bind(&mut ids)?;
+        let plan = push_filters_below_watermarks(plan);
         Ok(Analyzed {
             plan,
             watermarks: ids.0,
@@ -302,9 +303,9 @@ impl LogicalPlan {
                 let f = &c.schema.fields[i];
                 if !matches!(f.data_type, DataType::Timestamp | DataType::Window) {
                     return Err(self.err(format!(
-                        "Event time must be defined on a window or a timestamp, but {} is of type {}",
+                        "[EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE] The event time `{}` has the invalid type \"{}\", but expected \"TIMESTAMP\".",
                         f.name,
-                        f.data_type.simple_string()
+                        f.data_type.sql()
                     )));
                 }
                 let mut schema = c.schema.clone();
@@ -462,6 +463,129 @@ impl LogicalPlan {
             pos: self.pos,
         })
     }
+}
+
+/// The optimizer's `PushPredicateThroughNonJoin` for `EventTimeWatermark`: the parts of a
+/// filter right above a watermark that do not read the event-time column move below it, so
+/// the watermark never sees the rows they reject.
+fn push_filters_below_watermarks(plan: Exec) -> Exec {
+    use super::expressions::{conjuncts, references};
+    let Exec { op, schema, pos } = plan;
+    let op = match op {
+        ExecOp::Filter(child, cond) => {
+            let child = push_filters_below_watermarks(*child);
+            match child.op {
+                ExecOp::Watermark {
+                    child: wchild,
+                    column,
+                    delay_ms,
+                    id,
+                } => {
+                    let mut parts = Vec::new();
+                    conjuncts(cond, &mut parts);
+                    let (down, up): (Vec<Expr>, Vec<Expr>) = parts.into_iter().partition(|p| {
+                        let mut r = Vec::new();
+                        references(p, &mut r);
+                        !r.contains(&column)
+                    });
+                    let and = |v: Vec<Expr>| {
+                        v.into_iter().reduce(|a, b| {
+                            Expr::Bin(super::expressions::BinOp::And, Box::new(a), Box::new(b))
+                        })
+                    };
+                    let mut inner = *wchild;
+                    if let Some(d) = and(down) {
+                        inner = Exec {
+                            schema: inner.schema.clone(),
+                            pos: child.pos,
+                            op: ExecOp::Filter(Box::new(inner), d),
+                        };
+                    }
+                    let w = Exec {
+                        op: ExecOp::Watermark {
+                            child: Box::new(inner),
+                            column,
+                            delay_ms,
+                            id,
+                        },
+                        schema: child.schema,
+                        pos: child.pos,
+                    };
+                    match and(up) {
+                        Some(u) => ExecOp::Filter(Box::new(w), u),
+                        None => w.op,
+                    }
+                }
+                other => ExecOp::Filter(
+                    Box::new(Exec {
+                        op: other,
+                        schema: child.schema,
+                        pos: child.pos,
+                    }),
+                    cond,
+                ),
+            }
+        }
+        ExecOp::Project(c, e) => ExecOp::Project(Box::new(push_filters_below_watermarks(*c)), e),
+        ExecOp::Watermark {
+            child,
+            column,
+            delay_ms,
+            id,
+        } => ExecOp::Watermark {
+            child: Box::new(push_filters_below_watermarks(*child)),
+            column,
+            delay_ms,
+            id,
+        },
+        ExecOp::Aggregate {
+            child,
+            keys,
+            aggs,
+            watermark_key,
+            op_id,
+        } => ExecOp::Aggregate {
+            child: Box::new(push_filters_below_watermarks(*child)),
+            keys,
+            aggs,
+            watermark_key,
+            op_id,
+        },
+        ExecOp::Deduplicate {
+            child,
+            keys,
+            event_time,
+            evicts,
+            op_id,
+        } => ExecOp::Deduplicate {
+            child: Box::new(push_filters_below_watermarks(*child)),
+            keys,
+            event_time,
+            evicts,
+            op_id,
+        },
+        ExecOp::Join {
+            left,
+            right,
+            cond,
+            join_type,
+            event_time,
+            retention_ms,
+            streaming,
+            op_id,
+        } => ExecOp::Join {
+            left: Box::new(push_filters_below_watermarks(*left)),
+            right: Box::new(push_filters_below_watermarks(*right)),
+            cond,
+            join_type,
+            event_time,
+            retention_ms,
+            streaming,
+            op_id,
+        },
+        op => op,
+    };
+    Exec { op, schema, pos }
 }
 
 impl Exec {

@@ -128,12 +128,75 @@ pub struct Resolved {
 }
 
 /// Spark 3.5's message for a column that does not exist.
+///
+/// The suggestions are ordered by similarity to `name` (Levenshtein distance, as
+/// `StringUtils.orderSuggestedIdentifiersBySimilarity`).
 pub fn unresolved_column(name: &str, schema: &Schema) -> String {
-    let names: Vec<String> = schema.names().iter().map(|n| format!("`{n}`")).collect();
+    let mut cands = schema.names();
+    cands.sort_by_key(|c| levenshtein(&c.to_lowercase(), &name.to_lowercase()));
+    let names: Vec<String> = cands.iter().map(|n| format!("`{n}`")).collect();
     format!(
         "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `{name}` cannot be resolved. Did you mean one of the following? [{}].",
         names.join(", ")
     )
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The column indexes an expression reads.
+pub fn references(e: &Expr, out: &mut Vec<usize>) {
+    match e {
+        Expr::Ref(i, _) => out.push(*i),
+        Expr::Bin(_, a, b) => {
+            references(a, out);
+            references(b, out);
+        }
+        Expr::Not(a) | Expr::IsNull(a, _) | Expr::Alias(a, _) | Expr::WindowField(a, _) => {
+            references(a, out)
+        }
+        Expr::Window { time, .. } => references(time, out),
+        Expr::Call(_, args) => args.iter().for_each(|a| references(a, out)),
+        Expr::Col(_) | Expr::Lit(_) | Expr::Interval(_) => {}
+    }
+}
+
+/// Whether a bound predicate is one a file source evaluates while reading (JSON
+/// `filterPushdown`: a column compared with a literal, null tests, and `AND`/`OR`/`NOT` of
+/// those), so that the rows it rejects are never counted as input.
+pub fn is_pushable(e: &Expr) -> bool {
+    match e {
+        Expr::Bin(BinOp::And | BinOp::Or, a, b) => is_pushable(a) && is_pushable(b),
+        Expr::Bin(op, a, b) if op.is_comparison() => matches!(
+            (&**a, &**b),
+            (Expr::Ref(..), Expr::Lit(_)) | (Expr::Lit(_), Expr::Ref(..))
+        ),
+        Expr::Not(a) => is_pushable(a),
+        Expr::IsNull(a, _) => matches!(**a, Expr::Ref(..)),
+        _ => false,
+    }
+}
+
+/// Splits a predicate into its `AND`ed parts.
+pub fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Bin(BinOp::And, a, b) => {
+            conjuncts(*a, out);
+            conjuncts(*b, out);
+        }
+        e => out.push(e),
+    }
 }
 
 impl Expr {
@@ -286,7 +349,12 @@ impl Expr {
                 slide_ms,
                 offset_ms,
             } => {
-                let r = time.resolve(schema)?;
+                let mut r = time.resolve(schema)?;
+                if r.field.data_type == DataType::String {
+                    // ImplicitTypeCasts: a string time column is cast to a timestamp.
+                    r.expr = Expr::Call(Func::Cast(DataType::Timestamp), vec![r.expr]);
+                    r.field.data_type = DataType::Timestamp;
+                }
                 if r.field.data_type != DataType::Timestamp {
                     return Err(format!(
                         "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{}\" due to data type mismatch: The first parameter requires the \"TIMESTAMP\" type, however \"{}\" has the type \"{}\".",

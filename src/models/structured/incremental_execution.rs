@@ -53,6 +53,9 @@ pub struct BatchResult {
     pub operators: BTreeMap<usize, OperatorMetrics>,
     /// Rows dropped as late.
     pub late: Vec<LateRow>,
+    /// Per source, the rows its scan produced when a filter was pushed into it (see
+    /// [`is_pushable`](super::expressions::is_pushable)): what `numInputRows` counts.
+    pub scanned: BTreeMap<usize, u64>,
 }
 
 /// The inputs of a batch and the query's settings for it.
@@ -111,10 +114,26 @@ fn run(
             .into_iter()
             .map(|r| exprs.iter().map(|e| e.eval(&r)).collect())
             .collect(),
-        ExecOp::Filter(c, cond) => run(c, input, ctx, stores, res)
-            .into_iter()
-            .filter(|r| matches!(cond.eval(r), Cell::Bool(true)))
-            .collect(),
+        ExecOp::Filter(c, cond) => {
+            let rows = run(c, input, ctx, stores, res);
+            if let ExecOp::Source(i) = c.op {
+                // A file source evaluates the pushable parts of the filter while reading.
+                let mut parts = Vec::new();
+                super::expressions::conjuncts(cond.clone(), &mut parts);
+                let pushed: Vec<_> = parts
+                    .into_iter()
+                    .filter(super::expressions::is_pushable)
+                    .collect();
+                let n = rows
+                    .iter()
+                    .filter(|r| pushed.iter().all(|p| matches!(p.eval(r), Cell::Bool(true))))
+                    .count();
+                *res.scanned.entry(i).or_default() += n as u64;
+            }
+            rows.into_iter()
+                .filter(|r| matches!(cond.eval(r), Cell::Bool(true)))
+                .collect()
+        }
         ExecOp::Watermark {
             child, column, id, ..
         } => {

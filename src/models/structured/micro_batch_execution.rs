@@ -448,7 +448,6 @@ impl StreamingQuery {
                     .collect()
             })
             .collect();
-        let rows_in: u64 = inputs.iter().map(|v| v.len() as u64).sum();
         for (i, _) in self.sources.iter().enumerate() {
             let offs: Vec<u64> = (p.start[i]..p.seq.offsets[i]).collect();
             self.ledger.received(i, &offs, t);
@@ -472,7 +471,14 @@ impl StreamingQuery {
             },
             &mut stores,
         );
-        let cost = self.config.batch_base_ms + rows_in * self.config.row_cost_us / 1000;
+        let read: Vec<u64> = inputs.iter().map(|v| v.len() as u64).collect();
+        // numInputRows: what each source's scan produced.
+        let counted: Vec<u64> = (0..inputs.len())
+            .map(|i| res.scanned.get(&i).copied().unwrap_or(read[i]))
+            .collect();
+        let rows_in: u64 = counted.iter().sum();
+        let cost =
+            self.config.batch_base_ms + read.iter().sum::<u64>() * self.config.row_cost_us / 1000;
         let sink_at = t.plus(Duration(cost));
         let commit_at = sink_at.plus(Duration(self.config.commit_ms));
         self.executed += 1;
@@ -554,7 +560,7 @@ impl StreamingQuery {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let n = p.seq.offsets[i] - p.start[i];
+                let n = counted[i];
                 SourceProgress {
                     description: s.name.clone(),
                     start_offset: (id > 0).then_some(p.start[i]),

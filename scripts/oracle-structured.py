@@ -142,7 +142,7 @@ CASES = [
     case("unparsable_event_time",
          'events.withWatermark("time", "5 minutes").groupBy(window(col("time"), "10 minutes")).count()', "update",
          vals([[["2013-01-01 10:01:00", "a", 1], ["not a time", "b", 2]],
-               [["2013-01-01 10:30:00", "a", 3]], ["2013-01-01 10:31:00", "c", 4]]])),
+               [["2013-01-01 10:30:00", "a", 3], ["2013-01-01 10:31:00", "c", 4]]])),
     case("event_exactly_at_watermark",
          'events.withWatermark("time", "10 minutes").groupBy(window(col("time"), "5 minutes")).count()', "append",
          vals([[["2013-01-01 10:20:00", "a", 1]], [["2013-01-01 10:30:00", "a", 2]],

@@ -438,7 +438,7 @@ impl LogicalPlan {
                 // Outer joins make the nullable side's columns nullable; the watermark
                 // metadata stays on both sides' event-time columns.
                 for f in out.fields.iter_mut() {
-                    if !(ls && rs) && f.watermark_delay_ms.is_some() && !ls {
+                    if !ls && f.watermark_delay_ms.is_some() {
                         f.watermark_delay_ms = None;
                     }
                 }

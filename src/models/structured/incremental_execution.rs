@@ -92,11 +92,7 @@ pub fn execute(plan: &Exec, input: &BatchInput<'_>, stores: &mut StateStores) ->
     res
 }
 
-fn store<'a>(
-    stores: &'a mut StateStores,
-    id: usize,
-    empty: OperatorState,
-) -> &'a mut OperatorState {
+fn store(stores: &mut StateStores, id: usize, empty: OperatorState) -> &mut OperatorState {
     Arc::make_mut(stores.entry(id).or_insert_with(|| Arc::new(empty)))
 }
 

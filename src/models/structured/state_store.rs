@@ -44,33 +44,21 @@ impl AggBuffer {
     pub fn merge(&mut self, other: &AggBuffer) {
         match (self, other) {
             (AggBuffer::Count(a), AggBuffer::Count(b)) => *a += b,
-            (AggBuffer::SumLong(a), AggBuffer::SumLong(b)) => {
-                if let Some(b) = b {
-                    *a = Some(a.unwrap_or(0).wrapping_add(*b));
-                }
+            (AggBuffer::SumLong(a), AggBuffer::SumLong(Some(b))) => {
+                *a = Some(a.unwrap_or(0).wrapping_add(*b));
             }
-            (AggBuffer::SumDouble(a), AggBuffer::SumDouble(b)) => {
-                if let Some(b) = b {
-                    *a = Some(a.unwrap_or(0.0) + b);
-                }
+            (AggBuffer::SumDouble(a), AggBuffer::SumDouble(Some(b))) => {
+                *a = Some(a.unwrap_or(0.0) + b);
             }
             (AggBuffer::Avg(s, n), AggBuffer::Avg(s2, n2)) => {
                 *s += s2;
                 *n += n2;
             }
-            (AggBuffer::Min(a), AggBuffer::Min(b)) => {
-                if let Some(b) = b {
-                    if a.as_ref().is_none_or(|x| b < x) {
-                        *a = Some(b.clone());
-                    }
-                }
+            (AggBuffer::Min(a), AggBuffer::Min(Some(b))) if a.as_ref().is_none_or(|x| b < x) => {
+                *a = Some(b.clone());
             }
-            (AggBuffer::Max(a), AggBuffer::Max(b)) => {
-                if let Some(b) = b {
-                    if a.as_ref().is_none_or(|x| b > x) {
-                        *a = Some(b.clone());
-                    }
-                }
+            (AggBuffer::Max(a), AggBuffer::Max(Some(b))) if a.as_ref().is_none_or(|x| b > x) => {
+                *a = Some(b.clone());
             }
             _ => {}
         }

@@ -102,6 +102,10 @@ fn update_buffer(b: &mut AggBuffer, a: &BoundAgg, row: &[Cell]) {
     b.merge(&one);
 }
 
+/// One key's partial aggregation in a batch: its buffers and its input rows with their
+/// event times (kept to list the rows of a key dropped as late).
+type PartialGroup = (Vec<AggBuffer>, Vec<(Row, Option<i64>)>);
+
 /// The event time a key is judged by: a window's end, or the timestamp itself.
 fn key_time(c: &Cell) -> Option<i64> {
     match c {
@@ -135,7 +139,7 @@ pub fn aggregate(
     };
     // Partial aggregation of this batch: key -> (buffers, input rows with their event time).
     let window_at = keys.iter().position(|k| k.windows(&[]).is_some());
-    let mut partial: BTreeMap<Row, (Vec<AggBuffer>, Vec<(Row, Option<i64>)>)> = BTreeMap::new();
+    let mut partial: BTreeMap<Row, PartialGroup> = BTreeMap::new();
     for row in &input {
         let base: Row = keys.iter().map(|k| k.eval(row)).collect();
         let row_time = window_at.and_then(|w| match &keys[w] {

@@ -132,7 +132,7 @@ pub fn parse_interval(s: &str) -> Result<i64, String> {
     let bad = || {
         format!("The provided interval ({s}) did not match: write `<number> <unit>` pairs such as \"10 minutes\" or \"1 hour 30 minutes\"; units are milliseconds, seconds, minutes, hours, days, weeks")
     };
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return Err(bad());
     }
     let mut ms = 0i64;

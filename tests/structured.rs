@@ -229,3 +229,71 @@ fn flights_drop_late_flights_and_emit_each_window_once() {
     assert_eq!(keys.len(), n);
     assert!(q.printed().contains("Batch: 0\n-------------------------------------------\n+------+------+-----+\n|window|origin|count|"));
 }
+
+#[test]
+fn every_bundled_structured_scenario_loads_and_runs_deterministically() {
+    let mut names: Vec<_> = std::fs::read_dir(structured_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for p in names {
+        let sc = load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let run = || {
+            let mut q = sc.start();
+            q.run_until(sc.until);
+            (
+                q.printed().to_string(),
+                serde_json::to_string(q.trace()).unwrap(),
+            )
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a, b, "{} is not deterministic", p.display());
+        assert!(a.0.contains("Batch: 0"), "{}", p.display());
+    }
+}
+
+#[test]
+fn the_trace_file_holds_the_inspectors() {
+    let sc = load(&structured_dir().join("flights-watermark.toml")).unwrap();
+    let path = std::env::temp_dir().join(format!("ss-trace-{}.jsonl", std::process::id()));
+    run_command(&sc, None, false, false, Some(&path)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    for key in [
+        "\"OffsetLogWritten\"",
+        "\"BatchCommitted\"",
+        "\"progress\":{",
+        "\"why\":",
+        "\"late\":{",
+        "\"state\":{",
+        "\"emission\":{",
+    ] {
+        assert!(text.contains(key), "{key} missing from the trace");
+    }
+    assert!(text
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+}
+
+#[test]
+fn a_stream_stream_left_outer_join_without_a_range_is_refused() {
+    let sc = std::fs::read_to_string(structured_dir().join("flights-weather.toml")).unwrap();
+    let no_range = sc.replace(
+        r#" && $"sched_dep" >= $"obs" && $"sched_dep" < $"obs" + expr("interval 1 hour")"#,
+        "",
+    );
+    assert_ne!(sc, no_range);
+    let e = parse(&no_range, &structured_dir().join("w.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Stream-stream LeftOuter join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition"), "{e}");
+    let update = sc.replace("outputMode = \"append\"", "outputMode = \"update\"");
+    let e = parse(&update, &structured_dir().join("w.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode"), "{e}");
+}

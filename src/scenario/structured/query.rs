@@ -741,7 +741,13 @@ mod tests {
             &cat,
         )
         .unwrap();
-        assert_eq!(a.analyze().unwrap().plan.op, b.analyze().unwrap().plan.op);
+        let key = |p: &LogicalPlan| match p.analyze().unwrap().plan.op {
+            crate::models::structured::dataset::ExecOp::Aggregate { keys, aggs, .. } => {
+                format!("{keys:?} {aggs:?}")
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(key(&a), key(&b));
         let names = a.analyze().unwrap().plan.schema.names();
         assert_eq!(names, ["window", "word", "count"]);
     }
@@ -763,7 +769,7 @@ mod tests {
         };
         assert_eq!(e.sql(), "((length(word) > (1 + 2)) AND (word != a))");
         let (at, msg) = parse_query("words.groupBy($\"word\").median()", &cat).unwrap_err();
-        assert_eq!(at, 24);
+        assert_eq!(at, 23);
         assert!(msg.contains("median"), "{msg}");
         assert_eq!(parse_interval("1 hour 30 minutes"), Ok(5_400_000));
         assert!(parse_interval("ten minutes").is_err());

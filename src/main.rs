@@ -51,6 +51,9 @@ enum Command {
         /// which records were lost or duplicated, and why (to stderr).
         #[arg(long)]
         check: bool,
+        /// Structured Streaming scenarios: print each micro-batch's StreamingQueryProgress.
+        #[arg(long)]
+        progress: bool,
         /// Name the stream after each print() header: `Time: 5000 ms [counts]` (Spark prints
         /// `Time: 5000 ms` alone; the REPL labels by default).
         #[arg(long)]
@@ -373,6 +376,17 @@ fn load(name: Option<&str>) -> Result<scenario::Scenario, ScenarioError> {
     scenario::load(&path)
 }
 
+/// The file of a Structured Streaming scenario (`model = "structured"`), by path or by its
+/// bundled name in scenarios/ or scenarios/structured/.
+fn structured_path(name: Option<&str>) -> Option<PathBuf> {
+    let name = name?;
+    let bundled = scenario::structured::structured_dir().join(format!("{name}.toml"));
+    let p = scenario::resolve(name)
+        .ok()
+        .or(bundled.is_file().then_some(bundled))?;
+    scenario::structured::is_structured(&std::fs::read_to_string(&p).ok()?).then_some(p)
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Import {
@@ -420,7 +434,22 @@ fn run(cli: Cli) -> Result<(), String> {
             check,
             label_prints,
             metrics_csv,
+            progress,
         } => {
+            if let Some(p) = structured_path(scenario.as_deref()) {
+                let sc = scenario::structured::load(&p).map_err(|e| e.to_string())?;
+                let end = until.map(|d| Time::ZERO.plus(d));
+                let out = stream_sim::check::structured::run_command(
+                    &sc,
+                    end,
+                    progress,
+                    check,
+                    trace.as_deref(),
+                )?;
+                say(out.stdout.trim_end_matches('\n'));
+                warn(out.stderr.trim_end());
+                return Ok(());
+            }
             // A Dataflow scenario (model = "dataflow") runs on its own model.
             let path = scenario::resolve(scenario.as_deref().unwrap_or(scenario::DEFAULT_SCENARIO))
                 .map_err(|e| e.to_string())?;
@@ -641,6 +670,16 @@ fn run(cli: Cli) -> Result<(), String> {
             )
         }
         Command::Check { scenario } => {
+            if let Some(p) = structured_path(Some(&scenario)) {
+                let sc = scenario::structured::load(&p).map_err(|e| e.to_string())?;
+                say(format!(
+                    "{}: ok ({} sources, output mode {})",
+                    p.display(),
+                    sc.sources.len(),
+                    sc.config.output_mode
+                ));
+                return Ok(());
+            }
             let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
             sc.build(&RunOptions::default())
                 .map_err(|e| e.to_string())?;

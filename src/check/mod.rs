@@ -12,10 +12,11 @@
 
 pub mod batches;
 pub mod compare;
-pub mod flink;
 pub mod dataflow;
+pub mod flink;
 pub mod semantics;
 pub mod storm;
+pub mod structured;
 pub mod sweep;
 pub mod verdict;
 pub mod verify;

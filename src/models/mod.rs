@@ -14,3 +14,4 @@ pub mod dataflow;
 pub mod dstream;
 pub mod flink;
 pub mod storm;
+pub mod structured;

@@ -36,6 +36,7 @@ pub mod parse;
 pub mod rdd_plan;
 pub mod spec;
 pub mod storm;
+pub mod structured;
 pub(crate) mod toml_errors;
 
 pub use build::{Built, RunOptions};

@@ -1,0 +1,46 @@
+//! Spark 3.5 Structured Streaming on the virtual clock: a query is an incremental view of an
+//! unbounded input table, run in micro-batches (`sql/core/src/main/scala/org/apache/spark/sql/execution/streaming/`).
+//!
+//! A query is a [`dataset::LogicalPlan`] (what `Dataset.scala` builds: select, where,
+//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join),
+//! analysed into a physical plan ([`dataset::Exec`]), checked against the output mode
+//! ([`unsupported_operation_checker`]), and run by [`micro_batch_execution::StreamingQuery`]:
+//! triggers, the offset and commit logs, the watermark ([`watermark_tracker`]), the
+//! stateful operators ([`stateful_operators`], [`symmetric_hash_join`]) over checkpointed
+//! state ([`state_store`]), a console or memory sink, and a progress report per batch
+//! ([`progress_reporter`]).
+//!
+//! Inspectors for the front ends: [`StreamingQuery::watermark_history`],
+//! [`StreamingQuery::state`], [`StreamingQuery::late_rows`], [`StreamingQuery::progress`],
+//! [`StreamingQuery::emissions`] (per window: the answer and the processing time it was
+//! emitted), [`StreamingQuery::trace`].
+//!
+//! Where this differs from Spark, deliberately: rows of a batch reach the sink sorted (Spark's
+//! order is its hash partitions'); the sink, not the plan, decides printing; a batch's cost
+//! is a linear model of its input rows; worker failures are not modelled (Spark retries a
+//! lost task within the batch, so they change no result).
+
+pub mod console_sink;
+pub mod dataset;
+pub mod expressions;
+pub mod incremental_execution;
+pub mod join_condition;
+pub mod micro_batch_execution;
+pub mod offset_seq_log;
+pub mod progress_reporter;
+pub mod state_store;
+pub mod stateful_operators;
+pub mod symmetric_hash_join;
+pub mod trace;
+pub mod types;
+pub mod unsupported_operation_checker;
+pub mod watermark_tracker;
+
+pub use dataset::{AggExpr, AggFunc, AnalysisError, JoinType, LogicalPlan, Node};
+pub use expressions::{BinOp, Expr, Func};
+pub use micro_batch_execution::{
+    Emission, QueryConfig, SinkFormat, SinkWrite, StreamSource, StreamingQuery, Trigger,
+};
+pub use types::{Cell, DataType, Field, Row, Schema};
+pub use unsupported_operation_checker::{check_for_streaming, OutputMode};
+pub use watermark_tracker::MultipleWatermarkPolicy;

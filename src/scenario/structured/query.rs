@@ -1,0 +1,777 @@
+//! The DataFrame-API query text of a Structured Streaming scenario, parsed into the model's
+//! `LogicalPlan`. It reads as Scala or as PySpark (the oracle script evaluates the same text
+//! in PySpark):
+//!
+//! ```text
+//! flights
+//!   .withWatermark("sched_dep", "30 minutes")
+//!   .where($"dep_delay" > 0)                    // or col("dep_delay") > 0
+//!   .groupBy(window($"sched_dep", "10 minutes", "5 minutes"), $"origin")
+//!   .agg(count("*").alias("n"), avg("dep_delay"))
+//! ```
+//!
+//! Methods: `select`, `where`/`filter`, `withColumn`, `withWatermark`, `groupBy(..)` then
+//! `count()`/`sum`/`avg`/`min`/`max`/`agg(..)`, `dropDuplicates`, `join(other, cond, type)`.
+//! Expressions: `$"c"`, `col("c")`, `lit(v)`, numbers, strings, `expr("interval 1 hour")`,
+//! `window(t, size[, slide[, start]])`, `upper`/`lower`/`length`/`coalesce`, `.cast("t")`,
+//! `.alias("n")`/`.as("n")`, `.isNull`/`.isNotNull`, `+ - * / %`, comparisons
+//! (`===`/`==`, `=!=`/`!=`, `<`, ...), `&&`/`&`/`and`, `||`/`|`/`or`, `!`/`~`.
+//! `//` and `#` start comments. Errors carry the byte offset in the text.
+
+use crate::models::structured::{
+    AggExpr, AggFunc, BinOp, Cell, DataType, Expr, Func, JoinType, LogicalPlan, Node, Row, Schema,
+};
+
+/// A parse error: byte offset in the query text and the message.
+pub type QueryError = (usize, String);
+
+/// The relations a query may name.
+#[derive(Debug)]
+pub struct Catalog<'a> {
+    /// Streaming sources: name and schema, by index.
+    pub streams: &'a [(String, Schema)],
+    /// Static DataFrames: name, schema, rows.
+    pub statics: &'a [(String, Schema, Vec<Row>)],
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Dollar(String),
+    Num(String),
+    P(&'static str),
+}
+
+const PUNCT: [&str; 22] = [
+    "===", "=!=", "&&", "||", "==", "!=", "<=", ">=", "<>", ".", "(", ")", ",", "+", "-", "*", "/",
+    "%", "<", ">", "[", "]",
+];
+const PUNCT1: [&str; 4] = ["&", "|", "!", "~"];
+
+fn lex(text: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < b.len() {
+        let c = b[i] as char;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '#' || text[i..].starts_with("//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        if c == '"' || c == '\'' || (c == '$' && i + 1 < b.len() && b[i + 1] == b'"') {
+            let dollar = c == '$';
+            if dollar {
+                i += 1;
+            }
+            let q = b[i];
+            i += 1;
+            let s0 = i;
+            while i < b.len() && b[i] != q {
+                i += 1;
+            }
+            if i >= b.len() {
+                return Err((start, "this string is not closed".into()));
+            }
+            let s = text[s0..i].to_string();
+            i += 1;
+            out.push((start, if dollar { Tok::Dollar(s) } else { Tok::Str(s) }));
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            if i < b.len() && (b[i] == b'L' || b[i] == b'd') {
+                i += 1;
+            }
+            out.push((
+                start,
+                Tok::Num(text[start..i].trim_end_matches(['L', 'd']).into()),
+            ));
+            continue;
+        }
+        if c.is_alphabetic() || c == '_' {
+            while i < b.len() && ((b[i] as char).is_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            out.push((start, Tok::Ident(text[start..i].to_string())));
+            continue;
+        }
+        if let Some(p) = PUNCT
+            .iter()
+            .chain(PUNCT1.iter())
+            .find(|p| text[i..].starts_with(**p))
+        {
+            i += p.len();
+            out.push((start, Tok::P(p)));
+            continue;
+        }
+        return Err((start, format!("unexpected character `{c}`")));
+    }
+    Ok(out)
+}
+
+/// Parses a Spark interval string (`"10 minutes"`, `"1 hour"`, `"30 seconds"`,
+/// `"interval 2 hours 30 minutes"`) into milliseconds.
+///
+/// # Errors
+/// The text and the units accepted.
+pub fn parse_interval(s: &str) -> Result<i64, String> {
+    let words: Vec<&str> = s
+        .split_whitespace()
+        .filter(|w| !w.eq_ignore_ascii_case("interval"))
+        .collect();
+    let bad = || {
+        format!("The provided interval ({s}) did not match: write `<number> <unit>` pairs such as \"10 minutes\" or \"1 hour 30 minutes\"; units are milliseconds, seconds, minutes, hours, days, weeks")
+    };
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let mut ms = 0i64;
+    for pair in words.chunks(2) {
+        let n: f64 = pair[0].parse().map_err(|_| bad())?;
+        let unit = pair[1].to_lowercase();
+        let per = match unit.trim_end_matches('s') {
+            "millisecond" | "m" if unit.starts_with("milli") => 1,
+            "second" | "sec" => 1000,
+            "minute" | "min" => 60_000,
+            "hour" => 3_600_000,
+            "day" => 86_400_000,
+            "week" => 604_800_000,
+            _ => return Err(bad()),
+        };
+        ms += (n * per as f64).round() as i64;
+    }
+    Ok(ms)
+}
+
+struct P<'a> {
+    toks: Vec<(usize, Tok)>,
+    i: usize,
+    end: usize,
+    cat: &'a Catalog<'a>,
+}
+
+/// Parses `text` into a plan over `catalog`.
+///
+/// # Errors
+/// `(offset, message)` of the first problem.
+pub fn parse_query(text: &str, catalog: &Catalog<'_>) -> Result<LogicalPlan, QueryError> {
+    let toks = lex(text)?;
+    let mut p = P {
+        toks,
+        i: 0,
+        end: text.trim_end().len(),
+        cat: catalog,
+    };
+    // PySpark text may be wrapped in parentheses.
+    let plan = p.pipeline()?;
+    if let Some((at, t)) = p.toks.get(p.i) {
+        return Err((*at, format!("unexpected {} after the query", show(t))));
+    }
+    Ok(plan)
+}
+
+fn show(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Str(s) => format!("\"{s}\""),
+        Tok::Dollar(s) => format!("$\"{s}\""),
+        Tok::Num(s) => format!("`{s}`"),
+        Tok::P(s) => format!("`{s}`"),
+    }
+}
+
+impl P<'_> {
+    fn at(&self) -> usize {
+        self.toks.get(self.i).map_or(self.end, |t| t.0)
+    }
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.i).map(|t| &t.1)
+    }
+    fn eat(&mut self, p: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::P(x)) if *x == p) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, p: &str) -> Result<(), QueryError> {
+        if self.eat(p) {
+            Ok(())
+        } else {
+            let found = self.peek().map_or("the end of the query".to_string(), show);
+            Err((self.at(), format!("expected `{p}`, found {found}")))
+        }
+    }
+    fn ident(&mut self) -> Result<(usize, String), QueryError> {
+        match self.toks.get(self.i).cloned() {
+            Some((at, Tok::Ident(s))) => {
+                self.i += 1;
+                Ok((at, s))
+            }
+            other => Err((
+                self.at(),
+                format!(
+                    "expected a name, found {}",
+                    other.map_or("the end of the query".into(), |t| show(&t.1))
+                ),
+            )),
+        }
+    }
+    fn string(&mut self, what: &str) -> Result<(usize, String), QueryError> {
+        match self.toks.get(self.i).cloned() {
+            Some((at, Tok::Str(s))) => {
+                self.i += 1;
+                Ok((at, s))
+            }
+            other => Err((
+                self.at(),
+                format!(
+                    "{what}: expected a string, found {}",
+                    other.map_or("the end of the query".into(), |t| show(&t.1))
+                ),
+            )),
+        }
+    }
+
+    fn relation(&mut self) -> Result<LogicalPlan, QueryError> {
+        if self.eat("(") {
+            let p = self.pipeline()?;
+            self.expect(")")?;
+            return Ok(p);
+        }
+        let (at, name) = self.ident()?;
+        if let Some(i) = self.cat.streams.iter().position(|s| s.0 == name) {
+            return Ok(LogicalPlan {
+                node: Node::StreamingRelation {
+                    source: i,
+                    name,
+                    schema: self.cat.streams[i].1.clone(),
+                },
+                pos: at,
+            });
+        }
+        if let Some(s) = self.cat.statics.iter().find(|s| s.0 == name) {
+            return Ok(LogicalPlan {
+                node: Node::LocalRelation {
+                    name,
+                    schema: s.1.clone(),
+                    rows: s.2.clone(),
+                },
+                pos: at,
+            });
+        }
+        let mut known: Vec<&str> = self.cat.streams.iter().map(|s| s.0.as_str()).collect();
+        known.extend(self.cat.statics.iter().map(|s| s.0.as_str()));
+        Err((
+            at,
+            format!(
+                "[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found; the query can read: {}",
+                known.join(", ")
+            ),
+        ))
+    }
+
+    fn pipeline(&mut self) -> Result<LogicalPlan, QueryError> {
+        let mut plan = self.relation()?;
+        while self.eat(".") {
+            let (at, m) = self.ident()?;
+            self.expect("(")?;
+            let wrap = |node: Node| LogicalPlan { node, pos: at };
+            plan = match m.as_str() {
+                "withWatermark" => {
+                    let (_, c) = self.string("withWatermark's event-time column")?;
+                    self.expect(",")?;
+                    let (dat, d) = self.string("withWatermark's delay")?;
+                    let ms = parse_interval(&d).map_err(|e| (dat, e))?;
+                    if ms < 0 {
+                        return Err((dat, format!("Delay threshold ({d}) should not be negative.")));
+                    }
+                    self.expect(")")?;
+                    wrap(Node::EventTimeWatermark(Box::new(plan), c, ms))
+                }
+                "select" => {
+                    let cols = self.columns()?;
+                    wrap(Node::Project(Box::new(plan), cols))
+                }
+                "where" | "filter" => {
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    wrap(Node::Filter(Box::new(plan), e))
+                }
+                "withColumn" => {
+                    let (_, name) = self.string("withColumn's column name")?;
+                    self.expect(",")?;
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    let schema = self.schema_of(&plan)?;
+                    let mut cols: Vec<Expr> = Vec::new();
+                    let mut replaced = false;
+                    for f in &schema.fields {
+                        if f.name.eq_ignore_ascii_case(&name) {
+                            cols.push(Expr::Alias(Box::new(e.clone()), name.clone()));
+                            replaced = true;
+                        } else {
+                            cols.push(Expr::col(&f.name));
+                        }
+                    }
+                    if !replaced {
+                        cols.push(Expr::Alias(Box::new(e), name));
+                    }
+                    wrap(Node::Project(Box::new(plan), cols))
+                }
+                "groupBy" => {
+                    let keys = self.columns()?;
+                    self.expect(".")?;
+                    let (aat, agg) = self.ident()?;
+                    self.expect("(")?;
+                    let aggs = match agg.as_str() {
+                        "count" => {
+                            self.expect(")")?;
+                            vec![AggExpr {
+                                func: AggFunc::CountStar,
+                                arg: None,
+                                alias: None,
+                                default_name: "count".into(),
+                            }]
+                        }
+                        "agg" => {
+                            let mut v = vec![self.agg_expr()?];
+                            while self.eat(",") {
+                                v.push(self.agg_expr()?);
+                            }
+                            self.expect(")")?;
+                            v
+                        }
+                        "sum" | "avg" | "mean" | "min" | "max" => {
+                            let mut v = Vec::new();
+                            loop {
+                                let (_, c) = self.string(&agg)?;
+                                v.push(agg_of(&agg, Some(Expr::col(&c)), &c)
+                                    .ok_or((aat, format!("unknown aggregate `{agg}`")))?);
+                                if !self.eat(",") {
+                                    break;
+                                }
+                            }
+                            self.expect(")")?;
+                            v
+                        }
+                        _ => {
+                            return Err((
+                                aat,
+                                format!("after groupBy(..) write count(), agg(..), sum, avg, min or max; found `{agg}`"),
+                            ))
+                        }
+                    };
+                    LogicalPlan {
+                        node: Node::Aggregate(Box::new(plan), keys, aggs),
+                        pos: at,
+                    }
+                }
+                "dropDuplicates" | "drop_duplicates" => {
+                    let mut cols = Vec::new();
+                    let list = self.eat("[");
+                    while let Some(Tok::Str(_)) = self.peek() {
+                        cols.push(self.string("dropDuplicates")?.1);
+                        if !self.eat(",") {
+                            break;
+                        }
+                    }
+                    if list {
+                        self.expect("]")?;
+                    }
+                    self.expect(")")?;
+                    wrap(Node::Deduplicate(Box::new(plan), cols))
+                }
+                "join" => {
+                    let other = self.pipeline()?;
+                    self.expect(",")?;
+                    let cond = self.expr()?;
+                    let mut jt = JoinType::Inner;
+                    if self.eat(",") {
+                        let (jat, t) = self.string("the join type")?;
+                        jt = match t.to_lowercase().replace('_', "").as_str() {
+                            "inner" => JoinType::Inner,
+                            "left" | "leftouter" => JoinType::LeftOuter,
+                            "right" | "rightouter" => JoinType::RightOuter,
+                            "full" | "outer" | "fullouter" => JoinType::FullOuter,
+                            _ => return Err((jat, format!("[UNSUPPORTED_JOIN_TYPE] Unsupported join type '{t}'. Supported join types include: 'inner', 'left_outer', 'right_outer', 'full_outer'."))),
+                        };
+                    }
+                    self.expect(")")?;
+                    wrap(Node::Join(Box::new(plan), Box::new(other), cond, jt))
+                }
+                _ => {
+                    return Err((
+                        at,
+                        format!("`{m}` is not a DataFrame method this model runs; use select, where, filter, withColumn, withWatermark, groupBy, dropDuplicates or join"),
+                    ))
+                }
+            };
+        }
+        Ok(plan)
+    }
+
+    fn schema_of(&self, plan: &LogicalPlan) -> Result<Schema, QueryError> {
+        plan.analyze()
+            .map(|a| a.plan.schema)
+            .map_err(|e| (e.pos, e.message))
+    }
+
+    /// Column list of select/groupBy: strings are column names, else expressions.
+    fn columns(&mut self) -> Result<Vec<Expr>, QueryError> {
+        let mut v = Vec::new();
+        if self.eat(")") {
+            return Ok(v);
+        }
+        loop {
+            let e = match self.peek() {
+                Some(Tok::Str(_)) => {
+                    let (_, s) = self.string("a column")?;
+                    self.postfix(Expr::col(&s))?
+                }
+                _ => self.expr()?,
+            };
+            v.push(e);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.expect(")")?;
+        Ok(v)
+    }
+
+    fn agg_expr(&mut self) -> Result<AggExpr, QueryError> {
+        let (at, f) = self.ident()?;
+        self.expect("(")?;
+        let (arg, name) = match self.peek() {
+            Some(Tok::Str(s)) if s == "*" => {
+                self.i += 1;
+                (None, "1".to_string())
+            }
+            Some(Tok::Str(_)) => {
+                let (_, c) = self.string(&f)?;
+                (Some(Expr::col(&c)), c)
+            }
+            _ => {
+                let e = self.expr()?;
+                let n = e.sql();
+                (Some(e), n)
+            }
+        };
+        self.expect(")")?;
+        let mut a = agg_of(&f, arg, &name).ok_or((
+            at,
+            format!("`{f}` is not an aggregate function; use count, sum, avg, mean, min or max"),
+        ))?;
+        while self.eat(".") {
+            let (mat, m) = self.ident()?;
+            self.expect("(")?;
+            if m != "alias" && m != "as" && m != "name" {
+                return Err((
+                    mat,
+                    format!("after an aggregate write .alias(\"name\"), found `{m}`"),
+                ));
+            }
+            a.alias = Some(self.string("alias")?.1);
+            self.expect(")")?;
+        }
+        Ok(a)
+    }
+
+    fn expr(&mut self) -> Result<Expr, QueryError> {
+        self.binary(0)
+    }
+
+    fn op_at(&self) -> Option<(u8, BinOp)> {
+        let t = self.peek()?;
+        let (prec, op) = match t {
+            Tok::P("||") | Tok::P("|") => (1, BinOp::Or),
+            Tok::Ident(s) if s == "or" => (1, BinOp::Or),
+            Tok::P("&&") | Tok::P("&") => (2, BinOp::And),
+            Tok::Ident(s) if s == "and" => (2, BinOp::And),
+            Tok::P("===") | Tok::P("==") => (3, BinOp::Eq),
+            Tok::P("=!=") | Tok::P("!=") | Tok::P("<>") => (3, BinOp::NotEq),
+            Tok::P("<") => (4, BinOp::Lt),
+            Tok::P("<=") => (4, BinOp::LtEq),
+            Tok::P(">") => (4, BinOp::Gt),
+            Tok::P(">=") => (4, BinOp::GtEq),
+            Tok::P("+") => (5, BinOp::Add),
+            Tok::P("-") => (5, BinOp::Sub),
+            Tok::P("*") => (6, BinOp::Mul),
+            Tok::P("/") => (6, BinOp::Div),
+            Tok::P("%") => (6, BinOp::Rem),
+            _ => return None,
+        };
+        Some((prec, op))
+    }
+
+    fn binary(&mut self, min: u8) -> Result<Expr, QueryError> {
+        let mut lhs = self.unary()?;
+        while let Some((prec, op)) = self.op_at() {
+            if prec <= min {
+                break;
+            }
+            self.i += 1;
+            let rhs = self.binary(prec)?;
+            lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<Expr, QueryError> {
+        if self.eat("!") || self.eat("~") {
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        if self.eat("-") {
+            let e = self.unary()?;
+            return Ok(match e {
+                Expr::Lit(Cell::Long(i)) => Expr::Lit(Cell::Long(-i)),
+                Expr::Lit(Cell::Double(x)) => Expr::Lit(Cell::Double(-x)),
+                e => Expr::Bin(BinOp::Sub, Box::new(Expr::Lit(Cell::Long(0))), Box::new(e)),
+            });
+        }
+        let e = self.primary()?;
+        self.postfix(e)
+    }
+
+    fn postfix(&mut self, mut e: Expr) -> Result<Expr, QueryError> {
+        while matches!(self.peek(), Some(Tok::P("."))) {
+            let (at, m) = match self.toks.get(self.i + 1) {
+                Some((at, Tok::Ident(m))) => (*at, m.clone()),
+                _ => break,
+            };
+            self.i += 2;
+            let call = self.eat("(");
+            e = match m.as_str() {
+                "alias" | "as" | "name" if call => {
+                    let n = self.string("alias")?.1;
+                    Expr::Alias(Box::new(e), n)
+                }
+                "cast" | "astype" if call => {
+                    let (tat, t) = self.string("cast")?;
+                    Expr::Call(Func::Cast(data_type(&t).ok_or((tat, format!("unknown type `{t}`; use string, long, bigint, int, double, timestamp, boolean")))?), vec![e])
+                }
+                "isNull" => Expr::IsNull(Box::new(e), false),
+                "isNotNull" => Expr::IsNull(Box::new(e), true),
+                _ => return Err((at, format!("`{m}` is not a column method this model knows; use alias, as, cast, isNull or isNotNull"))),
+            };
+            if call {
+                self.expect(")")?;
+            }
+        }
+        Ok(e)
+    }
+
+    fn primary(&mut self) -> Result<Expr, QueryError> {
+        let Some((at, t)) = self.toks.get(self.i).cloned() else {
+            return Err((self.end, "the expression is missing".into()));
+        };
+        self.i += 1;
+        match t {
+            Tok::Dollar(c) => Ok(Expr::col(&c)),
+            Tok::Str(s) => Ok(Expr::Lit(Cell::str(&s))),
+            Tok::Num(n) => {
+                if n.contains('.') {
+                    n.parse()
+                        .map(|x| Expr::Lit(Cell::Double(x)))
+                        .map_err(|_| (at, format!("`{n}` is not a number")))
+                } else {
+                    n.parse()
+                        .map(|x| Expr::Lit(Cell::Long(x)))
+                        .map_err(|_| (at, format!("`{n}` is not a number")))
+                }
+            }
+            Tok::P("(") => {
+                let e = self.expr()?;
+                self.expect(")")?;
+                Ok(e)
+            }
+            Tok::Ident(f) => match f.as_str() {
+                "true" | "True" => Ok(Expr::Lit(Cell::Bool(true))),
+                "false" | "False" => Ok(Expr::Lit(Cell::Bool(false))),
+                "null" | "None" => Ok(Expr::Lit(Cell::Null)),
+                _ => {
+                    self.expect("(")?;
+                    self.call(at, &f)
+                }
+            },
+            t => Err((at, format!("expected an expression, found {}", show(&t)))),
+        }
+    }
+
+    fn call(&mut self, at: usize, f: &str) -> Result<Expr, QueryError> {
+        let e = match f {
+            "col" | "column" => Expr::col(&self.string("col")?.1),
+            "lit" => {
+                let e = self.expr()?;
+                if !matches!(e, Expr::Lit(_)) {
+                    return Err((at, "lit(..) takes a number, a string or a boolean".into()));
+                }
+                e
+            }
+            "expr" => {
+                let (sat, s) = self.string("expr")?;
+                let ms = parse_interval(&s).map_err(|_| {
+                    (sat, format!("expr(\"{s}\"): this model reads only interval literals in expr(..), such as \"interval 1 hour\"; write other expressions with columns and operators"))
+                })?;
+                Expr::Interval(ms)
+            }
+            "window" => {
+                let time = self.expr()?;
+                self.expect(",")?;
+                let mut d = Vec::new();
+                loop {
+                    let (sat, s) = self.string("window's durations")?;
+                    d.push(parse_interval(&s).map_err(|e| (sat, e))?);
+                    if !self.eat(",") {
+                        break;
+                    }
+                }
+                if d.len() > 3 {
+                    return Err((at, "window(time, size[, slide[, start]]) takes at most three durations".into()));
+                }
+                Expr::Window {
+                    time: Box::new(time),
+                    size_ms: d[0],
+                    slide_ms: d.get(1).copied().unwrap_or(d[0]),
+                    offset_ms: d.get(2).copied().unwrap_or(0),
+                }
+            }
+            "upper" | "lower" | "length" | "coalesce" => {
+                let mut args = vec![self.fn_arg()?];
+                while self.eat(",") {
+                    args.push(self.fn_arg()?);
+                }
+                let func = match f {
+                    "upper" => Func::Upper,
+                    "lower" => Func::Lower,
+                    "length" => Func::Length,
+                    _ => Func::Coalesce,
+                };
+                Expr::Call(func, args)
+            }
+            _ => {
+                return Err((at, format!("`{f}` is not a function this model knows; use col, lit, expr, window, upper, lower, length or coalesce (aggregates go in agg(..))")))
+            }
+        };
+        self.expect(")")?;
+        Ok(e)
+    }
+
+    fn fn_arg(&mut self) -> Result<Expr, QueryError> {
+        match self.peek() {
+            Some(Tok::Str(_)) => Ok(Expr::col(&self.string("argument")?.1)),
+            _ => self.expr(),
+        }
+    }
+}
+
+fn agg_of(f: &str, arg: Option<Expr>, name: &str) -> Option<AggExpr> {
+    let (func, label) = match (f, &arg) {
+        ("count", None) => (AggFunc::CountStar, "count"),
+        ("count", Some(_)) => (AggFunc::Count, "count"),
+        ("sum", _) => (AggFunc::Sum, "sum"),
+        ("avg" | "mean", _) => (AggFunc::Avg, "avg"),
+        ("min", _) => (AggFunc::Min, "min"),
+        ("max", _) => (AggFunc::Max, "max"),
+        _ => return None,
+    };
+    if func != AggFunc::CountStar && arg.is_none() {
+        return None;
+    }
+    Some(AggExpr {
+        func,
+        arg,
+        alias: None,
+        default_name: format!("{label}({name})"),
+    })
+}
+
+/// A type name as `cast` and schema strings take it.
+pub fn data_type(t: &str) -> Option<DataType> {
+    Some(match t.to_lowercase().as_str() {
+        "string" => DataType::String,
+        "long" | "bigint" | "int" | "integer" => DataType::Long,
+        "double" | "float" => DataType::Double,
+        "timestamp" => DataType::Timestamp,
+        "boolean" | "bool" => DataType::Boolean,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::structured::Field;
+
+    fn catalog() -> Vec<(String, Schema)> {
+        vec![(
+            "words".into(),
+            Schema {
+                fields: vec![
+                    Field::new("time", DataType::Timestamp),
+                    Field::new("word", DataType::String),
+                ],
+            },
+        )]
+    }
+
+    #[test]
+    fn scala_and_python_spellings_give_the_same_plan() {
+        let s = catalog();
+        let cat = Catalog {
+            streams: &s,
+            statics: &[],
+        };
+        let a = parse_query(r#"words.withWatermark("time", "10 minutes").groupBy(window($"time", "10 minutes", "5 minutes"), $"word").count()"#, &cat).unwrap();
+        let b = parse_query(
+            r#"(words.withWatermark("time", "10 minutes")
+            .groupBy(window(col("time"), "10 minutes", "5 minutes"), col("word")).count())"#,
+            &cat,
+        )
+        .unwrap();
+        let key = |p: &LogicalPlan| match p.analyze().unwrap().plan.op {
+            crate::models::structured::dataset::ExecOp::Aggregate { keys, aggs, .. } => {
+                format!("{keys:?} {aggs:?}")
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(key(&a), key(&b));
+        let names = a.analyze().unwrap().plan.schema.names();
+        assert_eq!(names, ["window", "word", "count"]);
+    }
+
+    #[test]
+    fn precedence_and_errors_are_positioned() {
+        let s = catalog();
+        let cat = Catalog {
+            streams: &s,
+            statics: &[],
+        };
+        let p = parse_query(
+            r#"words.where(length($"word") > 1 + 2 && $"word" =!= "a")"#,
+            &cat,
+        )
+        .unwrap();
+        let Node::Filter(_, e) = &p.node else {
+            panic!()
+        };
+        assert_eq!(e.sql(), "((length(word) > (1 + 2)) AND (word != a))");
+        let (at, msg) = parse_query("words.groupBy($\"word\").median()", &cat).unwrap_err();
+        assert_eq!(at, 23);
+        assert!(msg.contains("median"), "{msg}");
+        assert_eq!(parse_interval("1 hour 30 minutes"), Ok(5_400_000));
+        assert!(parse_interval("ten minutes").is_err());
+    }
+}

@@ -145,12 +145,18 @@ enum Command {
         /// Nimbus, the JobManager); several separated by ';'.
         #[arg(long, default_value = "at 8s kill worker-2")]
         faults: String,
-        /// The models to compare, separated by commas (dstream, storm, flink).
+        /// The models to compare, separated by commas: dstream, storm, flink (one fault
+        /// schedule, record by record), or dstream, structured, dataflow (event time: the
+        /// same out-of-order flights window by window; --faults does not apply).
         #[arg(long, default_value = "dstream,storm,flink")]
         models: String,
         /// Root seed of all randomness.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Event-time models: also draw event time against processing time, the watermarks
+        /// and each emission of one origin's windows (Akidau's diagram) into this SVG file.
+        #[arg(long)]
+        svg: Option<PathBuf>,
     },
     /// Run a Storm topology scenario (scenarios/storm/, model = "storm"): record-at-a-time
     /// processing with per-tuple acking, under the scenario's faults; with --check, judge
@@ -707,7 +713,19 @@ fn run(cli: Cli) -> Result<(), String> {
             faults,
             models,
             seed,
+            svg,
         } => {
+            let names: Vec<String> = models.split(',').map(|m| m.trim().to_string()).collect();
+            if names.iter().any(|m| m == "structured" || m == "dataflow") {
+                let c = stream_sim::check::event_time::compare_event_time(&names)?;
+                if let Some(path) = svg {
+                    let text = stream_sim::plot::event_time_svg_text(&c, "EWR", (1200, 800))?;
+                    std::fs::write(&path, text)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+                say(stream_sim::check::event_time::render(&c));
+                return Ok(());
+            }
             let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
                 .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
             let models = stream_sim::check::compare::parse_models(&models)?;

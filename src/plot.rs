@@ -411,3 +411,150 @@ pub fn histogram_svg_text(
     }
     Ok(svg)
 }
+
+/// Akidau's diagram of an event-time run ("Streaming 102", the figures of windows, the
+/// watermark and triggers), drawn from [`crate::check::event_time`]'s comparison: event time
+/// across (hours of scheduled departure), processing time up (virtual seconds). Every flight
+/// is a dot (red when it arrived behind a newer one); the dashed diagonal is where a flight
+/// on time would be; each model's watermark is a line (the event time it had reached at
+/// each processing time); and each emission of `origin`'s windows is a bar across the
+/// window at the processing time it was written, labelled with its count (Dataflow's LATE
+/// panes in orange).
+///
+/// # Errors
+/// A message when plotters cannot draw.
+pub fn event_time_svg_text(
+    c: &crate::check::event_time::EventTimeComparison,
+    origin: &str,
+    size: (u32, u32),
+) -> Result<String, String> {
+    use crate::check::event_time::SPEEDUP;
+    let err = |e: &dyn std::fmt::Display| format!("cannot draw the event-time diagram: {e}");
+    let origin_ms = c.points.iter().map(|p| p.0).min().unwrap_or(0);
+    let day0 = origin_ms - origin_ms.rem_euclid(86_400_000);
+    let hour = |ms: i64| (ms - day0) as f64 / 3_600_000.0;
+    let x0 = hour(origin_ms).floor();
+    let x1 = c
+        .rows
+        .keys()
+        .map(|(w, _)| hour(w.end.0))
+        .fold(x0 + 1.0, f64::max);
+    let y1 = c
+        .rows
+        .values()
+        .flat_map(|(_, a)| a.values().flat_map(|a| a.emitted.iter().map(|e| e.2)))
+        .chain(c.points.iter().map(|p| p.1))
+        .max()
+        .unwrap_or(1000) as f64
+        / 1000.0
+        * 1.05;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Event time against processing time ({origin}'s windows)"),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..y1)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("event time: scheduled departure (hour of the day)")
+            .y_desc("processing time (virtual s)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(&e))?;
+        // Where an on-time flight arrives: its event time on the replay clock.
+        let diag = |x: f64| (x - hour(origin_ms)) * 3_600_000.0 / SPEEDUP / 1000.0;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x0, diag(x0).max(0.0)), (x1, diag(x1))],
+                6,
+                4,
+                RGBColor(90, 90, 90).stroke_width(1),
+            ))
+            .map_err(|e| err(&e))?
+            .label("no delay")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(90, 90, 90)));
+        let dot = |late: bool| {
+            if late {
+                RGBColor(200, 30, 30).filled()
+            } else {
+                RGBColor(160, 160, 160).filled()
+            }
+        };
+        chart
+            .draw_series(
+                c.points
+                    .iter()
+                    .map(|(e, a, late)| Circle::new((hour(*e), *a as f64 / 1000.0), 2, dot(*late))),
+            )
+            .map_err(|e| err(&e))?
+            .label("a flight (red: behind a newer one)")
+            .legend(|(x, y)| Circle::new((x + 10, y), 3, RGBColor(200, 30, 30).filled()));
+        let colours = [
+            ("structured", RGBColor(30, 90, 200)),
+            ("dataflow", RGBColor(0, 150, 70)),
+        ];
+        for (model, colour) in colours {
+            let Some(steps) = c.watermarks.get(model) else {
+                continue;
+            };
+            let mut pts = Vec::new();
+            for (at, wm) in steps {
+                let x = hour(*wm);
+                if x >= x0 && x <= x1 {
+                    pts.push((x, *at as f64 / 1000.0));
+                }
+            }
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                .map_err(|e| err(&e))?
+                .label(format!("{model} watermark"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        }
+        let orange = RGBColor(230, 120, 0);
+        for ((w, o), (_, answers)) in &c.rows {
+            if o != origin {
+                continue;
+            }
+            for (model, colour) in colours.iter().chain(&[("dstream", RGBColor(120, 60, 160))]) {
+                let Some(a) = answers.get(*model) else {
+                    continue;
+                };
+                for (label, n, at) in &a.emitted {
+                    let colour = if label == "LATE" { orange } else { *colour };
+                    let y = *at as f64 / 1000.0;
+                    let (xs, xe) = (hour(w.start.0), hour(w.end.0));
+                    chart
+                        .draw_series(LineSeries::new(
+                            vec![(xs + 0.04, y), (xe - 0.04, y)],
+                            colour.stroke_width(3),
+                        ))
+                        .map_err(|e| err(&e))?;
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            format!("{model} {n}"),
+                            (xs + 0.06, y + y1 * 0.012),
+                            ("sans-serif", 11).into_font().color(&colour),
+                        )))
+                        .map_err(|e| err(&e))?;
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}

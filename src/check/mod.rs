@@ -13,6 +13,7 @@
 pub mod batches;
 pub mod compare;
 pub mod dataflow;
+pub mod event_time;
 pub mod flink;
 pub mod semantics;
 pub mod storm;

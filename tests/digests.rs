@@ -65,3 +65,56 @@ fn every_bundled_scenario_keeps_its_digest() {
     }
     insta::assert_snapshot!("bundled_digests", lines.join("\n"));
 }
+
+/// The bundled scenarios of the other models (Storm, Flink, Structured Streaming, Dataflow),
+/// each run as its command runs it, with `--check` where the command has one: the digest of
+/// everything printed, at seeds 7 and 3 where the model takes a seed. Same rule as above:
+/// an intended change updates the snapshot in a commit of its own.
+#[test]
+fn every_other_model_scenario_keeps_its_digest() {
+    use stream_sim::check;
+    let dir = |d: &str| scenario::scenarios_dir().join(d);
+    let mut lines = Vec::new();
+    for name in scenario::toml_names(&dir("storm")) {
+        for seed in [7, 3] {
+            let out = check::storm::run_command(&name, seed, true, true).expect("storm runs");
+            lines.push(format!(
+                "storm {name} seed {seed}: {:016x} ({} bytes)",
+                fnv1a(out.as_bytes()),
+                out.len()
+            ));
+        }
+    }
+    for name in scenario::toml_names(&dir("flink")) {
+        for seed in [7, 3] {
+            let out = check::flink::run_command(&name, seed, true, true).expect("flink runs");
+            lines.push(format!(
+                "flink {name} seed {seed}: {:016x} ({} bytes)",
+                fnv1a(out.as_bytes()),
+                out.len()
+            ));
+        }
+    }
+    for name in scenario::toml_names(&dir("structured")) {
+        let sc = scenario::structured::load(&dir("structured").join(format!("{name}.toml")))
+            .expect("structured loads");
+        let out = check::structured::run_command(&sc, None, true, true, None).expect("runs");
+        let text = format!("{}{}", out.stdout, out.stderr);
+        lines.push(format!(
+            "structured {name}: {:016x} ({} bytes)",
+            fnv1a(text.as_bytes()),
+            text.len()
+        ));
+    }
+    for name in scenario::toml_names(&dir("dataflow")) {
+        let path = dir("dataflow").join(format!("{name}.toml"));
+        let out = check::dataflow::run_command(&path, None, true).expect("dataflow runs");
+        lines.push(format!(
+            "dataflow {name}: {:016x} ({} bytes)",
+            fnv1a(out.as_bytes()),
+            out.len()
+        ));
+    }
+    assert!(lines.len() >= 20, "{} scenarios", lines.len());
+    insta::assert_snapshot!("other_model_digests", lines.join("\n"));
+}

@@ -14,6 +14,7 @@
 //! [spout.lines]                # exactly one spout: lines of a file at a rate
 //! file = "../data/fortunes/lines.txt"
 //! rate = 20
+//! skip = 0                    # lines skipped first (a CSV header)
 //! [[bolts]]
 //! id = "split"
 //! logic = "flatMap"            # flatMap | map | filter | count | sink
@@ -97,6 +98,9 @@ struct RawTopology {
 struct RawSpout {
     file: Spanned<String>,
     rate: f64,
+    /// Lines skipped at the start of the file (a CSV header), as a socket source's `skip`.
+    #[serde(default)]
+    skip: usize,
     #[serde(default)]
     parallelism: Option<usize>,
 }
@@ -295,7 +299,12 @@ pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
             format!("cannot read {}: {e}", file.display()),
         )
     })?;
-    let lines: Vec<String> = body.lines().take(MAX_LINES).map(String::from).collect();
+    let lines: Vec<String> = body
+        .lines()
+        .skip(spout.skip)
+        .take(MAX_LINES)
+        .map(String::from)
+        .collect();
     if !(spout.rate > 0.0 && spout.rate <= 1_000_000.0) {
         return Err(at(
             spout.file.span().start,

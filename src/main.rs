@@ -706,6 +706,30 @@ fn run(cli: Cli) -> Result<(), String> {
                     .unwrap_or_default();
                 say(format!("{name:<12} {desc}"));
             }
+            // The other models' scenarios, each with the command that runs it.
+            for (dir, model, command) in [
+                ("structured", "Structured Streaming", "stream-sim run"),
+                ("dataflow", "Dataflow (Beam)", "stream-sim run"),
+                ("storm", "Storm", "stream-sim storm"),
+                ("flink", "Flink", "stream-sim flink"),
+            ] {
+                let folder = scenario::scenarios_dir().join(dir);
+                say(format!(
+                    "\n{model} (scenarios/{dir}/, run with `{command} NAME`):"
+                ));
+                for name in scenario::toml_names(&folder) {
+                    let desc = std::fs::read_to_string(folder.join(format!("{name}.toml")))
+                        .ok()
+                        .and_then(|t| t.parse::<toml::Table>().ok())
+                        .and_then(|t| {
+                            t.get("description")
+                                .and_then(|d| d.as_str().map(str::to_string))
+                        })
+                        .map(|d| d.lines().next().unwrap_or("").to_string())
+                        .unwrap_or_default();
+                    say(format!("{name:<32} {desc}"));
+                }
+            }
             Ok(())
         }
         Command::Book { check } => stream_sim::book::run(check).map(say),

@@ -665,6 +665,12 @@ fn run(cli: Cli) -> Result<(), String> {
             {
                 return stream_sim::repl::record_at_a_time::run(name, seed);
             }
+            if let Some(name) = scenario
+                .as_deref()
+                .filter(|n| stream_sim::repl::event_time::model_of(n).is_some())
+            {
+                return stream_sim::repl::event_time::run(name);
+            }
             let sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             stream_sim::repl::run(
                 &sc,

@@ -28,6 +28,7 @@ mod cluster;
 mod commands;
 mod complete;
 mod define;
+pub mod event_time;
 mod export;
 mod faults;
 mod files;

@@ -258,6 +258,18 @@ impl StreamingQuery {
         &self.plan.plan
     }
 
+    /// Runs the triggers due at or before virtual time `end` and leaves the query running, so
+    /// that a later call goes on from there (the REPL steps trigger by trigger this way);
+    /// [`StreamingQuery::run_until`] also stops the query at `end`.
+    pub fn advance_to(&mut self, end: Time) {
+        while !self.stopped && self.now <= end && self.executed < self.config.max_batches {
+            if self.strike_faults_before(self.now) {
+                continue;
+            }
+            self.trigger(end);
+        }
+    }
+
     /// Runs triggers until virtual time `end` (inclusive), the query stops (Once,
     /// AvailableNow) or `max_batches` batches ran.
     pub fn run_until(&mut self, end: Time) {

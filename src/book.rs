@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+mod answers;
+
 /// Seeds per cell of the measured semantics table in the book (`stream-sim semantics`
 /// runs 1,000 by default).
 pub const SEMANTICS_SEEDS: u64 = 50;
@@ -117,7 +119,7 @@ type Make = Box<dyn Fn() -> Result<String, String>>;
 /// The snippets: file name in `book/src/generated/` and how it is made. Times are virtual
 /// seconds; `&[..]` lists the batch times (ms) a printout is cut down to.
 fn snippets() -> Vec<(&'static str, Make)> {
-    vec![
+    let mut all: Vec<(&'static str, Make)> = vec![
         // Chapter 1: streams as batches.
         (
             "ch01-print.txt",
@@ -334,7 +336,9 @@ fn snippets() -> Vec<(&'static str, Make)> {
             "ch12-compare-driver.md",
             Box::new(|| compare_table("at 8s kill driver")),
         ),
-    ]
+    ];
+    all.extend(answers::snippets());
+    all
 }
 
 /// `stream-sim compare --faults FAULTS` as Markdown.
@@ -353,6 +357,74 @@ fn load(name: &str) -> Result<Scenario, String> {
     scenario::load(&path).map_err(|e| e.to_string())
 }
 
+/// A bundled scenario's text with `edits` applied (each `(from, to)` replaces every
+/// occurrence of `from`, which must be there), parsed as the file `COPY.toml`: an exercise's
+/// "edit a copy of the scenario".
+///
+/// # Errors
+/// An edit whose `from` is not in the text, or the copy's parse error.
+fn edited(name: &str, edits: &[(&str, &str)]) -> Result<Scenario, String> {
+    let mut text = copy_text(name, edits)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let copy = copy_path(name)?;
+    scenario::spec::parse_scenario(&text, &copy)
+        .map_err(|e| e.to_string().replace(&copy_prefix(&copy), ""))
+}
+
+/// Where an edited copy of a bundled scenario is taken to live: beside the bundled file, so
+/// that its relative data paths resolve (`scenarios/COPY.toml`; nothing is written there).
+fn copy_path(name: &str) -> Result<PathBuf, String> {
+    let path = scenario::resolve(name).map_err(|e| e.to_string())?;
+    Ok(path
+        .parent()
+        .map_or_else(|| PathBuf::from("COPY.toml"), |d| d.join("COPY.toml")))
+}
+
+/// The folder part of a copy's path as error messages print it, to leave it out.
+fn copy_prefix(copy: &Path) -> String {
+    copy.parent()
+        .map(|d| format!("{}/", d.display()))
+        .unwrap_or_default()
+}
+
+/// The edited text of a bundled scenario (see [`edited`]).
+fn copy_text(name: &str, edits: &[(&str, &str)]) -> Result<String, String> {
+    let path = scenario::resolve(name).map_err(|e| e.to_string())?;
+    let mut text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    for (from, to) in edits {
+        if !text.contains(from) {
+            return Err(format!(
+                "{name}: the edit's text {from:?} is not in the scenario"
+            ));
+        }
+        text = text.replace(from, to);
+    }
+    Ok(text)
+}
+
+/// What `stream-sim check COPY.toml` says for a bundled scenario with `edits` applied: the
+/// `ok` line, or the error as the command line prints it.
+fn check_copy(name: &str, edits: &[(&str, &str)]) -> Result<String, String> {
+    let text = copy_text(name, edits)?;
+    let copy = copy_path(name)?;
+    let result = scenario::spec::parse_scenario(&text, &copy).and_then(|sc| {
+        sc.build(&options()).map(|b| {
+            b.ssc.stop();
+            sc
+        })
+    });
+    Ok(match result {
+        Ok(sc) => format!(
+            "COPY.toml: ok ({} sources, {} statements)\n",
+            sc.sources.len(),
+            sc.program.statements.len()
+        ),
+        Err(e) => format!("stream-sim: {e}\n").replace(&copy_prefix(&copy), ""),
+    })
+}
+
 /// Seed 0, the command line's default, so `stream-sim run NAME` reproduces every snippet.
 fn options() -> RunOptions {
     RunOptions {
@@ -364,8 +436,25 @@ fn options() -> RunOptions {
 /// What `stream-sim run NAME --until UNTIL` prints; with `keep`, only the
 /// printouts of those batch times (in ms).
 fn print_output(name: &str, until: Time, keep: Option<&[u64]>) -> Result<String, String> {
-    let sc = load(name)?;
-    let built = sc.build(&options()).map_err(|e| e.to_string())?;
+    print_sc(load(name)?, until, keep)
+}
+
+/// What `stream-sim run COPY.toml --until UNTIL` prints for a loaded (maybe edited) scenario.
+fn print_sc(sc: Scenario, until: Time, keep: Option<&[u64]>) -> Result<String, String> {
+    print_seeded(sc, 0, until, keep)
+}
+
+/// [`print_sc`] with `--seed SEED`.
+fn print_seeded(
+    sc: Scenario,
+    seed: u64,
+    until: Time,
+    keep: Option<&[u64]>,
+) -> Result<String, String> {
+    let name = sc.name.clone();
+    let built = sc
+        .build(&RunOptions { seed, ..options() })
+        .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     built
         .run_printing(until, &mut buf)
@@ -403,7 +492,11 @@ fn print_output(name: &str, until: Time, keep: Option<&[u64]>) -> Result<String,
 /// A REPL session on a scenario (seed 0): each command after the prompt, then its output
 /// (a command written `!cmd` runs, but its output is left out).
 fn repl(name: &str, commands: &[&str]) -> Result<String, String> {
-    let sc = load(name)?;
+    repl_sc(load(name)?, commands)
+}
+
+/// [`repl`] on a loaded (maybe edited) scenario.
+fn repl_sc(sc: Scenario, commands: &[&str]) -> Result<String, String> {
     let mut session = crate::repl::Session::new(&sc, &options())?;
     let mut out = String::new();
     for cmd in commands {
@@ -429,7 +522,12 @@ fn repl(name: &str, commands: &[&str]) -> Result<String, String> {
 /// The trace's events of the given kinds up to `until` (inclusive), one JSON object a line,
 /// as `stream-sim run NAME --trace FILE` writes them.
 fn trace_excerpt(name: &str, until: Time, kinds: &[&str]) -> Result<String, String> {
-    let sc = load(name)?;
+    trace_sc(load(name)?, until, kinds)
+}
+
+/// [`trace_excerpt`] on a loaded (maybe edited) scenario.
+fn trace_sc(sc: Scenario, until: Time, kinds: &[&str]) -> Result<String, String> {
+    let name = sc.name.clone();
     let built = sc.build(&options()).map_err(|e| e.to_string())?;
     built
         .run_printing(until, &mut std::io::sink())
@@ -473,7 +571,11 @@ fn delays_figure(name: &str, until: Time) -> Result<String, String> {
 
 /// What `stream-sim run NAME --check` writes to standard error.
 fn check_report(name: &str) -> Result<String, String> {
-    let sc = load(name)?;
+    check_report_sc(load(name)?)
+}
+
+/// [`check_report`] on a loaded (maybe edited) scenario.
+fn check_report_sc(sc: Scenario) -> Result<String, String> {
     let built = sc.build(&options()).map_err(|e| e.to_string())?;
     let end = built.default_until;
     built.ssc.stop();
@@ -570,7 +672,12 @@ fn lineage_table(name: &str, streams: &[&str], until: Time) -> Result<String, St
 
 /// A markdown table of the StreamingListener figures of each completed batch up to `until`.
 fn metrics_table(name: &str, until: Time) -> Result<String, String> {
-    let sc = load(name)?;
+    metrics_sc(load(name)?, until)
+}
+
+/// [`metrics_table`] on a loaded (maybe edited) scenario.
+fn metrics_sc(sc: Scenario, until: Time) -> Result<String, String> {
+    let name = sc.name.clone();
     let built = sc.build(&options()).map_err(|e| e.to_string())?;
     built
         .run_printing(until, &mut std::io::sink())

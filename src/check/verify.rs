@@ -130,20 +130,61 @@ fn run_ledger(
     Ok((built.ssc.ledger(), built.ssc.trace()))
 }
 
+/// What a verdict needs of the fault-free reference run: its ledger and its outputs per
+/// (output operation, batch time). [`crate::check::sweep()`] computes one per set of knobs
+/// and reuses it across seeds when the run cannot depend on the seed.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    /// The reference run's ledger.
+    pub ledger: Ledger,
+    outputs: Outputs,
+}
+
+/// Runs `sc` without its faults (and without random fault rates) with `options.seed`, up to
+/// `until` plus the drain [`verify`] gives the faulty run.
+///
+/// # Errors
+/// A build error or a failed job, as text.
+pub fn reference_run(
+    sc: &Scenario,
+    options: &RunOptions,
+    until: Time,
+) -> Result<Reference, String> {
+    let mut reference = sc.clone();
+    reference.cluster.faults = FaultPlan::default();
+    reference.cluster.random_faults = None;
+    let end = until.plus(drain(sc));
+    let (ledger, events) = run_ledger(&reference, options, end, until)?;
+    Ok(Reference {
+        ledger,
+        outputs: outputs_of(&events, until),
+    })
+}
+
 /// Runs `sc` without its faults (the reference) and with them, both with `options.seed`,
 /// and compares what happened to every input record written out by `until`.
 ///
 /// # Errors
 /// A build error or a failed job, as text.
 pub fn verify(sc: &Scenario, options: &RunOptions, until: Time) -> Result<Report, String> {
-    let mut reference = sc.clone();
-    reference.cluster.faults = FaultPlan::default();
-    reference.cluster.random_faults = None;
+    let reference = reference_run(sc, options, until)?;
+    verify_with(sc, options, until, &reference)
+}
+
+/// [`verify`] against a reference run computed before ([`reference_run`]).
+///
+/// # Errors
+/// A build error or a failed job, as text.
+pub fn verify_with(
+    sc: &Scenario,
+    options: &RunOptions,
+    until: Time,
+    reference: &Reference,
+) -> Result<Report, String> {
     let end = until.plus(drain(sc));
-    let (r, r_events) = run_ledger(&reference, options, end, until)?;
     let (f, f_events) = run_ledger(sc, options, end, until)?;
-    let verdict = Verdict::compare(&r, &f, until);
-    let outputs = OutputDiff::compare(&outputs_of(&r_events, until), &outputs_of(&f_events, until));
+    let verdict = Verdict::compare(&reference.ledger, &f, until);
+    let outputs = OutputDiff::compare(&reference.outputs, &outputs_of(&f_events, until));
     let ran: std::collections::BTreeSet<Time> = f_events
         .iter()
         .filter_map(|e| match e {

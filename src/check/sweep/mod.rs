@@ -144,6 +144,9 @@ pub fn spread(values: &[u64]) -> (u64, u64, u64) {
 
 type Cell = Arc<OnceLock<Result<Arc<Reference>, String>>>;
 
+/// One seed's outcome: the seed, its knobs, its report or error.
+type Checked = (u64, Knobs, Result<Report, String>);
+
 /// Reference runs by [`Knobs::reference_key`], each computed once (other threads asking
 /// for the same key wait for it).
 #[derive(Default)]
@@ -248,7 +251,7 @@ pub fn sweep_with(
     };
     let refs = References::default();
     let computed = AtomicU64::new(0);
-    let results: Mutex<Vec<(u64, Knobs, Result<Report, String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Checked>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| {

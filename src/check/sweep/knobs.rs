@@ -20,7 +20,31 @@ use crate::sim::rng::SeedTree;
 use crate::sim::{Duration, Time};
 use rand::Rng;
 
-use super::FailMode;
+/// Which failures a sweep draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum FailMode {
+    /// A worker failure.
+    Worker,
+    /// A driver failure.
+    Driver,
+    /// Either, drawn from the seed.
+    Any,
+}
+
+impl std::str::FromStr for FailMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FailMode, String> {
+        match s {
+            "worker" => Ok(FailMode::Worker),
+            "driver" => Ok(FailMode::Driver),
+            "any" => Ok(FailMode::Any),
+            other => Err(format!(
+                "unknown failure `{other}`; use worker, driver or any"
+            )),
+        }
+    }
+}
 
 /// The most a rate factor may be (`rate=xN`), a limit on the records a replayed run adds
 /// per virtual second.

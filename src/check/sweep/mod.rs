@@ -10,7 +10,7 @@
 pub mod knobs;
 pub mod shrink;
 
-pub use knobs::{draw, draw_with, Knobs, Vary};
+pub use knobs::{draw, draw_with, FailMode, Knobs, Vary};
 pub use shrink::{shrink, Shrunk};
 
 use super::verify::{reference_run, verify_with, Reference, Report};
@@ -20,32 +20,6 @@ use crate::sim::Time;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// Which failures a sweep draws.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum FailMode {
-    /// A worker failure.
-    Worker,
-    /// A driver failure.
-    Driver,
-    /// Either, drawn from the seed.
-    Any,
-}
-
-impl std::str::FromStr for FailMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<FailMode, String> {
-        match s {
-            "worker" => Ok(FailMode::Worker),
-            "driver" => Ok(FailMode::Driver),
-            "any" => Ok(FailMode::Any),
-            other => Err(format!(
-                "unknown failure `{other}`; use worker, driver or any"
-            )),
-        }
-    }
-}
 
 /// Swarm testing: `sc` with the knobs seed `seed` draws ([`draw`]).
 pub fn swarm(sc: &Scenario, seed: u64, mode: FailMode) -> Scenario {

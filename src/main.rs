@@ -435,6 +435,13 @@ fn run(cli: Cli) -> Result<(), String> {
                     r.violations,
                     r.runs
                 ));
+                if r.undecided.0 > 0 {
+                    say(format!(
+                        "  undecided: {} runs still had batches queued when the check stopped (a backlog beyond 4 times the checked length: delay or loss)\n    first: {}",
+                        r.undecided.0,
+                        replay(r.undecided.1)
+                    ));
+                }
                 for (cause, (n, seed)) in &r.violation_causes {
                     say(format!(
                         "  {n} runs: {cause}\n    replay: {}",

@@ -69,6 +69,10 @@ pub struct SweepResult {
     pub knobs: BTreeMap<u64, Knobs>,
     /// Runs that broke the scenario's declared guarantee (`expect`; 0 without one).
     pub violations: u64,
+    /// Runs that would break it but still had batches queued when the check stopped
+    /// (`verify::BACKLOG_LIMIT_FACTOR`): their losses may be delay, so they are counted
+    /// here and not as violations; `(runs, first seed)`.
+    pub undecided: (u64, u64),
     /// Those runs grouped by the cause of their first lost (else duplicated) record, with
     /// record ids, block ids and times blanked out: `cause -> (runs, first seed)`.
     pub violation_causes: BTreeMap<String, (u64, u64)>,
@@ -276,7 +280,13 @@ pub fn sweep_with(
                 let loss = !rep.verdict.lost.is_empty();
                 let dup = !rep.verdict.duplicated.is_empty();
                 if let Some(g) = sc.cluster.expect {
-                    if !g.kept(loss, dup) {
+                    if !g.kept(loss, dup) && rep.backlog_cut {
+                        if out.undecided.0 == 0 {
+                            out.undecided.1 = seed;
+                            out.knobs.insert(seed, knobs.clone());
+                        }
+                        out.undecided.0 += 1;
+                    } else if !g.kept(loss, dup) {
                         out.violations += 1;
                         let group = out
                             .violation_causes
@@ -297,7 +307,7 @@ pub fn sweep_with(
                 let failing = sc
                     .cluster
                     .expect
-                    .map_or(loss || dup, |g| !g.kept(loss, dup));
+                    .map_or(loss || dup, |g| !g.kept(loss, dup) && !rep.backlog_cut);
                 if failing && out.first_failing.len() < 5 {
                     out.first_failing.push((
                         seed,
@@ -330,10 +340,12 @@ pub fn sweep_with(
                     &computed,
                 )
                 .is_ok_and(|rep| {
-                    !g.kept(
-                        !rep.verdict.lost.is_empty(),
-                        !rep.verdict.duplicated.is_empty(),
-                    ) && group_of(&rep) == *group
+                    !rep.backlog_cut
+                        && !g.kept(
+                            !rep.verdict.lost.is_empty(),
+                            !rep.verdict.duplicated.is_empty(),
+                        )
+                        && group_of(&rep) == *group
                 })
             };
             let s = shrink(*seed, start, &mut fails);

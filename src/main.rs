@@ -437,7 +437,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 ));
                 if r.undecided.0 > 0 {
                     say(format!(
-                        "  undecided: {} runs still had batches queued when the check stopped (a backlog beyond 4 times the checked length: delay or loss)\n    first: {}",
+                        "  undecided: {} runs lost only records sitting in batches still queued when the check stopped (a backlog: delay or loss)\n    first: {}",
                         r.undecided.0,
                         replay(r.undecided.1)
                     ));

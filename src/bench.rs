@@ -18,12 +18,13 @@
 //!    ([`crate::check::sweep()`]: a random failure per seed, each checked against its
 //!    fault-free reference run) over [`SWEEP_SEEDS`] seeds on [`SWEEP_THREADS`] threads, in
 //!    seeds per second (target 167, i.e. 10,000 seeds in a minute), with the time 10,000
-//!    seeds would take.
+//!    seeds would take, and how many reference runs it computed (the fault-free run is
+//!    reused across seeds with the same knobs: `check::sweep::reference_reuse`).
 //!
 //! Wall-clock time here is measurement of the simulator from outside; nothing inside the
 //! simulation reads it. Figures vary with the machine's load: report min, median and max.
 
-use crate::check::{sweep, FailMode};
+use crate::check::{sweep_with, FailMode, SweepConfig};
 use crate::io::TimedRecords;
 use crate::models::dstream::{Config, StreamingContext};
 use crate::scenario::expr::compile;
@@ -252,25 +253,32 @@ pub fn run(repeat: usize) -> Result<String, String> {
     // 4. The sweep, through the library (what `stream-sim sweep wordcount` runs).
     let mut rates = Vec::new();
     let mut runs = 0;
+    let mut reference_runs = 0;
+    let mut reuse = None;
     for _ in 0..SWEEP_ROUNDS {
         let start = Instant::now();
-        let r = sweep(
+        let r = sweep_with(
             &sc,
             1..=SWEEP_SEEDS,
             FailMode::Any,
             SWEEP_THREADS,
             &RunOptions::default(),
             &|| {},
+            SweepConfig::default(),
         );
         let s = start.elapsed().as_secs_f64();
         runs = r.runs;
+        reference_runs = r.reference_runs;
+        reuse = r.reuse_refused;
         rates.push(r.runs as f64 / s.max(1e-9));
     }
     let rate = Spread::of(&rates);
     out.push_str(&format!(
         "4. sweep wordcount --seeds 1..{SWEEP_SEEDS} --threads {SWEEP_THREADS} ({runs} runs, each with its reference run; {SWEEP_ROUNDS} rounds)\n\
+         \x20  reference runs         : {reference_runs} per round ({})\n\
          \x20  seeds/s                : {} (target >= 167)\n\
          \x20  10,000 seeds would take: {:.0} / {:.0} / {:.0} s",
+        reuse.unwrap_or_else(|| "reused across seeds with the same block interval, rate and cost".into()),
         rate.show(1),
         10_000.0 / rate.max.max(1e-9),
         10_000.0 / rate.median.max(1e-9),

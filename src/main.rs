@@ -47,6 +47,15 @@ enum Command {
         /// varied by the seed, as `sweep` does for that seed.
         #[arg(long)]
         random_fault: Option<stream_sim::check::FailMode>,
+        /// Knobs as a sweep prints them in a replay command, e.g.
+        /// `block=200ms,ack=1..50ms,rate=x2,record_us=400` (block interval, acknowledgement
+        /// latency, source rate factor, cost per record).
+        #[arg(long)]
+        knobs: Option<String>,
+        /// Faults replacing the scenario's, e.g. `at 1000ms latency 0ms..400ms; at 6100ms
+        /// kill driver` (the scenario's fault lines, separated by `;`).
+        #[arg(long)]
+        faults: Option<String>,
         /// After the run, compare with a fault-free reference run of the same seed and print
         /// which records were lost or duplicated, and why (to stderr).
         #[arg(long)]
@@ -95,6 +104,13 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Compute the fault-free reference run for every seed instead of reusing it
+        /// across seeds.
+        #[arg(long)]
+        no_reuse: bool,
+        /// Do not shrink violations to a minimal fault schedule.
+        #[arg(long)]
+        no_shrink: bool,
     },
     /// Reproduce the programming guide's fault-tolerance table by measurement: receiving
     /// modes x {worker failure, driver failure}, each cell over many seeds.
@@ -437,6 +453,8 @@ fn run(cli: Cli) -> Result<(), String> {
             trace,
             out,
             random_fault,
+            knobs,
+            faults,
             check,
             label_prints,
             metrics_csv,
@@ -466,6 +484,17 @@ fn run(cli: Cli) -> Result<(), String> {
             let mut sc = load(scenario.as_deref()).map_err(|e| e.to_string())?;
             if let Some(mode) = random_fault {
                 sc = stream_sim::check::swarm(&sc, seed, mode);
+            }
+            if knobs.is_some() || faults.is_some() {
+                let mut k = stream_sim::check::Knobs {
+                    faults: sc.cluster.faults.clone(),
+                    ..Default::default()
+                };
+                k.parse_settings(knobs.as_deref().unwrap_or(""))?;
+                if let Some(text) = &faults {
+                    k.parse_schedule(text)?;
+                }
+                sc = k.apply(&sc)?;
             }
             let built = sc
                 .build(&RunOptions {
@@ -591,18 +620,25 @@ fn run(cli: Cli) -> Result<(), String> {
             seeds,
             fail,
             threads: n,
+            no_reuse,
+            no_shrink,
         } => {
             let sc = load(Some(&scenario)).map_err(|e| e.to_string())?;
             let bar = progress_bar(seeds.1 - seeds.0 + 1);
             let tick = || bar.inc(1);
             let started = std::time::Instant::now();
-            let r = stream_sim::check::sweep(
+            let r = stream_sim::check::sweep_with(
                 &sc,
                 seeds.0..=seeds.1,
                 fail,
                 threads(n),
                 &RunOptions::default(),
                 &tick,
+                stream_sim::check::SweepConfig {
+                    shrink: !no_shrink,
+                    reuse_reference: !no_reuse,
+                    vary: stream_sim::check::Vary::All,
+                },
             );
             bar.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
@@ -614,6 +650,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 secs,
                 r.runs as f64 / secs.max(1e-9)
             ));
+            say(match &r.reuse_refused {
+                None => format!(
+                    "  reference runs: {} for {} seeds (reused across seeds with the same block interval, rate and cost: without faults the run cannot depend on the seed)",
+                    r.reference_runs, r.runs
+                ),
+                Some(why) => format!("  reference runs: {} ({why})", r.reference_runs),
+            });
             for (label, n) in &r.labels {
                 say(format!("  {label:<14} {n}"));
             }
@@ -621,21 +664,51 @@ fn run(cli: Cli) -> Result<(), String> {
                 "  runs with loss: {}, runs with duplicates: {}",
                 r.with_loss, r.with_duplicates
             ));
+            let replay = |seed: u64| {
+                r.knobs.get(&seed).map_or_else(
+                    || {
+                        format!(
+                            "stream-sim run {scenario} --seed {seed} --random-fault {} --check",
+                            format!("{fail:?}").to_lowercase()
+                        )
+                    },
+                    |k| stream_sim::check::replay_command(&scenario, seed, k),
+                )
+            };
             if let Some(g) = sc.cluster.expect {
-                let mode = format!("{fail:?}").to_lowercase();
                 say(format!(
                     "violations of the declared guarantee (expect = \"{}\"): {} of {} runs",
                     g.name(),
                     r.violations,
                     r.runs
                 ));
+                if r.undecided.0 > 0 {
+                    say(format!(
+                        "  undecided: {} runs lost only records sitting in batches still queued when the check stopped (a backlog: delay or loss)\n    first: {}",
+                        r.undecided.0,
+                        replay(r.undecided.1)
+                    ));
+                }
                 for (cause, (n, seed)) in &r.violation_causes {
-                    say(format!("  {n} runs: {cause}\n    replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check"));
+                    say(format!(
+                        "  {n} runs: {cause}\n    replay: {}",
+                        replay(*seed)
+                    ));
+                    if let Some(s) = r.shrunk.get(cause) {
+                        say(format!(
+                            "    shrunk ({} runs): {}\n    replay shrunk: {}",
+                            s.runs,
+                            s.knobs.schedule(),
+                            stream_sim::check::replay_command(&scenario, s.seed, &s.knobs)
+                        ));
+                    }
                 }
             }
             for (seed, summary) in &r.first_failing {
-                let mode = format!("{fail:?}").to_lowercase();
-                say(format!("seed {seed}: {summary}\n  replay: stream-sim run {scenario} --seed {seed} --random-fault {mode} --check"));
+                say(format!(
+                    "seed {seed}: {summary}\n  replay: {}",
+                    replay(*seed)
+                ));
             }
             Ok(())
         }

@@ -26,6 +26,9 @@ pub use batches::{batch_rows, BatchLog, BatchRow, BatchState};
 pub use semantics::{
     cell_scenario, render_table, semantics_table, semantics_table_with, Cell, Row, GUIDE_TABLE,
 };
-pub use sweep::{spread, swarm, sweep, FailMode, SweepResult};
+pub use sweep::{
+    reference_reuse, replay_command, spread, swarm, sweep, sweep_with, FailMode, Knobs, Shrunk,
+    SweepConfig, SweepResult, Vary,
+};
 pub use verdict::Verdict;
-pub use verify::{verify, OutputDiff, Report};
+pub use verify::{reference_run, verify, verify_with, OutputDiff, Reference, Report};

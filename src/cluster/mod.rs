@@ -168,6 +168,11 @@ pub enum Mechanism {
     /// (`ReceiverSupervisorImpl.pushAndReportBlock`): off, the acknowledgement leaves on its
     /// own timer whatever became of the report (issue 10's bug 1, reintroduced).
     AckAfterReport,
+    /// A restarted driver re-runs the checkpoint's pending times too, not only the times
+    /// from the checkpoint time on (`JobGenerator.restart`: `pendingTimes ++ ...`): off, a
+    /// batch generated but still queued behind a slow one when the driver died is never
+    /// run (issue 10's bug 2, reintroduced).
+    RerunPending,
 }
 
 impl Mechanism {

@@ -144,8 +144,21 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
             .disabled
             .contains(&Mechanism::RerunAfterRestart)
     {
-        core.checkpoint_writer
-            .times_to_reschedule(restart_time, batch)
+        let mut times = core
+            .checkpoint_writer
+            .times_to_reschedule(restart_time, batch);
+        // Test-only switch: bug 2 reintroduced (the pending times forgotten).
+        if let (true, Some(c)) = (
+            core.inputs
+                .cluster
+                .config
+                .disabled
+                .contains(&Mechanism::RerunPending),
+            core.checkpoint_writer.latest(),
+        ) {
+            times.retain(|x| *x >= c.checkpoint_time);
+        }
+        times
     } else {
         Vec::new()
     };

@@ -754,3 +754,89 @@ fn approx_distinct_by_key_survives_driver_recovery() {
         "t: {t_count} distinct words\n{last}"
     );
 }
+
+// Proves: approxCountByValueAndWindow keeps the window's Count-Min sketch by adding the
+// panes that enter and subtracting those that leave, and every estimate keeps the
+// guarantee against the exact count over the window: never below it, and above it by at
+// most the reported bound (eps * n; 40 distinct items in 272 columns: no excess here). A
+// missing subtraction would leave counts of batches that left the window: over the bound.
+#[test]
+fn windowed_count_min_subtracts_the_panes_that_leave() {
+    let ssc = context(9);
+    ssc.checkpoint("checkpoints/sketch-count-min");
+    let batches: Vec<Vec<Value>> = (0..6u64).map(|b| skewed(400, b)).collect();
+    let input = ssc
+        .test_stream("items", batches.iter().cloned().map(Some).collect(), 4)
+        .expect("input");
+    let out = collect(
+        &input
+            .approx_count_by_value_and_window(
+                Duration::from_ms(3000),
+                Duration::from_ms(1000),
+                0.01,
+                0.01,
+            )
+            .expect("operator"),
+    );
+    run(&ssc, 6);
+    let out = out.borrow();
+    assert_eq!(out.len(), 6);
+    for (t, rdd) in out.iter() {
+        let last = (*t / 1000) as usize - 1;
+        let window: Vec<Value> = batches[last.saturating_sub(2)..=last].concat();
+        let exact = exact_counts(&window);
+        let rows = rdd.collect();
+        assert_eq!(
+            rows.len(),
+            exact_counts(&batches[last]).len(),
+            "one row per item of the slide"
+        );
+        for row in rows {
+            let (item, v) = row.as_pair().expect("(item, (estimate, bound))");
+            let (est, bound) = v.as_pair().expect("(estimate, bound)");
+            let (est, bound) = (count_of(est), count_of(bound));
+            let f = exact[item];
+            assert!(
+                est >= f && est <= f + bound,
+                "at {t}: {item} estimated {est}, exactly {f}, bound {bound}"
+            );
+            assert_eq!(
+                bound,
+                (std::f64::consts::E / 272.0 * window.len() as f64).ceil() as u64
+            );
+        }
+    }
+}
+
+// Proves: weightedSample keeps at most k items whose adjusted weights add up to the batch's
+// total weight (VarOpt preserves the total exactly), keeps an item heavier than the
+// threshold with its own weight, and is reproducible from the seed.
+#[test]
+fn weighted_sample_preserves_the_total_and_heavy_items() {
+    let sample = |seed: u64| {
+        let ssc = context(seed);
+        let mut batch: Vec<Value> = (0..500)
+            .map(|i| Value::pair(Value::Int(i), Value::Float(1.0 + (i % 7) as f64)))
+            .collect();
+        batch.push(Value::pair(Value::str("whale"), Value::Float(100_000.0)));
+        let total: f64 = 500.0 + (0..500).map(|i| (i % 7) as f64).sum::<f64>() + 100_000.0;
+        let input = ssc.test_stream("w", vec![Some(batch)], 4).expect("input");
+        let out = collect(&input.weighted_sample(20).expect("operator"));
+        run(&ssc, 1);
+        let rows = out.borrow()[0].1.collect();
+        (rows, total)
+    };
+    let (rows, total) = sample(3);
+    assert!(rows.len() <= 20 && rows.len() >= 19, "{} rows", rows.len());
+    let sum: f64 = rows
+        .iter()
+        .map(|r| match r.as_pair() {
+            Some((_, Value::Float(w))) => *w,
+            _ => panic!("{r}"),
+        })
+        .sum();
+    assert!((sum - total).abs() < 1e-6 * total, "{sum} vs {total}");
+    assert!(rows.contains(&Value::pair(Value::str("whale"), Value::Float(100_000.0))));
+    assert_eq!(sample(3).0, rows, "same seed, same sample");
+    assert_ne!(sample(4).0, rows, "another seed, another sample");
+}

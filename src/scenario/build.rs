@@ -628,7 +628,9 @@ impl Builder<'_> {
             | "approxDistinctByWindow"
             | "approxDistinctByKey"
             | "approxQuantile"
-            | "approxQuantileByWindow" => self.sketch_op(s, name, args, at)?,
+            | "approxQuantileByWindow"
+            | "approxCountByValueAndWindow"
+            | "weightedSample" => self.sketch_op(s, name, args, at)?,
             "checkpoint" => {
                 self.arity(name, args, at, 1, 1)?;
                 let d = self.duration(&args[0], "interval")?;

@@ -44,6 +44,11 @@ pub const OPERATORS: &[(&str, &str)] = &[
         "approxQuantileByWindow",
         "approxQuantileByWindow(probabilities, windowLength, slideInterval, [k])",
     ),
+    (
+        "approxCountByValueAndWindow",
+        "approxCountByValueAndWindow(windowLength, slideInterval, [eps], [delta])",
+    ),
+    ("weightedSample", "weightedSample(k)"),
     ("checkpoint", "checkpoint(interval)"),
     ("persist", "persist()"),
     ("cache", "cache()"),

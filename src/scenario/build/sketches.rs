@@ -11,7 +11,8 @@ use crate::scenario::expr::eval_const;
 impl Builder<'_> {
     /// Applies the sketch operator `name` to `s`: `sample`, `sampleByWindow`, `heavyHitters`,
     /// `heavyHittersByWindow`, `approxDistinct`, `approxDistinctByWindow`,
-    /// `approxDistinctByKey`, `approxQuantile`, `approxQuantileByWindow`.
+    /// `approxDistinctByKey`, `approxQuantile`, `approxQuantileByWindow`,
+    /// `approxCountByValueAndWindow`, `weightedSample`.
     ///
     /// # Errors
     /// A positioned [`ScenarioError`] for a bad argument; the engine's own error is returned
@@ -87,6 +88,34 @@ impl Builder<'_> {
                 } else {
                     s.approx_quantile(&probabilities, k)
                 }
+            }
+            "approxCountByValueAndWindow" => {
+                use crate::models::dstream::sketches::{DEFAULT_CM_DELTA, DEFAULT_CM_EPS};
+                self.arity(name, args, at, 2, 4)?;
+                self.stateful_at.get_or_insert(at);
+                let w = self.duration(&args[0], "windowLength")?;
+                let sl = self.duration(&args[1], "slideInterval")?;
+                let number =
+                    |b: &Self, i: usize, what: &str, default: f64| -> Result<f64, ScenarioError> {
+                        match args.get(i) {
+                            None => Ok(default),
+                            Some(a) => match eval_const(a) {
+                                Ok(crate::value::Value::Float(x)) => Ok(x),
+                                Ok(crate::value::Value::Int(n)) => Ok(n as f64),
+                                _ => Err(b.err(
+                                    a.span,
+                                    format!("{name}: {what} must be a number, e.g. 0.01"),
+                                )),
+                            },
+                        }
+                    };
+                let eps = number(self, 2, "eps", DEFAULT_CM_EPS)?;
+                let delta = number(self, 3, "delta", DEFAULT_CM_DELTA)?;
+                s.approx_count_by_value_and_window(w, sl, eps, delta)
+            }
+            "weightedSample" => {
+                self.arity(name, args, at, 1, 1)?;
+                s.weighted_sample(self.count_arg(&args[0], "k")?)
             }
             other => Err(SparkError::InvalidArgument(format!(
                 "`{other}` is not a sketch operator"

@@ -840,3 +840,84 @@ fn weighted_sample_preserves_the_total_and_heavy_items() {
     assert_eq!(sample(3).0, rows, "same seed, same sample");
     assert_ne!(sample(4).0, rows, "another seed, another sample");
 }
+
+// Proves: freqItems (Space-Saving per partition, merged, Agarwal et al.) brackets every listed item's true count
+// (lower <= f <= upper, with estimate = upper: it never under-counts) and lists every item
+// above n/k, over 8 partitions of a skewed batch.
+#[test]
+fn freq_items_keeps_the_space_saving_guarantee_across_partitions() {
+    let ssc = context(2);
+    let batch = skewed(3000, 1);
+    let input = ssc
+        .test_stream("s", vec![Some(batch.clone())], 8)
+        .expect("input");
+    let k = 10;
+    let out = collect(&input.freq_items(k).expect("operator"));
+    run(&ssc, 1);
+    let exact = exact_counts(&batch);
+    let n = batch.len() as u64;
+    let rows = out.borrow()[0].1.collect();
+    assert!(!rows.is_empty() && rows.len() < k, "{} rows", rows.len());
+    let mut listed = BTreeSet::new();
+    for row in &rows {
+        let (item, b) = row.as_pair().expect("pair");
+        let Value::Tuple(b) = b else { panic!("{row}") };
+        let (est, lo, hi) = (count_of(&b[0]), count_of(&b[1]), count_of(&b[2]));
+        let f = exact[item];
+        assert_eq!(est, hi);
+        assert!(lo <= f && f <= hi, "{row}: true {f}");
+        listed.insert(item.clone());
+    }
+    for (item, f) in &exact {
+        if *f > n / k as u64 {
+            assert!(listed.contains(item), "{item} ({f} > n/k) missing");
+        }
+    }
+}
+
+// Proves: approxSumOverLast keeps an exponential histogram across batches as state: after
+// each batch its bounds bracket the exact sum of the last n records (a count-based window
+// across batch boundaries) and the relative error stays within 1/r.
+#[test]
+fn sum_over_the_last_n_records_is_bracketed() {
+    let ssc = context(4);
+    ssc.checkpoint("checkpoints/sketch-eh");
+    let batches: Vec<Vec<Value>> = (0..5i64)
+        .map(|b| {
+            (0..300)
+                .map(|i| Value::Int((i * 7 + b * 13) % 50))
+                .collect()
+        })
+        .collect();
+    let input = ssc
+        .test_stream("xs", batches.iter().cloned().map(Some).collect(), 1)
+        .expect("input");
+    let (n, r) = (700u64, 10u64);
+    let out = collect(&input.approx_sum_over_last(n, r).expect("operator"));
+    run(&ssc, 5);
+    let all: Vec<i64> = batches
+        .iter()
+        .flatten()
+        .map(|v| v.as_int().expect("int"))
+        .collect();
+    for (t, rdd) in out.borrow().iter() {
+        let seen = (*t / 1000) as usize * 300;
+        let exact: i64 = all[seen.saturating_sub(n as usize)..seen].iter().sum();
+        let rows = rdd.collect();
+        let (est, b) = rows[0].as_pair().expect("(estimate, bounds)");
+        let (lo, hi) = b.as_pair().expect("bounds");
+        let (est, lo, hi) = (
+            count_of(est) as i64,
+            count_of(lo) as i64,
+            count_of(hi) as i64,
+        );
+        assert!(
+            lo <= exact && exact <= hi,
+            "at {t}: {lo} <= {exact} <= {hi}"
+        );
+        assert!(
+            (est - exact).abs() as f64 <= exact as f64 / r as f64,
+            "at {t}: {est} vs {exact}"
+        );
+    }
+}

@@ -630,7 +630,9 @@ impl Builder<'_> {
             | "approxQuantile"
             | "approxQuantileByWindow"
             | "approxCountByValueAndWindow"
-            | "weightedSample" => self.sketch_op(s, name, args, at)?,
+            | "weightedSample"
+            | "freqItems"
+            | "approxSumOverLast" => self.sketch_op(s, name, args, at)?,
             "checkpoint" => {
                 self.arity(name, args, at, 1, 1)?;
                 let d = self.duration(&args[0], "interval")?;

@@ -49,6 +49,8 @@ pub const OPERATORS: &[(&str, &str)] = &[
         "approxCountByValueAndWindow(windowLength, slideInterval, [eps], [delta])",
     ),
     ("weightedSample", "weightedSample(k)"),
+    ("freqItems", "freqItems(k)"),
+    ("approxSumOverLast", "approxSumOverLast(n, [r])"),
     ("checkpoint", "checkpoint(interval)"),
     ("persist", "persist()"),
     ("cache", "cache()"),

@@ -22,6 +22,8 @@
 //! | [`DStream::approx_distinct_by_key`] | `approxDistinctByKey([p])` | `(key, (estimate, relativeStandardError))` per key, since the start | as above, per key |
 //! | [`DStream::approx_quantile`] | `approxQuantile(probabilities, [k])` | `(probability, Some(estimate))` per probability, then `(rankError, bound)` | every estimate's rank within `bound` of the asked rank (KLL, deterministic bound) |
 //! | [`DStream::approx_count_by_value_and_window`] | `approxCountByValueAndWindow(w, s, [eps], [delta])` | `(record, (estimate, errorBound))` per record of the last slide | `f <= estimate <= f + errorBound` w.p. `1 - delta` (Count-Min, window by pane subtraction) |
+//! | [`DStream::freq_items`] | `freqItems(k)` | `(item, (estimate, lower, upper))`, fewer than `k` | `lower <= f <= upper`; every item above `n/k` listed (Space-Saving, mergeable) |
+//! | [`DStream::approx_sum_over_last`] | `approxSumOverLast(n, [r])` | one `(estimate, (lower, upper))` per batch | sum of the last `n` records within `1/r` (exponential histogram, in state) |
 //! | [`DStream::weighted_sample`] | `weightedSample(k)` on `(item, weight)` | at most `k` `(item, adjustedWeight)` | unbiased subset sums, variance-optimal (VarOpt, mergeable) |
 //! | [`DStream::approx_quantile_by_window`] | `approxQuantileByWindow(probabilities, w, s, [k])` | as above, over the window (panes merged) | as above |
 //!
@@ -67,7 +69,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
 use stream_algorithms::reservoir::{self, ReservoirR};
-use stream_algorithms::{CountMin, HyperLogLog, Kll, MisraGries, ReservoirL, VarOpt};
+use stream_algorithms::{
+    CountMin, ExpHistogram, HyperLogLog, Kll, MisraGries, ReservoirL, SpaceSaving, VarOpt,
+};
 
 /// The largest `k` a sampler or a heavy-hitters summary accepts (each partition's summary
 /// holds up to `k` items).
@@ -841,6 +845,116 @@ impl DStream {
             Ok(Some(emit(ctx, sketch, &op, records)))
         });
         windowed.transform(&[recent], answer)
+    }
+
+    /// `freqItems(k)`: per batch, the frequent records by the Space-Saving summary (A.
+    /// Metwally, D. Agrawal, A. El Abbadi, "Efficient computation of frequent and top-k
+    /// elements in data streams", ICDT 2005) with `k` counters per partition, merged at the
+    /// driver by the mergeable-summaries merge (P. K. Agarwal et al., PODS 2012): the
+    /// over-estimating counterpart of [`DStream::heavy_hitters`]' Misra-Gries. The name is
+    /// Spark SQL's `DataFrameStatFunctions.freqItems`, which answers the same question with
+    /// Karp, Shenker and Papadimitriou's algorithm.
+    ///
+    /// Shape: fewer than `k` records `(item, (estimate, lower, upper))` (the merge keeps at
+    /// most `k - 1` counters: the items whose merged count stands above its error floor),
+    /// `Int` counts, in one partition, by estimate descending then item. `estimate = upper` is the counter
+    /// (Space-Saving never under-counts a monitored item); `lower = count - error`.
+    /// Guarantee (deterministic): `lower <= f(item) <= upper`, and every item with
+    /// `f > n/k` is listed.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `1 <= k <=` [`MAX_K`]; lifecycle errors.
+    pub fn freq_items(&self, k: usize) -> Result<DStream, SparkError> {
+        check_k("freqItems", k)?;
+        let f: TransformFn = Arc::new(move |ctx: &mut OpCtx, rdds: &[Rdd], _t: Time| {
+            let Some(r) = rdds.first() else {
+                return Ok(None);
+            };
+            let mut acc: SpaceSaving<Value> = SpaceSaving::new(k);
+            for part in r.partitions() {
+                let mut local: SpaceSaving<Value> = SpaceSaving::new(k);
+                for v in part {
+                    local.add(v.clone());
+                }
+                acc.merge(&local)
+                    .map_err(|e| SparkError::InvalidArgument(format!("freqItems: {e}")))?;
+            }
+            let records = acc
+                .top(k)
+                .into_iter()
+                .map(|(item, c)| {
+                    let (hi, lo) = (c.count as i64, c.count.saturating_sub(c.error) as i64);
+                    Value::pair(
+                        item,
+                        Value::tuple(vec![Value::Int(hi), Value::Int(lo), Value::Int(hi)]),
+                    )
+                })
+                .collect();
+            Ok(Some(emit(ctx, r, &format!("freqItems(k={k})"), records)))
+        });
+        self.transform(&[], f)
+    }
+
+    /// `approxSumOverLast(n, [r])`: after every batch, the sum of the last `n` records
+    /// (numbers `>= 0`, in arrival order across batches) estimated by an exponential
+    /// histogram (M. Datar, A. Gionis, P. Indyk, R. Motwani, "Maintaining stream statistics
+    /// over sliding windows", SIAM J. Comput. 31(6), 2002) in `O(r log n)` buckets, instead
+    /// of keeping the `n` records: a count-based sliding window, which DStream windows (by
+    /// time) do not give.
+    ///
+    /// The histogram is the `updateStateByKey` state of one key, in its versioned serialized
+    /// form, so it is checkpointed and survives a driver failure.
+    ///
+    /// Shape: one record `(estimate, (lower, upper))` per batch (`Int`s), in one partition.
+    /// Guarantee (deterministic): `lower <= sum <= upper` and the relative error is at most
+    /// `1/r`. Records of a batch enter in partition order.
+    ///
+    /// # Errors
+    /// [`SparkError::InvalidArgument`] unless `n >= 1` and `r >= 1`; lifecycle errors (a
+    /// checkpoint directory is required); at run time, a record that is not a number `>= 0`.
+    pub fn approx_sum_over_last(&self, n: u64, r: u64) -> Result<DStream, SparkError> {
+        ExpHistogram::new(n, r)
+            .map_err(|e| SparkError::InvalidArgument(format!("approxSumOverLast: {e}")))?;
+        let op = "approxSumOverLast";
+        let keyed = Func::native("x => (\"last\", x)", 1, |a| {
+            Ok(Value::pair(Value::str("last"), a[0].clone()))
+        });
+        let update = Func::native("updateExpHistogram", 2, move |a| {
+            let mut eh = match &a[1] {
+                Value::Opt(Some(state)) => read_sketch::<ExpHistogram>(op, state)?,
+                _ => ExpHistogram::new(n, r).map_err(|e| EvalError::new(format!("{op}: {e}")))?,
+            };
+            if let Value::Seq(_, values) = &a[0] {
+                for v in values.iter() {
+                    let x = match v {
+                        Value::Int(i) if *i >= 0 => *i as u64,
+                        Value::Float(f) if *f >= 0.0 && f.is_finite() => f.round() as u64,
+                        other => {
+                            return Err(EvalError::new(format!(
+                                "{op}: records must be numbers >= 0, found {} `{other}`",
+                                other.kind_name()
+                            )))
+                        }
+                    };
+                    eh.add(x);
+                }
+            }
+            Ok(Value::some(
+                sketch_record(&eh).map_err(|e| EvalError::new(e.to_string()))?,
+            ))
+        });
+        let finish = Func::native("finishExpHistogram", 1, move |a| {
+            let state = a[0].as_pair().map(|(_, s)| s.clone()).unwrap_or_default();
+            let eh: ExpHistogram = read_sketch(op, &state)?;
+            let (lo, hi) = eh.bounds();
+            Ok(Value::pair(
+                Value::Int(eh.estimate() as i64),
+                Value::pair(Value::Int(lo as i64), Value::Int(hi as i64)),
+            ))
+        });
+        self.map(keyed)?
+            .update_state_by_key(update, false, Some(1), None)?
+            .map(finish)
     }
 
     /// `weightedSample(k)`: per batch, a sample of at most `k` of a pair stream's

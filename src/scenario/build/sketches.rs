@@ -12,7 +12,7 @@ impl Builder<'_> {
     /// Applies the sketch operator `name` to `s`: `sample`, `sampleByWindow`, `heavyHitters`,
     /// `heavyHittersByWindow`, `approxDistinct`, `approxDistinctByWindow`,
     /// `approxDistinctByKey`, `approxQuantile`, `approxQuantileByWindow`,
-    /// `approxCountByValueAndWindow`, `weightedSample`.
+    /// `approxCountByValueAndWindow`, `weightedSample`, `freqItems`, `approxSumOverLast`.
     ///
     /// # Errors
     /// A positioned [`ScenarioError`] for a bad argument; the engine's own error is returned
@@ -112,6 +112,20 @@ impl Builder<'_> {
                 let eps = number(self, 2, "eps", DEFAULT_CM_EPS)?;
                 let delta = number(self, 3, "delta", DEFAULT_CM_DELTA)?;
                 s.approx_count_by_value_and_window(w, sl, eps, delta)
+            }
+            "freqItems" => {
+                self.arity(name, args, at, 1, 1)?;
+                s.freq_items(self.count_arg(&args[0], "k")?)
+            }
+            "approxSumOverLast" => {
+                self.arity(name, args, at, 1, 2)?;
+                self.stateful_at.get_or_insert(at);
+                let n = self.count_arg(&args[0], "n")? as u64;
+                let r = match args.get(1) {
+                    Some(a) => self.count_arg(a, "r")? as u64,
+                    None => 10,
+                };
+                s.approx_sum_over_last(n, r)
             }
             "weightedSample" => {
                 self.arity(name, args, at, 1, 1)?;

@@ -21,6 +21,7 @@ mod graceful_stop;
 pub mod input_dstreams;
 mod job_generator;
 mod job_scheduler;
+pub mod more_sketches;
 pub mod ops;
 pub mod output_ops;
 pub mod pid_rate_estimator;

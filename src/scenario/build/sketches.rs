@@ -90,7 +90,7 @@ impl Builder<'_> {
                 }
             }
             "approxCountByValueAndWindow" => {
-                use crate::models::dstream::sketches::{DEFAULT_CM_DELTA, DEFAULT_CM_EPS};
+                use crate::models::dstream::more_sketches::{DEFAULT_CM_DELTA, DEFAULT_CM_EPS};
                 self.arity(name, args, at, 2, 4)?;
                 self.stateful_at.get_or_insert(at);
                 let w = self.duration(&args[0], "windowLength")?;

@@ -413,23 +413,10 @@ quit                leave";
 pub fn run_script(
     session: &mut EventTimeSession,
     input: impl BufRead,
-    mut output: impl Write,
+    output: impl Write,
 ) -> Result<(), String> {
-    let io = |e: std::io::Error| e.to_string();
-    writeln!(output, "{}", session.banner()).map_err(io)?;
-    for line in input.lines() {
-        let line = line.map_err(io)?;
-        let cmd = line.trim();
-        if cmd == "quit" || cmd == "exit" {
-            break;
-        }
-        writeln!(output, "> {cmd}").map_err(io)?;
-        let answer = session.execute(cmd);
-        if !answer.is_empty() {
-            writeln!(output, "{answer}").map_err(io)?;
-        }
-    }
-    Ok(())
+    let banner = session.banner();
+    super::script::run_lines(&banner, |cmd| session.execute(cmd), input, output)
 }
 
 /// Opens the session for `name` on stdin and stdout.

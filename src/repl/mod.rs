@@ -37,6 +37,7 @@ mod inspect;
 mod predict;
 pub mod record_at_a_time;
 mod replay;
+pub mod script;
 mod session;
 mod stepping;
 mod travel;

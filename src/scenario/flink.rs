@@ -176,24 +176,7 @@ pub fn flink_dir() -> PathBuf {
 /// # Errors
 /// Neither exists; the error lists the bundled names.
 pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
-    let p = PathBuf::from(name_or_path);
-    if p.is_file() {
-        return Ok(p);
-    }
-    let bundled = flink_dir().join(format!("{name_or_path}.toml"));
-    if bundled.is_file() {
-        return Ok(bundled);
-    }
-    let names = super::toml_names(&flink_dir());
-    Err(ScenarioError::at(
-        &p,
-        0,
-        0,
-        format!(
-            "no such file, and no bundled Flink scenario of that name; bundled: {}",
-            names.join(", ")
-        ),
-    ))
+    super::resolve_in(&flink_dir(), "Flink", name_or_path)
 }
 
 /// Loads a Flink scenario file.
@@ -201,9 +184,7 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
 /// # Errors
 /// As [`parse`].
 pub fn load(path: &Path) -> Result<FlinkScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the file: {e}")))?;
-    parse(&text, path)
+    parse(&super::read_text(path)?, path)
 }
 
 /// Parses fault-like lines `at TIME savepoint | stop-with-savepoint | resume`.

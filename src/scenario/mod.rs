@@ -95,6 +95,40 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
     ))
 }
 
+/// Finds a scenario of one model's folder: an existing path, or the name of a bundled one
+/// in `dir` (`dir/NAME.toml`); `model` names the model in the error (`Storm`, `Flink`).
+///
+/// # Errors
+/// When neither exists; the message lists the folder's scenarios.
+pub fn resolve_in(dir: &Path, model: &str, name_or_path: &str) -> Result<PathBuf, ScenarioError> {
+    let p = PathBuf::from(name_or_path);
+    if p.is_file() {
+        return Ok(p);
+    }
+    let bundled = dir.join(format!("{name_or_path}.toml"));
+    if bundled.is_file() {
+        return Ok(bundled);
+    }
+    Err(ScenarioError::at(
+        &p,
+        0,
+        0,
+        format!(
+            "no such file, and no bundled {model} scenario of that name; bundled: {}",
+            toml_names(dir).join(", ")
+        ),
+    ))
+}
+
+/// A scenario file's text.
+///
+/// # Errors
+/// A [`ScenarioError`] naming the file when it cannot be read.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the file: {e}")))
+}
+
 /// Names of the bundled scenarios, sorted.
 pub fn bundled_names() -> Vec<String> {
     toml_names(&scenarios_dir())

@@ -149,24 +149,7 @@ pub fn storm_dir() -> PathBuf {
 /// # Errors
 /// Neither exists; the error lists the bundled names.
 pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
-    let p = PathBuf::from(name_or_path);
-    if p.is_file() {
-        return Ok(p);
-    }
-    let bundled = storm_dir().join(format!("{name_or_path}.toml"));
-    if bundled.is_file() {
-        return Ok(bundled);
-    }
-    let names = super::toml_names(&storm_dir());
-    Err(ScenarioError::at(
-        &p,
-        0,
-        0,
-        format!(
-            "no such file, and no bundled Storm scenario of that name; bundled: {}",
-            names.join(", ")
-        ),
-    ))
+    super::resolve_in(&storm_dir(), "Storm", name_or_path)
 }
 
 /// Loads a Storm scenario file.
@@ -176,9 +159,7 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, ScenarioError> {
 /// model other than `storm`, bad durations, an unknown logic or grouping, a function that
 /// does not compile, a topology that does not wire up, a limit exceeded.
 pub fn load(path: &Path) -> Result<StormScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the file: {e}")))?;
-    parse(&text, path)
+    parse(&super::read_text(path)?, path)
 }
 
 /// Parses a Storm scenario from its text (`path` names it in errors and anchors relative

@@ -204,9 +204,7 @@ pub fn structured_dir() -> PathBuf {
 /// # Errors
 /// A [`ScenarioError`] at the offending key or inside the query.
 pub fn load(path: &Path) -> Result<StructuredScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read the file: {e}")))?;
-    parse(&text, path)
+    parse(&super::read_text(path)?, path)
 }
 
 /// Byte offset in the file where a TOML string's content starts.

@@ -123,7 +123,8 @@ enum Command {
         threads: Option<usize>,
     },
     /// Step through a scenario interactively (reads commands from stdin when it is not a
-    /// terminal). Type `help` inside.
+    /// terminal). Type `help` inside. A Storm or Flink scenario opens the record-at-a-time
+    /// REPL, a Structured Streaming or Dataflow scenario the event-time REPL.
     Repl {
         /// Scenario file or bundled name (default: wordcount).
         scenario: Option<String>,

@@ -231,10 +231,7 @@ fn parse_savepoints(text: &str) -> Result<Vec<(Time, SavepointCommand)>, (usize,
 /// `flink`, bad durations, an unknown mode or source type, a function that does not compile,
 /// a bad window, a fault naming a task manager the job does not have, a limit exceeded.
 pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
-    let raw: RawFlink = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ScenarioError::at(path, line, col, e.message().trim().to_string())
-    })?;
+    let raw: RawFlink = super::from_toml(text, path)?;
     let at = |offset: usize, msg: String| {
         let (line, col) = line_col(text, offset);
         ScenarioError::at(path, line, col, msg)

@@ -120,6 +120,24 @@ pub fn resolve_in(dir: &Path, model: &str, name_or_path: &str) -> Result<PathBuf
     ))
 }
 
+/// Reads a model's scenario TOML into its raw table type, a parse error positioned at its
+/// file, line and column (the Storm, Flink and Structured Streaming loaders share it).
+///
+/// # Errors
+/// The TOML error at its position.
+pub fn from_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ScenarioError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = e
+            .span()
+            .map(|s| toml_errors::line_col(text, s.start))
+            .unwrap_or((0, 0));
+        ScenarioError::at(path, line, col, e.message().trim().to_string())
+    })
+}
+
 /// A scenario file's text.
 ///
 /// # Errors

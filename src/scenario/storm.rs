@@ -168,10 +168,7 @@ pub fn load(path: &Path) -> Result<StormScenario, ScenarioError> {
 /// # Errors
 /// As [`load`].
 pub fn parse(text: &str, path: &Path) -> Result<StormScenario, ScenarioError> {
-    let raw: RawStorm = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ScenarioError::at(path, line, col, e.message().trim().to_string())
-    })?;
+    let raw: RawStorm = super::from_toml(text, path)?;
     let at = |offset: usize, msg: String| {
         let (line, col) = line_col(text, offset);
         ScenarioError::at(path, line, col, msg)

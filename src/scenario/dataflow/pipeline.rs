@@ -653,7 +653,7 @@ pub fn build(text: &str, allow_unsafe_triggers: bool) -> Result<BuiltPipeline, P
     let mut combine_fn = None;
     let mut windowed = false;
     for st in &stages {
-        let (name, _, at) = call_parts(st, "a stage", STAGES)?;
+        let (name, args, at) = call_parts(st, "a stage", STAGES)?;
         if name == "WindowInto" {
             if combine_fn.is_some() || windowed {
                 return err(
@@ -661,12 +661,6 @@ pub fn build(text: &str, allow_unsafe_triggers: bool) -> Result<BuiltPipeline, P
                     "this model runs one WindowInto before one GroupByKey/CombinePerKey",
                 );
             }
-            let Expr::Call {
-                args: Some(args), ..
-            } = st
-            else {
-                unreachable!("call_parts checked the call")
-            };
             let b = bind(
                 "WindowInto",
                 args,

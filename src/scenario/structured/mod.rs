@@ -228,10 +228,7 @@ fn content_start(text: &str, span_start: usize) -> usize {
 /// # Errors
 /// As [`load`].
 pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioError> {
-    let raw: Raw = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        ScenarioError::at(path, line, col, e.message().trim().to_string())
-    })?;
+    let raw: Raw = super::from_toml(text, path)?;
     let at = |offset: usize, msg: String| {
         let (line, col) = line_col(text, offset);
         ScenarioError::at(path, line, col, msg)

@@ -122,6 +122,60 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Deploy new application code (NEW) against a running application (OLD) at --at, one
+    /// of the programming guide's ways ("Upgrading Application Code"), and print what the
+    /// user sees: which code ran, the outputs, records written out once, twice or never.
+    ///
+    /// --path restart-from-checkpoint: stop OLD, start NEW with
+    /// `StreamingContext.getOrCreate(checkpointDir, createFunc)` on the same checkpoint
+    /// directory. A checkpoint is there, so createFunc (NEW's code) is never called: OLD's
+    /// DStream graph, closures, batch interval and SparkConf are recovered and OLD's code keeps
+    /// running. With --classes incompatible the new jar cannot deserialize the checkpoint and
+    /// the start fails: "Failed to read checkpoint from directory ...".
+    ///
+    /// --path parallel: "the upgraded Spark Streaming application is started and run in
+    /// parallel to the existing application. Once the new one (receiving the same data as the
+    /// old one) has been warmed up and is ready for prime time, the old one be can be brought
+    /// down." Needs a source that can send to two destinations; what arrives meanwhile is
+    /// written out twice.
+    ///
+    /// --path graceful-fresh-checkpoint: "the existing application is shutdown gracefully
+    /// (see StreamingContext.stop(...)) which ensure data that has been received is completely
+    /// processed before shutdown. Then the upgraded application can be started ... Note that
+    /// this can be done only with input sources that support source-side buffering (like
+    /// Kafka)"; the new application starts with an empty checkpoint directory, and a fresh
+    /// direct Kafka stream starts from --starting-offsets.
+    Upgrade {
+        /// The running application's scenario.
+        old: String,
+        /// The new code's scenario (the same sources and data).
+        new: String,
+        /// When the upgrade starts (OLD stopped, or NEW started beside it), e.g. 10s.
+        #[arg(long, value_parser = parse_duration)]
+        at: Duration,
+        /// How the new code is deployed.
+        #[arg(long, value_enum)]
+        path: stream_sim::check::upgrade::UpgradePath,
+        /// parallel: how long both run before OLD is stopped gracefully (default: 5 of OLD's
+        /// batch intervals).
+        #[arg(long, value_parser = parse_duration)]
+        overlap: Option<Duration>,
+        /// Between OLD's end and NEW's start (default: OLD's driver restart delay).
+        #[arg(long, value_parser = parse_duration)]
+        redeploy: Option<Duration>,
+        /// restart-from-checkpoint: whether the new jar's classes deserialize the checkpoint
+        /// (the simulator cannot tell from the files; Spark fails with InvalidClassException
+        /// when a serialVersionUID changed, ClassNotFoundException when a class is gone).
+        #[arg(long, value_enum, default_value = "compatible")]
+        classes: stream_sim::check::upgrade::Classes,
+        /// Where a fresh direct Kafka stream starts: latest (auto.offset.reset = latest, the
+        /// guide's example), earliest, or committed (offsets OLD committed with commitAsync).
+        #[arg(long, value_enum, default_value = "latest")]
+        starting_offsets: stream_sim::check::upgrade::StartingOffsets,
+        /// Root seed of both runs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Step through a scenario interactively (reads commands from stdin when it is not a
     /// terminal). Type `help` inside. A Storm or Flink scenario opens the record-at-a-time
     /// REPL, a Structured Streaming or Dataflow scenario the event-time REPL.
@@ -726,6 +780,32 @@ fn run(cli: Cli) -> Result<(), String> {
             } else {
                 Err("some cells disagree with the guide".into())
             }
+        }
+        Command::Upgrade {
+            old,
+            new,
+            at,
+            path,
+            overlap,
+            redeploy,
+            classes,
+            starting_offsets,
+            seed,
+        } => {
+            let old = load(Some(&old)).map_err(|e| e.to_string())?;
+            let new = load(Some(&new)).map_err(|e| e.to_string())?;
+            let opts = stream_sim::check::upgrade::UpgradeOptions {
+                path,
+                at: Time(at.ms()),
+                overlap: overlap.unwrap_or(old.batch_interval * 5),
+                redeploy: redeploy.unwrap_or(old.cluster.driver_restart_delay),
+                classes,
+                starting_offsets,
+                seed,
+            };
+            let report = stream_sim::check::upgrade::upgrade(&old, &new, &opts)?;
+            say(report.text);
+            Ok(())
         }
         Command::Repl {
             scenario,

@@ -19,6 +19,7 @@ pub mod semantics;
 pub mod storm;
 pub mod structured;
 pub mod sweep;
+pub mod upgrade;
 pub mod verdict;
 pub mod verify;
 

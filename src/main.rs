@@ -739,8 +739,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 ));
                 if r.undecided.0 > 0 {
                     say(format!(
-                        "  undecided: {} runs lost only records sitting in batches still queued when the check stopped (a backlog: delay or loss)\n    first: {}",
+                        "  undecided: {} runs lost only records in batches still queued after the input stopped at the horizon and the backlog drained for up to {}x the checked length (verify::SETTLE_LIMIT_FACTOR): delay or loss\n    first: {}",
                         r.undecided.0,
+                        stream_sim::check::verify::SETTLE_LIMIT_FACTOR,
                         replay(r.undecided.1)
                     ));
                 }

@@ -69,9 +69,10 @@ pub struct SweepResult {
     pub knobs: BTreeMap<u64, Knobs>,
     /// Runs that broke the scenario's declared guarantee (`expect`; 0 without one).
     pub violations: u64,
-    /// Runs that would break it but whose every lost record sits in a batch still queued
-    /// when the check stopped (`Report::backlog_cut`): their losses may be delay, so they
-    /// are counted here and not as violations; `(runs, first seed)`.
+    /// Runs that would break it but whose every lost record still sits in a queued batch
+    /// after the check settled them (`Report::backlog_cut`: the input stopped at the
+    /// horizon and the backlog drained for up to `verify::SETTLE_LIMIT_FACTOR` times the checked
+    /// length, in both runs): counted here, not as violations; `(runs, first seed)`.
     pub undecided: (u64, u64),
     /// Those runs grouped by the cause of their first lost (else duplicated) record, with
     /// record ids, block ids and times blanked out: `cause -> (runs, first seed)`.

@@ -281,6 +281,29 @@ fn snippets() -> Vec<(&'static str, Make)> {
             "ch07-lineage.md",
             Box::new(|| lineage_table("lineage-growth", &["often", "rarely"], secs(12))),
         ),
+        // Chapter 7a: upgrading application code (`stream-sim upgrade`).
+        (
+            "ch07a-restart-from-checkpoint.txt",
+            Box::new(|| upgrade_snippet(Upgrade::RestartFromCheckpoint, false, Offsets::Latest)),
+        ),
+        (
+            "ch07a-incompatible-classes.txt",
+            Box::new(|| upgrade_snippet(Upgrade::RestartFromCheckpoint, true, Offsets::Latest)),
+        ),
+        (
+            "ch07a-parallel.txt",
+            Box::new(|| upgrade_snippet(Upgrade::Parallel, false, Offsets::Latest)),
+        ),
+        (
+            "ch07a-graceful-latest.txt",
+            Box::new(|| upgrade_snippet(Upgrade::GracefulFreshCheckpoint, false, Offsets::Latest)),
+        ),
+        (
+            "ch07a-graceful-committed.txt",
+            Box::new(|| {
+                upgrade_snippet(Upgrade::GracefulFreshCheckpoint, false, Offsets::Committed)
+            }),
+        ),
         // Chapter 8: exactly-once output.
         (
             "ch08-check-kafka-direct.txt",
@@ -423,6 +446,29 @@ fn check_copy(name: &str, edits: &[(&str, &str)]) -> Result<String, String> {
         ),
         Err(e) => format!("stream-sim: {e}\n").replace(&copy_prefix(&copy), ""),
     })
+}
+
+use crate::check::upgrade::{StartingOffsets as Offsets, UpgradePath as Upgrade};
+
+/// What `stream-sim upgrade upgrade-old upgrade-new --at 10s --path PATH [--classes
+/// incompatible] [--starting-offsets OFFSETS]` prints (chapter 7a).
+fn upgrade_snippet(path: Upgrade, incompatible: bool, offsets: Offsets) -> Result<String, String> {
+    use crate::check::upgrade::{upgrade, Classes, UpgradeOptions};
+    let (old, new) = (load("upgrade-old")?, load("upgrade-new")?);
+    let opts = UpgradeOptions {
+        path,
+        at: secs(10),
+        overlap: old.batch_interval * 5,
+        redeploy: old.cluster.driver_restart_delay,
+        classes: if incompatible {
+            Classes::Incompatible
+        } else {
+            Classes::Compatible
+        },
+        starting_offsets: offsets,
+        seed: 0,
+    };
+    Ok(upgrade(&old, &new, &opts)?.text + "\n")
 }
 
 /// Seed 0, the command line's default, so `stream-sim run NAME` reproduces every snippet.

@@ -35,6 +35,24 @@ pub struct RecordLife {
     pub outputs: u32,
     /// Why it was dropped, if it was: `(when, what destroyed it)`.
     pub dropped: Option<(Time, String)>,
+    /// State updates of the record that were lost after they were made: `(when, what
+    /// destroyed them)` (a Storm bolt's in-memory counts die with its worker). Empty for
+    /// models whose state survives failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub state_lost: Vec<(Time, String)>,
+}
+
+impl RecordLife {
+    /// Whether the record's effect on the state is gone for good: some of its state updates
+    /// were lost (see [`Ledger::state_lost`]) and the record was not emitted again after the
+    /// last loss (a replay re-applies the updates, so only records already complete, and so
+    /// never replayed, keep the loss).
+    pub fn state_lost_for_good(&self) -> bool {
+        match self.state_lost.last() {
+            Some((t, _)) => self.received.last().is_none_or(|r| r <= t),
+            None => false,
+        }
+    }
 }
 
 /// Per-record ledger of one run.
@@ -81,6 +99,22 @@ impl Ledger {
     /// The records were destroyed before they reached a block (or never reached a receiver).
     pub fn dropped(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
         self.each(input, offsets, |l| l.dropped = Some((t, why.to_string())));
+    }
+
+    /// State updates the records had made were lost at `t` (`why`: what held them and what
+    /// destroyed it, e.g. a worker's death taking a bolt's in-memory counts). Additive: the
+    /// record's outputs stay counted; [`RecordLife::state_lost_for_good`] judges it.
+    pub fn state_lost(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
+        self.each(input, offsets, |l| l.state_lost.push((t, why.to_string())));
+    }
+
+    /// The records whose state updates are lost for good
+    /// ([`RecordLife::state_lost_for_good`]), in id order, with the last loss's time and cause.
+    pub fn states_lost(&self) -> Vec<(RecordId, Time, String)> {
+        self.records()
+            .filter(|(_, l)| l.state_lost_for_good())
+            .filter_map(|(id, l)| l.state_lost.last().map(|(t, w)| (id, *t, w.clone())))
+            .collect()
     }
 
     /// The records were stored in `block`.

@@ -400,7 +400,7 @@ fn a_dead_workers_state_is_lost_and_the_ledger_says_so() {
     );
     for id in &loss.records {
         let life = c.ledger().get(*id).expect("in the ledger");
-        assert!(life.state_lost_for_good());
+        assert!(c.ledger().state_lost_for_good(*id));
         assert!(
             life.received.iter().all(|t| *t <= Time(3_000)),
             "never emitted again after the death: {life:?}"

@@ -259,7 +259,7 @@ impl RatSession {
             Job::Flink(c) => c.ledger(),
         };
         let (mut read, mut once, mut more, mut none, mut state_lost) = (0, 0, 0, 0, 0);
-        for (_, l) in ledger.records() {
+        for (id, l) in ledger.records() {
             if l.received.is_empty() {
                 continue;
             }
@@ -269,7 +269,7 @@ impl RatSession {
                 1 => once += 1,
                 _ => more += 1,
             }
-            state_lost += usize::from(l.state_lost_for_good());
+            state_lost += usize::from(ledger.state_lost_for_good(id));
         }
         let written = match &self.job {
             Job::Storm(_) => "state updated",

@@ -21,8 +21,8 @@ pub mod trace;
 pub mod watermarks;
 pub mod window_operator;
 
-pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, ProtocolFault, SavepointCommand};
 pub use inspect::{CheckpointView, KeyedView};
+pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, ProtocolFault, SavepointCommand};
 pub use mini_cluster::{FlinkReport, LateElement, MiniCluster, WindowFiring};
 pub use trace::FlinkEvent;
 pub use watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve, WatermarkEmission};

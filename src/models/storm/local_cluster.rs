@@ -827,7 +827,7 @@ impl LocalCluster {
             queued_lost += task.queue.len();
             task.queue.clear();
             if !task.counts.is_empty() {
-                let keys = key_list(task.counts.keys());
+                let keys = key_list(&task.counts);
                 let offsets: Vec<u64> = std::mem::take(&mut task.provenance).into_keys().collect();
                 state_lost.push(format!(
                     "{}: {} keys ({keys}), updates of {} records",
@@ -895,12 +895,17 @@ impl LocalCluster {
     }
 }
 
-/// Up to 8 keys, then how many more.
-fn key_list<'a>(keys: impl ExactSizeIterator<Item = &'a Value>) -> String {
-    let n = keys.len();
-    let mut shown: Vec<String> = keys.take(8).map(Value::to_string).collect();
-    if n > 8 {
-        shown.push(format!("and {} more", n - 8));
+/// The 8 largest counts (`"key"=count`, keys quoted), then how many keys more.
+fn key_list(counts: &BTreeMap<Value, i64>) -> String {
+    let mut top: Vec<(&Value, &i64)> = counts.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut shown: Vec<String> = top
+        .iter()
+        .take(8)
+        .map(|(k, n)| format!("{:?}={n}", k.to_string()))
+        .collect();
+    if top.len() > 8 {
+        shown.push(format!("and {} more", top.len() - 8));
     }
     shown.join(", ")
 }

@@ -228,7 +228,10 @@ fn a_bad_protocol_fault_line_names_its_place() {
         );
     let path = dir.join("bad.toml");
     std::fs::write(&path, text).expect("writes");
-    let e = load(&path).err().expect("refused").to_string();
+    let e = match load(&path) {
+        Ok(_) => panic!("keyed[9] of 2 subtasks is refused"),
+        Err(e) => e.to_string(),
+    };
     assert!(
         e.contains("bad.toml:") && e.contains("protocol_faults: line 1"),
         "{e}"

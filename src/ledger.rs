@@ -48,6 +48,11 @@ pub struct Ledger {
     /// Inputs read without a receiver (direct Kafka, files, queues): each batch reads its
     /// records itself, so "received" means "read by a batch".
     without_receiver: std::collections::BTreeSet<usize>,
+    /// State updates of records that were lost after they were made: `(when, what
+    /// destroyed them)` per record (a Storm bolt's in-memory counts die with its worker).
+    /// Kept beside the records' lives, so a model that never loses state leaves them as
+    /// they were.
+    state_lost: BTreeMap<RecordId, Vec<(Time, String)>>,
 }
 
 impl Ledger {
@@ -81,6 +86,47 @@ impl Ledger {
     /// The records were destroyed before they reached a block (or never reached a receiver).
     pub fn dropped(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
         self.each(input, offsets, |l| l.dropped = Some((t, why.to_string())));
+    }
+
+    /// State updates the records had made were lost at `t` (`why`: what held them and what
+    /// destroyed it, e.g. a worker's death taking a bolt's in-memory counts). Additive: the
+    /// records' outputs stay counted; [`Ledger::state_lost_for_good`] judges them.
+    pub fn state_lost(&mut self, input: usize, offsets: &[u64], t: Time, why: &str) {
+        for o in offsets {
+            self.state_lost
+                .entry((input, *o))
+                .or_default()
+                .push((t, why.to_string()));
+        }
+    }
+
+    /// The state losses recorded for a record (see [`Ledger::state_lost`]).
+    pub fn state_losses(&self, id: RecordId) -> &[(Time, String)] {
+        self.state_lost.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a record's effect on the state is gone for good: some of its state updates
+    /// were lost and the record was not received (emitted) again after the last loss (a
+    /// replay re-applies the updates, so only records already complete, and so never
+    /// replayed, keep the loss).
+    pub fn state_lost_for_good(&self, id: RecordId) -> bool {
+        match self.state_losses(id).last() {
+            Some((t, _)) => self
+                .get(id)
+                .and_then(|l| l.received.last())
+                .is_none_or(|r| r <= t),
+            None => false,
+        }
+    }
+
+    /// The records whose state updates are lost for good ([`Ledger::state_lost_for_good`]),
+    /// in id order, with the last loss's time and cause.
+    pub fn states_lost(&self) -> Vec<(RecordId, Time, String)> {
+        self.state_lost
+            .iter()
+            .filter(|(id, _)| self.state_lost_for_good(**id))
+            .filter_map(|(id, l)| l.last().map(|(t, w)| (*id, *t, w.clone())))
+            .collect()
     }
 
     /// The records were stored in `block`.

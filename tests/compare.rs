@@ -23,11 +23,22 @@ fn a_worker_failure_side_by_side() {
     let rows = compare(&plan, 0).expect("runs");
     assert_eq!(row(&rows, "storm").verdict.label(), "at-least-once");
     assert!(!row(&rows, "storm").verdict.duplicated.is_empty());
+    // The counts kept in the dead worker's bolt are gone, and acked trees are not replayed:
+    // the state kept no guarantee at all.
+    assert!(
+        row(&rows, "storm").state_lost > 0,
+        "{:?}",
+        row(&rows, "storm")
+    );
+    assert_eq!(row(&rows, "storm").guarantee(), "none for the state");
+    assert_eq!(row(&rows, "flink").state_lost, 0);
+    assert_eq!(row(&rows, "flink").guarantee(), "exactly-once");
     assert_eq!(row(&rows, "flink").verdict.label(), "exactly-once");
     assert!(row(&rows, "flink").longest_pause_ms >= 1000);
     assert!(row(&rows, "dstream").verdict.lost.is_empty());
     let table = render(&plan, &rows);
     assert!(table.contains("| storm | reliable spout"), "{table}");
+    assert!(table.contains("| none for the state | 0 (+"), "{table}");
 }
 
 /// A driver failure: Spark re-runs batches (duplicates, a pause of the driver restart
@@ -40,6 +51,11 @@ fn a_driver_failure_side_by_side() {
     assert_eq!(d.verdict.label(), "at-least-once", "{:?}", d.verdict);
     assert!(d.longest_pause_ms >= 5000, "{d:?}");
     assert_eq!(row(&rows, "storm").verdict.label(), "exactly-once");
+    assert_eq!(
+        row(&rows, "storm").guarantee(),
+        "exactly-once",
+        "Nimbus holds no state"
+    );
     assert_eq!(row(&rows, "flink").verdict.label(), "exactly-once");
 }
 

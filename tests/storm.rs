@@ -376,3 +376,59 @@ fn storm_flights_scenarios() {
     assert!(faulty.contains("\"state_lost\":[\"count[1]"), "{faulty}");
     assert!(!faulty.contains("counts: 0 of"), "{faulty}");
 }
+
+/// A worker's death takes its counting bolt's in-memory counts with it. Records whose trees
+/// were acked before the death are never replayed, so the ledger records their lost state
+/// update (naming the worker and the bolt's keys), and the check says the state kept no
+/// exactly-once, not even at-least-once; a record replayed after the death is restored.
+#[test]
+fn a_dead_workers_state_is_lost_and_the_ledger_says_so() {
+    use stream_sim::check::storm::{run_command, state_loss};
+    let reference = word_count(StormConfig::default());
+    let c = word_count(StormConfig {
+        faults: faults("at 3s kill worker-2"),
+        ..StormConfig::default()
+    });
+    let loss = state_loss(c.ledger()).expect("state lost");
+    assert!(!loss.records.is_empty());
+    assert!(
+        loss.causes
+            .keys()
+            .all(|w| w.starts_with("worker-2 died with the in-memory counts of count[")),
+        "{:?}",
+        loss.causes
+    );
+    for id in &loss.records {
+        let life = c.ledger().get(*id).expect("in the ledger");
+        assert!(c.ledger().state_lost_for_good(*id));
+        assert!(
+            life.received.iter().all(|t| *t <= Time(3_000)),
+            "never emitted again after the death: {life:?}"
+        );
+    }
+    // A record emitted again after the loss (a replay of a pending tree) re-applies its
+    // updates: its loss is not for good.
+    let mut ledger = stream_sim::ledger::Ledger::default();
+    ledger.received(0, &[7], Time(1_000));
+    ledger.state_lost(0, &[7], Time(3_000), "worker-2 died");
+    assert_eq!(ledger.states_lost().len(), 1);
+    ledger.received(0, &[7], Time(8_000));
+    assert!(ledger.states_lost().is_empty(), "replayed after the loss");
+    assert!(state_loss(reference.ledger()).is_none());
+    // The bundled flights scenario: acked trees, so processing looks exactly-once, but the
+    // dead worker's carriers are gone: at most once for the state.
+    let out = run_command("storm-flights-worker-failure", 0, true, false).expect("runs");
+    assert!(
+        out.contains("at-most-once for the state, not exactly-once"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"worker-1 died with the in-memory counts of count[1] (keys "EV"="#),
+        "{out}"
+    );
+    let out = run_command("storm-wordcount-worker-failure", 0, true, false).expect("runs");
+    assert!(
+        out.contains("none for the state, not exactly-once"),
+        "{out}"
+    );
+}

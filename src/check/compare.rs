@@ -47,6 +47,23 @@ pub struct Row {
     pub throughput_per_s: f64,
     /// The longest time without any output inside the judged window, virtual ms.
     pub longest_pause_ms: u64,
+    /// Records whose state updates were lost for good (Storm: a dead worker's in-memory
+    /// counts, for trees already acked; see `check::storm::state_loss`); 0 for the others.
+    pub state_lost: usize,
+}
+
+impl Row {
+    /// The guarantee kept, state included: the verdict's label, or for a run whose state
+    /// lost updates `at-most-once for the state` (`none for the state` with duplicates too).
+    pub fn guarantee(&self) -> &'static str {
+        if self.state_lost == 0 {
+            self.verdict.label()
+        } else if self.verdict.duplicated.is_empty() {
+            "at-most-once for the state"
+        } else {
+            "none for the state"
+        }
+    }
 }
 
 fn lines() -> Result<TimedRecords, String> {
@@ -239,6 +256,7 @@ impl Judge {
             latency_ms: self.latency_of(out),
             throughput_per_s: self.in_window(out),
             longest_pause_ms: longest_pause(out.values().copied().collect()),
+            state_lost: 0,
         }
     }
 }
@@ -276,6 +294,7 @@ fn storm_row(faults: &FaultPlan, seed: u64, j: &Judge) -> Result<Row, String> {
         latency_ms: latency,
         throughput_per_s: acks.iter().filter(|t| **t <= j.cutoff).count() as f64 / j.secs,
         longest_pause_ms: longest_pause(acks),
+        state_lost: super::storm::state_loss(&f).map_or(0, |l| l.records.len()),
     })
 }
 
@@ -363,8 +382,12 @@ pub fn render(faults: &FaultPlan, rows: &[Row]) -> String {
             "| {} | {} | {} | {} | {} | {} / {} ms | {:.1} records/s | {} ms |",
             r.model,
             r.setup,
-            r.verdict.label(),
-            r.verdict.lost.len(),
+            r.guarantee(),
+            if r.state_lost == 0 {
+                r.verdict.lost.len().to_string()
+            } else {
+                format!("{} (+{} state updates)", r.verdict.lost.len(), r.state_lost)
+            },
             r.verdict.duplicated.len(),
             r.latency_ms.0,
             r.latency_ms.1,
@@ -373,6 +396,6 @@ pub fn render(faults: &FaultPlan, rows: &[Row]) -> String {
         ));
     }
     out.push(String::new());
-    out.push("A duplicate is a record written out twice: a re-run batch (dstream), or words counted into the state in two attempts (storm: replayed tuple trees). Flink's state is restored to a consistent checkpoint and its sink commits per checkpoint: exactly-once, at the cost of a checkpoint interval of latency.".into());
+    out.push("A duplicate is a record written out twice: a re-run batch (dstream), or words counted into the state in two attempts (storm: replayed tuple trees). A lost state update is a record whose words were counted in a bolt's memory on a worker that died after its tuple tree was acked: nothing replays it (storm). Flink's state is restored to a consistent checkpoint and its sink commits per checkpoint: exactly-once, at the cost of a checkpoint interval of latency.".into());
     out.join("\n")
 }

@@ -11,6 +11,10 @@ fn is_summary(e: &FlinkEvent) -> bool {
     matches!(
         e,
         FlinkEvent::JobFailed { .. }
+            | FlinkEvent::ProtocolFault { .. }
+            | FlinkEvent::CheckpointAborted { .. }
+            | FlinkEvent::TransactionsRecovered { .. }
+            | FlinkEvent::WatermarkStatus { .. }
             | FlinkEvent::JobRestarted { .. }
             | FlinkEvent::JobStopped { .. }
             | FlinkEvent::NetworkChanged { .. }

@@ -2,10 +2,13 @@
 //! record against the same run without faults, by the same verdict as the DStream model.
 
 use super::verdict::Verdict;
+use crate::ledger::{Ledger, RecordId};
 use crate::models::storm::StormEvent;
 use crate::scenario::storm::{load, resolve};
 use crate::scenario::ScenarioError;
 use crate::sim::Time;
+use std::collections::BTreeMap;
+use std::fmt;
 
 /// `stream-sim storm SCENARIO`: runs it and returns what to print: the trace's fault and
 /// timeout events, the report (emitted, acked, failed, timed out, latency, throughput), the
@@ -68,9 +71,18 @@ pub fn run_command(
         let reference = sc.run(seed, false);
         let cutoff = Time::ZERO.plus(sc.run_for);
         let v = Verdict::compare(reference.ledger(), c.ledger(), cutoff);
-        out.push(format!(
-            "{v} (a duplicate is a record whose tuples updated state in two trees)"
-        ));
+        match state_loss(c.ledger()) {
+            None => out.push(format!(
+                "{v} (a duplicate is a record whose tuples updated state in two trees)"
+            )),
+            Some(loss) => {
+                out.push(format!(
+                    "{}, not exactly-once: the state lost updates (processing alone: {v})",
+                    state_label(&v, &loss)
+                ));
+                out.push(loss.to_string());
+            }
+        }
         let (expected, got) = (reference.state(), c.state());
         let differ = expected
             .iter()
@@ -128,4 +140,66 @@ fn trident_command(sc: &crate::scenario::storm::StormScenario, check: bool) -> S
         }
     }
     out.join("\n")
+}
+
+/// Records whose state updates died with a worker and were never replayed (a Storm bolt's
+/// counts live in its worker's memory; acking only replays trees still pending), grouped by
+/// what destroyed them (the worker and the bolt task's keys).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateLoss {
+    /// The records, in id order.
+    pub records: Vec<RecordId>,
+    /// Per cause (`"worker-1 died with the in-memory counts of count[1] (keys ...)"`), how
+    /// many records.
+    pub causes: BTreeMap<String, usize>,
+}
+
+/// The state loss a run's ledger records ([`Ledger::states_lost`]), or `None` without one.
+pub fn state_loss(ledger: &Ledger) -> Option<StateLoss> {
+    let lost = ledger.states_lost();
+    if lost.is_empty() {
+        return None;
+    }
+    let mut causes = BTreeMap::new();
+    for (_, _, why) in &lost {
+        *causes.entry(why.clone()).or_insert(0) += 1;
+    }
+    Some(StateLoss {
+        records: lost.into_iter().map(|(id, _, _)| id).collect(),
+        causes,
+    })
+}
+
+/// The guarantee the state kept, given the per-record verdict on processing and the state
+/// loss: lost updates are a loss (`at-most-once` without duplicates, `none` with them).
+pub fn state_label(v: &Verdict, loss: &StateLoss) -> &'static str {
+    if loss.records.is_empty() {
+        v.label()
+    } else if v.duplicated.is_empty() {
+        "at-most-once for the state"
+    } else {
+        "none for the state"
+    }
+}
+
+impl fmt::Display for StateLoss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let first: Vec<String> = self
+            .records
+            .iter()
+            .take(5)
+            .map(|(_, o)| o.to_string())
+            .collect();
+        write!(
+            f,
+            "state lost: the updates of {} records (offsets {}{}) are gone and no replay restores them (their trees were acked): not exactly-once, not even at-least-once for the state;",
+            self.records.len(),
+            first.join(", "),
+            if self.records.len() > 5 { ", ..." } else { "" }
+        )?;
+        for (why, n) in &self.causes {
+            write!(f, " {why}: {n} records;")?;
+        }
+        Ok(())
+    }
 }

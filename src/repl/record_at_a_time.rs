@@ -10,14 +10,30 @@
 //! barriers received for the pending checkpoint, the channels blocked for alignment, what is
 //! queued per channel, the watermarks) and `checkpoint` (the pending checkpoint and which
 //! subtasks have snapshotted, the last completed checkpoint and savepoint, the sink's
-//! transactions). Faults come from the scenario. Every command's answer depends only on the
-//! session and the line, so tests drive [`RatSession::execute`] directly.
+//! transactions). `step record [N]` steps until the sources have emitted N more records
+//! (Storm: spout emissions, replays included; Flink: source records read) and shows what
+//! each did. Faults come from the scenario and from the session: `kill worker-N` (a Storm
+//! worker or a Flink task manager, also `kill taskmanager-N`), `kill driver` (Nimbus, the
+//! JobManager), and for Flink the protocol points `fail after-barrier CHECKPOINT_ID
+//! keyed[K]` (the subtask dies after the barrier reached it, before its snapshot: the
+//! checkpoint is aborted, recovery restores the previous one and the sinks abort what they
+//! pre-committed for it) and `fail after-precommit CHECKPOINT_ID` (the checkpoint completes
+//! but the job dies before `notifyCheckpointComplete`: recovery commits the pre-committed
+//! transactions, `recoverAndCommit`). `step` and `run until` list the failures, restarts,
+//! recoveries and watermark status changes they went through; `ledger` sums the per-record
+//! ledger (written out once, more than once, not yet, state lost). Every command's answer
+//! depends only on the session and the line, so tests drive [`RatSession::execute`]
+//! directly.
 
-use crate::models::flink::MiniCluster;
-use crate::models::storm::LocalCluster;
+use crate::cluster::Fault;
+use crate::models::flink::{FlinkEvent, MiniCluster, ProtocolFault};
+use crate::models::storm::{LocalCluster, StormEvent};
 use crate::scenario::{flink, storm};
 use crate::sim::{Duration, Time};
 use std::io::{BufRead, Write};
+
+/// Most records one `step record N` may step.
+pub const MAX_STEP_RECORDS: u64 = 10_000;
 
 /// The longest virtual time one session may run (a limit, so a typo cannot run for days).
 pub const MAX_SESSION_TIME: Duration = Duration::from_ms(3_600_000);
@@ -94,18 +110,180 @@ impl RatSession {
         )
     }
 
+    fn trace_len(&self) -> usize {
+        match &self.job {
+            Job::Storm(c) => c.trace().len(),
+            Job::Flink(c) => c.trace().len(),
+        }
+    }
+
+    /// The failures, restarts, recoveries and status changes in the trace from `from` on,
+    /// one JSON line each.
+    fn notable_since(&self, from: usize) -> Vec<String> {
+        match &self.job {
+            Job::Storm(c) => c.trace()[from.min(c.trace().len())..]
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        StormEvent::WorkerKilled { .. }
+                            | StormEvent::WorkerRestarted { .. }
+                            | StormEvent::NimbusKilled { .. }
+                            | StormEvent::NetworkChanged { .. }
+                            | StormEvent::TreesTimedOut { .. }
+                    )
+                })
+                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .collect(),
+            Job::Flink(c) => c.trace()[from.min(c.trace().len())..]
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        FlinkEvent::JobFailed { .. }
+                            | FlinkEvent::JobRestarted { .. }
+                            | FlinkEvent::JobStopped { .. }
+                            | FlinkEvent::CheckpointAborted { .. }
+                            | FlinkEvent::ProtocolFault { .. }
+                            | FlinkEvent::TransactionsRecovered { .. }
+                            | FlinkEvent::WatermarkStatus { .. }
+                            | FlinkEvent::NetworkChanged { .. }
+                    )
+                })
+                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .collect(),
+        }
+    }
+
     fn advance(&mut self, to: Time) -> Result<String, String> {
         if to > Time::ZERO.plus(MAX_SESSION_TIME) {
             return Err(format!(
                 "a session runs at most {MAX_SESSION_TIME} of virtual time (the limit MAX_SESSION_TIME)"
             ));
         }
+        let from = self.trace_len();
         match &mut self.job {
             Job::Storm(c) => c.run_until(to),
             Job::Flink(c) => c.run_until(to),
         }
         self.now = self.now.max(to);
-        Ok(format!("time {} ms", self.now.ms()))
+        let mut out = vec![format!("time {} ms", self.now.ms())];
+        out.extend(self.notable_since(from));
+        Ok(out.join("\n"))
+    }
+
+    /// `step record [N]`: runs until N more source records were emitted (at most
+    /// [`MAX_STEP_RECORDS`], and not past [`MAX_SESSION_TIME`]), listing what each did.
+    fn step_records(&mut self, n: u64) -> Result<String, String> {
+        if n == 0 || n > MAX_STEP_RECORDS {
+            return Err(format!(
+                "step record: N must be 1..={MAX_STEP_RECORDS} (the limit MAX_STEP_RECORDS)"
+            ));
+        }
+        let limit = Time::ZERO.plus(MAX_SESSION_TIME);
+        let from = self.trace_len();
+        let (done, log, now) = match &mut self.job {
+            Job::Storm(c) => {
+                c.set_record_log(true);
+                let done = c.run_records(n, limit);
+                let log = c.take_record_log();
+                c.set_record_log(false);
+                (done, log, c.now())
+            }
+            Job::Flink(c) => {
+                c.set_record_log(true);
+                let done = c.run_records(n, limit);
+                let log = c.take_record_log();
+                c.set_record_log(false);
+                (done, log, c.now())
+            }
+        };
+        self.now = self.now.max(now);
+        let mut out = log;
+        out.extend(self.notable_since(from));
+        out.push(if done < n {
+            format!(
+                "time {} ms: {done} of {n} records; no more records come within the session's limit",
+                self.now.ms()
+            )
+        } else {
+            format!("time {} ms", self.now.ms())
+        });
+        Ok(out.join("\n"))
+    }
+
+    /// `kill worker-N` / `kill taskmanager-N` / `kill driver` (`jobmanager`, `nimbus`).
+    fn kill(&mut self, what: Option<&str>) -> Result<String, String> {
+        let (workers, model_names) = match &self.job {
+            Job::Storm(c) => (c.workers(), "worker-N or driver (Nimbus)"),
+            Job::Flink(c) => (
+                c.task_managers(),
+                "worker-N (taskmanager-N) or driver (jobmanager)",
+            ),
+        };
+        let fault = match what {
+            Some("driver" | "jobmanager" | "nimbus") => Fault::KillDriver,
+            Some(w) => {
+                let n = w
+                    .strip_prefix("worker-")
+                    .or_else(|| w.strip_prefix("taskmanager-"))
+                    .and_then(|k| k.parse::<usize>().ok())
+                    .filter(|k| (1..=workers).contains(k))
+                    .ok_or_else(|| {
+                        format!(
+                            "kill: there is no `{w}`; write kill {model_names}, N in 1..={workers}"
+                        )
+                    })?;
+                Fault::KillWorker(format!("worker-{n}"))
+            }
+            None => return Err(format!("kill: write kill {model_names}")),
+        };
+        let from = self.trace_len();
+        match &mut self.job {
+            Job::Storm(c) => c.inject_now(&fault),
+            Job::Flink(c) => c.inject_now(&fault),
+        }
+        let mut out = vec![format!("at {} ms: {fault}", self.now.ms())];
+        let notable = self.notable_since(from);
+        if notable.is_empty() {
+            out.push("nothing happened (the job is not running, or nothing runs there)".into());
+        }
+        out.extend(notable);
+        Ok(out.join("\n"))
+    }
+
+    /// `ledger`: the per-record ledger summed.
+    fn ledger(&self) -> String {
+        let ledger = match &self.job {
+            Job::Storm(c) => c.ledger().clone(),
+            Job::Flink(c) => c.ledger(),
+        };
+        let (mut read, mut once, mut more, mut none, mut state_lost) = (0, 0, 0, 0, 0);
+        for (id, l) in ledger.records() {
+            if l.received.is_empty() {
+                continue;
+            }
+            read += 1;
+            match l.outputs {
+                0 => none += 1,
+                1 => once += 1,
+                _ => more += 1,
+            }
+            state_lost += usize::from(ledger.state_lost_for_good(id));
+        }
+        let written = match &self.job {
+            Job::Storm(_) => "state updated",
+            Job::Flink(_) => "written out (committed by a 2PC sink, else in the keyed state)",
+        };
+        let mut out = format!(
+            "ledger: {read} records read; {written} once: {once}, more than once: {more}, not (yet): {none}"
+        );
+        if state_lost > 0 {
+            out.push_str(&format!(
+                "; state lost for good: {state_lost} (updates kept in a dead worker's memory, never replayed)"
+            ));
+        }
+        out
     }
 
     /// Runs one command line and returns what to print (errors are returned as text too).
@@ -120,6 +298,38 @@ impl RatSession {
             ("", _) => Ok(String::new()),
             ("help", _) => Ok(HELP.to_string()),
             ("time", _) => Ok(format!("time {} ms", self.now.ms())),
+            ("step", _) if words.get(1) == Some(&"record") => {
+                let n = match words.get(2) {
+                    Some(w) => w.parse::<u64>().map_err(|_| {
+                        format!("step record: `{w}` is not a count; write `step record 5`")
+                    })?,
+                    None => 1,
+                };
+                self.step_records(n)
+            }
+            ("kill", _) => self.kill(words.get(1).copied()),
+            ("ledger", _) => Ok(self.ledger()),
+            ("fail", Job::Storm(_)) => Err(
+                "fail: the protocol points after-barrier and after-precommit are Flink's; for Storm write `kill worker-N`".into(),
+            ),
+            ("fail", Job::Flink(_)) => {
+                let keyed = match &self.job {
+                    Job::Flink(c) => c.keyed_view().len(),
+                    Job::Storm(_) => 0,
+                };
+                let f = ProtocolFault::parse(&words[1..], keyed)?;
+                if let Job::Flink(c) = &mut self.job {
+                    c.arm(f)?;
+                }
+                Ok(match f {
+                    ProtocolFault::AfterBarrier { checkpoint, subtask } => format!(
+                        "armed: when barrier {checkpoint} reaches keyed[{subtask}], the subtask dies before its snapshot (checkpoint {checkpoint} is aborted; recovery restores the last completed one)"
+                    ),
+                    ProtocolFault::AfterPrecommit { checkpoint } => format!(
+                        "armed: checkpoint {checkpoint} completes (every sink pre-commits), then the job dies before notifyCheckpointComplete (recovery commits the pre-committed transactions)"
+                    ),
+                })
+            }
             ("step", _) => {
                 let d = match words.get(1) {
                     Some(w) => duration(w, "step")?,
@@ -192,13 +402,21 @@ impl RatSession {
             ("barriers", Job::Flink(c)) => {
                 let mut out = Vec::new();
                 for (k, v) in c.keyed_view().iter().enumerate() {
+                    let idle: Vec<usize> = (0..v.idle_channels.len())
+                        .filter(|c| v.idle_channels[*c])
+                        .collect();
                     out.push(format!(
-                        "keyed[{k}]: barriers from channels {:?}, blocked {:?}, queued {:?}, watermark {} (channels {:?})",
+                        "keyed[{k}]: barriers from channels {:?}, blocked {:?}, queued {:?}, watermark {} (channels {:?}){}",
                         v.barriers_received,
                         v.blocked,
                         v.queued,
                         wm(v.watermark),
-                        v.channel_watermarks.iter().map(|w| wm(*w)).collect::<Vec<_>>()
+                        v.channel_watermarks.iter().map(|w| wm(*w)).collect::<Vec<_>>(),
+                        if idle.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", idle channels {idle:?} (left out of the minimum)")
+                        }
                     ));
                 }
                 Ok(out.join("\n"))
@@ -213,13 +431,19 @@ impl RatSession {
                     ),
                     None => "no checkpoint pending".into(),
                 };
+                let armed: Vec<String> = c.armed().iter().map(ToString::to_string).collect();
                 Ok(format!(
-                    "{pending}\nlast completed: {}\nlast savepoint: {}\nsink: pre-committed records {:?}, open transaction {:?}",
+                    "{pending}\nlast completed: {}\nlast savepoint: {}\nsink: pre-committed records {:?}, open transaction {:?}{}",
                     v.completed
                         .map_or("none".into(), |(id, o)| format!("{id} (source offsets {o:?})")),
                     v.savepoint.map_or("none".into(), |id| id.to_string()),
                     v.precommitted,
-                    v.open_transaction
+                    v.open_transaction,
+                    if armed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\narmed: {}", armed.join("; "))
+                    }
                 ))
             }
             ("tuples" | "acks", Job::Flink(_)) => Err(format!(
@@ -231,7 +455,7 @@ impl RatSession {
                 words[0]
             )),
             (other, _) => Err(format!(
-                "unknown command `{other}`; the commands are step, run until, time, state, trace, report, tuples, acks, barriers, checkpoint, help, quit"
+                "unknown command `{other}`; the commands are step, step record, run until, time, state, trace, report, ledger, kill, fail, tuples, acks, barriers, checkpoint, help, quit"
             )),
         }
     }
@@ -253,11 +477,19 @@ fn tail<T: serde::Serialize>(events: &[T], n: usize) -> Vec<String> {
 }
 
 const HELP: &str = "step [DURATION]     advance virtual time (default 100ms)
+step record [N]     advance until the sources emit N more records (default 1), showing each
 run until TIME      advance to TIME
 time                the virtual time
 state               the keyed counts (top 20)
 trace [n]           the last n trace events (default 10)
 report              the run's counters
+ledger              the per-record ledger: written out once, more than once, not yet, state lost
+kill worker-N       kill a Storm worker / Flink task manager now (also taskmanager-N)
+kill driver         kill Nimbus (Storm) / the JobManager (Flink) now
+fail after-barrier CHECKPOINT_ID keyed[K]
+                    Flink: keyed[K] dies after barrier CHECKPOINT_ID reached it, before its snapshot
+fail after-precommit CHECKPOINT_ID
+                    Flink: the job dies after the checkpoint completed, before notifyCheckpointComplete
 tuples              Storm: pending tuple trees per spout task (record offsets)
 acks                Storm: each acker's pending trees and their XOR values (0 = complete)
 barriers            Flink: per keyed subtask, barriers received, blocked channels, queues, watermarks

@@ -29,7 +29,12 @@
 //! `delay_column` minutes, event time = the date columns and `hhmm`), keyed by `key`; an
 //! `[operator.window]` table (`size`, `slide`, `allowed_lateness`) makes the keyed operator
 //! a `WindowOperator`, with `out_of_orderness` and `watermark_interval` ("per-event" or a
-//! duration) for the sources' watermarks. Bundled Flink scenarios live in
+//! duration) for the sources' watermarks, and `idleness` (`WatermarkStrategy.withIdleness`:
+//! a source subtask without records for that long is marked idle and left out of the
+//! downstream watermark minimum). `quiet_partition` and `quiet_after` in `[source]` (csv
+//! only) silence one partition after a time, to show what idleness is for. `[job]
+//! protocol_faults` lists faults at checkpoint protocol points, one a line:
+//! `fail after-barrier CHECKPOINT_ID keyed[K]`, `fail after-precommit CHECKPOINT_ID`. Bundled Flink scenarios live in
 //! `scenarios/flink/`. Errors name the file, line and column, and what would be valid.
 
 use super::error::ScenarioError;
@@ -41,8 +46,8 @@ use crate::event_time::{read_out_of_order_csv, Arrival, EventRecord, EventTime, 
 use crate::io::sources::EventTime as Clock;
 use crate::io::TimedRecords;
 use crate::models::flink::{
-    CheckpointingMode, FlinkJob, KeyedOperator, MiniCluster, SavepointCommand, WatermarkEmission,
-    WindowSpec,
+    CheckpointingMode, FlinkJob, KeyedOperator, MiniCluster, ProtocolFault, SavepointCommand,
+    WatermarkEmission, WindowSpec,
 };
 use crate::sim::{Duration, Time};
 use serde::Deserialize;
@@ -90,6 +95,8 @@ struct RawJob {
     faults: Option<Spanned<String>>,
     #[serde(default)]
     savepoints: Option<Spanned<String>>,
+    #[serde(default)]
+    protocol_faults: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +121,10 @@ struct RawSource {
     until: Option<Spanned<String>>,
     #[serde(default)]
     speedup: Option<f64>,
+    #[serde(default)]
+    quiet_partition: Option<Spanned<usize>>,
+    #[serde(default)]
+    quiet_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +138,8 @@ struct RawOperator {
     out_of_orderness: Option<Spanned<String>>,
     #[serde(default)]
     watermark_interval: Option<Spanned<String>>,
+    #[serde(default)]
+    idleness: Option<Spanned<String>>,
     #[serde(default)]
     window: Option<Spanned<RawWindow>>,
 }
@@ -324,6 +337,43 @@ pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
             }
         }
     }
+    if let Some(p) = &j.protocol_faults {
+        let keyed = raw
+            .operator
+            .as_ref()
+            .and_then(|o| o.parallelism)
+            .unwrap_or(2)
+            .clamp(1, 64);
+        for (i, line) in p.get_ref().lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if words.first() != Some(&"fail") {
+                return Err(at(
+                    p.span().start,
+                    format!(
+                        "protocol_faults: line {}: `{line}`: write `fail after-barrier CHECKPOINT_ID keyed[K]` or `fail after-precommit CHECKPOINT_ID`",
+                        i + 1
+                    ),
+                ));
+            }
+            let f = ProtocolFault::parse(&words[1..], keyed).map_err(|m| {
+                at(
+                    p.span().start,
+                    format!("protocol_faults: line {}: {m}", i + 1),
+                )
+            })?;
+            job.protocol_faults.push(f);
+        }
+        if !job.protocol_faults.is_empty() && job.checkpoint_interval.is_none() {
+            return Err(at(
+                p.span().start,
+                "protocol_faults need checkpoints: set checkpoint_interval".into(),
+            ));
+        }
+    }
     if let Some(s) = &j.savepoints {
         job.savepoints = parse_savepoints(s.get_ref())
             .map_err(|(l, m)| at(s.span().start, format!("savepoints: line {l}: {m}")))?;
@@ -334,6 +384,12 @@ pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
     job.source_parallelism = src.parallelism.unwrap_or(1).clamp(1, 64);
     let source = match src.kind.get_ref().as_str() {
         "lines" => {
+            if let Some(q) = &src.quiet_partition {
+                return Err(at(
+                    q.span().start,
+                    "quiet_partition is for csv sources (a lines source has no partitions to silence)".into(),
+                ));
+            }
             let body = std::fs::read_to_string(&file).map_err(|e| {
                 at(
                     src.file.span().start,
@@ -380,6 +436,38 @@ pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
             let mut records = read_out_of_order_csv(&file, &spec, Time::ZERO)
                 .map_err(|m| at(src.file.span().start, m))?;
             records.truncate(src.limit.unwrap_or(MAX_RECORDS).min(MAX_RECORDS));
+            if let Some(q) = &src.quiet_partition {
+                let p = *q.get_ref();
+                if p >= job.source_parallelism {
+                    return Err(at(
+                        q.span().start,
+                        format!(
+                            "quiet_partition must be below the source parallelism ({}): partitions are 0 .. {}",
+                            job.source_parallelism,
+                            job.source_parallelism - 1
+                        ),
+                    ));
+                }
+                let after = match &src.quiet_after {
+                    Some(d) => duration(d, "quiet_after")?,
+                    None => {
+                        return Err(at(
+                            q.span().start,
+                            "quiet_partition needs quiet_after (when the partition stops receiving records), e.g. quiet_after = \"20s\"".into(),
+                        ))
+                    }
+                };
+                // The partition receives nothing after `after`: its later records never
+                // arrive within the run (they keep their place, so the other partitions
+                // read what they read before).
+                let never = Time::ZERO.plus(MAX_RUN_FOR + DRAIN + Duration::from_ms(1000));
+                let ps = job.source_parallelism;
+                for (i, r) in records.iter_mut().enumerate() {
+                    if i % ps == p && r.arrival > Time::ZERO.plus(after) {
+                        r.arrival = never;
+                    }
+                }
+            }
             FlinkSource::Events(records)
         }
         other => {
@@ -401,6 +489,17 @@ pub fn parse(text: &str, path: &Path) -> Result<FlinkScenario, ScenarioError> {
         }
         if let Some(d) = &op.out_of_orderness {
             job.out_of_orderness_ms = duration(d, "out_of_orderness")?.ms() as i64;
+        }
+        if let Some(d) = &op.idleness {
+            let i = duration(d, "idleness")?;
+            if i.ms() == 0 {
+                return Err(at(
+                    d.span().start,
+                    "idleness must be positive (WatermarkStrategy.withIdleness); omit it for none"
+                        .into(),
+                ));
+            }
+            job.idleness = Some(i);
         }
         if let Some(w) = &op.watermark_interval {
             job.watermarks = if w.get_ref() == "per-event" {
@@ -459,14 +558,15 @@ impl FlinkScenario {
         }
     }
 
-    /// Runs the scenario with `seed` (and its faults and savepoint commands, unless `faults`
-    /// is false) for `run_for` plus [`DRAIN`].
+    /// Runs the scenario with `seed` (and its faults, protocol faults and savepoint
+    /// commands, unless `faults` is false) for `run_for` plus [`DRAIN`].
     pub fn run(&self, seed: u64, faults: bool) -> MiniCluster {
         let mut job = self.job.clone();
         job.seed = seed;
         if !faults {
             job.faults = FaultPlan::default();
             job.savepoints.clear();
+            job.protocol_faults.clear();
         }
         let mut c = match &self.source {
             FlinkSource::Lines(l) => MiniCluster::execute(job, l),

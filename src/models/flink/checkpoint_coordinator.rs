@@ -29,12 +29,13 @@
 //! and finishes the job; a job resumed from a savepoint restores it like a checkpoint.
 //! Savepoints are always aligned.
 
-use super::job::{CheckpointingMode, SavepointCommand};
+use super::job::{CheckpointingMode, ProtocolFault, SavepointCommand};
 use super::mini_cluster::{Element, Ev, KeyedState, MiniCluster, Snapshot};
 use super::trace::FlinkEvent;
 use super::watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve};
 use crate::cluster::Fault;
 use crate::sim::{Duration, Time};
+use std::collections::BTreeSet;
 
 impl MiniCluster {
     /// The coordinator triggers checkpoint (or savepoint) `n`: each source snapshots its
@@ -79,9 +80,58 @@ impl MiniCluster {
             .is_some_and(|p| p.id == id && p.savepoint)
     }
 
+    /// An armed `fail after-barrier id keyed[k]` strikes as barrier `id` reaches subtask
+    /// `k`: the subtask dies before its snapshot, so it never acknowledges; the coordinator
+    /// aborts the checkpoint (`abortPendingCheckpoint`, `TASK_FAILURE`) and the job fails
+    /// over. Returns whether it struck.
+    fn strike_after_barrier(&mut self, t: Time, k: usize, id: u64) -> bool {
+        let f = ProtocolFault::AfterBarrier {
+            checkpoint: id,
+            subtask: k,
+        };
+        let Some(i) = self.armed.iter().position(|a| *a == f) else {
+            return false;
+        };
+        self.armed.remove(i);
+        let acked: Vec<String> = self
+            .pending
+            .as_ref()
+            .map(|p| {
+                p.states
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.is_some())
+                    .map(|(j, _)| format!("keyed[{j}]"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.trace.push(FlinkEvent::ProtocolFault {
+            time: t,
+            fault: f.to_string(),
+            what: format!(
+                "barrier {id} reached keyed[{k}], which died before its snapshot and never acknowledged (already snapshotted: {})",
+                if acked.is_empty() { "none".to_string() } else { acked.join(", ") }
+            ),
+        });
+        self.trace.push(FlinkEvent::CheckpointAborted {
+            time: t,
+            id,
+            reason: format!("TASK_FAILURE: keyed[{k}] failed before acknowledging"),
+        });
+        self.fail(
+            t,
+            format!("keyed[{k}] failed after barrier {id}, before its snapshot"),
+            true,
+        );
+        true
+    }
+
     /// Barrier `id` reached the head of channel `ch` of keyed subtask `k` (aligned or at
     /// least once).
     pub(super) fn on_barrier(&mut self, t: Time, k: usize, ch: usize, id: u64) {
+        if self.strike_after_barrier(t, k, id) {
+            return;
+        }
         let ps = self.sources.len();
         let exactly_once = self.job.mode == CheckpointingMode::ExactlyOnce;
         let task = &mut self.keyed[k];
@@ -117,6 +167,9 @@ impl MiniCluster {
     /// once. The first one snapshots the state and the queued records; the last one
     /// completes the channel state and acknowledges. Savepoints go the aligned way.
     pub(super) fn on_unaligned_barrier(&mut self, t: Time, k: usize, ch: usize, id: u64) {
+        if self.strike_after_barrier(t, k, id) {
+            return;
+        }
         if self.pending_is_savepoint(id) {
             let task = &mut self.keyed[k];
             task.channels[ch].push_back(Element::Barrier(id));
@@ -202,6 +255,34 @@ impl MiniCluster {
             self.savepoint = Some(p);
         } else {
             self.completed = Some(p);
+        }
+        let f = ProtocolFault::AfterPrecommit { checkpoint: id };
+        if let Some(i) = self
+            .armed
+            .iter()
+            .position(|a| *a == f)
+            .filter(|_| !savepoint)
+        {
+            self.armed.remove(i);
+            let records: usize = self
+                .keyed
+                .iter()
+                .filter_map(|k| k.precommitted.get(&id))
+                .map(Vec::len)
+                .sum();
+            self.trace.push(FlinkEvent::ProtocolFault {
+                time: t,
+                fault: f.to_string(),
+                what: format!(
+                    "checkpoint {id} completed and every sink pre-committed its transaction ({records} records), but the job died before notifyCheckpointComplete reached the sinks: nothing of it is committed yet"
+                ),
+            });
+            self.fail(
+                t,
+                format!("failed after checkpoint {id} completed, before notifyCheckpointComplete"),
+                true,
+            );
+            return;
         }
         if self.job.two_phase_sink && (!savepoint || stop) {
             self.commit_up_to(t, id);
@@ -343,6 +424,29 @@ impl MiniCluster {
             self.completed.clone()
         };
         let id = restored.as_ref().map(|c| c.id);
+        if self.job.two_phase_sink {
+            let (mut committed_records, mut aborted_records) = (0, 0);
+            let mut aborted = BTreeSet::new();
+            for k in &self.keyed {
+                for (c, txn) in &k.precommitted {
+                    if id.is_some_and(|id| *c <= id) {
+                        committed_records += txn.len();
+                    } else {
+                        aborted.insert(*c);
+                        aborted_records += txn.len();
+                    }
+                }
+            }
+            if committed_records > 0 || !aborted.is_empty() {
+                self.trace.push(FlinkEvent::TransactionsRecovered {
+                    time: t,
+                    restored_checkpoint: id,
+                    committed_records,
+                    aborted_checkpoints: aborted.into_iter().collect(),
+                    aborted_records,
+                });
+            }
+        }
         if let Some(id) = id {
             // The restored state holds the pre-committed transaction: `recoverAndCommit`.
             if self.job.two_phase_sink {
@@ -384,6 +488,8 @@ impl MiniCluster {
             let src = &mut self.sources[s];
             src.next = *o;
             src.stopped = false;
+            src.idle = false;
+            src.last_read = t;
             src.watermarks = BoundedOutOfOrdernessWatermarks::new(self.job.out_of_orderness_ms);
         }
         self.free_at_us = vec![t.ms() * 1000; self.free_at_us.len()];

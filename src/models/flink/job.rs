@@ -39,6 +39,105 @@ pub enum SavepointCommand {
     ResumeFromSavepoint,
 }
 
+/// A fault at a point of the checkpoint protocol (the REPL's `fail ...`, a scenario's
+/// `protocol_faults`): it waits for its point instead of striking at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtocolFault {
+    /// `fail after-barrier N keyed[K]`: keyed subtask `K` dies after barrier `N` reached it
+    /// and before it snapshots its state. It never acknowledges: the coordinator aborts the
+    /// pending checkpoint (`CheckpointCoordinator.abortPendingCheckpoint`, reason
+    /// `TASK_FAILURE`: "declined"), the job fails over and restores the previous completed
+    /// checkpoint; what the sinks pre-committed for `N` is aborted.
+    AfterBarrier {
+        /// The checkpoint id.
+        checkpoint: u64,
+        /// The keyed subtask.
+        subtask: usize,
+    },
+    /// `fail after-precommit N`: every subtask pre-committed its sink transaction for
+    /// checkpoint `N` and acknowledged, the checkpoint completed, but the job dies before
+    /// `notifyCheckpointComplete` reaches the sinks. On recovery the restored state holds the
+    /// pre-committed transactions: `TwoPhaseCommitSinkFunction.initializeState` commits them
+    /// (`recoverAndCommit`) and aborts the one opened after the barrier (`recoverAndAbort`).
+    AfterPrecommit {
+        /// The checkpoint id.
+        checkpoint: u64,
+    },
+}
+
+impl ProtocolFault {
+    /// Parses `after-barrier N keyed[K]` (or `... K`) or `after-precommit N` (the words
+    /// after `fail`), for a job with `keyed` keyed subtasks.
+    ///
+    /// # Errors
+    /// What is wrong and the forms that would be valid.
+    pub fn parse(words: &[&str], keyed: usize) -> Result<ProtocolFault, String> {
+        const FORMS: &str =
+            "write `fail after-barrier CHECKPOINT_ID keyed[K]` or `fail after-precommit CHECKPOINT_ID`";
+        let id = |w: Option<&&str>| -> Result<u64, String> {
+            let w = w.ok_or_else(|| format!("fail: the checkpoint id is missing; {FORMS}"))?;
+            match w.parse::<u64>() {
+                Ok(n) if n >= 1 => Ok(n),
+                _ => Err(format!(
+                    "fail: `{w}` is not a checkpoint id (checkpoints are numbered from 1); {FORMS}"
+                )),
+            }
+        };
+        match words.first().copied() {
+            Some("after-barrier") => {
+                let checkpoint = id(words.get(1))?;
+                let w = words.get(2).ok_or_else(|| {
+                    format!(
+                        "fail after-barrier: name the subtask, keyed[0] .. keyed[{}]",
+                        keyed.saturating_sub(1)
+                    )
+                })?;
+                let inner = w
+                    .strip_prefix("keyed[")
+                    .and_then(|r| r.strip_suffix(']'))
+                    .unwrap_or(w);
+                match inner.parse::<usize>() {
+                    Ok(k) if k < keyed => Ok(ProtocolFault::AfterBarrier {
+                        checkpoint,
+                        subtask: k,
+                    }),
+                    _ => Err(format!(
+                        "fail after-barrier: there is no subtask `{w}`; the keyed subtasks are keyed[0] .. keyed[{}] (sources snapshot when they emit the barrier)",
+                        keyed.saturating_sub(1)
+                    )),
+                }
+            }
+            Some("after-precommit") => Ok(ProtocolFault::AfterPrecommit {
+                checkpoint: id(words.get(1))?,
+            }),
+            Some(other) => Err(format!("fail: unknown protocol point `{other}`; {FORMS}")),
+            None => Err(format!("fail: {FORMS}")),
+        }
+    }
+
+    /// The checkpoint it waits for.
+    pub fn checkpoint(self) -> u64 {
+        match self {
+            ProtocolFault::AfterBarrier { checkpoint, .. }
+            | ProtocolFault::AfterPrecommit { checkpoint } => checkpoint,
+        }
+    }
+}
+
+impl std::fmt::Display for ProtocolFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProtocolFault::AfterBarrier {
+                checkpoint,
+                subtask,
+            } => write!(f, "fail after-barrier {checkpoint} keyed[{subtask}]"),
+            ProtocolFault::AfterPrecommit { checkpoint } => {
+                write!(f, "fail after-precommit {checkpoint}")
+            }
+        }
+    }
+}
+
 /// `CheckpointingMode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckpointingMode {
@@ -56,7 +155,7 @@ pub enum CheckpointingMode {
 /// operator, a count per key, checkpoints every 1 s in exactly-once mode (aligned), no 2PC
 /// sink, 20 µs per record per operator, 2 task managers, restart 1 s after a failure
 /// (fixed-delay restart strategy), watermarks every 200 ms with no out-of-orderness, an
-/// unbounded input, no savepoints, seed 0, no faults.
+/// unbounded input, no savepoints, seed 0, no faults, no idleness.
 #[derive(Clone, Debug)]
 pub struct FlinkJob {
     /// Source (and chained flatMap) parallelism.
@@ -97,6 +196,12 @@ pub struct FlinkJob {
     pub seed: u64,
     /// Faults (`kill worker-N` kills a task manager; `kill driver` the JobManager).
     pub faults: FaultPlan,
+    /// Faults at points of the checkpoint protocol.
+    pub protocol_faults: Vec<ProtocolFault>,
+    /// `WatermarkStrategy.withIdleness(timeout)`: a source subtask that has read no record
+    /// for this long (processing time) is marked idle (`WatermarkStatus.IDLE`) and the
+    /// keyed subtasks' valves leave its channel out of their minimum; `None`: never idle.
+    pub idleness: Option<Duration>,
 }
 
 impl Default for FlinkJob {
@@ -119,6 +224,8 @@ impl Default for FlinkJob {
             savepoints: Vec::new(),
             seed: 0,
             faults: FaultPlan::default(),
+            protocol_faults: Vec::new(),
+            idleness: None,
         }
     }
 }

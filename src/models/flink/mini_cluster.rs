@@ -40,6 +40,8 @@ pub(super) enum Element {
     Barrier(u64),
     /// A watermark (event-time ms).
     Watermark(i64),
+    /// A `WatermarkStatus`: the source subtask went idle (`true`) or active again.
+    Status(bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,6 +79,10 @@ pub(super) struct SourceTask {
     pub(super) watermarks: BoundedOutOfOrdernessWatermarks,
     /// Stopped by stop-with-savepoint.
     pub(super) stopped: bool,
+    /// When it last read a record (the idleness timer's activity).
+    pub(super) last_read: Time,
+    /// Marked idle (`WatermarkStatus.IDLE`).
+    pub(super) idle: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -213,6 +219,10 @@ pub struct MiniCluster {
     pub(super) late: Vec<LateElement>,
     /// Source read to keyed processing, per record processed, virtual ms.
     pub(super) record_latency_ms: Vec<u64>,
+    /// Protocol faults waiting for their point.
+    pub(super) armed: Vec<super::job::ProtocolFault>,
+    /// What each source record did, when the REPL steps record by record (`None`: off).
+    pub(super) record_log: Option<Vec<String>>,
 }
 
 impl MiniCluster {
@@ -252,6 +262,8 @@ impl MiniCluster {
                 next: 0,
                 watermarks: BoundedOutOfOrdernessWatermarks::new(job.out_of_orderness_ms),
                 stopped: false,
+                last_read: Time::ZERO,
+                idle: false,
             })
             .collect();
         let keyed = (0..pk).map(|_| KeyedTask::new(&job, ps)).collect();
@@ -290,6 +302,8 @@ impl MiniCluster {
             firings: Vec::new(),
             late: Vec::new(),
             record_latency_ms: Vec::new(),
+            armed: job.protocol_faults.clone(),
+            record_log: None,
             sources,
             keyed,
             job,
@@ -298,10 +312,8 @@ impl MiniCluster {
         if let Some(i) = c.job.checkpoint_interval {
             c.schedule(Time::ZERO.plus(i), Ev::Trigger);
         }
-        if let (KeyedOperator::Window(_), WatermarkEmission::Periodic(i)) =
-            (c.job.operator, c.job.watermarks)
-        {
-            c.schedule(Time::ZERO.plus(i.max(Duration::from_ms(1))), Ev::Watermarks);
+        if let (KeyedOperator::Window(_), Some(i)) = (c.job.operator, c.watermark_tick()) {
+            c.schedule(Time::ZERO.plus(i), Ev::Watermarks);
         }
         for index in 0..c.job.faults.faults.len() {
             let at = c.job.faults.faults[index].0;
@@ -312,6 +324,17 @@ impl MiniCluster {
             c.schedule(at, Ev::Savepoint { index });
         }
         c
+    }
+
+    /// How often the sources' periodic watermark work runs (`onPeriodicEmit`, which also
+    /// checks the idleness timer): the emission interval, or with per-element emission and
+    /// an idleness timeout, the default 200 ms.
+    fn watermark_tick(&self) -> Option<Duration> {
+        match (self.job.watermarks, self.job.idleness) {
+            (WatermarkEmission::Periodic(i), _) => Some(i.max(Duration::from_ms(1))),
+            (WatermarkEmission::PerEvent, Some(_)) => Some(Duration::from_ms(200)),
+            (WatermarkEmission::PerEvent, None) => None,
+        }
     }
 
     pub(super) fn schedule(&mut self, at: Time, ev: Ev) {
@@ -413,50 +436,6 @@ impl MiniCluster {
         (at(0.5), at(0.99))
     }
 
-    /// Per keyed subtask: its watermark, the watermark of each input channel, the open
-    /// windows and pending timers (for windows), the channels blocked for alignment, and
-    /// the elements queued per channel.
-    pub fn keyed_view(&self) -> Vec<KeyedView> {
-        self.keyed
-            .iter()
-            .map(|k| KeyedView {
-                watermark: k.valve.current(),
-                channel_watermarks: k.valve.channels().to_vec(),
-                open_windows: k
-                    .state
-                    .window
-                    .as_ref()
-                    .map_or(0, |w| w.open_windows().count()),
-                timers: k.state.window.as_ref().map_or(0, WindowOperator::timers),
-                blocked: k.blocked.clone(),
-                barriers_received: k.barriers.iter().copied().collect(),
-                queued: k.channels.iter().map(VecDeque::len).collect(),
-            })
-            .collect()
-    }
-
-    /// The coordinator's view: pending checkpoint and its acknowledgements, the last
-    /// completed checkpoint and savepoint, the sinks' transactions.
-    pub fn checkpoint_view(&self) -> CheckpointView {
-        CheckpointView {
-            pending: self.pending.as_ref().map(|p| {
-                (
-                    p.id,
-                    p.savepoint,
-                    p.states.iter().map(Option::is_some).collect(),
-                )
-            }),
-            completed: self.completed.as_ref().map(|c| (c.id, c.offsets.clone())),
-            savepoint: self.savepoint.as_ref().map(|c| c.id),
-            precommitted: self
-                .keyed
-                .iter()
-                .map(|k| k.precommitted.values().map(Vec::len).sum())
-                .collect(),
-            open_transaction: self.keyed.iter().map(|k| k.txn.len()).collect(),
-        }
-    }
-
     /// The virtual time the job has run to.
     pub fn now(&self) -> Time {
         self.clock
@@ -489,7 +468,7 @@ impl MiniCluster {
         ledger
     }
 
-    fn handle(&mut self, t: Time, ev: Ev) {
+    pub(super) fn handle(&mut self, t: Time, ev: Ev) {
         match ev {
             Ev::Fault { index } => {
                 let f = self.job.faults.faults[index].1.clone();
@@ -508,14 +487,35 @@ impl MiniCluster {
             }
             Ev::Watermarks => {
                 if self.running {
+                    let periodic = matches!(self.job.watermarks, WatermarkEmission::Periodic(_));
                     for s in 0..self.sources.len() {
-                        if let Some(w) = self.sources[s].watermarks.emit() {
-                            self.broadcast(t, s, Element::Watermark(w));
+                        // `WatermarksWithIdleness.onPeriodicEmit`: idle after no record for
+                        // longer than the timeout, and then no watermark.
+                        let src = &self.sources[s];
+                        let quiet = self.job.idleness.is_some_and(|d| {
+                            !src.stopped && t.ms() - src.last_read.ms().min(t.ms()) > d.ms()
+                        });
+                        if quiet {
+                            if !src.idle {
+                                self.sources[s].idle = true;
+                                self.trace.push(FlinkEvent::WatermarkStatus {
+                                    time: t,
+                                    source: s,
+                                    idle: true,
+                                });
+                                self.broadcast(t, s, Element::Status(true));
+                            }
+                            continue;
+                        }
+                        if periodic {
+                            if let Some(w) = self.sources[s].watermarks.emit() {
+                                self.broadcast(t, s, Element::Watermark(w));
+                            }
                         }
                     }
                 }
-                if let WatermarkEmission::Periodic(i) = self.job.watermarks {
-                    self.schedule(t.plus(i.max(Duration::from_ms(1))), Ev::Watermarks);
+                if let Some(i) = self.watermark_tick() {
+                    self.schedule(t.plus(i), Ev::Watermarks);
                 }
             }
             Ev::Deliver { slot } => {
@@ -604,10 +604,21 @@ impl MiniCluster {
             }
             src.next += 1;
             src.watermarks.on_event(ts);
+            src.last_read = t;
+            if src.idle {
+                src.idle = false;
+                self.trace.push(FlinkEvent::WatermarkStatus {
+                    time: t,
+                    source: s,
+                    idle: false,
+                });
+                self.broadcast(t, s, Element::Status(false));
+            }
             n += 1;
             self.report.records_read += 1;
             self.received.received(0, &[o], t);
             self.received.allocated(0, &[o], t);
+            let shown = self.record_log.as_ref().map(|_| v.to_string());
             let words = match &self.job.flat_map {
                 Some(f) => match f.call1(&v) {
                     Ok(Value::Seq(_, items)) => items.to_vec(),
@@ -616,10 +627,38 @@ impl MiniCluster {
                 },
                 None => vec![v],
             };
+            let mut to = vec![0usize; self.keyed.len()];
+            let n_words = words.len();
             for (i, w) in words.into_iter().enumerate() {
                 let k =
                     (i64::from(w.partition_hash())).rem_euclid(self.keyed.len() as i64) as usize;
+                to[k] += 1;
                 self.send(t, s, k, Element::Record((o, i as u32), w, ts, t));
+            }
+            if let Some(log) = self.record_log.as_mut() {
+                let sent: Vec<String> = to
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| format!("keyed[{k}] x{n}"))
+                    .collect();
+                let text = shown.unwrap_or_default();
+                let short: String = text.chars().take(60).collect();
+                let et = if matches!(self.job.operator, KeyedOperator::Window(_)) {
+                    format!(" (event time {})", crate::event_time::EventTime(ts))
+                } else {
+                    String::new()
+                };
+                log.push(format!(
+                    "{} ms  source[{s}] read offset {o}{et}: {n_words} element(s) to {}  {short}{}",
+                    t.ms(),
+                    if sent.is_empty() {
+                        "nobody".to_string()
+                    } else {
+                        sent.join(", ")
+                    },
+                    if text.chars().count() > 60 { "..." } else { "" }
+                ));
             }
             if per_event {
                 if let Some(w) = self.sources[s].watermarks.emit() {
@@ -706,6 +745,18 @@ impl MiniCluster {
                     }
                 }
                 Element::Barrier(id) => self.on_barrier(t, k, ch, id),
+                Element::Status(idle) => {
+                    let task = &mut self.keyed[k];
+                    if let Some(new) = task.valve.input_status(ch, idle) {
+                        let outs = task
+                            .state
+                            .window
+                            .as_mut()
+                            .map(|op| op.process_watermark(new))
+                            .unwrap_or_default();
+                        self.emit_window(t, k, outs);
+                    }
+                }
             }
         }
         let task = &self.keyed[k];
@@ -811,42 +862,6 @@ impl MiniCluster {
     pub(super) fn unaligned(&self) -> bool {
         self.job.unaligned && self.job.mode == super::job::CheckpointingMode::ExactlyOnce
     }
-}
-
-/// The checkpoint coordinator seen from outside (the REPL's `checkpoint` view).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CheckpointView {
-    /// The pending checkpoint: its id, whether it is a savepoint, and which keyed subtasks
-    /// have acknowledged (snapshotted their state).
-    pub pending: Option<(u64, bool, Vec<bool>)>,
-    /// The last completed checkpoint (what a failure restores), with its source offsets.
-    pub completed: Option<(u64, Vec<usize>)>,
-    /// The last completed savepoint.
-    pub savepoint: Option<u64>,
-    /// Records in the sinks' pre-committed transactions waiting for a checkpoint to
-    /// complete, per keyed subtask.
-    pub precommitted: Vec<usize>,
-    /// Records in the sinks' open transactions, per keyed subtask.
-    pub open_transaction: Vec<usize>,
-}
-
-/// A keyed subtask seen from outside (the REPL's `barriers` and watermark views).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyedView {
-    /// The subtask's watermark (minimum over its channels), event-time ms.
-    pub watermark: i64,
-    /// Each input channel's watermark.
-    pub channel_watermarks: Vec<i64>,
-    /// Windows holding elements.
-    pub open_windows: usize,
-    /// Pending event-time timers.
-    pub timers: usize,
-    /// Channels blocked for barrier alignment.
-    pub blocked: Vec<bool>,
-    /// Channels whose barrier of the pending checkpoint has arrived.
-    pub barriers_received: Vec<usize>,
-    /// Elements queued per channel.
-    pub queued: Vec<usize>,
 }
 
 impl KeyedTask {

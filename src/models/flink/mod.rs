@@ -4,7 +4,7 @@
 //! other models.
 //!
 //! Modules: [`job`] (the job and its `CheckpointConfig`), [`mini_cluster`] (subtasks,
-//! channels, the keyed operator), [`checkpoint_coordinator`] (barriers: aligned, at least
+//! channels, the keyed operator), [`inspect`] (the REPL's views, faults injected now, protocol faults, stepping by record), [`checkpoint_coordinator`] (barriers: aligned, at least
 //! once, unaligned; savepoints; failure and restore; the two-phase-commit sink),
 //! [`watermarks`] (`BoundedOutOfOrdernessWatermarks`, `StatusWatermarkValve`),
 //! [`window_operator`] (`WindowOperator` with `EventTimeTrigger`, allowed lateness, late
@@ -14,16 +14,16 @@
 //! output is exactly-once end to end only through a transactional (2PC) sink.
 
 pub mod checkpoint_coordinator;
+pub mod inspect;
 pub mod job;
 pub mod mini_cluster;
 pub mod trace;
 pub mod watermarks;
 pub mod window_operator;
 
-pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, SavepointCommand};
-pub use mini_cluster::{
-    CheckpointView, FlinkReport, KeyedView, LateElement, MiniCluster, WindowFiring,
-};
+pub use inspect::{CheckpointView, KeyedView};
+pub use job::{CheckpointingMode, FlinkJob, KeyedOperator, ProtocolFault, SavepointCommand};
+pub use mini_cluster::{FlinkReport, LateElement, MiniCluster, WindowFiring};
 pub use trace::FlinkEvent;
 pub use watermarks::{BoundedOutOfOrdernessWatermarks, StatusWatermarkValve, WatermarkEmission};
 pub use window_operator::{WindowOperator, WindowOutput, WindowSpec};

@@ -98,6 +98,51 @@ pub enum FlinkEvent {
         /// Each source subtask's position (records of its partition) after the restore.
         source_offsets: Vec<usize>,
     },
+    /// A protocol fault struck (`fail after-barrier`, `fail after-precommit`).
+    ProtocolFault {
+        /// When.
+        time: Time,
+        /// The fault, as written.
+        fault: String,
+        /// What it did at that point.
+        what: String,
+    },
+    /// The coordinator aborted a pending checkpoint (a subtask declined it or failed before
+    /// acknowledging): it is never restored.
+    CheckpointAborted {
+        /// When.
+        time: Time,
+        /// The checkpoint id.
+        id: u64,
+        /// Why (`CheckpointFailureReason`).
+        reason: String,
+    },
+    /// On restore, the two-phase-commit sinks settled the transactions they had
+    /// pre-committed: those of the restored checkpoint and before are committed
+    /// (`recoverAndCommit`), those of later checkpoints that never completed are aborted
+    /// (`recoverAndAbort`). Only with a 2PC sink, and only when there was something to settle.
+    TransactionsRecovered {
+        /// When.
+        time: Time,
+        /// The checkpoint restored.
+        restored_checkpoint: Option<u64>,
+        /// Records of pre-committed transactions committed on recovery.
+        committed_records: usize,
+        /// Checkpoints whose pre-committed transactions were aborted.
+        aborted_checkpoints: Vec<u64>,
+        /// Records in them.
+        aborted_records: usize,
+    },
+    /// A source subtask's watermark status changed (`WatermarkStrategy.withIdleness`): idle
+    /// after no record for the idleness timeout, active again at its next record.
+    WatermarkStatus {
+        /// When.
+        time: Time,
+        /// The source subtask.
+        source: usize,
+        /// `IDLE` (true) or `ACTIVE`.
+        idle: bool,
+    },
     /// The network changed.
     NetworkChanged {
         /// When.

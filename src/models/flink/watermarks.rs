@@ -82,33 +82,88 @@ impl BoundedOutOfOrdernessWatermarks {
     }
 }
 
-/// `StatusWatermarkValve` (every channel active): one watermark per input channel; the
-/// task's watermark is the minimum over them, output when it advances.
+/// `StatusWatermarkValve`: one watermark and one `WatermarkStatus` per input channel; the
+/// task's watermark is the minimum over the *aligned* channels (active, and caught up with
+/// the last output), output when it advances. An idle channel (its source marked itself
+/// `IDLE`, `WatermarkStrategy.withIdleness`) is left out of the minimum, so one quiet source
+/// no longer holds every window back; when the last active channel goes idle, the largest
+/// channel watermark is flushed. A channel that becomes active again rejoins the minimum
+/// only once its watermark has caught up with the last output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusWatermarkValve {
     channels: Vec<i64>,
+    idle: Vec<bool>,
+    aligned: Vec<bool>,
     last_output: i64,
 }
 
 impl StatusWatermarkValve {
-    /// A valve over `channels` input channels, each at `Long.MIN_VALUE`.
+    /// A valve over `channels` input channels, each active, aligned, at `Long.MIN_VALUE`.
     pub fn new(channels: usize) -> StatusWatermarkValve {
+        let n = channels.max(1);
         StatusWatermarkValve {
-            channels: vec![i64::MIN; channels.max(1)],
+            channels: vec![i64::MIN; n],
+            idle: vec![false; n],
+            aligned: vec![true; n],
             last_output: i64::MIN,
         }
     }
 
-    /// `inputWatermark(watermark, channelIndex)`: a channel's watermark only moves forward;
-    /// returns the task's new watermark (the minimum over channels) when it advanced.
-    /// An out-of-range channel is ignored.
+    /// `inputWatermark(watermark, channelIndex)`: a channel's watermark only moves forward
+    /// (an idle channel's is ignored); returns the task's new watermark (the minimum over
+    /// aligned channels) when it advanced. An out-of-range channel is ignored.
     pub fn input_watermark(&mut self, channel: usize, watermark: i64) -> Option<i64> {
         let c = self.channels.get_mut(channel)?;
-        if watermark <= *c {
+        if self.idle[channel] || watermark <= *c {
             return None;
         }
         *c = watermark;
-        let min = self.channels.iter().copied().min().unwrap_or(i64::MIN);
+        if !self.aligned[channel] && watermark >= self.last_output {
+            self.aligned[channel] = true;
+        }
+        self.new_min_across_aligned()
+    }
+
+    /// `inputWatermarkStatus(status, channelIndex)`: channel `channel` goes idle (`true`)
+    /// or active. Returns the task's new watermark when it advanced (the minimum over the
+    /// remaining aligned channels, or the flush of the largest when every channel is idle).
+    pub fn input_status(&mut self, channel: usize, idle: bool) -> Option<i64> {
+        if channel >= self.channels.len() || self.idle[channel] == idle {
+            return None;
+        }
+        self.idle[channel] = idle;
+        if idle {
+            self.aligned[channel] = false;
+            if self.idle.iter().all(|i| *i) {
+                if self.channels[channel] == self.last_output {
+                    let max = self.channels.iter().copied().max().unwrap_or(i64::MIN);
+                    if max > self.last_output {
+                        self.last_output = max;
+                        return Some(max);
+                    }
+                }
+                None
+            } else if self.channels[channel] == self.last_output {
+                self.new_min_across_aligned()
+            } else {
+                None
+            }
+        } else {
+            if self.channels[channel] >= self.last_output {
+                self.aligned[channel] = true;
+            }
+            None
+        }
+    }
+
+    fn new_min_across_aligned(&mut self) -> Option<i64> {
+        let min = self
+            .channels
+            .iter()
+            .zip(&self.aligned)
+            .filter(|(_, a)| **a)
+            .map(|(w, _)| *w)
+            .min()?;
         if min > self.last_output {
             self.last_output = min;
             Some(min)
@@ -120,6 +175,11 @@ impl StatusWatermarkValve {
     /// The watermark of each channel.
     pub fn channels(&self) -> &[i64] {
         &self.channels
+    }
+
+    /// Which channels are idle.
+    pub fn idle(&self) -> &[bool] {
+        &self.idle
     }
 
     /// The task's watermark: the last one output.
@@ -156,5 +216,61 @@ mod tests {
         assert_eq!(v.input_watermark(0, 120), Some(120));
         assert_eq!(v.input_watermark(7, 500), None);
         assert_eq!(v.current(), 120);
+    }
+
+    #[test]
+    fn an_idle_channel_leaves_the_minimum_and_rejoins_when_caught_up() {
+        let mut v = StatusWatermarkValve::new(2);
+        assert_eq!(v.input_watermark(0, 100), None, "channel 1 holds it at MIN");
+        assert_eq!(
+            v.input_status(1, true),
+            Some(100),
+            "channel 1 idle: channel 0 alone"
+        );
+        assert_eq!(
+            v.input_watermark(1, 500),
+            None,
+            "an idle channel's watermark is ignored"
+        );
+        assert_eq!(v.input_watermark(0, 200), Some(200));
+        assert_eq!(
+            v.input_status(1, false),
+            None,
+            "active again, still at MIN: not aligned"
+        );
+        assert_eq!(
+            v.input_watermark(0, 300),
+            Some(300),
+            "channel 1 is not in the minimum yet"
+        );
+        assert_eq!(
+            v.input_watermark(1, 250),
+            None,
+            "below the output: still not aligned"
+        );
+        assert_eq!(
+            v.input_watermark(1, 350),
+            None,
+            "aligned now; the minimum is 300"
+        );
+        assert_eq!(v.input_watermark(0, 400), Some(350));
+        assert_eq!(v.idle(), &[false, false]);
+    }
+
+    #[test]
+    fn when_every_channel_is_idle_the_largest_watermark_is_flushed() {
+        let mut v = StatusWatermarkValve::new(2);
+        v.input_watermark(0, 100);
+        assert_eq!(v.input_watermark(1, 50), Some(50));
+        assert_eq!(
+            v.input_status(0, true),
+            None,
+            "channel 0 was not the minimum"
+        );
+        assert_eq!(
+            v.input_status(1, true),
+            Some(100),
+            "the last active channel flushes"
+        );
     }
 }

@@ -25,7 +25,7 @@
 //! written out twice is one whose state was updated twice.
 
 use super::acker::{Acker, AckerMessage, AckerVerdict};
-use super::config::{StormConfig, StormReport};
+use super::config::StormConfig;
 use super::rotating_map::RotatingMap;
 use super::topology::{BoltLogic, Grouping, Topology};
 use super::trace::StormEvent;
@@ -39,6 +39,8 @@ use crate::value::Value;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+mod inspect;
 
 #[derive(Clone, Debug)]
 struct Tuple {
@@ -122,6 +124,9 @@ struct Task {
     /// The earliest `Run` event pending for the task, if any.
     scheduled: Option<Time>,
     counts: BTreeMap<Value, i64>,
+    /// Record offsets whose updates are in `counts` (the in-memory state's provenance),
+    /// with how many updates each.
+    provenance: BTreeMap<u64, u32>,
     /// When the task's executor thread is next free, virtual microseconds.
     free_at_us: u64,
     spout: Option<Box<SpoutState>>,
@@ -163,6 +168,8 @@ pub struct LocalCluster {
     ack_times: Vec<Time>,
     /// Values that reached the sink bolts, in order, with their time (bounded).
     outputs: Vec<(Time, Value)>,
+    /// What each spout emission did, when the REPL steps record by record (`None`: off).
+    record_log: Option<Vec<String>>,
 }
 
 /// Most values kept from the sinks (later ones are counted, not kept).
@@ -195,6 +202,7 @@ impl LocalCluster {
                 queue: VecDeque::new(),
                 scheduled: None,
                 counts: BTreeMap::new(),
+                provenance: BTreeMap::new(),
                 free_at_us: 0,
                 spout: None,
                 acker: Acker::default(),
@@ -254,6 +262,7 @@ impl LocalCluster {
             latencies: Vec::new(),
             ack_times: Vec::new(),
             outputs: Vec::new(),
+            record_log: None,
             tasks,
             bolt_tasks,
             acker_tasks,
@@ -343,65 +352,6 @@ impl LocalCluster {
     /// The values the sink bolts received, with their times (at most [`MAX_OUTPUTS`]).
     pub fn outputs(&self) -> &[(Time, Value)] {
         &self.outputs
-    }
-
-    /// Pending trees per spout task with their records' offsets, and every acker's pending
-    /// XOR values: what the REPL's `tuples` / `acks` views show.
-    pub fn pending_trees(&self) -> PendingTrees {
-        let spouts = self
-            .tasks
-            .iter()
-            .filter_map(|t| {
-                t.spout.as_ref().map(|s| {
-                    (
-                        t.name.clone(),
-                        s.pending.iter().map(|(_, (o, _, _))| *o).collect(),
-                    )
-                })
-            })
-            .collect();
-        let ackers = self
-            .acker_tasks
-            .iter()
-            .map(|&a| (self.tasks[a].name.clone(), self.tasks[a].acker.pending()))
-            .collect();
-        (spouts, ackers)
-    }
-
-    /// When each acked tree completed (the record's processing was done), in order.
-    pub fn ack_times(&self) -> &[Time] {
-        &self.ack_times
-    }
-
-    /// The counters, latency and throughput so far.
-    pub fn report(&self) -> StormReport {
-        let mut l = self.latencies.clone();
-        l.sort_unstable();
-        let pct = |p: f64| -> u64 {
-            if l.is_empty() {
-                0
-            } else {
-                l[((l.len() as f64 - 1.0) * p).round() as usize]
-            }
-        };
-        let secs = (self.clock.ms().max(1)) as f64 / 1000.0;
-        StormReport {
-            emitted: self.counters[EMITTED],
-            acked: self.counters[ACKED],
-            failed: self.counters[FAILED],
-            timed_out: self.counters[TIMED_OUT],
-            state_updates: self.counters[UPDATES],
-            complete_latency_ms: (pct(0.5), pct(0.99)),
-            throughput_per_s: self.counters[ACKED] as f64 / secs,
-            pending: self.pending_count(),
-        }
-    }
-
-    fn pending_count(&self) -> usize {
-        self.tasks
-            .iter()
-            .filter_map(|t| t.spout.as_ref().map(|s| s.pending.len()))
-            .sum()
     }
 
     fn handle(&mut self, t: Time, ev: Ev) {
@@ -576,7 +526,7 @@ impl LocalCluster {
             } else {
                 None
             };
-            let Some(((offset, value), _)) = next else {
+            let Some(((offset, value), first)) = next else {
                 break;
             };
             n += 1;
@@ -590,7 +540,32 @@ impl LocalCluster {
             } else {
                 None
             };
+            let sent_before = self.slot;
             let edges = self.emit(t, task, 0, &value, root);
+            if self.record_log.is_some() {
+                let targets: Vec<String> = (sent_before + 1..=self.slot)
+                    .filter_map(|s| self.in_flight.get(&s))
+                    .map(|(k, _)| self.tasks[*k].name.clone())
+                    .collect();
+                let text = value.to_string();
+                let short: String = text.chars().take(60).collect();
+                let line = format!(
+                    "{} ms  {} emitted offset {offset}{}{}: tuple to {}  {short}{}",
+                    t.ms(),
+                    self.tasks[task].name,
+                    if first.is_none() { " (replay)" } else { "" },
+                    root.map_or(" unanchored".to_string(), |r| format!(" as tree {r:016x}")),
+                    if targets.is_empty() {
+                        "nobody (lost on the network)".to_string()
+                    } else {
+                        targets.join(", ")
+                    },
+                    if text.chars().count() > 60 { "..." } else { "" }
+                );
+                if let Some(log) = self.record_log.as_mut() {
+                    log.push(line);
+                }
+            }
             if let Some(root) = root {
                 self.root_offset.insert(root, offset);
                 let first = t;
@@ -720,6 +695,9 @@ impl LocalCluster {
                 *c += 1;
                 let c = *c;
                 self.counters[UPDATES] += 1;
+                if let Some(&o) = root.and_then(|r| self.root_offset.get(&r)) {
+                    *self.tasks[task].provenance.entry(o).or_insert(0) += 1;
+                }
                 self.applied_once(root);
                 Ok(vec![Value::pair(key, Value::Int(c))])
             }
@@ -844,11 +822,27 @@ impl LocalCluster {
         self.alive[w] = false;
         let reliable = self.config.reliable;
         let (mut queued_lost, mut pending_lost, mut state_lost) = (0, 0, Vec::new());
+        let mut lost_updates: Vec<(Vec<u64>, String)> = Vec::new();
         for task in self.tasks.iter_mut().filter(|k| k.worker == w) {
             queued_lost += task.queue.len();
             task.queue.clear();
             if !task.counts.is_empty() {
-                state_lost.push(format!("{}: {} keys", task.name, task.counts.len()));
+                let keys = key_list(&task.counts);
+                let offsets: Vec<u64> = std::mem::take(&mut task.provenance).into_keys().collect();
+                state_lost.push(format!(
+                    "{}: {} keys ({keys}), updates of {} records",
+                    task.name,
+                    task.counts.len(),
+                    offsets.len()
+                ));
+                lost_updates.push((
+                    offsets,
+                    format!(
+                        "{} died with the in-memory counts of {} (keys {keys})",
+                        worker_name(w),
+                        task.name
+                    ),
+                ));
                 task.counts.clear();
             }
             task.acker = Acker::default();
@@ -869,6 +863,9 @@ impl LocalCluster {
                     s.replay = all.into();
                 }
             }
+        }
+        for (offsets, why) in lost_updates {
+            self.ledger.state_lost(0, &offsets, t, &why);
         }
         self.trace.push(StormEvent::WorkerKilled {
             time: t,
@@ -896,6 +893,21 @@ impl LocalCluster {
             }
         }
     }
+}
+
+/// The 8 largest counts (`"key"=count`, keys quoted), then how many keys more.
+fn key_list(counts: &BTreeMap<Value, i64>) -> String {
+    let mut top: Vec<(&Value, &i64)> = counts.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut shown: Vec<String> = top
+        .iter()
+        .take(8)
+        .map(|(k, n)| format!("{:?}={n}", k.to_string()))
+        .collect();
+    if top.len() > 8 {
+        shown.push(format!("and {} more", top.len() - 8));
+    }
+    shown.join(", ")
 }
 
 fn worker_name(w: usize) -> String {

@@ -4,11 +4,15 @@
 //! `--trace FILE` writes the watermark history, panes and late records as JSON lines;
 //! `--check` compares a run with a failure against the same run without it.
 
+use crate::check::verdict::Verdict;
+use crate::ledger::{Ledger, RecordId};
 use crate::models::dataflow::pane::{instant, processing, window_text};
-use crate::models::dataflow::watermark::{run_with_failure, test_stream_events, RecoveryReport};
+use crate::models::dataflow::recovery::{run_with_plan, RecoveryReport, SinkMode};
+use crate::models::dataflow::watermark::test_stream_events;
 use crate::models::dataflow::{DirectRunner, Pane, Timing};
 use crate::scenario::dataflow::DataflowScenario;
 use crate::scenario::ScenarioError;
+use crate::sim::Time;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -46,20 +50,55 @@ pub fn run(sc: &DataflowScenario) -> Result<DataflowRun, String> {
             reference: None,
         }),
         Some(f) => {
-            let (runner, report) = run_with_failure(
-                fresh,
-                &events,
-                f.at_ms,
-                f.checkpoint_interval_ms,
-                f.restart_delay_ms,
-                f.checkpointed,
-            )?;
+            let (runner, report) = run_with_plan(fresh, &events, &f.plan())?;
             Ok(DataflowRun {
                 runner,
                 recovery: Some(report),
                 reference: Some(reference),
             })
         }
+    }
+}
+
+impl DataflowRun {
+    /// The per-record verdict of a failure run against the same run without the failure
+    /// (from the two runners' ledgers); `None` without a failure.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let reference = self.reference.as_ref()?;
+        Some(Verdict::compare(
+            reference.ledger(),
+            self.runner.ledger(),
+            Time(u64::MAX),
+        ))
+    }
+}
+
+/// Why a record was lost or duplicated in a Dataflow failure run, from its ledger.
+pub fn cause(ledger: &Ledger, id: RecordId) -> String {
+    let Some(l) = ledger.get(id) else {
+        return "never delivered to the worker".into();
+    };
+    let times = |v: &[Time]| {
+        v.iter()
+            .map(|t| processing(t.ms() as i64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if l.outputs > 1 {
+        return format!(
+            "delivered in {} bundle attempts (at {}): the retried bundle performed its side effect again ({} writes)",
+            l.received.len(),
+            times(&l.received),
+            l.outputs
+        );
+    }
+    match &l.dropped {
+        Some((t, why)) => format!(
+            "delivered at {}; at {}: {why}",
+            times(&l.received),
+            processing(t.ms() as i64)
+        ),
+        None => format!("delivered at {} but never committed", times(&l.received)),
     }
 }
 
@@ -202,6 +241,19 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
             rep.bundles_replayed,
             rep.panes_reemitted
         );
+        let sink = sc
+            .failure
+            .as_ref()
+            .map(|f| f.sink)
+            .unwrap_or(SinkMode::Committed);
+        let _ = writeln!(
+            out,
+            "records (sink {}): {} rolled back with their uncommitted bundle and redelivered, {} lost with in-memory state, {} with a side effect performed again",
+            sink.name(),
+            rep.records_rolled_back,
+            rep.records_lost_with_state,
+            rep.side_effects_repeated
+        );
         if check {
             let a = settled_answers(reference.panes());
             let b = settled_answers(r.panes());
@@ -218,6 +270,12 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
                     " -> answers differ: state was lost"
                 }
             );
+            if let Some(v) = run.verdict() {
+                let _ = writeln!(out, "per record: {v}");
+                for id in v.lost.iter().chain(&v.duplicated).take(5) {
+                    let _ = writeln!(out, "  record {}: {}", id.1, cause(r.ledger(), *id));
+                }
+            }
         }
     }
     if let Some(tp) = trace {

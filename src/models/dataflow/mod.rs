@@ -27,6 +27,7 @@
 
 pub mod combine;
 pub mod pane;
+pub mod recovery;
 pub mod runner;
 pub mod state;
 pub mod trigger;

@@ -8,8 +8,8 @@ use crate::check::verdict::Verdict;
 use crate::ledger::{Ledger, RecordId};
 use crate::models::dataflow::pane::{instant, processing, window_text};
 use crate::models::dataflow::recovery::{run_with_plan, RecoveryReport, SinkMode};
-use crate::models::dataflow::watermark::test_stream_events;
-use crate::models::dataflow::{DirectRunner, Pane, Timing};
+use crate::models::dataflow::watermark::{test_stream_events, WatermarkEstimator};
+use crate::models::dataflow::{DirectRunner, LateRecord, Pane, Timing};
 use crate::scenario::dataflow::DataflowScenario;
 use crate::scenario::ScenarioError;
 use crate::sim::Time;
@@ -155,6 +155,85 @@ pub fn summary(r: &DirectRunner, origin_ms: i64, speedup: f64) -> Summary {
     }
 }
 
+/// The estimators a Dataflow run is compared under: the perfect watermark, the
+/// scenario's own (when it is neither), and the 99th-percentile watermark.
+pub fn estimators_for(sc: &DataflowScenario) -> Vec<WatermarkEstimator> {
+    let mut v = vec![WatermarkEstimator::Perfect];
+    if !matches!(
+        sc.estimator,
+        WatermarkEstimator::Perfect | WatermarkEstimator::Percentile { .. }
+    ) {
+        v.push(sc.estimator.clone());
+    }
+    v.push(match sc.estimator {
+        WatermarkEstimator::Percentile { .. } => sc.estimator.clone(),
+        _ => WatermarkEstimator::Percentile { percent: 99.0 },
+    });
+    v
+}
+
+/// One estimator's run of a scenario (without its failure): its label, the records it
+/// made late (kept or dropped) and its [`Summary`].
+pub type EstimatorLate = (String, Vec<LateRecord>, Summary);
+
+/// Runs `sc` (without its failure) under each of `estimators`: which records each makes
+/// late. The `late` listing of the REPL can show it for the scenario it opened.
+///
+/// # Errors
+/// A runtime error of the pipeline.
+pub fn late_by_estimator(
+    sc: &DataflowScenario,
+    estimators: &[WatermarkEstimator],
+) -> Result<Vec<EstimatorLate>, String> {
+    let mut out = Vec::new();
+    for est in estimators {
+        let mut r = DirectRunner::new(
+            sc.pipeline.windowing.clone(),
+            sc.pipeline.combine.clone(),
+            sc.fidelity,
+        );
+        for ev in test_stream_events(&sc.arrivals, est, sc.interval_ms) {
+            r.apply(&ev)?;
+        }
+        out.push((
+            est.label(),
+            r.late_records().to_vec(),
+            summary(&r, sc.origin_ms, sc.speedup),
+        ));
+    }
+    Ok(out)
+}
+
+/// The text of [`late_by_estimator`]: per estimator, how many records it makes late and
+/// drops, and its first `limit` late records with their delay.
+pub fn render_late_by_estimator(runs: &[EstimatorLate], limit: usize) -> String {
+    let mut out = String::new();
+    for (label, late, s) in runs {
+        let _ = writeln!(
+            out,
+            "{label}: {} records late, {} dropped; ON_TIME emission delay mean {}",
+            late.len(),
+            s.dropped,
+            processing(s.mean_on_time_delay_ms)
+        );
+        for l in late.iter().take(limit) {
+            let _ = writeln!(
+                out,
+                "  {}:{} event time {} arrived at {}, {} min behind: {}",
+                l.element.key,
+                l.element.value,
+                instant(l.element.timestamp),
+                processing(l.at_ms),
+                l.behind_ms / 60_000,
+                l.reason
+                    .clone()
+                    .unwrap_or_else(|| "fired in a LATE pane".into())
+            );
+        }
+    }
+    out.trim_end().to_string()
+}
+
 /// The answers a failure must not change, per key and window: the on-time and late panes'
 /// values in order, and the last value. (Early panes fire on processing time, so a restart
 /// that delays processing changes how many there are and what each has seen.)
@@ -226,6 +305,21 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
         "watermark: {} moves, last {}",
         r.watermark_history().len(),
         instant(r.input_watermark())
+    );
+    let others = late_by_estimator(&sc, &estimators_for(&sc))?;
+    let _ = writeln!(
+        out,
+        "the same source under other watermarks (late / dropped / ON_TIME delay mean): {}",
+        others
+            .iter()
+            .map(|(label, late, s)| format!(
+                "{label} {} / {} / {}",
+                late.len(),
+                s.dropped,
+                processing(s.mean_on_time_delay_ms)
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if let (Some(rep), Some(reference)) = (&run.recovery, &run.reference) {
         let f = sc

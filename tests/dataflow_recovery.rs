@@ -271,6 +271,20 @@ fn state_in_memory_loses_records() {
     assert_eq!(v.lost.len(), rep.records_lost_with_state);
     let why = cause(r.runner.ledger(), v.lost[0]);
     assert!(why.contains("only in worker-1's memory"), "{why}");
+    // The lost records are exactly what the windows' final answers miss.
+    let finals = |runner: &DirectRunner| {
+        let mut m = std::collections::BTreeMap::new();
+        for p in runner.panes() {
+            m.insert((p.key.clone(), p.window), p.output.as_int().unwrap());
+        }
+        m
+    };
+    let (want, got) = (finals(r.reference.as_ref().unwrap()), finals(&r.runner));
+    let missing: i64 = want
+        .iter()
+        .map(|(k, n)| n - got.get(k).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(missing, v.lost.len() as i64);
 }
 
 // Proves: a driver (runner process) failure re-reads the source from its start: with a

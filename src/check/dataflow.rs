@@ -327,11 +327,21 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
             .as_ref()
             .map(|f| f.what.clone())
             .unwrap_or_default();
+        let checkpointed = sc.failure.as_ref().is_some_and(|f| f.checkpointed);
+        let restart = if f == "driver" {
+            "the pipeline submitted again, its source re-read from the start".to_string()
+        } else if checkpointed {
+            format!(
+                "restored from the last commit, at {}",
+                processing(rep.restored_from_ms)
+            )
+        } else {
+            "no checkpoint: state restarts empty, the source goes on from the failure".into()
+        };
         let _ = writeln!(
             out,
-            "failure: {f} at {}; restored from the checkpoint at {}; {} bundles replayed from the source; {} panes emitted again (deduplicated by key, window and pane index)",
+            "failure: {f} at {}; {restart}; {} bundles replayed from the source; {} panes emitted again (deduplicated by key, window and pane index)",
             processing(rep.failed_at_ms),
-            processing(rep.restored_from_ms),
             rep.bundles_replayed,
             rep.panes_reemitted
         );
@@ -342,7 +352,7 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
             .unwrap_or(SinkMode::Committed);
         let _ = writeln!(
             out,
-            "records (sink {}): {} rolled back with their uncommitted bundle and redelivered, {} lost with in-memory state, {} with a side effect performed again",
+            "records (sink {}): {} rolled back (their uncommitted effect discarded, then redelivered), {} lost with in-memory state, {} with a side effect performed again",
             sink.name(),
             rep.records_rolled_back,
             rep.records_lost_with_state,

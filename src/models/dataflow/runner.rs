@@ -649,6 +649,15 @@ impl DirectRunner {
         &self.ledger
     }
 
+    /// Puts `earlier` (panes a sink received from a run that died) before this runner's
+    /// panes: the failure harness's runner restarted without state still shows what the
+    /// sink holds.
+    pub fn prepend_panes(&mut self, earlier: Vec<Pane>) {
+        let mut all = earlier;
+        all.append(&mut self.panes);
+        self.panes = all;
+    }
+
     /// Replaces the ledger (the failure harness carries the failed worker's record history
     /// over to the restored runner).
     pub fn set_ledger(&mut self, ledger: Ledger) {
@@ -657,12 +666,13 @@ impl DirectRunner {
 
     /// The offsets of the records the state holds now, per key and window (sorted by
     /// window, then key), each list in arrival order: what a worker that keeps its state
-    /// only in memory loses when it dies.
+    /// only in memory loses when it dies. Windows past their allowed lateness are left out:
+    /// their answers are final (Beam's garbage-collection timer clears their state).
     pub fn records_in_state(&self) -> Vec<(Value, TimeWindow, Vec<u64>)> {
         let mut out = Vec::new();
         for ((ix, w), c) in &self.contents {
             let n = self.keys[*ix].1.element_count(w);
-            if n == 0 {
+            if n == 0 || self.expired(w) {
                 continue;
             }
             let held: Vec<u64> = c[c.len().saturating_sub(n)..]

@@ -213,12 +213,14 @@ enum Command {
     /// itself without faults (guarantee, lost, duplicated, latency, throughput, pause).
     Compare {
         /// Fault lines, e.g. "at 8s kill worker-2" or "at 8s kill driver" (the driver,
-        /// Nimbus, the JobManager); several separated by ';'.
-        #[arg(long, default_value = "at 8s kill worker-2")]
-        faults: String,
+        /// Nimbus, the JobManager); several separated by ';'. Default for dstream, storm,
+        /// flink: "at 8s kill worker-2"; for the event-time models: none.
+        #[arg(long)]
+        faults: Option<String>,
         /// The models to compare, separated by commas: dstream, storm, flink (one fault
         /// schedule, record by record), or dstream, structured, dataflow (event time: the
-        /// same out-of-order flights window by window; --faults does not apply).
+        /// same out-of-order flights window by window; with --faults, each model is also
+        /// judged record by record against its run without them).
         #[arg(long, default_value = "dstream,storm,flink")]
         models: String,
         /// Root seed of all randomness.
@@ -902,7 +904,13 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let names: Vec<String> = models.split(',').map(|m| m.trim().to_string()).collect();
             if names.iter().any(|m| m == "structured" || m == "dataflow") {
-                let c = stream_sim::check::event_time::compare_event_time(&names)?;
+                let plan = match &faults {
+                    None => stream_sim::cluster::FaultPlan::default(),
+                    Some(f) => stream_sim::cluster::FaultPlan::parse(&f.replace(';', "\n"))
+                        .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?,
+                };
+                let c =
+                    stream_sim::check::event_time::compare_event_time_with_faults(&names, &plan)?;
                 if let Some(path) = svg {
                     let text = stream_sim::plot::event_time_svg_text(&c, "EWR", (1200, 800))?;
                     std::fs::write(&path, text)
@@ -911,6 +919,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 say(stream_sim::check::event_time::render(&c));
                 return Ok(());
             }
+            let faults = faults.unwrap_or_else(|| "at 8s kill worker-2".to_string());
             let plan = stream_sim::cluster::FaultPlan::parse(&faults.replace(';', "\n"))
                 .map_err(|(l, c, m)| format!("--faults: fault {l}, column {c}: {m}"))?;
             let models = stream_sim::check::compare::parse_models(&models)?;

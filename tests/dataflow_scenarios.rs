@@ -98,7 +98,15 @@ fn bad_scenarios_are_positioned_with_beams_words() {
         ("FixedWindows(30 minutes)", "FixedWindows(0)",
          "ValueError: The size parameter must be strictly positive."),
         ("estimator = \"heuristic\"", "estimator = \"psychic\"",
-         "estimator `psychic`: valid estimators are perfect and heuristic"),
+         "estimator `psychic`: valid estimators are perfect, heuristic and percentile"),
+        ("estimator = \"heuristic\"", "estimator = \"percentile\"",
+         "a percentile watermark needs percentile"),
+        ("estimator = \"heuristic\"", "estimator = \"percentile\"\npercentile = 0",
+         "percentile 0: a percent above 0 and at most 100"),
+        ("estimator = \"heuristic\"", "estimator = \"heuristic\"\npercentile = 99",
+         "percentile is read only with estimator = \"percentile\""),
+        ("interval = \"1s\"", "interval = \"1s\"\n[runner]\nfaults = \"at 5s kill worker-1\"\nsink = \"exactly\"",
+         "sink `exactly`: valid are committed (outputs committed with the bundle's state) and per-attempt"),
         ("departures\n", "arrivals\n", "the pipeline reads `arrivals` but the source is [source.departures]"),
     ];
     for (i, (from, to, want)) in cases.iter().enumerate() {

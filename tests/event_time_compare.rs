@@ -87,3 +87,69 @@ fn the_event_time_diagram_shows_watermarks_and_firings() {
     }
     assert!(svg.matches("<circle").count() >= c.points.len());
 }
+
+// Proves: under a fault schedule each event-time model is judged record by record against
+// its run without it: Dataflow's checkpointed bundles keep exactly-once through a worker
+// failure, Structured Streaming retries the lost worker's tasks (exactly-once), and the
+// render prints the per-model table.
+#[test]
+fn event_time_models_under_a_worker_failure() {
+    use stream_sim::check::event_time::compare_event_time_with_faults;
+    use stream_sim::cluster::FaultPlan;
+    let plan = FaultPlan::parse("at 20s kill worker-1").unwrap();
+    let c = compare_event_time_with_faults(&models(&["dstream", "structured", "dataflow"]), &plan)
+        .expect("runs");
+    assert_eq!(c.faults, vec!["at 20s kill worker-1".to_string()]);
+    let df = &c.verdicts["dataflow"];
+    assert_eq!(df.label(), "exactly-once", "{df}");
+    assert!(df.delivered_once > 250);
+    assert_eq!(c.verdicts["structured"].label(), "exactly-once");
+    assert!(c.verdicts.contains_key("dstream"));
+    let text = render(&c);
+    assert!(
+        text.contains("Under faults (at 20s kill worker-1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "| dataflow | exactly-once | {} | 0 | 0 |",
+            df.delivered_once
+        )),
+        "{text}"
+    );
+    // Without faults there is no verdict section.
+    let c = compare_event_time(&models(&["dataflow"])).unwrap();
+    assert!(c.verdicts.is_empty() && !render(&c).contains("Under faults"));
+}
+
+// Proves: with Dataflow in the comparison, the same pipeline runs under the perfect,
+// heuristic and percentile watermarks: the perfect one makes no flight late and is the
+// slowest to fire on time; the 99th percentile fires sooner than the perfect one and
+// makes fewer flights late than the 95th; each listing names the flights it made late.
+#[test]
+fn watermark_estimators_side_by_side() {
+    let c = compare_event_time(&models(&["dataflow"])).unwrap();
+    let labels: Vec<&str> = c.estimators.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "perfect",
+            "heuristic(1h)",
+            "percentile(99)",
+            "percentile(95)"
+        ]
+    );
+    let [perfect, heuristic, p99, p95] = [0, 1, 2, 3].map(|i| &c.estimators[i]);
+    assert!(perfect.late.is_empty());
+    assert_eq!(perfect.exact, c.rows.len());
+    assert_eq!(heuristic.late.len(), c.lateness["dataflow"].late);
+    assert!(!p99.late.is_empty() && p99.late.len() < p95.late.len());
+    assert!(p99.on_time_delay_ms.0 < perfect.on_time_delay_ms.0);
+    assert!(p95.on_time_delay_ms.0 < p99.on_time_delay_ms.0);
+    let text = render(&c);
+    assert!(text.contains("perfect: no flight late"), "{text}");
+    assert!(
+        text.contains(&format!("percentile(99): {} flights late", p99.late.len())),
+        "{text}"
+    );
+}

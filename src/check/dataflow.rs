@@ -4,11 +4,15 @@
 //! `--trace FILE` writes the watermark history, panes and late records as JSON lines;
 //! `--check` compares a run with a failure against the same run without it.
 
+use crate::check::verdict::Verdict;
+use crate::ledger::{Ledger, RecordId};
 use crate::models::dataflow::pane::{instant, processing, window_text};
-use crate::models::dataflow::watermark::{run_with_failure, test_stream_events, RecoveryReport};
-use crate::models::dataflow::{DirectRunner, Pane, Timing};
+use crate::models::dataflow::recovery::{run_with_plan, RecoveryReport, SinkMode};
+use crate::models::dataflow::watermark::{test_stream_events, WatermarkEstimator};
+use crate::models::dataflow::{DirectRunner, LateRecord, Pane, Timing};
 use crate::scenario::dataflow::DataflowScenario;
 use crate::scenario::ScenarioError;
+use crate::sim::Time;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -46,20 +50,55 @@ pub fn run(sc: &DataflowScenario) -> Result<DataflowRun, String> {
             reference: None,
         }),
         Some(f) => {
-            let (runner, report) = run_with_failure(
-                fresh,
-                &events,
-                f.at_ms,
-                f.checkpoint_interval_ms,
-                f.restart_delay_ms,
-                f.checkpointed,
-            )?;
+            let (runner, report) = run_with_plan(fresh, &events, &f.plan())?;
             Ok(DataflowRun {
                 runner,
                 recovery: Some(report),
                 reference: Some(reference),
             })
         }
+    }
+}
+
+impl DataflowRun {
+    /// The per-record verdict of a failure run against the same run without the failure
+    /// (from the two runners' ledgers); `None` without a failure.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let reference = self.reference.as_ref()?;
+        Some(Verdict::compare(
+            reference.ledger(),
+            self.runner.ledger(),
+            Time(u64::MAX),
+        ))
+    }
+}
+
+/// Why a record was lost or duplicated in a Dataflow failure run, from its ledger.
+pub fn cause(ledger: &Ledger, id: RecordId) -> String {
+    let Some(l) = ledger.get(id) else {
+        return "never delivered to the worker".into();
+    };
+    let times = |v: &[Time]| {
+        v.iter()
+            .map(|t| processing(t.ms() as i64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if l.outputs > 1 {
+        return format!(
+            "delivered in {} bundle attempts (at {}): the retried bundle performed its side effect again ({} writes)",
+            l.received.len(),
+            times(&l.received),
+            l.outputs
+        );
+    }
+    match &l.dropped {
+        Some((t, why)) => format!(
+            "delivered at {}; at {}: {why}",
+            times(&l.received),
+            processing(t.ms() as i64)
+        ),
+        None => format!("delivered at {} but never committed", times(&l.received)),
     }
 }
 
@@ -114,6 +153,85 @@ pub fn summary(r: &DirectRunner, origin_ms: i64, speedup: f64) -> Summary {
         },
         max_on_time_delay_ms: delays.iter().copied().max().unwrap_or(0),
     }
+}
+
+/// The estimators a Dataflow run is compared under: the perfect watermark, the
+/// scenario's own (when it is neither), and the 99th-percentile watermark.
+pub fn estimators_for(sc: &DataflowScenario) -> Vec<WatermarkEstimator> {
+    let mut v = vec![WatermarkEstimator::Perfect];
+    if !matches!(
+        sc.estimator,
+        WatermarkEstimator::Perfect | WatermarkEstimator::Percentile { .. }
+    ) {
+        v.push(sc.estimator.clone());
+    }
+    v.push(match sc.estimator {
+        WatermarkEstimator::Percentile { .. } => sc.estimator.clone(),
+        _ => WatermarkEstimator::Percentile { percent: 99.0 },
+    });
+    v
+}
+
+/// One estimator's run of a scenario (without its failure): its label, the records it
+/// made late (kept or dropped) and its [`Summary`].
+pub type EstimatorLate = (String, Vec<LateRecord>, Summary);
+
+/// Runs `sc` (without its failure) under each of `estimators`: which records each makes
+/// late. The `late` listing of the REPL can show it for the scenario it opened.
+///
+/// # Errors
+/// A runtime error of the pipeline.
+pub fn late_by_estimator(
+    sc: &DataflowScenario,
+    estimators: &[WatermarkEstimator],
+) -> Result<Vec<EstimatorLate>, String> {
+    let mut out = Vec::new();
+    for est in estimators {
+        let mut r = DirectRunner::new(
+            sc.pipeline.windowing.clone(),
+            sc.pipeline.combine.clone(),
+            sc.fidelity,
+        );
+        for ev in test_stream_events(&sc.arrivals, est, sc.interval_ms) {
+            r.apply(&ev)?;
+        }
+        out.push((
+            est.label(),
+            r.late_records().to_vec(),
+            summary(&r, sc.origin_ms, sc.speedup),
+        ));
+    }
+    Ok(out)
+}
+
+/// The text of [`late_by_estimator`]: per estimator, how many records it makes late and
+/// drops, and its first `limit` late records with their delay.
+pub fn render_late_by_estimator(runs: &[EstimatorLate], limit: usize) -> String {
+    let mut out = String::new();
+    for (label, late, s) in runs {
+        let _ = writeln!(
+            out,
+            "{label}: {} records late, {} dropped; ON_TIME emission delay mean {}",
+            late.len(),
+            s.dropped,
+            processing(s.mean_on_time_delay_ms)
+        );
+        for l in late.iter().take(limit) {
+            let _ = writeln!(
+                out,
+                "  {}:{} event time {} arrived at {}, {} min behind: {}",
+                l.element.key,
+                l.element.value,
+                instant(l.element.timestamp),
+                processing(l.at_ms),
+                l.behind_ms / 60_000,
+                l.reason
+                    .clone()
+                    .unwrap_or_else(|| "fired in a LATE pane".into())
+            );
+        }
+    }
+    out.trim_end().to_string()
 }
 
 /// The answers a failure must not change, per key and window: the on-time and late panes'
@@ -188,19 +306,57 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
         r.watermark_history().len(),
         instant(r.input_watermark())
     );
+    let others = late_by_estimator(&sc, &estimators_for(&sc))?;
+    let _ = writeln!(
+        out,
+        "the same source under other watermarks (late / dropped / ON_TIME delay mean): {}",
+        others
+            .iter()
+            .map(|(label, late, s)| format!(
+                "{label} {} / {} / {}",
+                late.len(),
+                s.dropped,
+                processing(s.mean_on_time_delay_ms)
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     if let (Some(rep), Some(reference)) = (&run.recovery, &run.reference) {
         let f = sc
             .failure
             .as_ref()
             .map(|f| f.what.clone())
             .unwrap_or_default();
+        let checkpointed = sc.failure.as_ref().is_some_and(|f| f.checkpointed);
+        let restart = if f == "driver" {
+            "the pipeline submitted again, its source re-read from the start".to_string()
+        } else if checkpointed {
+            format!(
+                "restored from the last commit, at {}",
+                processing(rep.restored_from_ms)
+            )
+        } else {
+            "no checkpoint: state restarts empty, the source goes on from the failure".into()
+        };
         let _ = writeln!(
             out,
-            "failure: {f} at {}; restored from the checkpoint at {}; {} bundles replayed from the source; {} panes emitted again (deduplicated by key, window and pane index)",
+            "failure: {f} at {}; {restart}; {} bundles replayed from the source; {} panes emitted again (deduplicated by key, window and pane index)",
             processing(rep.failed_at_ms),
-            processing(rep.restored_from_ms),
             rep.bundles_replayed,
             rep.panes_reemitted
+        );
+        let sink = sc
+            .failure
+            .as_ref()
+            .map(|f| f.sink)
+            .unwrap_or(SinkMode::Committed);
+        let _ = writeln!(
+            out,
+            "records (sink {}): {} rolled back (their uncommitted effect discarded, then redelivered), {} lost with in-memory state, {} with a side effect performed again",
+            sink.name(),
+            rep.records_rolled_back,
+            rep.records_lost_with_state,
+            rep.side_effects_repeated
         );
         if check {
             let a = settled_answers(reference.panes());
@@ -218,6 +374,12 @@ pub fn run_command(path: &Path, trace: Option<&Path>, check: bool) -> Result<Str
                     " -> answers differ: state was lost"
                 }
             );
+            if let Some(v) = run.verdict() {
+                let _ = writeln!(out, "per record: {v}");
+                for id in v.lost.iter().chain(&v.duplicated).take(5) {
+                    let _ = writeln!(out, "  record {}: {}", id.1, cause(r.ledger(), *id));
+                }
+            }
         }
     }
     if let Some(tp) = trace {

@@ -25,8 +25,12 @@
 //! dropped, the windows whose final answer is exact, and the emission delay (emission time
 //! minus the instant the window's end passes on the replay clock).
 
+use super::verdict::Verdict;
+use crate::cluster::FaultPlan;
 use crate::event_time::{read_out_of_order_csv, Arrival, EventTime, OutOfOrderCsv, TimeWindow};
 use crate::io::sources::EventTime as Clock;
+use crate::ledger::Ledger;
+use crate::scenario::dataflow::DataflowScenario;
 use crate::scenario::{self, spec::parse_scenario, RunOptions};
 use crate::sim::Time;
 use crate::value::Value;
@@ -87,7 +91,37 @@ pub struct EventTimeComparison {
     pub watermarks: BTreeMap<String, Vec<(u64, i64)>>,
     /// Every flight: `(event time, arrival virtual ms, late)`, for the diagram.
     pub points: Vec<(i64, u64, bool)>,
+    /// The fault lines the models ran under (empty: none).
+    pub faults: Vec<String>,
+    /// Per model, with faults: the per-record verdict against its run without them.
+    pub verdicts: BTreeMap<String, Verdict>,
+    /// With Dataflow: the same pipeline under each watermark estimator.
+    pub estimators: Vec<EstimatorRun>,
 }
+
+/// The Dataflow pipeline of the comparison under one watermark estimator: which flights it
+/// makes late, and how soon it fires the on-time panes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EstimatorRun {
+    /// `perfect`, `heuristic(1h)`, `percentile(99)`.
+    pub label: String,
+    /// The flights behind the watermark when they arrived, in arrival order:
+    /// `(scheduled departure, how far behind the watermark in event ms, dropped)`.
+    pub late: Vec<(EventTime, i64, bool)>,
+    /// Mean and largest ON_TIME emission delay after the window's end passes on the replay
+    /// clock, virtual ms.
+    pub on_time_delay_ms: (u64, u64),
+    /// Windows whose final answer is the exact count.
+    pub exact: usize,
+}
+
+/// The estimators compared, as `[watermark]` lines (the heuristic is the comparison's).
+pub const ESTIMATORS: [&str; 4] = [
+    "estimator = \"perfect\"",
+    HEURISTIC,
+    "estimator = \"percentile\"\npercentile = 99",
+    "estimator = \"percentile\"\npercentile = 95",
+];
 
 fn data_dir() -> PathBuf {
     scenario::scenarios_dir().join("data")
@@ -98,6 +132,28 @@ fn data_dir() -> PathBuf {
 /// # Errors
 /// An unknown model name (listing the valid ones), or a model's run failing.
 pub fn compare_event_time(models: &[String]) -> Result<EventTimeComparison, String> {
+    compare_event_time_with_faults(models, &FaultPlan::default())
+}
+
+/// Runs the comparison for `models` under `faults` (each model without them too, and judged
+/// record by record against that run: `verdicts`). DStream takes the faults as its
+/// `[cluster] faults`; Structured Streaming as its `[run] faults` (it models `kill driver`:
+/// Spark retries a lost worker's tasks); Dataflow takes the first as its `[runner] faults`
+/// (`kill worker-N`: the bundles since the last commit are retried; `kill driver`: the
+/// pipeline is resubmitted).
+///
+/// # Errors
+/// As [`compare_event_time`], or a fault a model cannot take (its loader's message).
+pub fn compare_event_time_with_faults(
+    models: &[String],
+    faults: &FaultPlan,
+) -> Result<EventTimeComparison, String> {
+    let lines: Vec<String> = faults
+        .faults
+        .iter()
+        .map(|(t, f)| format!("at {} {f}", crate::sim::Duration(t.ms())))
+        .collect();
+    let text = lines.join("\n");
     for m in models {
         if !EVENT_TIME_MODELS.contains(&m.as_str()) {
             return Err(format!(
@@ -108,17 +164,71 @@ pub fn compare_event_time(models: &[String]) -> Result<EventTimeComparison, Stri
     }
     let mut out = EventTimeComparison {
         models: models.to_vec(),
+        faults: lines,
         ..EventTimeComparison::default()
     };
     truth(&mut out)?;
     for m in models {
         match m.as_str() {
-            "dstream" => dstream(&mut out)?,
-            "structured" => structured(&mut out)?,
-            _ => dataflow(&mut out)?,
+            "dstream" => dstream(&mut out, &text)?,
+            "structured" => structured(&mut out, &text)?,
+            _ => dataflow(&mut out, &text)?,
         }
     }
     Ok(out)
+}
+
+/// The Dataflow pipeline under each of [`ESTIMATORS`].
+fn estimators(out: &mut EventTimeComparison) -> Result<(), String> {
+    for est in ESTIMATORS {
+        let sc = dataflow_scenario(est, "")?;
+        let run = super::dataflow::run(&sc)?;
+        let r = &run.runner;
+        let late = r
+            .late_records()
+            .iter()
+            .map(|l| {
+                (
+                    EventTime(l.element.timestamp),
+                    l.behind_ms,
+                    !l.dropped_from.is_empty(),
+                )
+            })
+            .collect();
+        let mut delays = Vec::new();
+        let mut last: BTreeMap<(TimeWindow, String), i64> = BTreeMap::new();
+        for p in r.panes().iter().filter(|p| !p.retraction) {
+            let origin = match &p.key {
+                Value::Str(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            if p.info.timing == crate::models::dataflow::Timing::OnTime {
+                delays.push(
+                    (p.emitted_at_ms.max(0) as u64).saturating_sub(virtual_of(p.window.end.0)),
+                );
+            }
+            last.insert((p.window, origin), p.output.as_int().unwrap_or(0));
+        }
+        let exact = out
+            .rows
+            .iter()
+            .filter(|(k, (n, _))| last.get(*k) == Some(n))
+            .count();
+        out.estimators.push(EstimatorRun {
+            label: sc.estimator.label(),
+            late,
+            on_time_delay_ms: (
+                if delays.is_empty() {
+                    0
+                } else {
+                    delays.iter().sum::<u64>() / delays.len() as u64
+                },
+                delays.iter().copied().max().unwrap_or(0),
+            ),
+            exact,
+        });
+    }
+    Ok(())
 }
 
 fn origin_ms() -> i64 {
@@ -166,7 +276,20 @@ fn truth(out: &mut EventTimeComparison) -> Result<(), String> {
     Ok(())
 }
 
-fn dstream(out: &mut EventTimeComparison) -> Result<(), String> {
+/// The DStream program's counts per (window, origin), its batch completion times and its
+/// ledger, run with `faults` (fault lines; empty: none).
+type DStreamRun = (
+    BTreeMap<(TimeWindow, String), i64>,
+    BTreeMap<u64, u64>,
+    Ledger,
+);
+
+fn dstream_run(faults: &str) -> Result<DStreamRun, String> {
+    let cluster = if faults.is_empty() {
+        String::new()
+    } else {
+        format!("[cluster]\nfaults = \"\"\"\n{faults}\n\"\"\"\n")
+    };
     let text = format!(
         r#"
 pipeline = '''
@@ -178,6 +301,7 @@ perHour.print(3)
 batch_interval = "5s"
 run_for = "60s"
 
+{cluster}
 [sources.flights]
 type = "csvEventStream"
 file = "data/nycflights13/flights-2013-01.csv"
@@ -236,6 +360,18 @@ speedup = 720
             at.insert(time.ms(), time.ms() + total_delay_ms);
         }
     }
+    Ok((counts, at, built.ssc.ledger()))
+}
+
+fn dstream(out: &mut EventTimeComparison, faults: &str) -> Result<(), String> {
+    let (counts, at, ledger) = dstream_run(faults)?;
+    if !faults.is_empty() {
+        let (_, _, reference) = dstream_run("")?;
+        out.verdicts.insert(
+            "dstream".into(),
+            Verdict::compare(&reference, &ledger, Time(u64::MAX)),
+        );
+    }
     let mut lateness = Lateness::default();
     for ((w, origin), (_, answers)) in out.rows.iter_mut() {
         let n = counts.get(&(*w, origin.clone())).copied().unwrap_or(0);
@@ -268,7 +404,20 @@ speedup = 720
     Ok(())
 }
 
-fn structured(out: &mut EventTimeComparison) -> Result<(), String> {
+fn structured(out: &mut EventTimeComparison, all_faults: &str) -> Result<(), String> {
+    // Structured Streaming's scenarios take `kill driver` only: Spark retries a lost
+    // worker's tasks inside the micro-batch, which changes no result.
+    let faults = all_faults
+        .lines()
+        .filter(|l| l.trim_end().ends_with("kill driver"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let faults = faults.as_str();
+    let run_faults = if faults.is_empty() {
+        String::new()
+    } else {
+        format!("faults = \"\"\"\n{faults}\n\"\"\"")
+    };
     let text = format!(
         r#"
 name = "compare-structured"
@@ -287,6 +436,7 @@ format = "console"
 
 [run]
 until = "150s"
+{run_faults}
 
 [sources.flights]
 type = "flights"
@@ -302,6 +452,14 @@ speedup = 720
     let sc = scenario::structured::parse(&text, &path).map_err(|e| e.to_string())?;
     let mut q = sc.start();
     q.run_until(sc.until);
+    if !all_faults.is_empty() {
+        let mut reference = sc.without_faults().start();
+        reference.run_until(sc.until);
+        out.verdicts.insert(
+            "structured".into(),
+            Verdict::compare(reference.ledger(), q.ledger(), Time(u64::MAX)),
+        );
+    }
     for e in q.emissions().into_iter().filter(|e| e.kept) {
         let origin = e.row.first().cloned().unwrap_or_default();
         let n: i64 = e.row.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -341,8 +499,14 @@ speedup = 720
     Ok(())
 }
 
-fn dataflow(out: &mut EventTimeComparison) -> Result<(), String> {
-    let text = format!(
+/// The Dataflow pipeline of the comparison with `estimator` (a `[watermark]` table's
+/// lines) and `faults` (fault lines; the first is the failure; empty: none).
+fn dataflow_text(estimator: &str, faults: &str) -> String {
+    let runner = match faults.lines().map(str::trim).find(|l| !l.is_empty()) {
+        None => String::new(),
+        Some(f) => format!("[runner]\nfaults = \"{f}\"\n"),
+    };
+    format!(
         r#"
 name = "compare-dataflow"
 model = "dataflow"
@@ -365,14 +529,29 @@ until = "{UNTIL}"
 speedup = 720
 
 [watermark]
-estimator = "heuristic"
-max_out_of_orderness = "1h"
+{estimator}
 interval = "1s"
+
+{runner}
 "#
-    );
+    )
+}
+
+/// The comparison's heuristic watermark: 1 hour behind the newest scheduled departure.
+const HEURISTIC: &str = "estimator = \"heuristic\"\nmax_out_of_orderness = \"1h\"";
+
+fn dataflow_scenario(estimator: &str, faults: &str) -> Result<DataflowScenario, String> {
     let path: &Path = &scenario::scenarios_dir().join("dataflow/compare-event-time.toml");
-    let sc = scenario::dataflow::parse(&text, path).map_err(|e| e.to_string())?;
+    scenario::dataflow::parse(&dataflow_text(estimator, faults), path).map_err(|e| e.to_string())
+}
+
+fn dataflow(out: &mut EventTimeComparison, faults: &str) -> Result<(), String> {
+    let sc = dataflow_scenario(HEURISTIC, faults)?;
     let run = super::dataflow::run(&sc)?;
+    if let Some(v) = run.verdict() {
+        out.verdicts.insert("dataflow".into(), v);
+    }
+    estimators(out)?;
     for p in run.runner.panes().iter().filter(|p| !p.retraction) {
         let origin = match &p.key {
             Value::Str(s) => s.to_string(),
@@ -528,5 +707,99 @@ pub fn render(c: &EventTimeComparison) -> String {
             let _ = writeln!(s, "  scheduled {t}, {off}: {what}");
         }
     }
+    render_estimators(&mut s, c);
+    render_verdicts(&mut s, c);
     s
+}
+
+/// The Dataflow pipeline under each watermark estimator: how many flights each makes late,
+/// what that buys in emission delay, and the first flights each makes late.
+fn render_estimators(s: &mut String, c: &EventTimeComparison) {
+    if c.estimators.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nDataflow under each watermark estimator (same pipeline; perfect: the oldest flight still to come; heuristic(1h): the newest scheduled departure seen minus 1 hour; percentile(p): the latest time before which p % of the flights have arrived, \"Streaming Systems\" ch. 3):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| watermark | late flights | dropped | windows exact (final answer) | ON_TIME delay after the window's end, mean / max |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for e in &c.estimators {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} of {} | {} / {} |",
+            e.label,
+            e.late.len(),
+            e.late.iter().filter(|l| l.2).count(),
+            e.exact,
+            c.rows.len(),
+            secs(e.on_time_delay_ms.0),
+            secs(e.on_time_delay_ms.1)
+        );
+    }
+    for e in &c.estimators {
+        if e.late.is_empty() {
+            let _ = writeln!(s, "\n{}: no flight late", e.label);
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "\n{}: {} flights late; the first:",
+            e.label,
+            e.late.len()
+        );
+        for (t, behind, dropped) in e.late.iter().take(5) {
+            let _ = writeln!(
+                s,
+                "  scheduled {t}, {} min behind the watermark: {}",
+                behind / 60_000,
+                if *dropped {
+                    "dropped (past allowed lateness)"
+                } else {
+                    "fired in a LATE pane"
+                }
+            );
+        }
+    }
+}
+
+/// Under faults: each model's per-record verdict against its run without them.
+fn render_verdicts(s: &mut String, c: &EventTimeComparison) {
+    if c.faults.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nUnder faults ({}), each model judged record by record against its run without them:\n",
+        c.faults.join("; ")
+    );
+    let _ = writeln!(
+        s,
+        "| model | guarantee | delivered once | lost | duplicated |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for m in &c.models {
+        match c.verdicts.get(m) {
+            Some(v) => {
+                let _ = writeln!(
+                    s,
+                    "| {m} | {} | {} | {} | {} |",
+                    if v.delivered_once == 0 && v.lost.is_empty() && v.duplicated.is_empty() {
+                        "nothing to judge"
+                    } else {
+                        v.label()
+                    },
+                    v.delivered_once,
+                    v.lost.len(),
+                    v.duplicated.len()
+                );
+            }
+            None => {
+                let _ = writeln!(s, "| {m} | - | - | - | - |");
+            }
+        }
+    }
 }

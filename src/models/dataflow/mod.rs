@@ -16,17 +16,22 @@
 //!   `WatermarkHold`) inside the DirectRunner's watermark manager, fed `TestStream` events.
 //! - [`pane`]: `PaneInfo` and the emitted panes.
 //! - [`combine`]: the per-key combiners.
-//! - [`watermark`]: watermark estimators for real out-of-order data (perfect, heuristic),
-//!   turning a replayed source into `TestStream` events, and the fault/recovery model.
+//! - [`watermark`]: watermark estimators for real out-of-order data (perfect, heuristic,
+//!   percentile), turning a replayed source into `TestStream` events.
+//! - [`recovery`]: worker and driver failures (bundle retry from committed state, state
+//!   lost from memory, resubmission), with the per-record ledger adjusted for each.
 //!
 //! # Inspection
 //! [`DirectRunner`] exposes the watermark history with reasons, the panes of a window, the
-//! late and dropped records with their delay, and the state per key and window.
+//! late and dropped records with their delay, and the state per key and window; its
+//! ledger (`crate::ledger`) records each record's deliveries and commits, which the
+//! checker judges against a run without failures.
 //! [`emissions`] gives, per key and window, every answer and the processing time it was
 //! emitted at: what `compare` and the event-time/processing-time plot read.
 
 pub mod combine;
 pub mod pane;
+pub mod recovery;
 pub mod runner;
 pub mod state;
 pub mod trigger;

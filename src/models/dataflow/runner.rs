@@ -18,6 +18,8 @@ use super::state::{Domain, KeyState, TagKind, Timer};
 use super::trigger::{Ctx, Trigger};
 use super::window_fn::{WindowFn, WATERMARK_INFINITY, WATERMARK_NEG_INFINITY};
 use crate::event_time::TimeWindow;
+use crate::ledger::Ledger;
+use crate::sim::Time;
 use crate::value::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -167,6 +169,12 @@ pub struct DirectRunner {
     elements_in: u64,
     dropped_finished: u64,
     error: Option<String>,
+    ledger: Ledger,
+    /// Per (key index, window): `(arrival sequence, offset)` of every element added to the
+    /// window's state (merged with it for sessions); the last `element_count` of them are
+    /// the ones the state holds now.
+    contents: BTreeMap<(usize, TimeWindow), Vec<(u64, u64)>>,
+    seq: u64,
 }
 
 impl DirectRunner {
@@ -190,6 +198,9 @@ impl DirectRunner {
             elements_in: 0,
             dropped_finished: 0,
             error: None,
+            ledger: Ledger::default(),
+            contents: BTreeMap::new(),
+            seq: 0,
         }
     }
 
@@ -276,6 +287,16 @@ impl DirectRunner {
         // _StreamingGroupByKeyOnly: the bundle's elements by key, keys in first-seen order.
         let mut order: Vec<usize> = Vec::new();
         let mut by_key: BTreeMap<usize, Vec<Element>> = BTreeMap::new();
+        let at = Time(self.clock_ms.max(0) as u64);
+        let offsets: Vec<u64> = {
+            let mut o: Vec<u64> = els.iter().map(|e| e.offset).collect();
+            o.sort_unstable();
+            o
+        };
+        // The bundle is delivered to the worker; its records belong to the bundle of this
+        // instant (the ledger's "batch").
+        self.ledger.received(0, &offsets, at);
+        self.ledger.allocated(0, &offsets, at);
         for e in els {
             self.elements_in += 1;
             let ix = self.key_index(&e.key);
@@ -295,7 +316,7 @@ impl DirectRunner {
     fn process_elements(&mut self, ix: usize, elems: &[Element]) {
         let output_wm = self.output_wm;
         let input_wm = self.input_wm;
-        let mut w2e: Vec<(TimeWindow, Vec<Value>)> = Vec::new();
+        let mut w2e: Vec<(TimeWindow, Vec<(Value, u64)>)> = Vec::new();
         for e in elems {
             let windows = match self.windowing.window_fn.assign(e.timestamp) {
                 Ok(w) => w,
@@ -310,9 +331,10 @@ impl DirectRunner {
                     dropped.push(w);
                     continue;
                 }
+                let ev = (e.value.clone(), e.offset);
                 match w2e.iter_mut().find(|(x, _)| *x == w) {
-                    Some((_, v)) => v.push(e.value.clone()),
-                    None => w2e.push((w, vec![e.value.clone()])),
+                    Some((_, v)) => v.push(ev),
+                    None => w2e.push((w, vec![ev])),
                 }
             }
             if e.timestamp < input_wm || !dropped.is_empty() {
@@ -365,6 +387,15 @@ impl DirectRunner {
                     }
                 }
                 st.merge(&to_be_merged, &result);
+                let mut moved: Vec<(u64, u64)> = Vec::new();
+                for w in to_be_merged.iter().filter(|w| **w != result) {
+                    moved.extend(self.contents.remove(&(ix, *w)).unwrap_or_default());
+                }
+                if !moved.is_empty() {
+                    let c = self.contents.entry((ix, result)).or_default();
+                    c.extend(moved);
+                    c.sort_unstable();
+                }
                 let mut ctx = Ctx {
                     st,
                     window: result,
@@ -373,7 +404,7 @@ impl DirectRunner {
                 };
                 self.windowing.trigger.on_merge(&to_be_merged, &mut ctx);
             }
-            let mut remapped: Vec<(TimeWindow, Vec<Value>)> = Vec::new();
+            let mut remapped: Vec<(TimeWindow, Vec<(Value, u64)>)> = Vec::new();
             for (mut w, vals) in w2e {
                 while let Some(r) = merged_away.get(&w) {
                     w = *r;
@@ -388,13 +419,23 @@ impl DirectRunner {
                 self.keys[ix].1.clear_hold(w);
             }
         }
+        let mut taken: std::collections::BTreeSet<u64> = Default::default();
+        let mut finished_drop: std::collections::BTreeSet<u64> = Default::default();
         for (w, vals) in w2e {
             let st = &mut self.keys[ix].1;
             if st.get_tag(&w, TOMBSTONE, TagKind::Count) != 0 {
                 // The trigger finished: Beam drops the window's later elements.
                 self.dropped_finished += vals.len() as u64;
+                finished_drop.extend(vals.iter().map(|(_, o)| *o));
                 continue;
             }
+            let c = self.contents.entry((ix, w)).or_default();
+            for (_, o) in &vals {
+                taken.insert(*o);
+                self.seq += 1;
+                c.push((self.seq, *o));
+            }
+            let st = &mut self.keys[ix].1;
             // OUTPUT_AT_EOW: the hold is `timestamp_combiner_impl.merge(window, ...)`, which
             // for a combiner that depends only on the window ignores its (filtered)
             // timestamps: every window that receives elements, late ones included, gets a
@@ -412,7 +453,7 @@ impl DirectRunner {
                 prefix: TRIGGER_PREFIX.into(),
                 now: self.clock_ms,
             };
-            for v in vals {
+            for (v, _) in vals {
                 ctx.st.add_element(&w, v);
                 self.windowing.trigger.on_element(&mut ctx);
             }
@@ -423,6 +464,26 @@ impl DirectRunner {
             {
                 let finished = self.windowing.trigger.on_fire(input_wm, &mut ctx);
                 self.output(ix, w, finished, output_wm, false);
+            }
+        }
+        // The ledger: a record taken into some window's state is committed with the
+        // bundle (Dataflow commits a bundle's state changes and outputs atomically); one
+        // that no window took is dropped, with why.
+        let at = Time(self.clock_ms.max(0) as u64);
+        for e in elems {
+            if taken.contains(&e.offset) {
+                self.ledger.output(0, &[e.offset]);
+            } else {
+                let why = if finished_drop.contains(&e.offset) {
+                    "dropped: its window's trigger had finished (Beam's tombstone)".to_string()
+                } else {
+                    format!(
+                        "dropped: past allowed lateness ({} ms) behind the watermark {}",
+                        self.windowing.allowed_lateness_ms,
+                        super::pane::instant(input_wm)
+                    )
+                };
+                self.ledger.dropped(0, &[e.offset], at, &why);
             }
         }
     }
@@ -574,6 +635,54 @@ impl DirectRunner {
         }
         pane.retraction = false;
         self.panes.push(pane);
+    }
+
+    // ---- the per-record ledger ----
+
+    /// The per-record ledger of this runner (input 0 is the source; a record's id is its
+    /// offset): `received` and `allocated` (the bundle's processing time) each time a bundle
+    /// holding it is delivered, `outputs` each time a bundle commits it into a window's
+    /// state, `dropped` when no window takes it (past allowed lateness, or the trigger had
+    /// finished). The failure harness ([`super::watermark::run_with_failure`]) adjusts it
+    /// for rolled-back bundles and lost state.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Puts `earlier` (panes a sink received from a run that died) before this runner's
+    /// panes: the failure harness's runner restarted without state still shows what the
+    /// sink holds.
+    pub fn prepend_panes(&mut self, earlier: Vec<Pane>) {
+        let mut all = earlier;
+        all.append(&mut self.panes);
+        self.panes = all;
+    }
+
+    /// Replaces the ledger (the failure harness carries the failed worker's record history
+    /// over to the restored runner).
+    pub fn set_ledger(&mut self, ledger: Ledger) {
+        self.ledger = ledger;
+    }
+
+    /// The offsets of the records the state holds now, per key and window (sorted by
+    /// window, then key), each list in arrival order: what a worker that keeps its state
+    /// only in memory loses when it dies. Windows past their allowed lateness are left out:
+    /// their answers are final (Beam's garbage-collection timer clears their state).
+    pub fn records_in_state(&self) -> Vec<(Value, TimeWindow, Vec<u64>)> {
+        let mut out = Vec::new();
+        for ((ix, w), c) in &self.contents {
+            let n = self.keys[*ix].1.element_count(w);
+            if n == 0 || self.expired(w) {
+                continue;
+            }
+            let held: Vec<u64> = c[c.len().saturating_sub(n)..]
+                .iter()
+                .map(|(_, o)| *o)
+                .collect();
+            out.push((self.keys[*ix].0.clone(), *w, held));
+        }
+        out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        out
     }
 
     // ---- inspection (read-only) ----

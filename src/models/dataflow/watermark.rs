@@ -10,19 +10,23 @@
 //! - **heuristic** (bounded out-of-orderness): the greatest event time seen minus a fixed
 //!   allowance (Flink's `forBoundedOutOfOrderness`, a common Beam custom
 //!   `TimestampPolicy`); records further behind than the allowance arrive late.
+//! - **percentile** (Akidau, Chernyak, Lax, "Streaming Systems", O'Reilly 2018, chapter 3,
+//!   "Percentile Watermarks"): the ordinary watermark is the *minimum* of the event-time
+//!   distribution of pending data (the 100th percentile of completeness); a p-th
+//!   percentile watermark is instead the greatest event time `W` such that at least p % of
+//!   the records with an event time before `W` have arrived. It moves ahead of the
+//!   perfect watermark (earlier answers) at the price of about (100 - p) % of records
+//!   arriving behind it. Like the perfect one it is computed with hindsight (the replayed
+//!   file is known in advance); p = 100 gives the perfect watermark.
 //!
-//! Recovery ([`run_with_failure`]): Dataflow commits each bundle's state changes and outputs
-//! atomically, and its sources are replayable (unacknowledged messages are redelivered), so
-//! a worker failure loses only uncommitted work, which is replayed: the answers are those of
-//! the run without the failure, emitted later. Without checkpointed state, the keys' windows
-//! restart empty and counts are lost.
+//! Recovery after a failure is in [`super::recovery`] (re-exported here).
 
-use super::runner::{DirectRunner, Element, TestStreamEvent};
+use super::runner::{Element, TestStreamEvent};
 use super::window_fn::WATERMARK_NEG_INFINITY;
 use serde::Serialize;
 
 /// How the source estimates its watermark.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum WatermarkEstimator {
     /// The least event time still to arrive.
     Perfect,
@@ -31,6 +35,62 @@ pub enum WatermarkEstimator {
         /// The allowance, event-time ms.
         max_delay_ms: i64,
     },
+    /// The greatest event time before which at least `percent` % of the records have
+    /// arrived (0 < percent <= 100).
+    Percentile {
+        /// The completeness required, percent.
+        percent: f64,
+    },
+}
+
+impl WatermarkEstimator {
+    /// Its name as a scenario writes it, with its parameter: `perfect`,
+    /// `heuristic(30min)`, `percentile(99)`.
+    pub fn label(&self) -> String {
+        match self {
+            WatermarkEstimator::Perfect => "perfect".into(),
+            WatermarkEstimator::BoundedOutOfOrderness { max_delay_ms } => {
+                format!("heuristic({})", crate::sim::Duration(*max_delay_ms as u64))
+            }
+            WatermarkEstimator::Percentile { percent } => format!("percentile({percent})"),
+        }
+    }
+}
+
+/// The percentile watermark of "Streaming Systems" ch. 3, for the records of `times`
+/// (event times, sorted ascending) of which those flagged in `arrived` have arrived: the
+/// greatest `times[k]` such that at least `percent` % of the records with an event time
+/// below `times[k]` have arrived (`k = 0`, nothing below it, always qualifies), or `None`
+/// when there are no records. `start` is a lower bound on the answer's index (the previous
+/// watermark's), so a scan is O(records - start). Shapes: `times.len() == arrived.len()`.
+pub fn percentile_watermark(
+    times: &[i64],
+    arrived: &[bool],
+    percent: f64,
+    start: usize,
+) -> Option<(usize, i64)> {
+    if times.is_empty() {
+        return None;
+    }
+    let need = percent.clamp(0.0, 100.0) / 100.0;
+    let mut best = start.min(times.len() - 1);
+    // Records strictly below times[k], and how many of them arrived.
+    let mut below = 0usize;
+    let mut got = 0usize;
+    let mut k = 0;
+    while k < times.len() {
+        // Group equal event times: the candidate is the first index of each run.
+        if k >= start && (below == 0 || got as f64 >= need * below as f64 - 1e-9) {
+            best = k;
+        }
+        let t = times[k];
+        while k < times.len() && times[k] == t {
+            below += 1;
+            got += usize::from(arrived[k]);
+            k += 1;
+        }
+    }
+    Some((best, times[best]))
 }
 
 /// A record of the replayed source: arrival (processing time, virtual ms) and the element.
@@ -56,6 +116,20 @@ pub fn test_stream_events(
     for i in (0..arrivals.len()).rev() {
         suffix_min[i] = suffix_min[i + 1].min(arrivals[i].element.timestamp);
     }
+    // For the percentile estimator: event times sorted, each arrival's place among them.
+    let mut by_time: Vec<(i64, usize)> = arrivals
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.element.timestamp, i))
+        .collect();
+    by_time.sort_unstable();
+    let times: Vec<i64> = by_time.iter().map(|(t, _)| *t).collect();
+    let mut rank = vec![0usize; arrivals.len()];
+    for (r, (_, i)) in by_time.iter().enumerate() {
+        rank[*i] = r;
+    }
+    let arrived_flags = std::cell::RefCell::new(vec![false; arrivals.len()]);
+    let last_ix = std::cell::Cell::new(0usize);
     let mut out = Vec::new();
     let mut clock = 0i64;
     let mut wm = WATERMARK_NEG_INFINITY;
@@ -79,6 +153,22 @@ pub fn test_stream_events(
                         ),
                     )
                 }),
+            WatermarkEstimator::Percentile { percent } => {
+                if arrived >= arrivals.len() {
+                    return None;
+                }
+                let flags = arrived_flags.borrow();
+                let (ix, t) = percentile_watermark(&times, &flags, *percent, last_ix.get())?;
+                last_ix.set(ix);
+                let before = ix;
+                let got = flags[..ix].iter().filter(|a| **a).count();
+                Some((
+                    t,
+                    format!(
+                        "percentile({percent}): {got} of the {before} records before it have arrived"
+                    ),
+                ))
+            }
         }
     };
     while i < arrivals.len() {
@@ -104,6 +194,7 @@ pub fn test_stream_events(
         let mut bundle = Vec::new();
         while i < arrivals.len() && arrivals[i].at_ms == at {
             max_seen = max_seen.max(arrivals[i].element.timestamp);
+            arrived_flags.borrow_mut()[rank[i]] = true;
             bundle.push(arrivals[i].element.clone());
             i += 1;
         }
@@ -114,112 +205,4 @@ pub fn test_stream_events(
     out
 }
 
-/// What a failure run measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RecoveryReport {
-    /// Processing time of the failure, virtual ms.
-    pub failed_at_ms: i64,
-    /// Processing time of the last committed checkpoint before it, virtual ms.
-    pub restored_from_ms: i64,
-    /// Input bundles replayed from the source after the restore.
-    pub bundles_replayed: usize,
-    /// Panes emitted between the checkpoint and the failure and emitted again after the
-    /// replay (a sink keyed by (key, window, pane index) keeps one of each).
-    pub panes_reemitted: usize,
-    /// Processing time lost to the restart, virtual ms.
-    pub restart_delay_ms: i64,
-}
-
-/// Runs `events` on `runner`, kills the worker at processing time `fail_at_ms`, and
-/// recovers: with `checkpointed` state, from the last checkpoint (taken every
-/// `checkpoint_interval_ms` of processing time; 0 = after every bundle, as Dataflow commits)
-/// with the source replayed from there (the replayed bundles arrive at the restart instant);
-/// without, with empty state and the source going on from the failure. The restart takes
-/// `restart_delay_ms` of processing time.
-/// Returns the runner at the end (its panes are the sink's, duplicates removed by pane
-/// identity) and the report.
-///
-/// # Errors
-/// As [`DirectRunner::apply`].
-pub fn run_with_failure(
-    mut runner: DirectRunner,
-    events: &[TestStreamEvent],
-    fail_at_ms: i64,
-    checkpoint_interval_ms: i64,
-    restart_delay_ms: i64,
-    checkpointed: bool,
-) -> Result<(DirectRunner, RecoveryReport), String> {
-    let fresh = runner.clone();
-    let mut checkpoint = (runner.clone(), 0usize, 0i64);
-    let mut next_checkpoint = checkpoint_interval_ms;
-    let mut i = 0;
-    while i < events.len() {
-        let next_clock = runner.clock_ms()
-            + match &events[i] {
-                TestStreamEvent::AdvanceProcessingTime(d) => *d,
-                _ => 0,
-            };
-        if next_clock > fail_at_ms {
-            break;
-        }
-        runner.apply(&events[i])?;
-        i += 1;
-        if checkpoint_interval_ms == 0 || runner.clock_ms() >= next_checkpoint {
-            checkpoint = (runner.clone(), i, runner.clock_ms());
-            while next_checkpoint <= runner.clock_ms() {
-                next_checkpoint += checkpoint_interval_ms.max(1);
-            }
-        }
-    }
-    let emitted_before = runner.panes().to_vec();
-    let failed_at = fail_at_ms;
-    let (mut rec, from_ix, restored_from) = if checkpointed {
-        checkpoint
-    } else {
-        // State lost: empty windows; the source moves on from the failure point. The
-        // clock and watermark carry on from the failed runner's.
-        let mut r = fresh;
-        for ev in &events[..i] {
-            if let TestStreamEvent::AddElements(_) = ev {
-                continue;
-            }
-            r.apply(ev)?;
-        }
-        (r, i, failed_at)
-    };
-    rec.apply(&TestStreamEvent::AdvanceProcessingTime(
-        (failed_at - rec.clock_ms()).max(0) + restart_delay_ms,
-    ))?;
-    let bundles_replayed = events[from_ix..i]
-        .iter()
-        .filter(|e| matches!(e, TestStreamEvent::AddElements(_)))
-        .count();
-    // The lost work is redelivered as a backlog at the restart instant (no processing time
-    // passes while it is replayed); then the source goes on.
-    for ev in &events[from_ix..i] {
-        if !matches!(ev, TestStreamEvent::AdvanceProcessingTime(_)) {
-            rec.apply(ev)?;
-        }
-    }
-    for ev in &events[i..] {
-        rec.apply(ev)?;
-    }
-    let reemitted = emitted_before
-        .iter()
-        .skip(checkpoint_len(&emitted_before, restored_from))
-        .count();
-    Ok((
-        rec,
-        RecoveryReport {
-            failed_at_ms: failed_at,
-            restored_from_ms: restored_from,
-            bundles_replayed,
-            panes_reemitted: if checkpointed { reemitted } else { 0 },
-            restart_delay_ms,
-        },
-    ))
-}
-
-fn checkpoint_len(panes: &[super::pane::Pane], at_ms: i64) -> usize {
-    panes.iter().filter(|p| p.emitted_at_ms <= at_ms).count()
-}
+pub use super::recovery::{run_with_failure, RecoveryReport};

@@ -22,13 +22,17 @@
 //! speedup = 720                    # event ms per virtual ms (1 hour = 5 virtual s)
 //! [watermark]
 //! estimator = "heuristic"          # perfect | heuristic (bounded out-of-orderness)
+//!                                  # | percentile ("Streaming Systems" ch. 3)
 //! max_out_of_orderness = "30min"   # event time, for heuristic
+//! # percentile = 99                # for percentile: % of earlier records arrived
 //! interval = "1s"                  # processing time between watermark updates
 //! [runner]
 //! fidelity = "runners-core"        # runners-core (default) | python
 //! faults = "at 40s kill worker-1"  # a worker failure (shared fault lines)
 //! checkpointed = true              # state committed per bundle, source replayable
 //! restart_delay = "5s"
+//! sink = "committed"               # committed (default) | per-attempt (a side effect per
+//!                                  # bundle attempt, repeated when a bundle is retried)
 //! ```
 //!
 //! Durations inside the pipeline are seconds as in Beam Python (or carry a unit); TOML
@@ -41,6 +45,7 @@ use super::toml_errors::line_col;
 use crate::cluster::{Fault, FaultPlan};
 use crate::event_time::{read_out_of_order_csv, Arrival as ArrivalRule, EventTime, OutOfOrderCsv};
 use crate::io::sources::EventTime as Clock;
+use crate::models::dataflow::recovery::{FailurePlan, SinkMode};
 use crate::models::dataflow::watermark::{Arrival, WatermarkEstimator};
 use crate::models::dataflow::{Element, Fidelity};
 use crate::sim::{Duration, Time};
@@ -53,6 +58,9 @@ use toml::Spanned;
 
 /// Most records a Dataflow scenario may replay.
 pub const MAX_RECORDS: usize = 500_000;
+
+/// Most (watermark updates x records) a percentile watermark may scan.
+pub const MAX_PERCENTILE_WORK: u128 = 200_000_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,6 +102,8 @@ struct RawWatermark {
     max_out_of_orderness: Option<Spanned<String>>,
     #[serde(default)]
     interval: Option<Spanned<String>>,
+    #[serde(default)]
+    percentile: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +121,8 @@ struct RawRunner {
     restart_delay: Option<Spanned<String>>,
     #[serde(default)]
     allow_unsafe_triggers: Option<bool>,
+    #[serde(default)]
+    sink: Option<Spanned<String>>,
 }
 
 /// A worker failure and how the runner recovers.
@@ -127,6 +139,23 @@ pub struct FailureSpec {
     pub checkpoint_interval_ms: i64,
     /// Processing time the restart takes, ms.
     pub restart_delay_ms: i64,
+    /// What the per-record ledger counts as output: the committed result, or a side effect
+    /// performed per bundle attempt.
+    pub sink: SinkMode,
+}
+
+impl FailureSpec {
+    /// The recovery plan the runner's harness follows.
+    pub fn plan(&self) -> FailurePlan {
+        FailurePlan {
+            fail_at_ms: self.at_ms,
+            what: self.what.clone(),
+            checkpointed: self.checkpointed,
+            checkpoint_interval_ms: self.checkpoint_interval_ms,
+            restart_delay_ms: self.restart_delay_ms,
+            sink: self.sink,
+        }
+    }
 }
 
 /// A loaded Dataflow scenario.
@@ -422,15 +451,49 @@ pub fn parse(text: &str, path: &Path) -> Result<DataflowScenario, ScenarioError>
                         max_delay_ms: dur(path, text, m, "max_out_of_orderness")?,
                     }
                 }
+                "percentile" => {
+                    let Some(p) = &w.percentile else {
+                        return Err(at(path, text, w.estimator.span().start, "a percentile watermark needs percentile (the share of earlier records that must have arrived, in percent, e.g. 99)"));
+                    };
+                    let percent = *p.get_ref();
+                    if !(percent > 0.0 && percent <= 100.0) {
+                        return Err(at(
+                            path,
+                            text,
+                            p.span().start,
+                            format!("percentile {percent}: a percent above 0 and at most 100 (100 is the perfect watermark)"),
+                        ));
+                    }
+                    let ticks = arrivals.last().map_or(0, |a| a.at_ms) / interval + 1;
+                    let work = ticks.max(0) as u128 * arrivals.len() as u128;
+                    if work > MAX_PERCENTILE_WORK {
+                        return Err(at(
+                            path,
+                            text,
+                            w.estimator.span().start,
+                            format!("a percentile watermark rescans the records at each of its {ticks} updates: {} record-updates is over MAX_PERCENTILE_WORK ({MAX_PERCENTILE_WORK}); raise interval or narrow from/until", work),
+                        ));
+                    }
+                    WatermarkEstimator::Percentile { percent }
+                }
                 other => {
                     return Err(at(
                         path,
                         text,
                         w.estimator.span().start,
-                        format!("estimator `{other}`: valid estimators are perfect and heuristic"),
+                        format!("estimator `{other}`: valid estimators are perfect, heuristic and percentile"),
                     ))
                 }
             };
+            if w.percentile.is_some() && !matches!(est, WatermarkEstimator::Percentile { .. }) {
+                let p = w.percentile.as_ref().map_or(0, |p| p.span().start);
+                return Err(at(
+                    path,
+                    text,
+                    p,
+                    "percentile is read only with estimator = \"percentile\"",
+                ));
+            }
             (est, interval)
         }
     };
@@ -482,6 +545,21 @@ pub fn parse(text: &str, path: &Path) -> Result<DataflowScenario, ScenarioError>
                     restart_delay_ms: match &r.restart_delay {
                         Some(c) => dur(path, text, c, "restart_delay")?,
                         None => 5000,
+                    },
+                    sink: match &r.sink {
+                        None => SinkMode::Committed,
+                        Some(k) => match k.get_ref().as_str() {
+                            "committed" => SinkMode::Committed,
+                            "per-attempt" => SinkMode::PerAttempt,
+                            other => {
+                                return Err(at(
+                                    path,
+                                    text,
+                                    k.span().start,
+                                    format!("sink `{other}`: valid are committed (outputs committed with the bundle's state) and per-attempt (a side effect each bundle attempt performs)"),
+                                ))
+                            }
+                        },
                     },
                 });
             }

@@ -408,7 +408,9 @@ impl MiniCluster {
     }
 
     /// Every task restores the last completed checkpoint (or, resuming, the savepoint):
-    /// keyed state, channel state, source offsets; the sinks commit what that checkpoint
+    /// keyed state, channel state, source offsets; with none completed yet, empty state and
+    /// the sources' initial offsets (`DefaultExecutionGraph` restarts from scratch when the
+    /// `CheckpointCoordinator` has no checkpoint to restore); the sinks commit what that checkpoint
     /// pre-committed and abort the rest (`recoverAndCommit`, `recoverAndAbort`). Watermarks
     /// start again from `Long.MIN_VALUE` (they are not part of a checkpoint).
     pub(super) fn restart(&mut self, t: Time, from_savepoint: bool) {
@@ -480,9 +482,11 @@ impl MiniCluster {
         }
         let offsets: Vec<usize> = match &restored {
             Some(c) => c.offsets.clone(),
-            // No checkpoint: the sources go on from where they were (what was in flight and
-            // the state are lost).
-            None => self.sources.iter().map(|s| s.next).collect(),
+            // No completed checkpoint: the job starts again from scratch, its sources from
+            // their initial offsets (a Kafka source's `OffsetsInitializer`, a file source's
+            // first split; offsets are committed back only when a checkpoint completes), so
+            // nothing is lost and everything read before the failure is read again.
+            None => vec![0; self.sources.len()],
         };
         for (s, o) in offsets.iter().enumerate() {
             let src = &mut self.sources[s];

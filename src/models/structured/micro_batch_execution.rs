@@ -210,6 +210,7 @@ pub struct StreamingQuery {
     trace: Vec<StructuredEvent>,
     printed: String,
     ledger: Ledger,
+    exception: Option<String>,
 }
 
 impl StreamingQuery {
@@ -245,6 +246,7 @@ impl StreamingQuery {
             trace: Vec::new(),
             printed: String::new(),
             ledger,
+            exception: None,
         }
     }
 
@@ -480,9 +482,25 @@ impl StreamingQuery {
                 watermark_late: wm_late,
                 watermark_evict: p.seq.batch_watermark_ms,
                 watermarks: self.plan.watermarks,
+                batch_timestamp_ms: p.seq.batch_timestamp_ms as i64,
             },
             &mut stores,
         );
+        if let Some(message) = res.error.clone() {
+            self.executed += 1;
+            self.trace.push(StructuredEvent::QueryFailed {
+                at: t,
+                batch_id: id,
+                message: message.clone(),
+            });
+            self.printed.push_str(&format!(
+                "ERROR MicroBatchExecution: Query {} terminated with error\n{message}\n",
+                self.config.name
+            ));
+            self.exception = Some(message);
+            self.stopped = true;
+            return;
+        }
         let read: Vec<u64> = inputs.iter().map(|v| v.len() as u64).collect();
         // numInputRows: what each source's scan produced.
         let counted: Vec<u64> = (0..inputs.len())
@@ -651,6 +669,11 @@ impl StreamingQuery {
 
     // ----- inspectors -----
 
+    /// The exception that terminated the query (`StreamingQuery.exception`), if one did.
+    pub fn exception(&self) -> Option<&str> {
+        self.exception.as_deref()
+    }
+
     /// The current virtual time.
     pub fn now(&self) -> Time {
         self.now
@@ -780,9 +803,9 @@ fn collect_delays(plan: &Exec, d: &mut [i64]) {
             collect_delays(child, d);
         }
         ExecOp::Project(c, _) | ExecOp::Filter(c, _) => collect_delays(c, d),
-        ExecOp::Aggregate { child, .. } | ExecOp::Deduplicate { child, .. } => {
-            collect_delays(child, d)
-        }
+        ExecOp::Aggregate { child, .. }
+        | ExecOp::Deduplicate { child, .. }
+        | ExecOp::GroupsWithState { child, .. } => collect_delays(child, d),
         ExecOp::Join { left, right, .. } => {
             collect_delays(left, d);
             collect_delays(right, d);

@@ -2,7 +2,8 @@
 //! unbounded input table, run in micro-batches (`sql/core/src/main/scala/org/apache/spark/sql/execution/streaming/`).
 //!
 //! A query is a [`dataset::LogicalPlan`] (what `Dataset.scala` builds: select, where,
-//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join),
+//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join,
+//! groupByKey(..).[flat]mapGroupsWithState(..) with [`group_state`]'s timeouts),
 //! analysed into a physical plan ([`dataset::Exec`]), checked against the output mode
 //! ([`unsupported_operation_checker`]), and run by [`micro_batch_execution::StreamingQuery`]:
 //! triggers, the offset and commit logs, the watermark ([`watermark_tracker`]), the
@@ -23,6 +24,8 @@
 pub mod console_sink;
 pub mod dataset;
 pub mod expressions;
+pub mod flat_map_groups_with_state;
+pub mod group_state;
 pub mod incremental_execution;
 pub mod join_condition;
 pub mod micro_batch_execution;
@@ -38,6 +41,7 @@ pub mod watermark_tracker;
 
 pub use dataset::{AggExpr, AggFunc, AnalysisError, JoinType, LogicalPlan, Node};
 pub use expressions::{BinOp, Expr, Func};
+pub use group_state::{FuncOutputMode, GroupFn, GroupFunction, GroupStateImpl, GroupStateTimeout};
 pub use micro_batch_execution::{
     Emission, QueryConfig, SinkFormat, SinkWrite, StreamSource, StreamingQuery, Trigger,
 };

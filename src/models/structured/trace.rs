@@ -97,6 +97,16 @@ pub enum StructuredEvent {
         /// The state store version loaded.
         state_version: u64,
     },
+    /// A batch failed with an exception (a user function's) and the query terminated
+    /// (`StreamingQueryException`); nothing of the batch was written or committed.
+    QueryFailed {
+        /// Virtual time.
+        at: Time,
+        /// The failed batch.
+        batch_id: u64,
+        /// The exception, in Spark's words.
+        message: String,
+    },
     /// The query stopped (Once / AvailableNow done, or the end of the run).
     Stopped {
         /// Virtual time.

@@ -12,6 +12,10 @@
 //!   .groupBy(window($"sched_dep", "10 minutes"), $"origin")
 //!   .count()
 //! '''
+//! # Optional: Scala defs for groupByKey(..).flatMapGroupsWithState(..)(f) (see scala_fn).
+//! functions = '''
+//! def f(key: String, rows: Iterator[Row], state: GroupState[Long]): Iterator[(String, Long)] = ...
+//! '''
 //! [writeStream]
 //! outputMode = "append"                 # append | update | complete
 //! trigger = "ProcessingTime(5 seconds)" # default | Once | AvailableNow
@@ -41,6 +45,7 @@
 //! carry Spark's `AnalysisException` message and point into the query.
 
 pub mod query;
+pub mod scala_fn;
 
 use super::error::ScenarioError;
 use super::toml_errors::line_col;
@@ -72,6 +77,8 @@ struct Raw {
     description: String,
     model: Spanned<String>,
     query: Spanned<String>,
+    #[serde(default)]
+    functions: Option<Spanned<String>>,
     #[serde(rename = "writeStream")]
     write_stream: RawWrite,
     #[serde(default)]
@@ -269,11 +276,19 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
         let schema = infer_schema(&s.columns, &rows);
         statics.push((name.clone(), schema, rows));
     }
-    // The query.
+    // The Scala functions, then the query.
+    let functions = match &raw.functions {
+        Some(f) => {
+            let f0 = content_start(text, f.span().start);
+            scala_fn::parse_functions(f.get_ref(), f0).map_err(|(o, m)| at(o, m))?
+        }
+        None => scala_fn::Functions::default(),
+    };
     let q0 = content_start(text, raw.query.span().start);
     let cat = Catalog {
         streams: &streams,
         statics: &statics,
+        functions: &functions,
     };
     let plan: LogicalPlan =
         parse_query(raw.query.get_ref(), &cat).map_err(|(o, m)| at(q0 + o, m))?;

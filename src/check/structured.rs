@@ -299,6 +299,7 @@ pub fn replay_case(case: &Json) -> Result<Replayed, String> {
             sources.push(StreamSource {
                 name: name.clone(),
                 records,
+                max_offsets_per_trigger: None,
             });
         }
     }

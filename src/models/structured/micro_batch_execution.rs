@@ -133,6 +133,10 @@ pub struct StreamSource {
     pub name: String,
     /// `(arrival, row)`, sorted by arrival; a record's offset is its position.
     pub records: Vec<(Time, Row)>,
+    /// The Kafka source's `maxOffsetsPerTrigger`: the most records one micro-batch takes
+    /// from this source (`KafkaMicroBatchStream.latestOffset` with a `ReadMaxRows` limit);
+    /// `None` takes everything available.
+    pub max_offsets_per_trigger: Option<u64>,
 }
 
 impl StreamSource {
@@ -373,10 +377,18 @@ impl StreamingQuery {
         });
     }
 
+    /// The end offsets of the next batch: what is available (for AvailableNow, what was
+    /// available at the start), capped per source at `maxOffsetsPerTrigger` records past
+    /// the committed offsets.
     fn latest_offsets(&self, t: Time) -> Vec<u64> {
         let mut l: Vec<u64> = self.sources.iter().map(|s| s.latest_offset(t)).collect();
         if let Some(target) = &self.available_now_target {
             l = target.clone();
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            if let (Some(max), Some(c)) = (s.max_offsets_per_trigger, self.committed.get(i)) {
+                l[i] = l[i].min(c + max);
+            }
         }
         l
     }
@@ -595,7 +607,12 @@ impl StreamingQuery {
                     description: s.name.clone(),
                     start_offset: (id > 0).then_some(p.start[i]),
                     end_offset: p.seq.offsets[i],
-                    latest_offset: p.seq.offsets[i],
+                    // With maxOffsetsPerTrigger the source reports how far behind the
+                    // batch is (SPARK-34854); without it the batch reads up to the latest.
+                    latest_offset: match s.max_offsets_per_trigger {
+                        Some(_) => s.latest_offset(t).max(p.seq.offsets[i]),
+                        None => p.seq.offsets[i],
+                    },
                     num_input_rows: n,
                     input_rows_per_second: per_second(n, since_last),
                     processed_rows_per_second: per_second(n, duration),

@@ -36,6 +36,7 @@
 //! from = "2013-01-01 05:00"
 //! until = "2013-01-01 12:00"
 //! speedup = 720               # event ms per virtual ms
+//! maxOffsetsPerTrigger = 100  # optional: at most 100 records per micro-batch (Kafka's option)
 //! ```
 //!
 //! `type = "rows"` takes `schema = "time timestamp, word string"` and
@@ -149,6 +150,8 @@ struct RawSource {
     schema: Option<Spanned<String>>,
     #[serde(default)]
     rows: Option<Spanned<Vec<Vec<toml::Value>>>>,
+    #[serde(default, rename = "maxOffsetsPerTrigger")]
+    max_offsets_per_trigger: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -259,10 +262,24 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
     let mut inline_rows = 0usize;
     for (name, s) in &raw.sources {
         let (schema, records) = build_source(name, s, base, text, path, &mut inline_rows)?;
+        let max_offsets_per_trigger = match &s.max_offsets_per_trigger {
+            Some(m) if *m.get_ref() <= 0 => {
+                return Err(at(
+                    m.span().start,
+                    format!(
+                        "source `{name}`: maxOffsetsPerTrigger must be a positive number of records, found {}",
+                        m.get_ref()
+                    ),
+                ))
+            }
+            Some(m) => Some(*m.get_ref() as u64),
+            None => None,
+        };
         streams.push((name.clone(), schema));
         sources.push(StreamSource {
             name: name.clone(),
             records,
+            max_offsets_per_trigger,
         });
     }
     let mut statics = Vec::new();

@@ -51,9 +51,9 @@ use std::sync::Arc;
 // ---------------------------------------------------------------------------------------
 // The function as the model calls it.
 
-fn data_type_of(fns: &Functions, ty: &Ty) -> Result<DataType, String> {
+fn data_type_of(ty: &Ty) -> Result<DataType, String> {
     Ok(match (ty.base(), ty) {
-        ("Option", Ty::Named(_, a)) if a.len() == 1 => data_type_of(fns, &a[0])?,
+        ("Option", Ty::Named(_, a)) if a.len() == 1 => data_type_of(&a[0])?,
         ("String", _) => DataType::String,
         ("Long" | "Int" | "Short" | "Byte", _) => DataType::Long,
         ("Double" | "Float", _) => DataType::Double,
@@ -89,13 +89,13 @@ pub fn encoder_schema(fns: &Functions, ty: &Ty) -> Result<Schema, String> {
         Ty::Tuple(t) => t
             .iter()
             .enumerate()
-            .map(|(i, t)| Ok(Field::new(&format!("_{}", i + 1), data_type_of(fns, t)?)))
+            .map(|(i, t)| Ok(Field::new(&format!("_{}", i + 1), data_type_of(t)?)))
             .collect::<Result<Vec<_>, String>>()?,
         Ty::Named(..) if fns.classes.contains_key(ty.base()) => fns.classes[ty.base()]
             .iter()
-            .map(|(n, t)| Ok(Field::new(n, data_type_of(fns, t)?)))
+            .map(|(n, t)| Ok(Field::new(n, data_type_of(t)?)))
             .collect::<Result<Vec<_>, String>>()?,
-        t => vec![Field::new("value", data_type_of(fns, t)?)],
+        t => vec![Field::new("value", data_type_of(t)?)],
     };
     Ok(Schema { fields })
 }

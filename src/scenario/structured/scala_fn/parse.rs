@@ -21,9 +21,12 @@ pub(super) const PUNCT: [&str; 27] = [
     "=", "+", "-", "*", "/", "%", "<", ">", "!", "@",
 ];
 
+/// Tokens with their offsets, and whether a line break precedes each.
+pub(super) type Lexed = (Vec<(usize, Tok)>, Vec<bool>);
+
 /// The tokens with their offsets, and for each whether a line break precedes it (Scala's
 /// semicolon inference: `f(a)` then `(b)` on the next line are two statements).
-pub(super) fn lex(text: &str, base: usize) -> Result<(Vec<(usize, Tok)>, Vec<bool>), FnError> {
+pub(super) fn lex(text: &str, base: usize) -> Result<Lexed, FnError> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();

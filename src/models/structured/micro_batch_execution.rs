@@ -93,8 +93,9 @@ pub struct QueryConfig {
     /// Whether the sink ignores a batch id it already has (`FileStreamSink`, a
     /// `foreachBatch` keyed by batch id): exactly-once after a restart.
     pub idempotent_sink: bool,
-    /// Faults (driver failures; worker faults lose tasks that Spark retries, so they do not
-    /// change a micro-batch's result and are not modelled).
+    /// Faults: driver failures (the query restarts from its checkpoint) and worker failures
+    /// (the running batch's tasks re-run, reading the source again and reloading the state
+    /// store from its checkpointed version: the same result, later).
     pub faults: FaultPlan,
     /// How long the driver takes to come back.
     pub driver_restart_delay: Duration,
@@ -215,6 +216,8 @@ pub struct StreamingQuery {
     printed: String,
     ledger: Ledger,
     exception: Option<String>,
+    // Worker failures already applied inside a batch (time, worker).
+    workers_lost: Vec<(Time, String)>,
 }
 
 impl StreamingQuery {
@@ -251,6 +254,7 @@ impl StreamingQuery {
             printed: String::new(),
             ledger,
             exception: None,
+            workers_lost: Vec::new(),
         }
     }
 
@@ -301,9 +305,23 @@ impl StreamingQuery {
                 return false;
             }
             self.faults_done += 1;
-            if f == Fault::KillDriver {
-                self.kill_driver(at, None, false);
-                return true;
+            match f {
+                Fault::KillDriver => {
+                    self.kill_driver(at, None, false);
+                    return true;
+                }
+                Fault::KillWorker(worker) if !self.workers_lost.contains(&(at, worker.clone())) => {
+                    self.trace.push(StructuredEvent::ExecutorLost {
+                        at,
+                        worker,
+                        running_batch: None,
+                        state_version: None,
+                        snapshot_version: None,
+                        delta_files: None,
+                        rerun_until: None,
+                    });
+                }
+                _ => {}
             }
         }
         false
@@ -314,6 +332,21 @@ impl StreamingQuery {
             .iter()
             .find(|(at, f)| *f == Fault::KillDriver && *at > from && *at < until)
             .map(|(at, _)| *at)
+    }
+
+    fn next_worker_kill_in(&self, from: Time, until: Time) -> Option<(Time, String)> {
+        self.config.faults.faults[self.faults_done..]
+            .iter()
+            .find_map(|(at, f)| match f {
+                Fault::KillWorker(w)
+                    if *at >= from
+                        && *at < until
+                        && !self.workers_lost.contains(&(*at, w.clone())) =>
+                {
+                    Some((*at, w.clone()))
+                }
+                _ => None,
+            })
     }
 
     fn kill_driver(&mut self, at: Time, running: Option<u64>, after_sink: bool) {
@@ -521,7 +554,22 @@ impl StreamingQuery {
         let rows_in: u64 = counted.iter().sum();
         let cost =
             self.config.batch_base_ms + read.iter().sum::<u64>() * self.config.row_cost_us / 1000;
-        let sink_at = t.plus(Duration(cost));
+        let mut sink_at = t.plus(Duration(cost));
+        // An executor lost while the batch's tasks run: they run again from the start.
+        while let Some((k, worker)) = self.next_worker_kill_in(t, sink_at) {
+            sink_at = k.plus(Duration(cost));
+            self.workers_lost.push((k, worker.clone()));
+            let (snapshot, deltas) = snapshot_and_deltas(id);
+            self.trace.push(StructuredEvent::ExecutorLost {
+                at: k,
+                worker,
+                running_batch: Some(id),
+                state_version: Some(id),
+                snapshot_version: Some(snapshot),
+                delta_files: Some(deltas),
+                rerun_until: Some(sink_at),
+            });
+        }
         let commit_at = sink_at.plus(Duration(self.config.commit_ms));
         self.executed += 1;
         // A driver failure during the batch.
@@ -829,6 +877,18 @@ fn collect_delays(plan: &Exec, d: &mut [i64]) {
         }
         ExecOp::Source(_) | ExecOp::Static(_) => {}
     }
+}
+
+/// `spark.sql.streaming.stateStore.minDeltasForSnapshot`: the maintenance task writes a
+/// snapshot file once this many delta files have accumulated.
+pub const MIN_DELTAS_FOR_SNAPSHOT: u64 = 10;
+
+/// Which snapshot and how many delta files `HDFSBackedStateStoreProvider.loadMap` reads for
+/// `version`, the maintenance task having written a snapshot every
+/// [`MIN_DELTAS_FOR_SNAPSHOT`] versions (snapshot 0 = the empty store).
+pub fn snapshot_and_deltas(version: u64) -> (u64, u64) {
+    let snapshot = version / MIN_DELTAS_FOR_SNAPSHOT * MIN_DELTAS_FOR_SNAPSHOT;
+    (snapshot, version - snapshot)
 }
 
 /// `ProcessingTimeExecutor.nextBatchTime`: the next multiple of the interval after `now`.

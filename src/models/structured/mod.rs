@@ -18,8 +18,9 @@
 //!
 //! Where this differs from Spark, deliberately: rows of a batch reach the sink sorted (Spark's
 //! order is its hash partitions'); the sink, not the plan, decides printing; a batch's cost
-//! is a linear model of its input rows; worker failures are not modelled (Spark retries a
-//! lost task within the batch, so they change no result).
+//! is a linear model of its input rows; a worker lost during a batch re-runs all of the
+//! batch's tasks (Spark re-runs only the lost executor's), from the source's offsets and the
+//! checkpointed state store version.
 
 pub mod console_sink;
 pub mod dataset;

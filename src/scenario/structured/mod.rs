@@ -396,8 +396,13 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
             at(start + line_start + c.saturating_sub(1) as usize, m)
         })?;
         for (t, fault) in &config.faults.faults {
-            if *fault != crate::cluster::Fault::KillDriver {
-                return Err(at(start, format!("fault `at {t} {fault}`: a Structured Streaming scenario takes `kill driver` faults (Spark retries a lost worker's tasks inside the micro-batch, which changes no result)")));
+            if !matches!(
+                fault,
+                crate::cluster::Fault::KillDriver
+                    | crate::cluster::Fault::KillWorker(_)
+                    | crate::cluster::Fault::RestartWorker(_)
+            ) {
+                return Err(at(start, format!("fault `at {t} {fault}`: a Structured Streaming scenario takes `kill driver`, `kill worker-N` and `restart worker-N` faults")));
             }
         }
     }

@@ -299,6 +299,7 @@ pub fn replay_case(case: &Json) -> Result<Replayed, String> {
             sources.push(StreamSource {
                 name: name.clone(),
                 records,
+                max_offsets_per_trigger: None,
             });
         }
     }
@@ -318,9 +319,15 @@ pub fn replay_case(case: &Json) -> Result<Replayed, String> {
             statics.push((name.clone(), schema, rows));
         }
     }
+    let functions = match case["functions"].as_str() {
+        Some(f) => crate::scenario::structured::scala_fn::parse_functions(f, 0)
+            .map_err(|(at, m)| format!("functions offset {at}: {m}"))?,
+        None => Default::default(),
+    };
     let cat = Catalog {
         streams: &streams,
         statics: &statics,
+        functions: &functions,
     };
     let plan = parse_query(query, &cat).map_err(|(at, m)| format!("query offset {at}: {m}"))?;
     let analyzed = match plan.analyze() {
@@ -349,6 +356,9 @@ pub fn replay_case(case: &Json) -> Result<Replayed, String> {
     let schema = analyzed.plan.schema.clone();
     let mut q = StreamingQuery::start(analyzed, sources, config);
     q.run_until(Time(steps + 9_000));
+    if let Some(e) = q.exception() {
+        return Ok(Err(e.to_string()));
+    }
     Ok(Ok(batch_json(&q, &schema)))
 }
 

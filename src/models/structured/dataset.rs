@@ -7,6 +7,7 @@
 //! gives each stateful operator its `operatorId`.
 
 use super::expressions::{Expr, Resolved};
+use super::group_state::{FuncOutputMode, GroupFn, GroupStateTimeout};
 use super::types::{Cell, DataType, Field, Row, Schema};
 
 /// An aggregate function (`functions.scala`).
@@ -109,6 +110,24 @@ pub enum Node {
     Deduplicate(Box<LogicalPlan>, Vec<String>),
     /// `left.join(right, condition, type)`.
     Join(Box<LogicalPlan>, Box<LogicalPlan>, Expr, JoinType),
+    /// `groupByKey(k).flatMapGroupsWithState(mode, timeout)(f)` or
+    /// `groupByKey(k).mapGroupsWithState(timeout)(f)`.
+    FlatMapGroupsWithState(Box<LogicalPlan>, GroupsWithState),
+}
+
+/// The arguments of `[flat]mapGroupsWithState`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupsWithState {
+    /// The key function and the function.
+    pub func: GroupFn,
+    /// The function's output schema (from its declared result type, as Spark's encoder).
+    pub output: Schema,
+    /// The operator's own output mode (`Update` for `mapGroupsWithState`).
+    pub func_mode: FuncOutputMode,
+    /// The timeout kind.
+    pub timeout: GroupStateTimeout,
+    /// Whether this is `mapGroupsWithState` (one output row per call).
+    pub is_map: bool,
 }
 
 /// An analysis error: Spark's `AnalysisException` message and the node it is about.
@@ -211,6 +230,17 @@ pub enum ExecOp {
         /// The stateful operator id (stream-stream only).
         op_id: Option<usize>,
     },
+    /// `FlatMapGroupsWithStateExec`.
+    GroupsWithState {
+        /// Input.
+        child: Box<Exec>,
+        /// The function and its settings.
+        spec: GroupsWithState,
+        /// The input's event-time column (watermark metadata), for late rows.
+        event_time: Option<usize>,
+        /// The stateful operator id.
+        op_id: usize,
+    },
 }
 
 /// What analysis found about a query as a whole.
@@ -234,7 +264,8 @@ impl LogicalPlan {
             | Node::Filter(c, _)
             | Node::EventTimeWatermark(c, _, _)
             | Node::Aggregate(c, _, _)
-            | Node::Deduplicate(c, _) => c.is_streaming(),
+            | Node::Deduplicate(c, _)
+            | Node::FlatMapGroupsWithState(c, _) => c.is_streaming(),
             Node::Join(l, r, _, _) => l.is_streaming() || r.is_streaming(),
         }
     }
@@ -456,6 +487,21 @@ impl LogicalPlan {
                     out,
                 )
             }
+            Node::FlatMapGroupsWithState(child, spec) => {
+                let c = child.bind(ids)?;
+                let event_time = c.schema.event_time_column();
+                let op_id = ids.1;
+                ids.1 += 1;
+                (
+                    ExecOp::GroupsWithState {
+                        child: Box::new(c),
+                        spec: spec.clone(),
+                        event_time,
+                        op_id,
+                    },
+                    spec.output.clone(),
+                )
+            }
         };
         Ok(Exec {
             op,
@@ -564,6 +610,17 @@ fn push_filters_below_watermarks(plan: Exec) -> Exec {
             evicts,
             op_id,
         },
+        ExecOp::GroupsWithState {
+            child,
+            spec,
+            event_time,
+            op_id,
+        } => ExecOp::GroupsWithState {
+            child: Box::new(push_filters_below_watermarks(*child)),
+            spec,
+            event_time,
+            op_id,
+        },
         ExecOp::Join {
             left,
             right,
@@ -604,7 +661,8 @@ impl Exec {
             ExecOp::Project(c, _) | ExecOp::Filter(c, _) => c.any(f),
             ExecOp::Watermark { child, .. }
             | ExecOp::Aggregate { child, .. }
-            | ExecOp::Deduplicate { child, .. } => child.any(f),
+            | ExecOp::Deduplicate { child, .. }
+            | ExecOp::GroupsWithState { child, .. } => child.any(f),
             ExecOp::Join { left, right, .. } => left.any(f) || right.any(f),
         }
     }

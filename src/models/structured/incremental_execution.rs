@@ -4,6 +4,8 @@
 //! and `EventTimeWatermarkExec` records the event times it sees (`EventTimeStats`).
 
 use super::dataset::{Exec, ExecOp};
+use super::flat_map_groups_with_state::{flat_map_groups_with_state, GroupsWithStateSpec};
+use super::group_state::GroupStateTimeout;
 use super::state_store::{OperatorState, StateStores};
 use super::stateful_operators::{
     aggregate, deduplicate, LateRow, OperatorContext, OperatorMetrics,
@@ -53,6 +55,8 @@ pub struct BatchResult {
     pub operators: BTreeMap<usize, OperatorMetrics>,
     /// Rows dropped as late.
     pub late: Vec<LateRow>,
+    /// The exception that failed the batch (a user function's), in Spark's words.
+    pub error: Option<String>,
     /// Per source, the rows its scan produced when a filter was pushed into it (see
     /// [`is_pushable`](super::expressions::is_pushable)): what `numInputRows` counts.
     pub scanned: BTreeMap<usize, u64>,
@@ -73,6 +77,8 @@ pub struct BatchInput<'a> {
     pub watermark_evict: i64,
     /// Number of watermark operators in the plan.
     pub watermarks: usize,
+    /// The batch's timestamp, virtual ms.
+    pub batch_timestamp_ms: i64,
 }
 
 /// Runs the plan for one batch over `stores` (updated in place).
@@ -87,6 +93,7 @@ pub fn execute(plan: &Exec, input: &BatchInput<'_>, stores: &mut StateStores) ->
         watermark_late: input.watermark_late,
         watermark_evict: input.watermark_evict,
         has_watermark: input.watermarks > 0,
+        batch_timestamp_ms: input.batch_timestamp_ms,
     };
     res.output = run(plan, input, &ctx, stores, &mut res);
     res
@@ -190,6 +197,42 @@ fn run(
             res.operators.insert(*op_id, m);
             out
         }
+        ExecOp::GroupsWithState {
+            child,
+            spec,
+            event_time,
+            op_id,
+        } => {
+            let rows = run(child, input, ctx, stores, res);
+            if res.error.is_some() {
+                return Vec::new();
+            }
+            let st = store(
+                stores,
+                *op_id,
+                OperatorState::GroupsWithState(BTreeMap::new()),
+            );
+            let OperatorState::GroupsWithState(map) = st else {
+                return Vec::new();
+            };
+            let gspec = GroupsWithStateSpec {
+                func: &spec.func,
+                input: &child.schema,
+                timeout: spec.timeout,
+                event_time: *event_time,
+                batch_timestamp_ms: ctx.batch_timestamp_ms,
+            };
+            match flat_map_groups_with_state(ctx, *op_id, rows, &gspec, map, &mut res.late) {
+                Ok((out, m)) => {
+                    res.operators.insert(*op_id, m);
+                    out
+                }
+                Err(e) => {
+                    res.error = Some(e);
+                    Vec::new()
+                }
+            }
+        }
         ExecOp::Join {
             left,
             right,
@@ -226,7 +269,8 @@ fn run(
 /// `shouldRunAnotherBatch` of the last execution's stateful operators given the watermark
 /// the next batch would use: aggregations in append or update mode and deduplications
 /// when the watermark moved past the one this batch evicted with; stream-stream joins when
-/// they also clean state by the watermark.
+/// they also clean state by the watermark; `[flat]mapGroupsWithState` with an event-time
+/// timeout when the watermark moved, and always with a processing-time timeout.
 pub fn should_run_another_batch(
     plan: &Exec,
     mode: OutputMode,
@@ -244,6 +288,12 @@ pub fn should_run_another_batch(
             retention_ms,
             ..
         } => moved && (retention_ms.0.is_some() || retention_ms.1.is_some()),
+        // FlatMapGroupsWithStateExec.shouldRunAnotherBatch.
+        ExecOp::GroupsWithState { spec, .. } => match spec.timeout {
+            GroupStateTimeout::ProcessingTimeTimeout => true,
+            GroupStateTimeout::EventTimeTimeout => moved,
+            GroupStateTimeout::NoTimeout => false,
+        },
         _ => false,
     })
 }

@@ -93,8 +93,9 @@ pub struct QueryConfig {
     /// Whether the sink ignores a batch id it already has (`FileStreamSink`, a
     /// `foreachBatch` keyed by batch id): exactly-once after a restart.
     pub idempotent_sink: bool,
-    /// Faults (driver failures; worker faults lose tasks that Spark retries, so they do not
-    /// change a micro-batch's result and are not modelled).
+    /// Faults: driver failures (the query restarts from its checkpoint) and worker failures
+    /// (the running batch's tasks re-run, reading the source again and reloading the state
+    /// store from its checkpointed version: the same result, later).
     pub faults: FaultPlan,
     /// How long the driver takes to come back.
     pub driver_restart_delay: Duration,
@@ -133,6 +134,10 @@ pub struct StreamSource {
     pub name: String,
     /// `(arrival, row)`, sorted by arrival; a record's offset is its position.
     pub records: Vec<(Time, Row)>,
+    /// The Kafka source's `maxOffsetsPerTrigger`: the most records one micro-batch takes
+    /// from this source (`KafkaMicroBatchStream.latestOffset` with a `ReadMaxRows` limit);
+    /// `None` takes everything available.
+    pub max_offsets_per_trigger: Option<u64>,
 }
 
 impl StreamSource {
@@ -210,6 +215,9 @@ pub struct StreamingQuery {
     trace: Vec<StructuredEvent>,
     printed: String,
     ledger: Ledger,
+    exception: Option<String>,
+    // Worker failures already applied inside a batch (time, worker).
+    workers_lost: Vec<(Time, String)>,
 }
 
 impl StreamingQuery {
@@ -245,6 +253,8 @@ impl StreamingQuery {
             trace: Vec::new(),
             printed: String::new(),
             ledger,
+            exception: None,
+            workers_lost: Vec::new(),
         }
     }
 
@@ -295,9 +305,23 @@ impl StreamingQuery {
                 return false;
             }
             self.faults_done += 1;
-            if f == Fault::KillDriver {
-                self.kill_driver(at, None, false);
-                return true;
+            match f {
+                Fault::KillDriver => {
+                    self.kill_driver(at, None, false);
+                    return true;
+                }
+                Fault::KillWorker(worker) if !self.workers_lost.contains(&(at, worker.clone())) => {
+                    self.trace.push(StructuredEvent::ExecutorLost {
+                        at,
+                        worker,
+                        running_batch: None,
+                        state_version: None,
+                        snapshot_version: None,
+                        delta_files: None,
+                        rerun_until: None,
+                    });
+                }
+                _ => {}
             }
         }
         false
@@ -308,6 +332,21 @@ impl StreamingQuery {
             .iter()
             .find(|(at, f)| *f == Fault::KillDriver && *at > from && *at < until)
             .map(|(at, _)| *at)
+    }
+
+    fn next_worker_kill_in(&self, from: Time, until: Time) -> Option<(Time, String)> {
+        self.config.faults.faults[self.faults_done..]
+            .iter()
+            .find_map(|(at, f)| match f {
+                Fault::KillWorker(w)
+                    if *at >= from
+                        && *at < until
+                        && !self.workers_lost.contains(&(*at, w.clone())) =>
+                {
+                    Some((*at, w.clone()))
+                }
+                _ => None,
+            })
     }
 
     fn kill_driver(&mut self, at: Time, running: Option<u64>, after_sink: bool) {
@@ -371,10 +410,18 @@ impl StreamingQuery {
         });
     }
 
+    /// The end offsets of the next batch: what is available (for AvailableNow, what was
+    /// available at the start), capped per source at `maxOffsetsPerTrigger` records past
+    /// the committed offsets.
     fn latest_offsets(&self, t: Time) -> Vec<u64> {
         let mut l: Vec<u64> = self.sources.iter().map(|s| s.latest_offset(t)).collect();
         if let Some(target) = &self.available_now_target {
             l = target.clone();
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            if let (Some(max), Some(c)) = (s.max_offsets_per_trigger, self.committed.get(i)) {
+                l[i] = l[i].min(c + max);
+            }
         }
         l
     }
@@ -480,9 +527,25 @@ impl StreamingQuery {
                 watermark_late: wm_late,
                 watermark_evict: p.seq.batch_watermark_ms,
                 watermarks: self.plan.watermarks,
+                batch_timestamp_ms: p.seq.batch_timestamp_ms as i64,
             },
             &mut stores,
         );
+        if let Some(message) = res.error.clone() {
+            self.executed += 1;
+            self.trace.push(StructuredEvent::QueryFailed {
+                at: t,
+                batch_id: id,
+                message: message.clone(),
+            });
+            self.printed.push_str(&format!(
+                "ERROR MicroBatchExecution: Query {} terminated with error\n{message}\n",
+                self.config.name
+            ));
+            self.exception = Some(message);
+            self.stopped = true;
+            return;
+        }
         let read: Vec<u64> = inputs.iter().map(|v| v.len() as u64).collect();
         // numInputRows: what each source's scan produced.
         let counted: Vec<u64> = (0..inputs.len())
@@ -491,7 +554,22 @@ impl StreamingQuery {
         let rows_in: u64 = counted.iter().sum();
         let cost =
             self.config.batch_base_ms + read.iter().sum::<u64>() * self.config.row_cost_us / 1000;
-        let sink_at = t.plus(Duration(cost));
+        let mut sink_at = t.plus(Duration(cost));
+        // An executor lost while the batch's tasks run: they run again from the start.
+        while let Some((k, worker)) = self.next_worker_kill_in(t, sink_at) {
+            sink_at = k.plus(Duration(cost));
+            self.workers_lost.push((k, worker.clone()));
+            let (snapshot, deltas) = snapshot_and_deltas(id);
+            self.trace.push(StructuredEvent::ExecutorLost {
+                at: k,
+                worker,
+                running_batch: Some(id),
+                state_version: Some(id),
+                snapshot_version: Some(snapshot),
+                delta_files: Some(deltas),
+                rerun_until: Some(sink_at),
+            });
+        }
         let commit_at = sink_at.plus(Duration(self.config.commit_ms));
         self.executed += 1;
         // A driver failure during the batch.
@@ -577,7 +655,12 @@ impl StreamingQuery {
                     description: s.name.clone(),
                     start_offset: (id > 0).then_some(p.start[i]),
                     end_offset: p.seq.offsets[i],
-                    latest_offset: p.seq.offsets[i],
+                    // With maxOffsetsPerTrigger the source reports how far behind the
+                    // batch is (SPARK-34854); without it the batch reads up to the latest.
+                    latest_offset: match s.max_offsets_per_trigger {
+                        Some(_) => s.latest_offset(t).max(p.seq.offsets[i]),
+                        None => p.seq.offsets[i],
+                    },
                     num_input_rows: n,
                     input_rows_per_second: per_second(n, since_last),
                     processed_rows_per_second: per_second(n, duration),
@@ -650,6 +733,11 @@ impl StreamingQuery {
     }
 
     // ----- inspectors -----
+
+    /// The exception that terminated the query (`StreamingQuery.exception`), if one did.
+    pub fn exception(&self) -> Option<&str> {
+        self.exception.as_deref()
+    }
 
     /// The current virtual time.
     pub fn now(&self) -> Time {
@@ -780,15 +868,27 @@ fn collect_delays(plan: &Exec, d: &mut [i64]) {
             collect_delays(child, d);
         }
         ExecOp::Project(c, _) | ExecOp::Filter(c, _) => collect_delays(c, d),
-        ExecOp::Aggregate { child, .. } | ExecOp::Deduplicate { child, .. } => {
-            collect_delays(child, d)
-        }
+        ExecOp::Aggregate { child, .. }
+        | ExecOp::Deduplicate { child, .. }
+        | ExecOp::GroupsWithState { child, .. } => collect_delays(child, d),
         ExecOp::Join { left, right, .. } => {
             collect_delays(left, d);
             collect_delays(right, d);
         }
         ExecOp::Source(_) | ExecOp::Static(_) => {}
     }
+}
+
+/// `spark.sql.streaming.stateStore.minDeltasForSnapshot`: the maintenance task writes a
+/// snapshot file once this many delta files have accumulated.
+pub const MIN_DELTAS_FOR_SNAPSHOT: u64 = 10;
+
+/// Which snapshot and how many delta files `HDFSBackedStateStoreProvider.loadMap` reads for
+/// `version`, the maintenance task having written a snapshot every
+/// [`MIN_DELTAS_FOR_SNAPSHOT`] versions (snapshot 0 = the empty store).
+pub fn snapshot_and_deltas(version: u64) -> (u64, u64) {
+    let snapshot = version / MIN_DELTAS_FOR_SNAPSHOT * MIN_DELTAS_FOR_SNAPSHOT;
+    (snapshot, version - snapshot)
 }
 
 /// `ProcessingTimeExecutor.nextBatchTime`: the next multiple of the interval after `now`.

@@ -2,7 +2,8 @@
 //! unbounded input table, run in micro-batches (`sql/core/src/main/scala/org/apache/spark/sql/execution/streaming/`).
 //!
 //! A query is a [`dataset::LogicalPlan`] (what `Dataset.scala` builds: select, where,
-//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join),
+//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join,
+//! groupByKey(..).[flat]mapGroupsWithState(..) with [`group_state`]'s timeouts),
 //! analysed into a physical plan ([`dataset::Exec`]), checked against the output mode
 //! ([`unsupported_operation_checker`]), and run by [`micro_batch_execution::StreamingQuery`]:
 //! triggers, the offset and commit logs, the watermark ([`watermark_tracker`]), the
@@ -17,12 +18,15 @@
 //!
 //! Where this differs from Spark, deliberately: rows of a batch reach the sink sorted (Spark's
 //! order is its hash partitions'); the sink, not the plan, decides printing; a batch's cost
-//! is a linear model of its input rows; worker failures are not modelled (Spark retries a
-//! lost task within the batch, so they change no result).
+//! is a linear model of its input rows; a worker lost during a batch re-runs all of the
+//! batch's tasks (Spark re-runs only the lost executor's), from the source's offsets and the
+//! checkpointed state store version.
 
 pub mod console_sink;
 pub mod dataset;
 pub mod expressions;
+pub mod flat_map_groups_with_state;
+pub mod group_state;
 pub mod incremental_execution;
 pub mod join_condition;
 pub mod micro_batch_execution;
@@ -38,6 +42,7 @@ pub mod watermark_tracker;
 
 pub use dataset::{AggExpr, AggFunc, AnalysisError, JoinType, LogicalPlan, Node};
 pub use expressions::{BinOp, Expr, Func};
+pub use group_state::{FuncOutputMode, GroupFn, GroupFunction, GroupStateImpl, GroupStateTimeout};
 pub use micro_batch_execution::{
     Emission, QueryConfig, SinkFormat, SinkWrite, StreamSource, StreamingQuery, Trigger,
 };

@@ -76,6 +76,16 @@ pub struct JoinStateRow {
     pub matched: bool,
 }
 
+/// One key's stored state (`FlatMapGroupsWithStateExecHelper.StateData`): the encoded value
+/// (none after `remove()` with a timeout still set) and the timeout timestamp.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupStateRow {
+    /// The state value.
+    pub value: Option<Row>,
+    /// The timeout timestamp, ms (`NO_TIMESTAMP` = none).
+    pub timeout_ms: Option<i64>,
+}
+
 /// One operator's store.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OperatorState {
@@ -85,6 +95,8 @@ pub enum OperatorState {
     Deduplicate(BTreeMap<Row, Option<EventTime>>),
     /// A stream-stream join: the left and right rows kept.
     Join(Vec<JoinStateRow>, Vec<JoinStateRow>),
+    /// `[flat]mapGroupsWithState`: key -> state value and timeout.
+    GroupsWithState(BTreeMap<Row, GroupStateRow>),
 }
 
 impl OperatorState {
@@ -94,6 +106,7 @@ impl OperatorState {
             OperatorState::Aggregate(m) => m.len(),
             OperatorState::Deduplicate(m) => m.len(),
             OperatorState::Join(l, r) => l.len() + r.len(),
+            OperatorState::GroupsWithState(m) => m.len(),
         }
     }
 
@@ -132,6 +145,21 @@ impl OperatorState {
                         "{side}: [{}]{}",
                         row(&s.row),
                         if s.matched { " matched" } else { "" }
+                    )
+                })
+                .collect(),
+            OperatorState::GroupsWithState(m) => m
+                .iter()
+                .map(|(k, s)| {
+                    format!(
+                        "[{}] -> {}{}",
+                        row(k),
+                        s.value
+                            .as_ref()
+                            .map_or("(removed)".to_string(), |v| format!("[{}]", row(v))),
+                        s.timeout_ms
+                            .map(|t| format!(" (timeout at {})", EventTime(t)))
+                            .unwrap_or_default()
                     )
                 })
                 .collect(),

@@ -70,6 +70,8 @@ pub struct OperatorContext {
     pub watermark_evict: i64,
     /// Whether the query defines a watermark at all.
     pub has_watermark: bool,
+    /// The batch's timestamp (`batchTimestampMs`), virtual ms.
+    pub batch_timestamp_ms: i64,
 }
 
 fn new_buffer(a: &BoundAgg) -> AggBuffer {

@@ -97,6 +97,37 @@ pub enum StructuredEvent {
         /// The state store version loaded.
         state_version: u64,
     },
+    /// A batch failed with an exception (a user function's) and the query terminated
+    /// (`StreamingQueryException`); nothing of the batch was written or committed.
+    QueryFailed {
+        /// Virtual time.
+        at: Time,
+        /// The failed batch.
+        batch_id: u64,
+        /// The exception, in Spark's words.
+        message: String,
+    },
+    /// An executor was lost (`kill worker`). During a micro-batch its tasks re-run on
+    /// another executor: they read the batch's rows again from the replayable source by the
+    /// offsets in the offset log, and reload the state store version the batch started from
+    /// (`HDFSBackedStateStoreProvider`: the latest snapshot file, then the delta files after
+    /// it); the batch's result is the same, only later.
+    ExecutorLost {
+        /// Virtual time.
+        at: Time,
+        /// The worker.
+        worker: String,
+        /// The batch running, if any.
+        running_batch: Option<u64>,
+        /// The state store version reloaded (the batch id), if a batch was running.
+        state_version: Option<u64>,
+        /// The snapshot version it starts from (0: none, the empty store).
+        snapshot_version: Option<u64>,
+        /// The delta files applied after the snapshot.
+        delta_files: Option<u64>,
+        /// When the re-run tasks finish (the sink write), if a batch was running.
+        rerun_until: Option<Time>,
+    },
     /// The query stopped (Once / AvailableNow done, or the end of the run).
     Stopped {
         /// Virtual time.

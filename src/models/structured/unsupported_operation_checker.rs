@@ -9,8 +9,15 @@
 //! | aggregation without one | no: "Append output mode not supported when there are streaming aggregations ... without watermark" | yes | yes |
 //! | stream-stream join | yes | no: "Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode" | no |
 //! | stream-stream outer join | needs a watermark on the nullable side and a range condition | | |
+//! | `flatMapGroupsWithState(Append, ..)` | yes | no: "flatMapGroupsWithState in append mode is not supported with Update output mode ..." | no |
+//! | `flatMapGroupsWithState(Update, ..)`, `mapGroupsWithState` | no | yes | no |
+//!
+//! With an aggregation in the query, `mapGroupsWithState` and `flatMapGroupsWithState(Update)`
+//! are refused, and `flatMapGroupsWithState(Append)` may not follow the aggregation. An
+//! `EventTimeTimeout` needs a `withWatermark` below the operator.
 
 use super::dataset::{Exec, ExecOp, JoinType};
+use super::group_state::FuncOutputMode;
 use serde::Serialize;
 use std::fmt;
 
@@ -73,9 +80,9 @@ fn aggregates(plan: &Exec, out: &mut Vec<(Option<usize>, usize)>) {
             aggregates(child, out);
         }
         ExecOp::Project(c, _) | ExecOp::Filter(c, _) => aggregates(c, out),
-        ExecOp::Watermark { child, .. } | ExecOp::Deduplicate { child, .. } => {
-            aggregates(child, out)
-        }
+        ExecOp::Watermark { child, .. }
+        | ExecOp::Deduplicate { child, .. }
+        | ExecOp::GroupsWithState { child, .. } => aggregates(child, out),
         ExecOp::Join { left, right, .. } => {
             aggregates(left, out);
             aggregates(right, out);
@@ -108,10 +115,10 @@ pub fn check_for_streaming(plan: &Exec, mode: OutputMode) -> Result<(), Unsuppor
         }
         _ => {}
     }
-    check_joins(plan, mode)
+    check_joins(plan, mode, !aggs.is_empty())
 }
 
-fn check_joins(plan: &Exec, mode: OutputMode) -> Result<(), UnsupportedOperation> {
+fn check_joins(plan: &Exec, mode: OutputMode, has_aggs: bool) -> Result<(), UnsupportedOperation> {
     match &plan.op {
         ExecOp::Join {
             left,
@@ -156,13 +163,78 @@ fn check_joins(plan: &Exec, mode: OutputMode) -> Result<(), UnsupportedOperation
                 }
                 _ => {}
             }
-            check_joins(left, mode)?;
-            check_joins(right, mode)
+            check_joins(left, mode, has_aggs)?;
+            check_joins(right, mode, has_aggs)
         }
-        ExecOp::Project(c, _) | ExecOp::Filter(c, _) => check_joins(c, mode),
+        ExecOp::Project(c, _) | ExecOp::Filter(c, _) => check_joins(c, mode, has_aggs),
         ExecOp::Watermark { child, .. }
         | ExecOp::Aggregate { child, .. }
-        | ExecOp::Deduplicate { child, .. } => check_joins(child, mode),
+        | ExecOp::Deduplicate { child, .. } => check_joins(child, mode, has_aggs),
+        ExecOp::GroupsWithState { child, .. } => {
+            check_groups_with_state(plan, mode, has_aggs)?;
+            check_joins(child, mode, has_aggs)
+        }
         ExecOp::Source(_) | ExecOp::Static(_) => Ok(()),
     }
+}
+
+/// The `FlatMapGroupsWithState` case of `checkForStreaming`: the operator's output mode
+/// against the query's and against aggregations, then the timeout against the watermark.
+fn check_groups_with_state(
+    plan: &Exec,
+    mode: OutputMode,
+    has_aggs: bool,
+) -> Result<(), UnsupportedOperation> {
+    let ExecOp::GroupsWithState { child, spec, .. } = &plan.op else {
+        return Ok(());
+    };
+    let fail = |message: String| {
+        Err(UnsupportedOperation {
+            pos: plan.pos,
+            message,
+        })
+    };
+    // aggsInQuery (`has_aggs`: the whole query's), and those below this operator.
+    let mut below = Vec::new();
+    aggregates(child, &mut below);
+    let in_query = has_aggs;
+    if spec.is_map {
+        if in_query {
+            return fail(
+                "mapGroupsWithState is not supported with aggregation on a streaming DataFrame/Dataset"
+                    .into(),
+            );
+        }
+        if mode != OutputMode::Update {
+            return fail(format!(
+                "mapGroupsWithState is not supported with {mode} output mode on a streaming DataFrame/Dataset"
+            ));
+        }
+    } else if !in_query {
+        let (name, same) = match spec.func_mode {
+            FuncOutputMode::Append => ("append", mode == OutputMode::Append),
+            FuncOutputMode::Update => ("update", mode == OutputMode::Update),
+        };
+        if !same {
+            return fail(format!(
+                "flatMapGroupsWithState in {name} mode is not supported with {mode} output mode on a streaming DataFrame/Dataset"
+            ));
+        }
+    } else if spec.func_mode == FuncOutputMode::Update {
+        return fail(
+            "flatMapGroupsWithState in update mode is not supported with aggregation on a streaming DataFrame/Dataset"
+                .into(),
+        );
+    } else if !below.is_empty() {
+        return fail(
+            "flatMapGroupsWithState in append mode is not supported after aggregation on a streaming DataFrame/Dataset"
+                .into(),
+        );
+    }
+    if spec.timeout == super::group_state::GroupStateTimeout::EventTimeTimeout
+        && child.schema.event_time_column().is_none()
+    {
+        return fail("Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timeout in a [map|flatMap]GroupsWithState. Event-time timeout not supported without watermark.".into());
+    }
+    Ok(())
 }

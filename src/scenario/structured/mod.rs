@@ -12,6 +12,10 @@
 //!   .groupBy(window($"sched_dep", "10 minutes"), $"origin")
 //!   .count()
 //! '''
+//! # Optional: Scala defs for groupByKey(..).flatMapGroupsWithState(..)(f) (see scala_fn).
+//! functions = '''
+//! def f(key: String, rows: Iterator[Row], state: GroupState[Long]): Iterator[(String, Long)] = ...
+//! '''
 //! [writeStream]
 //! outputMode = "append"                 # append | update | complete
 //! trigger = "ProcessingTime(5 seconds)" # default | Once | AvailableNow
@@ -32,6 +36,7 @@
 //! from = "2013-01-01 05:00"
 //! until = "2013-01-01 12:00"
 //! speedup = 720               # event ms per virtual ms
+//! maxOffsetsPerTrigger = 100  # optional: at most 100 records per micro-batch (Kafka's option)
 //! ```
 //!
 //! `type = "rows"` takes `schema = "time timestamp, word string"` and
@@ -41,6 +46,7 @@
 //! carry Spark's `AnalysisException` message and point into the query.
 
 pub mod query;
+pub mod scala_fn;
 
 use super::error::ScenarioError;
 use super::toml_errors::line_col;
@@ -72,6 +78,8 @@ struct Raw {
     description: String,
     model: Spanned<String>,
     query: Spanned<String>,
+    #[serde(default)]
+    functions: Option<Spanned<String>>,
     #[serde(rename = "writeStream")]
     write_stream: RawWrite,
     #[serde(default)]
@@ -142,6 +150,8 @@ struct RawSource {
     schema: Option<Spanned<String>>,
     #[serde(default)]
     rows: Option<Spanned<Vec<Vec<toml::Value>>>>,
+    #[serde(default, rename = "maxOffsetsPerTrigger")]
+    max_offsets_per_trigger: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -252,10 +262,24 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
     let mut inline_rows = 0usize;
     for (name, s) in &raw.sources {
         let (schema, records) = build_source(name, s, base, text, path, &mut inline_rows)?;
+        let max_offsets_per_trigger = match &s.max_offsets_per_trigger {
+            Some(m) if *m.get_ref() <= 0 => {
+                return Err(at(
+                    m.span().start,
+                    format!(
+                        "source `{name}`: maxOffsetsPerTrigger must be a positive number of records, found {}",
+                        m.get_ref()
+                    ),
+                ))
+            }
+            Some(m) => Some(*m.get_ref() as u64),
+            None => None,
+        };
         streams.push((name.clone(), schema));
         sources.push(StreamSource {
             name: name.clone(),
             records,
+            max_offsets_per_trigger,
         });
     }
     let mut statics = Vec::new();
@@ -269,11 +293,19 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
         let schema = infer_schema(&s.columns, &rows);
         statics.push((name.clone(), schema, rows));
     }
-    // The query.
+    // The Scala functions, then the query.
+    let functions = match &raw.functions {
+        Some(f) => {
+            let f0 = content_start(text, f.span().start);
+            scala_fn::parse_functions(f.get_ref(), f0).map_err(|(o, m)| at(o, m))?
+        }
+        None => scala_fn::Functions::default(),
+    };
     let q0 = content_start(text, raw.query.span().start);
     let cat = Catalog {
         streams: &streams,
         statics: &statics,
+        functions: &functions,
     };
     let plan: LogicalPlan =
         parse_query(raw.query.get_ref(), &cat).map_err(|(o, m)| at(q0 + o, m))?;
@@ -364,8 +396,13 @@ pub fn parse(text: &str, path: &Path) -> Result<StructuredScenario, ScenarioErro
             at(start + line_start + c.saturating_sub(1) as usize, m)
         })?;
         for (t, fault) in &config.faults.faults {
-            if *fault != crate::cluster::Fault::KillDriver {
-                return Err(at(start, format!("fault `at {t} {fault}`: a Structured Streaming scenario takes `kill driver` faults (Spark retries a lost worker's tasks inside the micro-batch, which changes no result)")));
+            if !matches!(
+                fault,
+                crate::cluster::Fault::KillDriver
+                    | crate::cluster::Fault::KillWorker(_)
+                    | crate::cluster::Fault::RestartWorker(_)
+            ) {
+                return Err(at(start, format!("fault `at {t} {fault}`: a Structured Streaming scenario takes `kill driver`, `kill worker-N` and `restart worker-N` faults")));
             }
         }
     }

@@ -11,16 +11,23 @@
 //! ```
 //!
 //! Methods: `select`, `where`/`filter`, `withColumn`, `withWatermark`, `groupBy(..)` then
-//! `count()`/`sum`/`avg`/`min`/`max`/`agg(..)`, `dropDuplicates`, `join(other, cond, type)`.
+//! `count()`/`sum`/`avg`/`min`/`max`/`agg(..)`, `dropDuplicates`, `join(other, cond, type)`,
+//! and Scala's `groupByKey(r => ..)` then `flatMapGroupsWithState(OutputMode.Update,
+//! GroupStateTimeout.EventTimeTimeout)(f)` or `mapGroupsWithState(timeout)(f)`, `f` being a
+//! `def` of the scenario's `functions` ([`super::scala_fn`]).
 //! Expressions: `$"c"`, `col("c")`, `lit(v)`, numbers, strings, `expr("interval 1 hour")`,
 //! `window(t, size[, slide[, start]])`, `upper`/`lower`/`length`/`coalesce`, `.cast("t")`,
 //! `.alias("n")`/`.as("n")`, `.isNull`/`.isNotNull`, `+ - * / %`, comparisons
 //! (`===`/`==`, `=!=`/`!=`, `<`, ...), `&&`/`&`/`and`, `||`/`|`/`or`, `!`/`~`.
 //! `//` and `#` start comments. Errors carry the byte offset in the text.
 
+use super::scala_fn::{parse_key_fn, Functions, ScalaGroupFn};
+use crate::models::structured::dataset::GroupsWithState;
 use crate::models::structured::{
-    AggExpr, AggFunc, BinOp, Cell, DataType, Expr, Func, JoinType, LogicalPlan, Node, Row, Schema,
+    AggExpr, AggFunc, BinOp, Cell, DataType, Expr, Func, FuncOutputMode, GroupFn,
+    GroupStateTimeout, JoinType, LogicalPlan, Node, Row, Schema,
 };
+use std::sync::Arc;
 
 /// A parse error: byte offset in the query text and the message.
 pub type QueryError = (usize, String);
@@ -32,6 +39,8 @@ pub struct Catalog<'a> {
     pub streams: &'a [(String, Schema)],
     /// Static DataFrames: name, schema, rows.
     pub statics: &'a [(String, Schema, Vec<Row>)],
+    /// The Scala `def`s that `[flat]mapGroupsWithState` may name.
+    pub functions: &'a Functions,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,11 +52,11 @@ enum Tok {
     P(&'static str),
 }
 
-const PUNCT: [&str; 22] = [
-    "===", "=!=", "&&", "||", "==", "!=", "<=", ">=", "<>", ".", "(", ")", ",", "+", "-", "*", "/",
-    "%", "<", ">", "[", "]",
+const PUNCT: [&str; 23] = [
+    "===", "=!=", "=>", "&&", "||", "==", "!=", "<=", ">=", "<>", ".", "(", ")", ",", "+", "-",
+    "*", "/", "%", "<", ">", "[", "]",
 ];
-const PUNCT1: [&str; 4] = ["&", "|", "!", "~"];
+const PUNCT1: [&str; 5] = ["&", "|", "!", "~", ":"];
 
 fn lex(text: &str) -> Result<Vec<(usize, Tok)>, QueryError> {
     let b = text.as_bytes();
@@ -158,6 +167,7 @@ struct P<'a> {
     i: usize,
     end: usize,
     cat: &'a Catalog<'a>,
+    text: &'a str,
 }
 
 /// Parses `text` into a plan over `catalog`.
@@ -171,6 +181,7 @@ pub fn parse_query(text: &str, catalog: &Catalog<'_>) -> Result<LogicalPlan, Que
         i: 0,
         end: text.trim_end().len(),
         cat: catalog,
+        text,
     };
     // PySpark text may be wrapped in parentheses.
     let plan = p.pipeline()?;
@@ -393,6 +404,10 @@ impl P<'_> {
                     self.expect(")")?;
                     wrap(Node::Deduplicate(Box::new(plan), cols))
                 }
+                "groupByKey" => {
+                    let (node, at) = self.groups_with_state(plan)?;
+                    LogicalPlan { node, pos: at }
+                }
                 "join" => {
                     let other = self.pipeline()?;
                     self.expect(",")?;
@@ -414,12 +429,156 @@ impl P<'_> {
                 _ => {
                     return Err((
                         at,
-                        format!("`{m}` is not a DataFrame method this model runs; use select, where, filter, withColumn, withWatermark, groupBy, dropDuplicates or join"),
+                        format!("`{m}` is not a DataFrame method this model runs; use select, where, filter, withColumn, withWatermark, groupBy, groupByKey, dropDuplicates or join"),
                     ))
                 }
             };
         }
         Ok(plan)
+    }
+
+    /// After `groupByKey(`: the key function, then `.flatMapGroupsWithState(mode, timeout)(f)`
+    /// or `.mapGroupsWithState([timeout])(f)`; returns the node and the operator's position.
+    fn groups_with_state(&mut self, plan: LogicalPlan) -> Result<(Node, usize), QueryError> {
+        let open = self.i;
+        let mut depth = 1;
+        let mut j = self.i;
+        while j < self.toks.len() {
+            match self.toks[j].1 {
+                Tok::P("(") => depth += 1,
+                Tok::P(")") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        if j >= self.toks.len() || j == open {
+            return Err((
+                self.at(),
+                "groupByKey takes a function of the row, e.g. groupByKey(r => r.getAs[String](\"origin\"))".into(),
+            ));
+        }
+        let (start, end) = (self.toks[open].0, self.toks[j].0);
+        let key = parse_key_fn(&self.text[start..end], start)?;
+        self.i = j + 1;
+        self.expect(".")?;
+        let (at, m) = self.ident()?;
+        let is_map = match m.as_str() {
+            "flatMapGroupsWithState" => false,
+            "mapGroupsWithState" => true,
+            _ => {
+                return Err((
+                    at,
+                    format!("after groupByKey(..) write flatMapGroupsWithState(outputMode, timeout)(f) or mapGroupsWithState(timeout)(f); found `{m}`"),
+                ))
+            }
+        };
+        if self.eat("[") {
+            // Explicit type arguments `[S, U]`: the types come from the def.
+            let mut depth = 1;
+            while depth > 0 {
+                match self.peek() {
+                    None => return Err((self.at(), "`[` is not closed".into())),
+                    Some(Tok::P("[")) => depth += 1,
+                    Some(Tok::P("]")) => depth -= 1,
+                    _ => {}
+                }
+                self.i += 1;
+            }
+        }
+        self.expect("(")?;
+        let mut func_mode = FuncOutputMode::Update;
+        let mut timeout = GroupStateTimeout::NoTimeout;
+        let mut name = None;
+        if !is_map {
+            func_mode = self
+                .qualified("OutputMode", &["Append", "Update"])
+                .map(|(_, v)| {
+                    if v == "Append" {
+                        FuncOutputMode::Append
+                    } else {
+                        FuncOutputMode::Update
+                    }
+                })?;
+            self.expect(",")?;
+        }
+        if is_map && !matches!(self.peek(), Some(Tok::Ident(s)) if s == "GroupStateTimeout") {
+            name = Some(self.ident()?);
+        } else {
+            timeout = match self
+                .qualified(
+                    "GroupStateTimeout",
+                    &["NoTimeout", "ProcessingTimeTimeout", "EventTimeTimeout"],
+                )?
+                .1
+                .as_str()
+            {
+                "NoTimeout" => GroupStateTimeout::NoTimeout,
+                "ProcessingTimeTimeout" => GroupStateTimeout::ProcessingTimeTimeout,
+                _ => GroupStateTimeout::EventTimeTimeout,
+            };
+        }
+        self.expect(")")?;
+        let (fat, fname) = match name {
+            Some(n) => n,
+            None => {
+                self.expect("(")?;
+                let f = self.ident().map_err(|(a, _)| {
+                    (a, format!("{m}(..)(f): name a `def` of the scenario's `functions`, with its parameter and result types (Spark derives the state and output encoders from them)"))
+                })?;
+                self.expect(")")?;
+                f
+            }
+        };
+        let (f, output) = ScalaGroupFn::new(self.cat.functions, &fname, key, is_map, fat)
+            .map_err(|(_, msg)| (fat, msg))?;
+        Ok((
+            Node::FlatMapGroupsWithState(
+                Box::new(plan),
+                GroupsWithState {
+                    func: GroupFn(Arc::new(f)),
+                    output,
+                    func_mode,
+                    timeout,
+                    is_map,
+                },
+            ),
+            at,
+        ))
+    }
+
+    /// `Object.Value` or `Object.Value()` with `Value` among `values`.
+    fn qualified(&mut self, object: &str, values: &[&str]) -> Result<(usize, String), QueryError> {
+        let (at, o) = self.ident()?;
+        let wrong = |at: usize| {
+            (
+                at,
+                format!(
+                    "expected {}",
+                    values
+                        .iter()
+                        .map(|v| format!("{object}.{v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        };
+        if o != object {
+            return Err(wrong(at));
+        }
+        self.expect(".")?;
+        let (vat, v) = self.ident()?;
+        if !values.contains(&v.as_str()) {
+            return Err(wrong(vat));
+        }
+        if self.eat("(") {
+            self.expect(")")?;
+        }
+        Ok((vat, v))
     }
 
     fn schema_of(&self, plan: &LogicalPlan) -> Result<Schema, QueryError> {
@@ -730,9 +889,11 @@ mod tests {
     #[test]
     fn scala_and_python_spellings_give_the_same_plan() {
         let s = catalog();
+        let fns = Functions::default();
         let cat = Catalog {
             streams: &s,
             statics: &[],
+            functions: &fns,
         };
         let a = parse_query(r#"words.withWatermark("time", "10 minutes").groupBy(window($"time", "10 minutes", "5 minutes"), $"word").count()"#, &cat).unwrap();
         let b = parse_query(
@@ -755,9 +916,11 @@ mod tests {
     #[test]
     fn precedence_and_errors_are_positioned() {
         let s = catalog();
+        let fns = Functions::default();
         let cat = Catalog {
             streams: &s,
             statics: &[],
+            functions: &fns,
         };
         let p = parse_query(
             r#"words.where(length($"word") > 1 + 2 && $"word" =!= "a")"#,

@@ -95,11 +95,14 @@ fn the_semantics_table_has_a_row_per_model() {
         .find(|c| c.model == "storm" && c.kind == FailMode::Worker)
         .expect("cell");
     assert!(storm.with_duplicates > 0);
+    // The dead worker's counting bolt takes its counts with it: the row must say so.
+    assert!(storm.with_state_lost > 0, "{storm:?}");
     assert!(cells
         .iter()
         .filter(|c| c.model == "flink")
         .all(|c| c.with_duplicates == 0));
     let table = render_model_table(&cells);
+    assert!(table.contains("state lost of 2 runs"), "{table}");
     assert!(
         table.contains("| flink |") && table.contains("| dstream |"),
         "{table}"

@@ -274,6 +274,9 @@ pub struct ModelCell {
     pub with_loss: u64,
     /// Runs with a record written out (or counted into state) twice.
     pub with_duplicates: u64,
+    /// Runs in which a record's state update died with a worker's memory and was never
+    /// replayed (Storm's in-memory bolt state; `check::storm::state_loss`).
+    pub with_state_lost: u64,
     /// What the model promises for this failure (its documentation).
     pub promise: &'static str,
     /// No loss in any run, and no duplicate where the promise is exactly-once.
@@ -288,7 +291,10 @@ pub struct ModelCell {
 fn promise(model: &str, kind: FailMode) -> (&'static str, bool) {
     match (model, kind) {
         ("dstream", _) => ("zero loss, at-least-once", true),
-        ("storm", FailMode::Worker) => ("zero loss, at-least-once (state updated twice)", true),
+        ("storm", FailMode::Worker) => (
+            "tuples: zero loss, at-least-once (state updated twice); a bolt's in-memory state dies with its worker",
+            true,
+        ),
         ("storm", _) => ("exactly-once (Nimbus is off the data path)", false),
         _ => ("exactly-once", false),
     }
@@ -304,7 +310,7 @@ pub fn model_table(seeds: u64) -> Result<Vec<ModelCell>, String> {
     for (model, _) in super::compare::MODELS {
         for kind in [FailMode::Worker, FailMode::Driver] {
             let (promise, dup_allowed) = promise(model, kind);
-            let (mut with_loss, mut with_duplicates) = (0, 0);
+            let (mut with_loss, mut with_duplicates, mut with_state_lost) = (0, 0, 0);
             for seed in 0..seeds {
                 let at = 4 + seed % 12;
                 let what = if kind == FailMode::Worker {
@@ -318,6 +324,7 @@ pub fn model_table(seeds: u64) -> Result<Vec<ModelCell>, String> {
                 for r in rows {
                     with_loss += u64::from(!r.verdict.lost.is_empty());
                     with_duplicates += u64::from(!r.verdict.duplicated.is_empty());
+                    with_state_lost += u64::from(r.state_lost > 0);
                 }
             }
             cells.push(ModelCell {
@@ -326,6 +333,7 @@ pub fn model_table(seeds: u64) -> Result<Vec<ModelCell>, String> {
                 runs: seeds,
                 with_loss,
                 with_duplicates,
+                with_state_lost,
                 promise,
                 agrees: with_loss == 0 && (dup_allowed || with_duplicates == 0),
             });
@@ -338,7 +346,7 @@ pub fn model_table(seeds: u64) -> Result<Vec<ModelCell>, String> {
 /// duplicates, the promise, and whether the measurement agrees.
 pub fn render_model_table(cells: &[ModelCell]) -> String {
     let mut out = String::from(
-        "Fault-tolerance semantics per model (fortune word count; runs with loss / runs with duplicates)\n\n| model | worker failure | driver failure |\n|---|---|---|\n",
+        "Fault-tolerance semantics per model (fortune word count; runs with loss / runs with duplicates / runs whose in-memory state was lost)\n\n| model | worker failure | driver failure |\n|---|---|---|\n",
     );
     let models: Vec<&str> = super::compare::MODELS.iter().map(|(m, _)| *m).collect();
     for m in models {
@@ -347,8 +355,13 @@ pub fn render_model_table(cells: &[ModelCell]) -> String {
                 .iter()
                 .find(|c| c.model == m && c.kind == kind)
                 .map_or("-".to_string(), |c| {
+                    let state = if c.with_state_lost > 0 {
+                        format!(" / {} state lost", c.with_state_lost)
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{} lost / {} dup of {} runs (promise: {}) {}",
+                        "{} lost / {} dup{state} of {} runs (promise: {}) {}",
                         c.with_loss,
                         c.with_duplicates,
                         c.runs,

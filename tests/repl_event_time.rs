@@ -122,3 +122,20 @@ fn other_scenarios_and_limits() {
     assert!(out[0].contains("MAX_SESSION_TIME"), "{}", out[0]);
     assert!(out[1].contains("not a positive count"), "{}", out[1]);
 }
+
+// Proves: `late watermarks` runs the Dataflow pipeline again under the perfect, the
+// scenario's heuristic and a percentile watermark and says how many records each makes late
+// (the perfect one none); Structured Streaming refuses it with the reason.
+#[test]
+fn late_watermarks_compares_the_estimators() {
+    let out = session("flights-dataflow", &["late watermarks", "late nonsense"]);
+    assert!(out[0].starts_with("perfect: 0 records late"), "{}", out[0]);
+    assert!(out[0].contains("percentile(99)"), "{}", out[0]);
+    assert!(out[1].starts_with("late: unknown argument"), "{}", out[1]);
+    let out = session("flights-watermark", &["late watermarks"]);
+    assert!(
+        out[0].contains("Structured Streaming has one watermark"),
+        "{}",
+        out[0]
+    );
+}

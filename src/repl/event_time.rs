@@ -8,7 +8,8 @@
 //! seconds of processing time), `run until TIME`, `time`, `watermark` (its history: when it
 //! moved, to what, and why), `state` (the state store, or each key and window's buffered
 //! elements and timers), `late` (rows dropped by the watermark, or records behind it, with
-//! their delay), `panes [WINDOW-START]` (Dataflow: every pane of the windows starting at
+//! their delay; `late watermarks`: Dataflow's whole run under the perfect, heuristic and
+//! percentile watermarks, with the records each makes late), `panes [WINDOW-START]` (Dataflow: every pane of the windows starting at
 //! that time, e.g. `panes 06:00`; Structured Streaming: what the sink received per window),
 //! `progress` (Structured Streaming: the last `StreamingQueryProgress`), `help`, `quit`.
 //! Each command's answer depends only on the session and the line, so tests drive
@@ -64,6 +65,8 @@ enum Job {
         events: Vec<TestStreamEvent>,
         next: usize,
         panes: usize,
+        /// The scenario, for `late watermarks` (whole runs under other watermark estimators).
+        scenario: Box<dataflow::DataflowScenario>,
     },
 }
 
@@ -110,6 +113,7 @@ impl EventTimeSession {
                     events,
                     next: 0,
                     panes: 0,
+                    scenario: Box::new(sc),
                 }
             }
             None => {
@@ -157,6 +161,7 @@ impl EventTimeSession {
                 events,
                 next,
                 panes,
+                ..
             } => {
                 while *next < events.len() && runner.clock_ms() < to.ms() as i64 {
                     runner.apply(&events[*next])?;
@@ -214,7 +219,13 @@ impl EventTimeSession {
             },
             "watermark" => Ok(self.watermark()),
             "state" => Ok(self.state()),
-            "late" => Ok(self.late()),
+            "late" => match words.get(1) {
+                None => Ok(self.late()),
+                Some(&"watermarks") => self.late_by_watermark(),
+                Some(other) => Err(format!(
+                    "late: unknown argument `{other}`; use `late` (records behind the watermark so far) or `late watermarks` (Dataflow: the whole run under the perfect, heuristic and percentile watermarks)"
+                )),
+            },
             "panes" => self.panes(words.get(1).copied()),
             "progress" => match &self.job {
                 Job::Structured { query, .. } => Ok(query
@@ -338,6 +349,24 @@ impl EventTimeSession {
         }
     }
 
+    /// `late watermarks`: the whole run again under each watermark estimator (perfect, the
+    /// scenario's heuristic, a percentile one), with the records each makes late
+    /// (`check::dataflow::late_by_estimator`; "Streaming Systems" ch. 3).
+    fn late_by_watermark(&self) -> Result<String, String> {
+        match &self.job {
+            Job::Structured { .. } => Err(
+                "late watermarks: Structured Streaming has one watermark (max event time minus the withWatermark delay); the comparison of estimators is the Dataflow model's".into(),
+            ),
+            Job::Dataflow { scenario, .. } => {
+                let estimators = crate::check::dataflow::estimators_for(scenario);
+                let runs = crate::check::dataflow::late_by_estimator(scenario, &estimators)?;
+                Ok(crate::check::dataflow::render_late_by_estimator(&runs, 5)
+                    .trim_end()
+                    .to_string())
+            }
+        }
+    }
+
     fn panes(&self, start: Option<&str>) -> Result<String, String> {
         // `06:00` or a full timestamp: windows starting then (the day of the data).
         let matches = |w: &crate::event_time::TimeWindow| -> bool {
@@ -401,6 +430,7 @@ time                the virtual time
 watermark           the watermark now and its history: when it moved, to what, why
 state               the state store (rows per operator), or each key and window's buffer and timers
 late                rows dropped by the watermark, or records behind it, with their delay
+late watermarks     Dataflow: the whole run under the perfect, heuristic and percentile watermarks
 panes [HH:MM]       what was emitted for the windows starting at HH:MM (all without it)
 progress            Structured Streaming: the last StreamingQueryProgress (JSON)
 quit                leave";

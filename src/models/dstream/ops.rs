@@ -13,7 +13,7 @@
 //! `transform` lambdas in scenario files call these same functions on the batch's RDD.
 
 use super::error::SparkError;
-use super::rdd::{byteswap32, JavaRandom, Lineage, Partition, Rdd};
+use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
 use crate::value::{SeqKind, Value};
@@ -246,25 +246,62 @@ pub fn flat_map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, Spar
 }
 
 /// `repartition(n)`: a shuffle that deals each input partition's records round-robin over
-/// `n` outputs, starting at a position drawn from `java.util.Random(byteswap32(index))`,
-/// exactly as Spark's `coalesce(n, shuffle = true)`.
+/// `n` outputs, exactly as Spark 3.5's `RDD.coalesce(n, shuffle = true)` (core/src/main/scala/
+/// org/apache/spark/rdd/RDD.scala): partition `index` starts at
+/// `new XORShiftRandom(index).nextInt(n)`, each record takes `position + 1` as its key, and
+/// `HashPartitioner(n)` sends it to `nonNegativeMod(position, n)`. The `CoalescedRDD` over the
+/// shuffle keeps its `n` partitions one to one (no locality preferences).
 pub fn repartition(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
     if n == 0 {
         return Err(SparkError::InvalidArgument(
             "Number of partitions (0) must be positive.".into(),
         ));
     }
+    let n32 = i32::try_from(n).unwrap_or(i32::MAX);
     let mut outs: Vec<Partition> = vec![Vec::new(); n];
     for (index, p) in rdd.partitions().iter().enumerate() {
-        let mut rng = JavaRandom::new(i64::from(byteswap32(index as i32)));
-        let mut position = rng.next_int(n as i32) as usize;
+        let mut position = repartition_start(index as i32, n32);
         for v in p {
-            position += 1;
-            outs[position % n].push(v.clone());
+            position = position.wrapping_add(1);
+            outs[position.rem_euclid(n32) as usize].push(v.clone());
         }
     }
     let lineage = ctx.lineage("ShuffledRDD[repartition]", &[rdd], true);
     Ok(Rdd::new(outs, None, lineage))
+}
+
+/// `new XORShiftRandom(index).nextInt(n)` (Spark's org.apache.spark.util.random.
+/// XORShiftRandom, a `java.util.Random` whose `next(bits)` is a 64-bit xorshift seeded by
+/// `hashSeed`: `MurmurHash3.bytesHash` of the seed's 8 big-endian bytes, low word with
+/// `arraySeed`, high word seeded with the low one), with `java.util.Random.nextInt(bound)`'s
+/// rejection loop. `n > 0`. Pinned against Spark 3.5.3 by scripts/spark-diff-hashes.scala.
+pub fn repartition_start(index: i32, n: i32) -> i32 {
+    use crate::value::murmur3::{bytes_hash, ARRAY_SEED};
+    let bytes = i64::from(index).to_be_bytes();
+    let low = bytes_hash(&bytes, ARRAY_SEED);
+    let high = bytes_hash(&bytes, low);
+    let mut seed = ((i64::from(high) << 32) | (i64::from(low) & 0xFFFF_FFFF)) as u64;
+    let mut next31 = || {
+        let mut s = seed ^ (seed << 21);
+        s ^= s >> 35;
+        s ^= s << 4;
+        seed = s;
+        (s & ((1u64 << 31) - 1)) as i32
+    };
+    let n = n.max(1);
+    let m = n - 1;
+    let mut r = next31();
+    if n & m == 0 {
+        return ((i64::from(n) * i64::from(r)) >> 31) as i32;
+    }
+    let mut u = r;
+    loop {
+        r = u % n;
+        if u.wrapping_sub(r).wrapping_add(m) >= 0 {
+            return r;
+        }
+        u = next31();
+    }
 }
 
 /// `sc.union(rdds)`: when every RDD has the same hash partitioner, partition `i` of the result

@@ -295,6 +295,12 @@ fn every_fuzz_case_agrees_with_spark_or_is_a_known_difference() {
             disagree.insert(c["name"].as_str().unwrap_or("?").to_string(), d);
         }
     }
+    if let Ok(show) = std::env::var("SPARK_DIFF_SHOW") {
+        // SPARK_DIFF_SHOW=fuzz-0009,fuzz-0014 prints those cases' first differences
+        for n in show.split(',') {
+            eprintln!("{n}: {}", disagree.get(n).map_or("agrees", String::as_str));
+        }
+    }
     let agree = ran.len() - disagree.len();
     eprintln!(
         "spark-diff: {} cases, {} agree with Spark 3.5.3 ({:.1}%), {} known differences",

@@ -389,6 +389,67 @@ impl<A> Grouped<A> {
     }
 }
 
+/// The order in which Spark's reduce side yields the keys of one shuffled partition: the
+/// slots of the `AppendOnlyMap` under its `ExternalAppendOnlyMap` (core/src/main/scala/org/
+/// apache/spark/util/collection/AppendOnlyMap.scala), filled with the keys in `entries`'
+/// (arrival) order: 64 slots to start, doubled (re-inserting in slot order) once more than
+/// 70% are used; a key's first slot is Guava's `murmur3_32.hashInt(key.hashCode)` masked,
+/// then probes `pos + 1`, `+ 2`, ...; the iterator yields a `null` key first, then the slots
+/// in order. Maps that would spill to disk (millions of keys) are not modelled.
+fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
+    use crate::value::murmur3::{finalize_hash, mix};
+    if entries.len() < 2 {
+        return entries;
+    }
+    let rehash = |h: i32| finalize_hash(mix(0, h), 4);
+    let hashes: Vec<i32> = entries
+        .iter()
+        .map(|(k, _)| rehash(k.partition_hash()))
+        .collect();
+    let place = |slots: &mut Vec<Option<usize>>, i: usize| {
+        let mask = slots.len() - 1;
+        let mut pos = hashes[i] as usize & mask;
+        let mut delta = 1;
+        while slots[pos].is_some() {
+            pos = (pos + delta) & mask;
+            delta += 1;
+        }
+        slots[pos] = Some(i);
+    };
+    let mut slots: Vec<Option<usize>> = vec![None; 64];
+    let mut nulls = Vec::new();
+    let mut size = 0usize;
+    for (i, (k, _)) in entries.iter().enumerate() {
+        if matches!(k, Value::Null) {
+            nulls.push(i);
+            continue;
+        }
+        place(&mut slots, i);
+        size += 1;
+        if size > slots.len() * 7 / 10 {
+            let doubled = vec![None; 2 * slots.len()];
+            let old = std::mem::replace(&mut slots, doubled);
+            for j in old.into_iter().flatten() {
+                place(&mut slots, j);
+            }
+        }
+    }
+    let order: Vec<usize> = nulls
+        .into_iter()
+        .chain(slots.into_iter().flatten())
+        .collect();
+    let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| taken[i].take()).collect()
+}
+
+/// A map-side combine writes each map partition's keys sorted by `key.hashCode`
+/// (`ExternalSorter`'s default key comparator when there is an aggregator and no ordering),
+/// so they reach the reduce side in that order: sorts one map partition's combined entries
+/// so (stable; keys with equal hash codes keep their first-seen order).
+fn map_side_order<A>(entries: &mut [(Value, A)]) {
+    entries.sort_by_key(|(k, _)| k.partition_hash());
+}
+
 /// `reduceByKey(f, n)`: combine values per key within each input partition (map-side
 /// combine), then merge the partial results per key in input-partition order, into `n`
 /// hash partitions.
@@ -416,7 +477,9 @@ pub fn reduce_by_key(
                 )
                 .map_err(|e| ctx.fail(op, e))?;
         }
-        for (k, x) in local.entries {
+        let mut local = local.entries;
+        map_side_order(&mut local);
+        for (k, x) in local {
             let target = &mut outs[k.partition_of(n)];
             let hash = key_hash(&k);
             match target.find(hash, &k) {
@@ -431,7 +494,7 @@ pub fn reduce_by_key(
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, v)| Value::pair(k, v))
                 .collect()
@@ -462,6 +525,33 @@ pub fn group_by_key_into(
     let n = n.max(1);
     let mut outs: Vec<Grouped<Vec<Value>>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
+        if kind == SeqKind::ArrayBuffer {
+            // the DStream's combineByKey combines map-side: per map partition, the keys in
+            // hash-code order, each with its values in record order
+            let mut local: Grouped<Vec<Value>> = Grouped::with_capacity(p.len() / 4);
+            for v in p {
+                let (k, x) = pair("groupByKey", v)?;
+                let _ = local.upsert(
+                    k,
+                    || vec![x.clone()],
+                    |acc| {
+                        acc.push(x.clone());
+                        Ok(())
+                    },
+                );
+            }
+            let mut local = local.entries;
+            map_side_order(&mut local);
+            for (k, xs) in local {
+                let target = &mut outs[k.partition_of(n)];
+                let hash = key_hash(&k);
+                match target.find(hash, &k) {
+                    Some(slot) => target.entries[slot].1.extend(xs),
+                    None => target.push_new(hash, k, xs),
+                }
+            }
+            continue;
+        }
         for v in p {
             let (k, x) = pair("groupByKey", v)?;
             let target = &mut outs[k.partition_of(n)];
@@ -478,7 +568,7 @@ pub fn group_by_key_into(
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, vs)| Value::pair(k, Value::seq(kind, vs)))
                 .collect()
@@ -787,20 +877,34 @@ pub fn reduce(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
 pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
     let n = n.max(1);
     let mut outs: Vec<Grouped<i64>> = (0..n).map(|_| Grouped::new()).collect();
-    for v in rdd.iter() {
-        let _ = outs[v.partition_of(n)].upsert(
-            v,
-            || 1,
-            |c| {
-                *c += 1;
-                Ok(())
-            },
-        );
+    for p in rdd.partitions() {
+        // map-side combine, then the combined counts in hash-code order (see reduce_by_key)
+        let mut local: Grouped<i64> = Grouped::with_capacity(p.len() / 4);
+        for v in p {
+            let _ = local.upsert(
+                v,
+                || 1,
+                |c| {
+                    *c += 1;
+                    Ok(())
+                },
+            );
+        }
+        let mut local = local.entries;
+        map_side_order(&mut local);
+        for (k, c) in local {
+            let target = &mut outs[k.partition_of(n)];
+            let hash = key_hash(&k);
+            match target.find(hash, &k) {
+                Some(slot) => target.entries[slot].1 += c,
+                None => target.push_new(hash, k, c),
+            }
+        }
     }
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, c)| Value::pair(k, Value::Int(c)))
                 .collect()

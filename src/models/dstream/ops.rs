@@ -504,6 +504,21 @@ pub fn reduce_by_key(
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
+/// `distinct()` of an RDD that has a partitioner (RDD.scala, Spark 3.5): no shuffle; each
+/// partition drops its duplicates through an `ExternalAppendOnlyMap` (records inserted in
+/// order, yielded in slot order, see `spark_map_order`), keeping the partitioner. Without a
+/// partitioner Spark shuffles (`map(x => (x, null)).reduceByKey((x, _) => x, n).map(_._1)`).
+pub fn distinct_in_partitions(ctx: &mut OpCtx, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "distinct", true, |p, out| {
+        let mut seen: Grouped<()> = Grouped::with_capacity(p.len());
+        for v in p {
+            seen.upsert(v, || (), |_| Ok(()))?;
+        }
+        out.extend(spark_map_order(seen.entries).into_iter().map(|(k, ())| k));
+        Ok(())
+    })
+}
+
 /// `groupByKey(n)`: `(k, CompactBuffer(values...))` per key, values in arrival order.
 pub fn group_by_key(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
     group_by_key_into(ctx, rdd, n, SeqKind::CompactBuffer)

@@ -397,15 +397,27 @@ impl<A> Grouped<A> {
 /// then probes `pos + 1`, `+ 2`, ...; the iterator yields a `null` key first, then the slots
 /// in order. Maps that would spill to disk (millions of keys) are not modelled.
 fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
-    use crate::value::murmur3::{finalize_hash, mix};
     if entries.len() < 2 {
         return entries;
     }
+    let order = spark_slot_permutation(entries.iter().map(|(k, _)| k));
+    let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| taken[i].take()).collect()
+}
+
+/// The positions of `keys` (distinct, in insertion order) in the order Spark's
+/// `AppendOnlyMap` iterates them (see `spark_map_order`).
+fn spark_slot_permutation<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<usize> {
+    use crate::value::murmur3::{finalize_hash, mix};
     let rehash = |h: i32| finalize_hash(mix(0, h), 4);
-    let hashes: Vec<i32> = entries
-        .iter()
-        .map(|(k, _)| rehash(k.partition_hash()))
-        .collect();
+    let mut hashes: Vec<i32> = Vec::new();
+    let mut nulls = Vec::new();
+    for (i, k) in keys.enumerate() {
+        if matches!(k, Value::Null) {
+            nulls.push(i);
+        }
+        hashes.push(rehash(k.partition_hash()));
+    }
     let place = |slots: &mut Vec<Option<usize>>, i: usize| {
         let mask = slots.len() - 1;
         let mut pos = hashes[i] as usize & mask;
@@ -417,11 +429,9 @@ fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
         slots[pos] = Some(i);
     };
     let mut slots: Vec<Option<usize>> = vec![None; 64];
-    let mut nulls = Vec::new();
     let mut size = 0usize;
-    for (i, (k, _)) in entries.iter().enumerate() {
-        if matches!(k, Value::Null) {
-            nulls.push(i);
+    for i in 0..hashes.len() {
+        if nulls.contains(&i) {
             continue;
         }
         place(&mut slots, i);
@@ -434,12 +444,10 @@ fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
             }
         }
     }
-    let order: Vec<usize> = nulls
+    nulls
         .into_iter()
         .chain(slots.into_iter().flatten())
-        .collect();
-    let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| taken[i].take()).collect()
+        .collect()
 }
 
 /// A map-side combine writes each map partition's keys sorted by `key.hashCode`
@@ -593,7 +601,8 @@ pub fn group_by_key_into(
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
-/// Per output partition, `(key, one list of values per input RDD)` in first-seen key order.
+/// Per output partition, `(key, one list of values per input RDD)` in Spark's key order (the
+/// slots of `CoGroupedRDD`'s `ExternalAppendOnlyMap`).
 pub type CogroupPartitions = Vec<Vec<(Value, Vec<Vec<Value>>)>>;
 
 /// The cogroup of several pair RDDs: per key, one list of values per input RDD.
@@ -620,7 +629,12 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
             );
         }
     }
-    Ok(outs.into_iter().map(|g| g.entries).collect())
+    // CoGroupedRDD inserts every input's records into an ExternalAppendOnlyMap, input by
+    // input, and yields its slot order
+    Ok(outs
+        .into_iter()
+        .map(|g| spark_map_order(g.entries))
+        .collect())
 }
 
 /// The heads of a cogroup: for every key, the first value it has in each input RDD (in RDD
@@ -634,7 +648,7 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
 pub struct CogroupHeads<'a> {
     /// The keys, by key number (first-seen order).
     keys: Vec<Value>,
-    /// Per output partition, its key numbers in first-seen order.
+    /// Per output partition, its key numbers in Spark's order (see [`CogroupHeads::partition`]).
     by_partition: Vec<Vec<u32>>,
     /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
     start: Vec<u32>,
@@ -684,6 +698,13 @@ impl<'a> CogroupHeads<'a> {
                 }
             }
         }
+        // Each partition's keys in Spark's order: CoGroupedRDD's ExternalAppendOnlyMap slots.
+        for part in &mut by_partition {
+            if part.len() > 1 {
+                let order = spark_slot_permutation(part.iter().map(|&k| &keys[k as usize]));
+                *part = order.into_iter().map(|i| part[i]).collect();
+            }
+        }
         // Counting sort by key number, stable.
         let mut start: Vec<u32> = Vec::with_capacity(keys.len() + 1);
         let mut acc = 0u32;
@@ -714,7 +735,7 @@ impl<'a> CogroupHeads<'a> {
         self.by_partition.len()
     }
 
-    /// The key numbers of output partition `p`, in first-seen order.
+    /// The key numbers of output partition `p`, in Spark's order (`CoGroupedRDD`'s map's).
     pub fn partition(&self, p: usize) -> &[u32] {
         &self.by_partition[p]
     }

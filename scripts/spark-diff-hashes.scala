@@ -1,7 +1,8 @@
 // What Scala 2.12.18 and Spark 3.5.3 compute for the hashes and orders stream-sim transcribes:
 // tuple/collection hashCode and ## (scala.util.hashing.MurmurHash3, scala.runtime.Statics),
 // XORShiftRandom(index).nextInt(n) (the start of repartition's round-robin), and the printed
-// order of toSet/toMap beyond four elements (HashSet/HashMap hash tries). Run by
+// order of toSet/toMap beyond four elements (HashSet/HashMap hash tries), and the iteration
+// order of Spark's AppendOnlyMap (the reduce side of a shuffle). Run by
 // scripts/spark-diff-hashes.sh; the output is tests/fixtures/spark-diff/scala-hashes.txt.
 // It sits in package org.apache.spark to reach the private[spark] XORShiftRandom and
 // CompactBuffer.
@@ -67,6 +68,16 @@ object Hashes {
     println("MAP\t" + Seq(("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5), ("f", 6)).toMap)
     println("MAP\t" + Seq((1, "x"), (2, "y"), (3, "z"), (40, "w"), (5, "v"), (2, "yy")).toMap)
     println("MAP\t" + Seq(("spark", 3), ("hello", 1), ("world", 2), ("a", 1), ("b", 2), ("hello", 9)).toMap)
+    // AppendOnlyMap iteration order (the reduce side of every shuffle): keys inserted in order
+    def aom(keys: Seq[Any]): String = {
+      val m = new org.apache.spark.util.collection.AppendOnlyMap[Any, Int]()
+      keys.foreach(k => m.update(k, 1))
+      m.iterator.map(_._1).mkString("[", ", ", "]")
+    }
+    println("AOM\t" + aom(Seq("a", "b", "c", "d", "e", "f", "g", "hello", "world", "spark", "flink", "x")))
+    println("AOM\t" + aom((1 to 100).map(_ * 7)))
+    println("AOM\t" + aom(Seq(("a", 1), ("b", 2), ("c", 3), ("a", 2), ("b", 1))))
+    println("AOM\t" + aom(Seq(5, null, 3, 1)))
     case class Cnt(word: String, n: Int)
     println("CASE\t" + Cnt("a", 1) + "\t" + Cnt("a", 1).hashCode + "\t" + ("a", 1).hashCode)
   }

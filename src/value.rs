@@ -543,6 +543,50 @@ impl Value {
     }
 }
 
+/// The order in which Spark's `AppendOnlyMap` (core/src/main/scala/org/apache/spark/util/
+/// collection/AppendOnlyMap.scala, under every `ExternalAppendOnlyMap` of a shuffle's reduce
+/// side, `CoGroupedRDD` and `distinct`) iterates `keys`, given as distinct keys in insertion
+/// order: returns their positions. 64 slots to start, doubled (re-inserting in slot order)
+/// once more than 70% are used; a key's first slot is Guava's `murmur3_32().hashInt(
+/// key.hashCode)` masked, then probes `+1`, `+2`, ...; the iterator yields a `null` key first
+/// (kept aside), then the slots in order. A map that would spill to disk is not modelled.
+pub fn append_only_map_order<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<usize> {
+    use murmur3::{finalize_hash, mix};
+    let mut hashes: Vec<i32> = Vec::new();
+    let mut null = None;
+    for (i, k) in keys.enumerate() {
+        if matches!(k, Value::Null) {
+            null = Some(i);
+        }
+        hashes.push(finalize_hash(mix(0, k.partition_hash()), 4));
+    }
+    let place = |slots: &mut Vec<Option<usize>>, i: usize| {
+        let mask = slots.len() - 1;
+        let mut pos = hashes[i] as usize & mask;
+        let mut delta = 1;
+        while slots[pos].is_some() {
+            pos = (pos + delta) & mask;
+            delta += 1;
+        }
+        slots[pos] = Some(i);
+    };
+    let mut slots: Vec<Option<usize>> = vec![None; 64];
+    let mut size = 0usize;
+    for i in (0..hashes.len()).filter(|i| Some(*i) != null) {
+        place(&mut slots, i);
+        size += 1;
+        if size > slots.len() * 7 / 10 {
+            let doubled = vec![None; 2 * slots.len()];
+            for j in std::mem::replace(&mut slots, doubled).into_iter().flatten() {
+                place(&mut slots, j);
+            }
+        }
+    }
+    null.into_iter()
+        .chain(slots.into_iter().flatten())
+        .collect()
+}
+
 /// Scala 2.12's `scala.util.hashing.MurmurHash3` (src/library/scala/util/hashing/
 /// MurmurHash3.scala) and the JVM hash codes it mixes (`scala.runtime.Statics.anyHash`,
 /// `java.lang.{String, Long, Double, Float}.hashCode`), transcribed so that a tuple key lands
@@ -881,5 +925,36 @@ mod tests {
             Value::seq(SeqKind::Map, m).to_string(),
             "Map(e -> 5, f -> 6, a -> 1, b -> 2, c -> 3, d -> 4)"
         );
+    }
+
+    /// Spark 3.5.3's own `AppendOnlyMap`, keys inserted in order, iterated as
+    /// scripts/spark-diff-hashes.scala printed (the `AOM` lines of
+    /// tests/fixtures/spark-diff/scala-hashes.txt); 100 keys make the table grow twice.
+    #[test]
+    fn append_only_map_order_matches_spark() {
+        let show = |keys: Vec<Value>| {
+            let order = append_only_map_order(keys.iter());
+            let v: Vec<String> = order.iter().map(|&i| keys[i].to_string()).collect();
+            format!("[{}]", v.join(", "))
+        };
+        let words = "a b c d e f g hello world spark flink x";
+        assert_eq!(
+            show(words.split(' ').map(Value::str).collect()),
+            "[d, e, spark, x, a, b, flink, hello, f, g, c, world]"
+        );
+        let recorded = include_str!("../tests/fixtures/spark-diff/scala-hashes.txt");
+        let aom: Vec<&str> = recorded
+            .lines()
+            .filter_map(|l| l.strip_prefix("AOM\t"))
+            .collect();
+        assert_eq!(aom.len(), 4);
+        let sevens = show((1..=100).map(|i| Value::Int(i * 7)).collect());
+        assert_eq!(sevens, aom[1]);
+        let pairs = [("a", 1), ("b", 2), ("c", 3), ("a", 2), ("b", 1)]
+            .map(|(k, v)| Value::pair(Value::str(k), Value::Int(v)))
+            .to_vec();
+        assert_eq!(show(pairs), "[(b,1), (b,2), (a,2), (c,3), (a,1)]");
+        let with_null = vec![Value::Int(5), Value::Null, Value::Int(3), Value::Int(1)];
+        assert_eq!(show(with_null), "[null, 1, 3, 5]");
     }
 }

@@ -16,7 +16,7 @@ use super::error::SparkError;
 use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
-use crate::value::{SeqKind, Value};
+use crate::value::{append_only_map_order, SeqKind, Value};
 use std::sync::Arc;
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
@@ -389,65 +389,15 @@ impl<A> Grouped<A> {
     }
 }
 
-/// The order in which Spark's reduce side yields the keys of one shuffled partition: the
-/// slots of the `AppendOnlyMap` under its `ExternalAppendOnlyMap` (core/src/main/scala/org/
-/// apache/spark/util/collection/AppendOnlyMap.scala), filled with the keys in `entries`'
-/// (arrival) order: 64 slots to start, doubled (re-inserting in slot order) once more than
-/// 70% are used; a key's first slot is Guava's `murmur3_32.hashInt(key.hashCode)` masked,
-/// then probes `pos + 1`, `+ 2`, ...; the iterator yields a `null` key first, then the slots
-/// in order. Maps that would spill to disk (millions of keys) are not modelled.
+/// The entries (distinct keys, in the order they reached Spark's reduce side) in the order
+/// Spark's `ExternalAppendOnlyMap` yields them: see [`append_only_map_order`].
 fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
     if entries.len() < 2 {
         return entries;
     }
-    let order = spark_slot_permutation(entries.iter().map(|(k, _)| k));
+    let order = append_only_map_order(entries.iter().map(|(k, _)| k));
     let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| taken[i].take()).collect()
-}
-
-/// The positions of `keys` (distinct, in insertion order) in the order Spark's
-/// `AppendOnlyMap` iterates them (see `spark_map_order`).
-fn spark_slot_permutation<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<usize> {
-    use crate::value::murmur3::{finalize_hash, mix};
-    let rehash = |h: i32| finalize_hash(mix(0, h), 4);
-    let mut hashes: Vec<i32> = Vec::new();
-    let mut nulls = Vec::new();
-    for (i, k) in keys.enumerate() {
-        if matches!(k, Value::Null) {
-            nulls.push(i);
-        }
-        hashes.push(rehash(k.partition_hash()));
-    }
-    let place = |slots: &mut Vec<Option<usize>>, i: usize| {
-        let mask = slots.len() - 1;
-        let mut pos = hashes[i] as usize & mask;
-        let mut delta = 1;
-        while slots[pos].is_some() {
-            pos = (pos + delta) & mask;
-            delta += 1;
-        }
-        slots[pos] = Some(i);
-    };
-    let mut slots: Vec<Option<usize>> = vec![None; 64];
-    let mut size = 0usize;
-    for i in 0..hashes.len() {
-        if nulls.contains(&i) {
-            continue;
-        }
-        place(&mut slots, i);
-        size += 1;
-        if size > slots.len() * 7 / 10 {
-            let doubled = vec![None; 2 * slots.len()];
-            let old = std::mem::replace(&mut slots, doubled);
-            for j in old.into_iter().flatten() {
-                place(&mut slots, j);
-            }
-        }
-    }
-    nulls
-        .into_iter()
-        .chain(slots.into_iter().flatten())
-        .collect()
 }
 
 /// A map-side combine writes each map partition's keys sorted by `key.hashCode`
@@ -469,6 +419,9 @@ pub fn reduce_by_key(
     op: &str,
 ) -> Result<Rdd, SparkError> {
     let n = n.max(1);
+    // combineByKey over an RDD already hash-partitioned into n combines within each
+    // partition, records in order, without a shuffle (PairRDDFunctions.combineByKeyWithClassTag)
+    let already_partitioned = rdd.partitioner() == Some(n);
     let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
         let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
@@ -486,7 +439,9 @@ pub fn reduce_by_key(
                 .map_err(|e| ctx.fail(op, e))?;
         }
         let mut local = local.entries;
-        map_side_order(&mut local);
+        if !already_partitioned {
+            map_side_order(&mut local);
+        }
         for (k, x) in local {
             let target = &mut outs[k.partition_of(n)];
             let hash = key_hash(&k);
@@ -564,7 +519,9 @@ pub fn group_by_key_into(
                 );
             }
             let mut local = local.entries;
-            map_side_order(&mut local);
+            if rdd.partitioner() != Some(n) {
+                map_side_order(&mut local);
+            }
             for (k, xs) in local {
                 let target = &mut outs[k.partition_of(n)];
                 let hash = key_hash(&k);
@@ -701,7 +658,7 @@ impl<'a> CogroupHeads<'a> {
         // Each partition's keys in Spark's order: CoGroupedRDD's ExternalAppendOnlyMap slots.
         for part in &mut by_partition {
             if part.len() > 1 {
-                let order = spark_slot_permutation(part.iter().map(|&k| &keys[k as usize]));
+                let order = append_only_map_order(part.iter().map(|&k| &keys[k as usize]));
                 *part = order.into_iter().map(|i| part[i]).collect();
             }
         }

@@ -277,9 +277,15 @@ impl Value {
         }
     }
 
-    /// Java's `hashCode` of the value as Spark's `HashPartitioner` would see it, for the kinds
-    /// whose JVM hash is simple (strings, ints, bools, null); other kinds use a fixed FNV hash.
-    /// Only used to choose a shuffle partition (`nonNegativeMod(hash, numPartitions)`).
+    /// The JVM's `hashCode` of the value as Spark's `HashPartitioner` sees it (`key.hashCode`):
+    /// `java.lang.String.hashCode`, `Integer`/`Long`/`Double`/`Boolean.hashCode` (an `Int` that
+    /// fits 32 bits is an `Integer`), and Scala 2.12's `MurmurHash3` for products and
+    /// collections (tuples and `Some` by `productHash`, `List`/`CompactBuffer`/`ArrayBuffer` by
+    /// `seqHash`, `Set`/`Map` by `setHash`/`mapHash`, each element by its `##`: see
+    /// [`murmur3`]). `None` is `"None".hashCode`. A glom `Array` hashes by identity on the
+    /// JVM (Spark refuses array keys for hash shuffles): a fixed FNV hash stands in.
+    /// Only used to choose a shuffle partition (`nonNegativeMod(hash, numPartitions)`) and an
+    /// `AppendOnlyMap` slot. Pinned by `scripts/spark-diff-hashes.scala` (Scala 2.12.18).
     pub fn partition_hash(&self) -> i32 {
         match self {
             Value::Null => 0,
@@ -290,32 +296,38 @@ impl Value {
                     1237
                 }
             }
-            Value::Int(i) => {
-                if let Ok(small) = i32::try_from(*i) {
-                    small
-                } else {
-                    (*i ^ (*i >> 32)) as i32
+            Value::Int(i) => match i32::try_from(*i) {
+                Ok(small) => small,
+                Err(_) => murmur3::long_hash_code(*i),
+            },
+            Value::Float(x) => murmur3::double_hash_code(*x),
+            Value::Str(s) => murmur3::string_hash_code(s),
+            Value::Tuple(fields) => murmur3::product_hash(fields),
+            Value::Opt(Some(v)) => murmur3::product_hash(std::slice::from_ref(v.as_ref())),
+            Value::Opt(None) => murmur3::string_hash_code("None"),
+            Value::Seq(kind, items) => match kind {
+                SeqKind::List | SeqKind::CompactBuffer | SeqKind::ArrayBuffer => {
+                    murmur3::ordered_hash(items, murmur3::seq_seed())
                 }
-            }
-            Value::Str(s) => {
-                // java.lang.String.hashCode over UTF-16 code units (for ASCII, the bytes).
-                let mut h: i32 = 0;
-                if s.is_ascii() {
-                    for b in s.bytes() {
-                        h = h.wrapping_mul(31).wrapping_add(i32::from(b));
-                    }
-                } else {
-                    for unit in s.encode_utf16() {
-                        h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
-                    }
+                SeqKind::Set => murmur3::unordered_hash(items, murmur3::set_seed()),
+                SeqKind::Map => murmur3::unordered_hash(items, murmur3::map_seed()),
+                SeqKind::Array => {
+                    let mut hasher = crate::value::FnvHasher::default();
+                    self.hash(&mut hasher);
+                    hasher.finish() as i32
                 }
-                h
-            }
-            other => {
-                let mut hasher = crate::value::FnvHasher::default();
-                other.hash(&mut hasher);
-                hasher.finish() as i32
-            }
+            },
+        }
+    }
+
+    /// Scala's `##` of the value (`scala.runtime.Statics.anyHash`): `hashCode`, except that a
+    /// boxed `Long` or `Double` hashes as the `Int` (or `Long`) of equal value when it has
+    /// one, so `(1L, 2.0)` hashes like `(1, 2)`. This is what `MurmurHash3` mixes for each
+    /// element of a tuple or collection.
+    pub fn scala_hash(&self) -> i32 {
+        match self {
+            Value::Float(x) => murmur3::double_hash(*x),
+            other => other.partition_hash(),
         }
     }
 
@@ -531,6 +543,245 @@ impl Value {
     }
 }
 
+/// The order in which Spark's `AppendOnlyMap` (core/src/main/scala/org/apache/spark/util/
+/// collection/AppendOnlyMap.scala, under every `ExternalAppendOnlyMap` of a shuffle's reduce
+/// side, `CoGroupedRDD` and `distinct`) iterates `keys`, given as distinct keys in insertion
+/// order: returns their positions. 64 slots to start, doubled (re-inserting in slot order)
+/// once more than 70% are used; a key's first slot is Guava's `murmur3_32().hashInt(
+/// key.hashCode)` masked, then probes `+1`, `+2`, ...; the iterator yields a `null` key first
+/// (kept aside), then the slots in order. A map that would spill to disk is not modelled.
+pub fn append_only_map_order<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<usize> {
+    use murmur3::{finalize_hash, mix};
+    let mut hashes: Vec<i32> = Vec::new();
+    let mut null = None;
+    for (i, k) in keys.enumerate() {
+        if matches!(k, Value::Null) {
+            null = Some(i);
+        }
+        hashes.push(finalize_hash(mix(0, k.partition_hash()), 4));
+    }
+    let place = |slots: &mut Vec<Option<usize>>, i: usize| {
+        let mask = slots.len() - 1;
+        let mut pos = hashes[i] as usize & mask;
+        let mut delta = 1;
+        while slots[pos].is_some() {
+            pos = (pos + delta) & mask;
+            delta += 1;
+        }
+        slots[pos] = Some(i);
+    };
+    let mut slots: Vec<Option<usize>> = vec![None; 64];
+    let mut size = 0usize;
+    for i in (0..hashes.len()).filter(|i| Some(*i) != null) {
+        place(&mut slots, i);
+        size += 1;
+        if size > slots.len() * 7 / 10 {
+            let doubled = vec![None; 2 * slots.len()];
+            for j in std::mem::replace(&mut slots, doubled).into_iter().flatten() {
+                place(&mut slots, j);
+            }
+        }
+    }
+    null.into_iter()
+        .chain(slots.into_iter().flatten())
+        .collect()
+}
+
+/// Scala 2.12's `scala.util.hashing.MurmurHash3` (src/library/scala/util/hashing/
+/// MurmurHash3.scala) and the JVM hash codes it mixes (`scala.runtime.Statics.anyHash`,
+/// `java.lang.{String, Long, Double, Float}.hashCode`), transcribed so that a tuple key lands
+/// in the partition Spark's `HashPartitioner` gives it. All arithmetic wraps as Java's `int`
+/// does. Values are pinned against Scala 2.12.18 (the library Spark 3.5.3 ships) by
+/// `scripts/spark-diff-hashes.scala`.
+pub mod murmur3 {
+    use super::Value;
+
+    /// `MurmurHash3.productSeed`.
+    pub const PRODUCT_SEED: i32 = 0xcafe_babe_u32 as i32;
+    /// `MurmurHash3.arraySeed` (also the seed of `bytesHash`).
+    pub const ARRAY_SEED: i32 = 0x3c07_4a61;
+
+    /// `MurmurHash3.seqSeed`: `"Seq".hashCode`.
+    pub fn seq_seed() -> i32 {
+        string_hash_code("Seq")
+    }
+
+    /// `MurmurHash3.setSeed`: `"Set".hashCode`.
+    pub fn set_seed() -> i32 {
+        string_hash_code("Set")
+    }
+
+    /// `MurmurHash3.mapSeed`: `"Map".hashCode`.
+    pub fn map_seed() -> i32 {
+        string_hash_code("Map")
+    }
+
+    /// `mixLast(hash, data)`: one block mixed in without the final rotation.
+    pub fn mix_last(hash: i32, data: i32) -> i32 {
+        let mut k = data;
+        k = k.wrapping_mul(0xcc9e_2d51_u32 as i32);
+        k = k.rotate_left(15);
+        k = k.wrapping_mul(0x1b87_3593);
+        hash ^ k
+    }
+
+    /// `mix(hash, data)`: one 32-bit block mixed into the running hash.
+    pub fn mix(hash: i32, data: i32) -> i32 {
+        let h = mix_last(hash, data).rotate_left(13);
+        h.wrapping_mul(5).wrapping_add(0xe654_6b64_u32 as i32)
+    }
+
+    /// `finalizeHash(hash, length)`: `avalanche(hash ^ length)`.
+    pub fn finalize_hash(hash: i32, length: i32) -> i32 {
+        let mut h = (hash ^ length) as u32;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85eb_ca6b);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xc2b2_ae35);
+        h ^= h >> 16;
+        h as i32
+    }
+
+    /// `productHash(x, productSeed)` of a product with these elements (arity > 0): a
+    /// tuple's or a case class's `hashCode`.
+    pub fn product_hash(fields: &[Value]) -> i32 {
+        let mut h = PRODUCT_SEED;
+        for f in fields {
+            h = mix(h, f.scala_hash());
+        }
+        finalize_hash(h, fields.len() as i32)
+    }
+
+    /// `orderedHash(xs, seed)`: a `Seq`'s hash with `seqSeed`.
+    pub fn ordered_hash(items: &[Value], seed: i32) -> i32 {
+        let mut h = seed;
+        for x in items {
+            h = mix(h, x.scala_hash());
+        }
+        finalize_hash(h, items.len() as i32)
+    }
+
+    /// `unorderedHash(xs, seed)`: a `Set`'s (`setSeed`) or `Map`'s (`mapSeed`, over its
+    /// `(k, v)` tuples) hash, independent of the order.
+    pub fn unordered_hash(items: &[Value], seed: i32) -> i32 {
+        let (mut a, mut b, mut c) = (0i32, 0i32, 1i32);
+        for x in items {
+            let h = x.scala_hash();
+            a = a.wrapping_add(h);
+            b ^= h;
+            if h != 0 {
+                c = c.wrapping_mul(h);
+            }
+        }
+        let mut h = seed;
+        h = mix(h, a);
+        h = mix(h, b);
+        h = mix_last(h, c);
+        finalize_hash(h, items.len() as i32)
+    }
+
+    /// `bytesHash(data, seed)`: 4 little-endian bytes a block, then the tail.
+    pub fn bytes_hash(data: &[u8], seed: i32) -> i32 {
+        let mut h = seed;
+        let mut chunks = data.chunks_exact(4);
+        for c in &mut chunks {
+            h = mix(h, i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut k = 0i32;
+            for (i, b) in tail.iter().enumerate() {
+                k ^= i32::from(*b) << (8 * i);
+            }
+            h = mix_last(h, k);
+        }
+        finalize_hash(h, data.len() as i32)
+    }
+
+    /// `java.lang.String.hashCode`: `31 * h + c` over the UTF-16 code units.
+    pub fn string_hash_code(s: &str) -> i32 {
+        let mut h: i32 = 0;
+        if s.is_ascii() {
+            for b in s.bytes() {
+                h = h.wrapping_mul(31).wrapping_add(i32::from(b));
+            }
+        } else {
+            for unit in s.encode_utf16() {
+                h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+            }
+        }
+        h
+    }
+
+    /// `java.lang.Long.hashCode(v)`: `(int) (v ^ (v >>> 32))`.
+    pub fn long_hash_code(v: i64) -> i32 {
+        let u = v as u64;
+        (u ^ (u >> 32)) as i32
+    }
+
+    /// `java.lang.Double.hashCode(x)` over `doubleToLongBits` (one canonical NaN).
+    pub fn double_hash_code(x: f64) -> i32 {
+        let bits = if x.is_nan() {
+            0x7ff8_0000_0000_0000_u64
+        } else {
+            x.to_bits()
+        };
+        (bits ^ (bits >> 32)) as i32
+    }
+
+    /// `scala.runtime.Statics.doubleHash`: a double's `##` is the hash of the `Int`, `Long`
+    /// or `Float` of equal value if there is one, else `Double.hashCode`.
+    pub fn double_hash(x: f64) -> i32 {
+        let iv = x as i32; // Java's (int) cast saturates, and NaN is 0, as Rust's `as` does
+        if f64::from(iv) == x {
+            return iv;
+        }
+        let lv = x as i64;
+        if lv as f64 == x {
+            return long_hash_code(lv);
+        }
+        let fv = x as f32;
+        if f64::from(fv) == x {
+            let bits = if fv.is_nan() {
+                0x7fc0_0000
+            } else {
+                fv.to_bits()
+            };
+            return bits as i32;
+        }
+        double_hash_code(x)
+    }
+
+    /// Scala 2.12's `HashMap.improve`/`HashSet.improve`: the bits a hash trie branches on.
+    pub fn improve(hcode: i32) -> i32 {
+        let mut h = hcode.wrapping_add(!(hcode.wrapping_shl(9)));
+        h ^= ((h as u32) >> 14) as i32;
+        h = h.wrapping_add(h.wrapping_shl(4));
+        h ^ ((h as u32) >> 10) as i32
+    }
+
+    /// The order in which Scala 2.12's immutable `HashSet` (a hash trie) iterates these
+    /// distinct elements: by the improved hash's 5-bit chunks, lowest chunk first (each
+    /// trie level branches on the next 5 bits, children in bitmap order). Elements whose
+    /// hashes are equal keep their order (a collision node's `ListSet` iterates in insertion
+    /// order). For a `Map` pass `key_of` = the pair's key.
+    pub fn hash_trie_order(items: &mut [Value], key_of: fn(&Value) -> &Value) {
+        // Reversing the bits of each 5-bit chunk's position turns "lowest chunk first" into
+        // a plain integer order: bit-reverse the 32-bit word after regrouping chunks.
+        fn trie_key(h: i32) -> u64 {
+            let h = h as u32;
+            let mut key: u64 = 0;
+            // 7 chunks: bits 0-4, 5-9, ..., 30-31 (the last has 2 bits)
+            for level in 0..7 {
+                let chunk = u64::from((h >> (5 * level)) & 0x1f);
+                key = (key << 5) | chunk;
+            }
+            key
+        }
+        items.sort_by_key(|v| trie_key(improve(key_of(v).scala_hash())));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +810,151 @@ mod tests {
         assert_eq!(Value::str("hello").partition_hash(), 99_162_322);
         assert_eq!(Value::str("").partition_hash(), 0);
         assert_eq!(Value::Int(-3).partition_of(2), 1);
+    }
+
+    /// `hashCode` of each value as Scala 2.12.18 printed it (scripts/spark-diff-hashes.scala,
+    /// output in tests/fixtures/spark-diff/scala-hashes.txt).
+    #[test]
+    fn partition_hash_matches_scala_2_12_hash_codes() {
+        let s = Value::str;
+        let i = Value::Int;
+        let t = |v: Vec<Value>| Value::tuple(v);
+        let cases: Vec<(Value, i32)> = vec![
+            (t(vec![s("a"), i(1)]), 128_003_929),
+            (t(vec![i(1), i(2)]), 1_411_956_066),
+            (t(vec![i(3_000_000_000), i(1)]), 285_424_582),
+            (t(vec![i(-3_000_000_000), i(1)]), -1_838_757_411),
+            (t(vec![i(-1), i(1)]), 1_779_293_836),
+            (t(vec![s("a"), t(vec![i(1), i(2)])]), 441_768_386),
+            (t(vec![Value::Float(1.5), s("x")]), -1_408_747_188),
+            (t(vec![Value::Float(2.0), s("x")]), -1_042_170_981),
+            (t(vec![Value::Float(1e10), s("x")]), 470_528_636),
+            (t(vec![Value::Float(1e20), s("x")]), -885_728_355),
+            (t(vec![Value::Float(0.1), s("x")]), 732_571_641),
+            (t(vec![Value::Float(-0.0), s("x")]), 1_528_931_378),
+            (t(vec![Value::Bool(true), i(1)]), -738_139_702),
+            (t(vec![Value::Bool(false), i(1)]), 65_610_619),
+            (t(vec![Value::Null, i(1)]), -441_866_706),
+            (t(vec![s("a"), i(1), i(2)]), 944_502_939),
+            (t(vec![s("h\u{e9}llo"), i(1)]), -1_653_350_363),
+            (t(vec![Value::some(i(1)), i(1)]), 1_095_465_308),
+            (t(vec![Value::none(), i(1)]), 7_007_958),
+            (t(vec![Value::list(vec![i(1), i(2)]), i(1)]), 470_305_431),
+            (Value::list(vec![i(1), i(2), i(3)]), 387_518_613),
+            (Value::list(vec![]), 473_519_988),
+            (
+                Value::seq(SeqKind::ArrayBuffer, vec![i(1), i(2)]),
+                985_731_359,
+            ),
+            (
+                Value::seq(SeqKind::CompactBuffer, vec![i(1), i(2)]),
+                985_731_359,
+            ),
+            (
+                Value::seq(SeqKind::Set, vec![i(1), i(2), i(3)]),
+                1_467_472_237,
+            ),
+            (
+                Value::seq(SeqKind::Map, vec![t(vec![s("a"), i(1)])]),
+                713_081_854,
+            ),
+            (Value::some(s("a")), -1_168_522_918),
+            (Value::none(), 2_433_880),
+            (Value::Float(1.5), 1_073_217_536),
+            (Value::Float(2.0), 1_073_741_824),
+            (i(3_000_000_000), -1_294_967_296),
+            (t(vec![s("x"), s("y")]), 2_127_325_183),
+            (
+                t(vec![t(vec![s("a"), i(1)]), t(vec![s("b"), i(2)])]),
+                -348_935_260,
+            ),
+            (
+                t(vec![
+                    s("k"),
+                    Value::seq(SeqKind::CompactBuffer, vec![i(1), i(2)]),
+                ]),
+                -11_725_515,
+            ),
+        ];
+        for (v, want) in cases {
+            assert_eq!(v.partition_hash(), want, "hashCode of {v}");
+        }
+        // `##` differs from hashCode for doubles with an integral or float value
+        assert_eq!(Value::Float(1.5).scala_hash(), 1_069_547_520);
+        assert_eq!(Value::Float(2.0).scala_hash(), 2);
+    }
+
+    /// `toSet` / `toMap` with more than four elements, as Scala 2.12.18 printed them.
+    #[test]
+    fn hash_trie_order_matches_scala_2_12() {
+        let order = |items: Vec<Value>| {
+            let mut v = items;
+            murmur3::hash_trie_order(&mut v, |x| x);
+            Value::seq(SeqKind::Set, v).to_string()
+        };
+        let words = |w: &str| w.split(' ').map(Value::str).collect::<Vec<_>>();
+        assert_eq!(
+            order(words("a b c d e f g hello world spark x1 x2 x3")),
+            "Set(e, world, x3, f, a, x2, b, spark, g, x1, c, hello, d)"
+        );
+        assert_eq!(order(words("e d c b a")), "Set(e, a, b, c, d)");
+        assert_eq!(
+            order((1..=20).map(Value::Int).collect()),
+            "Set(5, 10, 14, 20, 1, 6, 9, 13, 2, 17, 12, 7, 3, 18, 16, 11, 8, 19, 4, 15)"
+        );
+        assert_eq!(
+            order([5, 3, 100, -7, 42, 0, 17].map(Value::Int).to_vec()),
+            "Set(0, 5, 42, -7, 17, 3, 100)"
+        );
+        assert_eq!(
+            order([1.5, 2.0, -3.25, 100.0, 0.1].map(Value::Float).to_vec()),
+            "Set(1.5, 2.0, 0.1, -3.25, 100.0)"
+        );
+        let pairs: Vec<Value> = "abcdef"
+            .chars()
+            .zip(1..)
+            .map(|(c, n)| Value::pair(Value::str(&c.to_string()), Value::Int(n)))
+            .collect();
+        assert_eq!(
+            order(pairs.clone()),
+            "Set((f,6), (e,5), (c,3), (b,2), (d,4), (a,1))"
+        );
+        let mut m = pairs;
+        murmur3::hash_trie_order(&mut m, |kv| kv.as_pair().map_or(kv, |p| p.0));
+        assert_eq!(
+            Value::seq(SeqKind::Map, m).to_string(),
+            "Map(e -> 5, f -> 6, a -> 1, b -> 2, c -> 3, d -> 4)"
+        );
+    }
+
+    /// Spark 3.5.3's own `AppendOnlyMap`, keys inserted in order, iterated as
+    /// scripts/spark-diff-hashes.scala printed (the `AOM` lines of
+    /// tests/fixtures/spark-diff/scala-hashes.txt); 100 keys make the table grow twice.
+    #[test]
+    fn append_only_map_order_matches_spark() {
+        let show = |keys: Vec<Value>| {
+            let order = append_only_map_order(keys.iter());
+            let v: Vec<String> = order.iter().map(|&i| keys[i].to_string()).collect();
+            format!("[{}]", v.join(", "))
+        };
+        let words = "a b c d e f g hello world spark flink x";
+        assert_eq!(
+            show(words.split(' ').map(Value::str).collect()),
+            "[d, e, spark, x, a, b, flink, hello, f, g, c, world]"
+        );
+        let recorded = include_str!("../tests/fixtures/spark-diff/scala-hashes.txt");
+        let aom: Vec<&str> = recorded
+            .lines()
+            .filter_map(|l| l.strip_prefix("AOM\t"))
+            .collect();
+        assert_eq!(aom.len(), 4);
+        let sevens = show((1..=100).map(|i| Value::Int(i * 7)).collect());
+        assert_eq!(sevens, aom[1]);
+        let pairs = [("a", 1), ("b", 2), ("c", 3), ("a", 2), ("b", 1)]
+            .map(|(k, v)| Value::pair(Value::str(k), Value::Int(v)))
+            .to_vec();
+        assert_eq!(show(pairs), "[(b,1), (b,2), (a,2), (c,3), (a,1)]");
+        let with_null = vec![Value::Int(5), Value::Null, Value::Int(3), Value::Int(1)];
+        assert_eq!(show(with_null), "[null, 1, 3, 5]");
     }
 }

@@ -117,6 +117,9 @@ impl RddPlan {
                     RddOp::Join(kind, k) => ops::join(ctx, &a, &second()?, *kind, n(k)),
                     RddOp::Cogroup(k) => ops::cogroup(ctx, &[&a, &second()?], n(k)),
                     RddOp::Union => Ok(ops::union(ctx, &[&a, &second()?])),
+                    RddOp::Distinct if a.partitioner().is_some() => {
+                        ops::distinct_in_partitions(ctx, &a)
+                    }
                     RddOp::Distinct => {
                         let keyed = ops::map(
                             ctx,

@@ -13,10 +13,10 @@
 //! `transform` lambdas in scenario files call these same functions on the batch's RDD.
 
 use super::error::SparkError;
-use super::rdd::{byteswap32, JavaRandom, Lineage, Partition, Rdd};
+use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
-use crate::value::{SeqKind, Value};
+use crate::value::{append_only_map_order, SeqKind, Value};
 use std::sync::Arc;
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
@@ -246,25 +246,62 @@ pub fn flat_map_values(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, Spar
 }
 
 /// `repartition(n)`: a shuffle that deals each input partition's records round-robin over
-/// `n` outputs, starting at a position drawn from `java.util.Random(byteswap32(index))`,
-/// exactly as Spark's `coalesce(n, shuffle = true)`.
+/// `n` outputs, exactly as Spark 3.5's `RDD.coalesce(n, shuffle = true)` (core/src/main/scala/
+/// org/apache/spark/rdd/RDD.scala): partition `index` starts at
+/// `new XORShiftRandom(index).nextInt(n)`, each record takes `position + 1` as its key, and
+/// `HashPartitioner(n)` sends it to `nonNegativeMod(position, n)`. The `CoalescedRDD` over the
+/// shuffle keeps its `n` partitions one to one (no locality preferences).
 pub fn repartition(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
     if n == 0 {
         return Err(SparkError::InvalidArgument(
             "Number of partitions (0) must be positive.".into(),
         ));
     }
+    let n32 = i32::try_from(n).unwrap_or(i32::MAX);
     let mut outs: Vec<Partition> = vec![Vec::new(); n];
     for (index, p) in rdd.partitions().iter().enumerate() {
-        let mut rng = JavaRandom::new(i64::from(byteswap32(index as i32)));
-        let mut position = rng.next_int(n as i32) as usize;
+        let mut position = repartition_start(index as i32, n32);
         for v in p {
-            position += 1;
-            outs[position % n].push(v.clone());
+            position = position.wrapping_add(1);
+            outs[position.rem_euclid(n32) as usize].push(v.clone());
         }
     }
     let lineage = ctx.lineage("ShuffledRDD[repartition]", &[rdd], true);
     Ok(Rdd::new(outs, None, lineage))
+}
+
+/// `new XORShiftRandom(index).nextInt(n)` (Spark's org.apache.spark.util.random.
+/// XORShiftRandom, a `java.util.Random` whose `next(bits)` is a 64-bit xorshift seeded by
+/// `hashSeed`: `MurmurHash3.bytesHash` of the seed's 8 big-endian bytes, low word with
+/// `arraySeed`, high word seeded with the low one), with `java.util.Random.nextInt(bound)`'s
+/// rejection loop. `n > 0`. Pinned against Spark 3.5.3 by scripts/spark-diff-hashes.scala.
+pub fn repartition_start(index: i32, n: i32) -> i32 {
+    use crate::value::murmur3::{bytes_hash, ARRAY_SEED};
+    let bytes = i64::from(index).to_be_bytes();
+    let low = bytes_hash(&bytes, ARRAY_SEED);
+    let high = bytes_hash(&bytes, low);
+    let mut seed = ((i64::from(high) << 32) | (i64::from(low) & 0xFFFF_FFFF)) as u64;
+    let mut next31 = || {
+        let mut s = seed ^ (seed << 21);
+        s ^= s >> 35;
+        s ^= s << 4;
+        seed = s;
+        (s & ((1u64 << 31) - 1)) as i32
+    };
+    let n = n.max(1);
+    let m = n - 1;
+    let mut r = next31();
+    if n & m == 0 {
+        return ((i64::from(n) * i64::from(r)) >> 31) as i32;
+    }
+    let mut u = r;
+    loop {
+        r = u % n;
+        if u.wrapping_sub(r).wrapping_add(m) >= 0 {
+            return r;
+        }
+        u = next31();
+    }
 }
 
 /// `sc.union(rdds)`: when every RDD has the same hash partitioner, partition `i` of the result
@@ -352,6 +389,25 @@ impl<A> Grouped<A> {
     }
 }
 
+/// The entries (distinct keys, in the order they reached Spark's reduce side) in the order
+/// Spark's `ExternalAppendOnlyMap` yields them: see [`append_only_map_order`].
+fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
+    if entries.len() < 2 {
+        return entries;
+    }
+    let order = append_only_map_order(entries.iter().map(|(k, _)| k));
+    let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| taken[i].take()).collect()
+}
+
+/// A map-side combine writes each map partition's keys sorted by `key.hashCode`
+/// (`ExternalSorter`'s default key comparator when there is an aggregator and no ordering),
+/// so they reach the reduce side in that order: sorts one map partition's combined entries
+/// so (stable; keys with equal hash codes keep their first-seen order).
+fn map_side_order<A>(entries: &mut [(Value, A)]) {
+    entries.sort_by_key(|(k, _)| k.partition_hash());
+}
+
 /// `reduceByKey(f, n)`: combine values per key within each input partition (map-side
 /// combine), then merge the partial results per key in input-partition order, into `n`
 /// hash partitions.
@@ -363,6 +419,9 @@ pub fn reduce_by_key(
     op: &str,
 ) -> Result<Rdd, SparkError> {
     let n = n.max(1);
+    // combineByKey over an RDD already hash-partitioned into n combines within each
+    // partition, records in order, without a shuffle (PairRDDFunctions.combineByKeyWithClassTag)
+    let already_partitioned = rdd.partitioner() == Some(n);
     let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
         let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
@@ -379,7 +438,11 @@ pub fn reduce_by_key(
                 )
                 .map_err(|e| ctx.fail(op, e))?;
         }
-        for (k, x) in local.entries {
+        let mut local = local.entries;
+        if !already_partitioned {
+            map_side_order(&mut local);
+        }
+        for (k, x) in local {
             let target = &mut outs[k.partition_of(n)];
             let hash = key_hash(&k);
             match target.find(hash, &k) {
@@ -394,7 +457,7 @@ pub fn reduce_by_key(
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, v)| Value::pair(k, v))
                 .collect()
@@ -402,6 +465,21 @@ pub fn reduce_by_key(
         .collect();
     let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
     Ok(Rdd::new(parts, Some(n), lineage))
+}
+
+/// `distinct()` of an RDD that has a partitioner (RDD.scala, Spark 3.5): no shuffle; each
+/// partition drops its duplicates through an `ExternalAppendOnlyMap` (records inserted in
+/// order, yielded in slot order, see `spark_map_order`), keeping the partitioner. Without a
+/// partitioner Spark shuffles (`map(x => (x, null)).reduceByKey((x, _) => x, n).map(_._1)`).
+pub fn distinct_in_partitions(ctx: &mut OpCtx, rdd: &Rdd) -> Result<Rdd, SparkError> {
+    narrow(ctx, rdd, "distinct", true, |p, out| {
+        let mut seen: Grouped<()> = Grouped::with_capacity(p.len());
+        for v in p {
+            seen.upsert(v, || (), |_| Ok(()))?;
+        }
+        out.extend(spark_map_order(seen.entries).into_iter().map(|(k, ())| k));
+        Ok(())
+    })
 }
 
 /// `groupByKey(n)`: `(k, CompactBuffer(values...))` per key, values in arrival order.
@@ -425,6 +503,35 @@ pub fn group_by_key_into(
     let n = n.max(1);
     let mut outs: Vec<Grouped<Vec<Value>>> = (0..n).map(|_| Grouped::new()).collect();
     for p in rdd.partitions() {
+        if kind == SeqKind::ArrayBuffer {
+            // the DStream's combineByKey combines map-side: per map partition, the keys in
+            // hash-code order, each with its values in record order
+            let mut local: Grouped<Vec<Value>> = Grouped::with_capacity(p.len() / 4);
+            for v in p {
+                let (k, x) = pair("groupByKey", v)?;
+                let _ = local.upsert(
+                    k,
+                    || vec![x.clone()],
+                    |acc| {
+                        acc.push(x.clone());
+                        Ok(())
+                    },
+                );
+            }
+            let mut local = local.entries;
+            if rdd.partitioner() != Some(n) {
+                map_side_order(&mut local);
+            }
+            for (k, xs) in local {
+                let target = &mut outs[k.partition_of(n)];
+                let hash = key_hash(&k);
+                match target.find(hash, &k) {
+                    Some(slot) => target.entries[slot].1.extend(xs),
+                    None => target.push_new(hash, k, xs),
+                }
+            }
+            continue;
+        }
         for v in p {
             let (k, x) = pair("groupByKey", v)?;
             let target = &mut outs[k.partition_of(n)];
@@ -441,7 +548,7 @@ pub fn group_by_key_into(
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, vs)| Value::pair(k, Value::seq(kind, vs)))
                 .collect()
@@ -451,7 +558,8 @@ pub fn group_by_key_into(
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
-/// Per output partition, `(key, one list of values per input RDD)` in first-seen key order.
+/// Per output partition, `(key, one list of values per input RDD)` in Spark's key order (the
+/// slots of `CoGroupedRDD`'s `ExternalAppendOnlyMap`).
 pub type CogroupPartitions = Vec<Vec<(Value, Vec<Vec<Value>>)>>;
 
 /// The cogroup of several pair RDDs: per key, one list of values per input RDD.
@@ -478,7 +586,12 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
             );
         }
     }
-    Ok(outs.into_iter().map(|g| g.entries).collect())
+    // CoGroupedRDD inserts every input's records into an ExternalAppendOnlyMap, input by
+    // input, and yields its slot order
+    Ok(outs
+        .into_iter()
+        .map(|g| spark_map_order(g.entries))
+        .collect())
 }
 
 /// The heads of a cogroup: for every key, the first value it has in each input RDD (in RDD
@@ -492,7 +605,7 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
 pub struct CogroupHeads<'a> {
     /// The keys, by key number (first-seen order).
     keys: Vec<Value>,
-    /// Per output partition, its key numbers in first-seen order.
+    /// Per output partition, its key numbers in Spark's order (see [`CogroupHeads::partition`]).
     by_partition: Vec<Vec<u32>>,
     /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
     start: Vec<u32>,
@@ -542,6 +655,13 @@ impl<'a> CogroupHeads<'a> {
                 }
             }
         }
+        // Each partition's keys in Spark's order: CoGroupedRDD's ExternalAppendOnlyMap slots.
+        for part in &mut by_partition {
+            if part.len() > 1 {
+                let order = append_only_map_order(part.iter().map(|&k| &keys[k as usize]));
+                *part = order.into_iter().map(|i| part[i]).collect();
+            }
+        }
         // Counting sort by key number, stable.
         let mut start: Vec<u32> = Vec::with_capacity(keys.len() + 1);
         let mut acc = 0u32;
@@ -572,7 +692,7 @@ impl<'a> CogroupHeads<'a> {
         self.by_partition.len()
     }
 
-    /// The key numbers of output partition `p`, in first-seen order.
+    /// The key numbers of output partition `p`, in Spark's order (`CoGroupedRDD`'s map's).
     pub fn partition(&self, p: usize) -> &[u32] {
         &self.by_partition[p]
     }
@@ -750,20 +870,34 @@ pub fn reduce(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
 pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, SparkError> {
     let n = n.max(1);
     let mut outs: Vec<Grouped<i64>> = (0..n).map(|_| Grouped::new()).collect();
-    for v in rdd.iter() {
-        let _ = outs[v.partition_of(n)].upsert(
-            v,
-            || 1,
-            |c| {
-                *c += 1;
-                Ok(())
-            },
-        );
+    for p in rdd.partitions() {
+        // map-side combine, then the combined counts in hash-code order (see reduce_by_key)
+        let mut local: Grouped<i64> = Grouped::with_capacity(p.len() / 4);
+        for v in p {
+            let _ = local.upsert(
+                v,
+                || 1,
+                |c| {
+                    *c += 1;
+                    Ok(())
+                },
+            );
+        }
+        let mut local = local.entries;
+        map_side_order(&mut local);
+        for (k, c) in local {
+            let target = &mut outs[k.partition_of(n)];
+            let hash = key_hash(&k);
+            match target.find(hash, &k) {
+                Some(slot) => target.entries[slot].1 += c,
+                None => target.push_new(hash, k, c),
+            }
+        }
     }
     let parts = outs
         .into_iter()
         .map(|g| {
-            g.entries
+            spark_map_order(g.entries)
                 .into_iter()
                 .map(|(k, c)| Value::pair(k, Value::Int(c)))
                 .collect()

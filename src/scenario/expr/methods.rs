@@ -325,7 +325,12 @@ pub(crate) fn method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Eva
         (Method::ToSeq, Seq(_, _)) => recv.clone(),
         (Method::ToSet, Seq(_, items)) => {
             let mut seen = HashSet::new();
-            let v = items.iter().filter(|x| seen.insert(*x)).cloned().collect();
+            let mut v: Vec<Value> = items.iter().filter(|x| seen.insert(*x)).cloned().collect();
+            // Scala 2.12: Set1..Set4 keep insertion order; from five elements on the set is a
+            // HashSet, iterated in its hash trie's order.
+            if v.len() > 4 {
+                crate::value::murmur3::hash_trie_order(&mut v, |x| x);
+            }
             Value::seq(SeqKind::Set, v)
         }
         // Scala's toMap: a later pair replaces an earlier one's value, in the earlier place.
@@ -345,6 +350,13 @@ pub(crate) fn method(m: Method, name: &str, recv: &Value, args: &[Value]) -> Eva
                     Some(slot) => *slot = kv.clone(),
                     None => out.push(kv.clone()),
                 }
+            }
+            // Map1..Map4 keep insertion order; a HashMap (five keys or more) its trie's.
+            if out.len() > 4 {
+                crate::value::murmur3::hash_trie_order(&mut out, |kv| match kv {
+                    Tuple(f) => &f[0],
+                    other => other,
+                });
             }
             Value::seq(SeqKind::Map, out)
         }

@@ -108,6 +108,11 @@ fn x_range(points: &[BatchPoint], failures: &[Failure]) -> (f64, f64) {
     (0.0, secs(hi).max(1.0) * 1.02)
 }
 
+/// The colour of reference lines (the batch interval, a failure's instant): a magenta that
+/// none of the series and none of the grid's greys use, so a reference line never reads as
+/// a grid line.
+pub const REFERENCE: RGBColor = RGBColor(214, 0, 138);
+
 /// One series: its label, colour and values.
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
@@ -185,14 +190,14 @@ fn draw_into(
         chart
             .draw_series(LineSeries::new(
                 vec![(t, 0.0), (t, y_max)],
-                BLACK.mix(0.6).stroke_width(1),
+                REFERENCE.stroke_width(2),
             ))
             .map_err(|e| err(&e))?;
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("kill {} ({}s)", f.what, t),
                 (t, y_max * 0.97),
-                ("sans-serif", 13).into_font(),
+                ("sans-serif", 13).into_font().color(&REFERENCE),
             )))
             .map_err(|e| err(&e))?;
     }
@@ -285,7 +290,7 @@ pub fn delays_svg_text(
         ),
         (
             "batch interval",
-            RGBColor(150, 150, 150),
+            REFERENCE,
             vec![(x.0, interval), (x.1, interval)],
         ),
     ];
@@ -476,11 +481,11 @@ pub fn event_time_svg_text(
                 vec![(x0, diag(x0).max(0.0)), (x1, diag(x1))],
                 6,
                 4,
-                RGBColor(90, 90, 90).stroke_width(1),
+                REFERENCE.stroke_width(2),
             ))
             .map_err(|e| err(&e))?
             .label("no delay")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(90, 90, 90)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], REFERENCE));
         let dot = |late: bool| {
             if late {
                 RGBColor(200, 30, 30).filled()
@@ -557,4 +562,33 @@ pub fn event_time_svg_text(
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Proves the chart's reference lines stand out: the batch interval line and a failure's
+    /// instant are drawn in [`REFERENCE`], a colour the grid (light greys) never uses.
+    #[test]
+    fn reference_lines_are_drawn_in_their_own_colour() {
+        let points = [BatchPoint {
+            time_ms: 1000,
+            input_records: 3,
+            scheduling_delay_ms: 0,
+            processing_time_ms: 200,
+            total_delay_ms: 200,
+        }];
+        let failures = [Failure {
+            time_ms: 1500,
+            what: "driver".into(),
+        }];
+        let svg = delays_svg_text(&points, 1000, &failures, &[], (400, 300)).unwrap();
+        let RGBColor(r, g, b) = REFERENCE;
+        let hex = format!("#{r:02X}{g:02X}{b:02X}");
+        // The interval's line, its legend entry, the failure's line and its label.
+        assert!(svg.matches(&hex).count() >= 4, "{hex} missing in {svg}");
+        let without = delays_svg_text(&points, 1000, &[], &[], (400, 300)).unwrap();
+        assert!(without.matches(&hex).count() < svg.matches(&hex).count());
+    }
 }

@@ -4,10 +4,9 @@
 //! windowed sketches (chapter 10) and the event-time chapter (13). Each runs a bundled
 //! scenario or an edited copy of one, as the text's command would.
 
-use super::{edited, load, options, print_output, print_sc, secs, Make};
-use crate::scenario::Scenario;
-use crate::sim::Time;
+use super::{edited, print_output, print_sc, secs, Make};
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 /// The sections' snippets, by file name.
 pub(super) fn snippets() -> Vec<(&'static str, Make)> {
@@ -30,6 +29,73 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
                     .filter(|l| l.starts_with("foreachRDD at "))
                     .map(|l| format!("{l}\n"))
                     .collect())
+            }),
+        ),
+        // Chapter 13: event time.
+        (
+            "ch13-structured.txt",
+            Box::new(|| structured_run("flights-watermark", &[], &[5, 12, 13])),
+        ),
+        (
+            "ch13-dataflow.txt",
+            Box::new(|| {
+                dataflow_run(
+                    "flights-dataflow",
+                    &[],
+                    Some("[2013-01-01 06:30:00, 2013-01-01 07:00:00): LGA"),
+                )
+            }),
+        ),
+        ("ch13-compare.md", Box::new(|| event_time_compare(false))),
+        ("ch13-event-time.svg", Box::new(|| event_time_compare(true))),
+        (
+            "ch13-ex1.txt",
+            Box::new(|| {
+                structured_run(
+                    "flights-watermark",
+                    &[("\"30 minutes\"", "\"10 minutes\"")],
+                    &[],
+                )
+            }),
+        ),
+        (
+            "ch13-ex2.txt",
+            Box::new(|| {
+                structured_run(
+                    "flights-watermark",
+                    &[("outputMode = \"append\"", "outputMode = \"update\"")],
+                    &[12],
+                )
+            }),
+        ),
+        (
+            "ch13-ex3.txt",
+            Box::new(|| {
+                dataflow_run(
+                    "flights-dataflow",
+                    &[("ACCUMULATING", "DISCARDING")],
+                    Some("[2013-01-01 06:30:00, 2013-01-01 07:00:00): LGA"),
+                )
+            }),
+        ),
+        (
+            "ch13-ex5.txt",
+            Box::new(|| {
+                dataflow_run(
+                    "flights-dataflow",
+                    &[("estimator = \"heuristic\"", "estimator = \"perfect\"")],
+                    None,
+                )
+            }),
+        ),
+        (
+            "ch13-ex4.txt",
+            Box::new(|| {
+                dataflow_run(
+                    "flights-dataflow",
+                    &[("allowed_lateness=2 hours", "allowed_lateness=0")],
+                    None,
+                )
             }),
         ),
     ]
@@ -113,7 +179,116 @@ fn between<'a>(line: &'a str, from: &str, to: &str) -> Result<&'a str, String> {
     Ok(&line[start..start + len])
 }
 
-#[allow(dead_code)]
-fn _uses(_: Scenario, _: Time) {
-    let _ = (load, options);
+/// A bundled scenario of another model (`scenarios/<folder>/<name>.toml`) with `edits`
+/// applied (each `(from, to)` must occur), and the path it is taken to live at (beside the
+/// bundled file, so that its data paths resolve; nothing is written there).
+fn model_copy(
+    folder: &str,
+    name: &str,
+    edits: &[(&str, &str)],
+) -> Result<(String, PathBuf), String> {
+    let dir = crate::scenario::scenarios_dir().join(folder);
+    let path = dir.join(format!("{name}.toml"));
+    let mut text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for (from, to) in edits {
+        if !text.contains(from) {
+            return Err(format!(
+                "{name}: the edit's text {from:?} is not in the scenario"
+            ));
+        }
+        text = text.replace(from, to);
+    }
+    let at = if edits.is_empty() {
+        path
+    } else {
+        dir.join("COPY.toml")
+    };
+    Ok((text, at))
+}
+
+/// What `stream-sim run` prints for a Structured Streaming scenario (edited): the console
+/// sink's batches numbered `keep` (all when empty), then the summary line.
+fn structured_run(name: &str, edits: &[(&str, &str)], keep: &[usize]) -> Result<String, String> {
+    let (text, path) = model_copy("structured", name, edits)?;
+    let sc = crate::scenario::structured::parse(&text, &path).map_err(|e| e.to_string())?;
+    let out = crate::check::structured::run_command(&sc, None, false, false, None)?;
+    let mut printed = String::new();
+    if !keep.is_empty() {
+        // Each batch starts with a dashed line followed by `Batch: N`.
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let mut keeping = false;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with("----") {
+                if let Some(n) = lines
+                    .get(i + 1)
+                    .and_then(|l| l.strip_prefix("Batch: "))
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    keeping = keep.contains(&n);
+                }
+            }
+            if keeping {
+                printed.push_str(line);
+                printed.push('\n');
+            }
+        }
+    }
+    Ok(printed + &out.stderr)
+}
+
+/// What `stream-sim run` prints for a Dataflow scenario (edited): the panes whose line
+/// contains `pane_filter` (all panes with an empty filter... none with `None`), then the
+/// summary lines.
+fn dataflow_run(
+    name: &str,
+    edits: &[(&str, &str)],
+    pane_filter: Option<&str>,
+) -> Result<String, String> {
+    let (text, path) = model_copy("dataflow", name, edits)?;
+    // The runner reads its file itself: write the copy to a temporary file whose data path
+    // is absolute.
+    let data = crate::scenario::scenarios_dir().join("data");
+    let data = std::fs::canonicalize(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let text = text.replace("\"../data/", &format!("\"{}/", data.display()));
+    let tmp = std::env::temp_dir().join(format!(
+        "stream-sim-book-{}-{}",
+        std::process::id(),
+        path.file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or("COPY.toml")
+    ));
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let out = crate::check::dataflow::run_command(&tmp, None, false);
+    let _ = std::fs::remove_file(&tmp);
+    let out = out?;
+    let mut kept = String::new();
+    for line in out.lines() {
+        let pane = line.starts_with('[');
+        let keep = match (pane, pane_filter) {
+            (false, _) => !line.starts_with(name) && !line.starts_with("pipeline:"),
+            (true, Some(f)) => line.contains(f),
+            (true, None) => false,
+        };
+        if keep {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    Ok(kept)
+}
+
+/// `stream-sim compare --models dstream,structured,dataflow`: its Markdown, and the SVG of
+/// `--svg` for EWR's windows.
+fn event_time_compare(svg: bool) -> Result<String, String> {
+    let models: Vec<String> = crate::check::event_time::EVENT_TIME_MODELS
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    let c = crate::check::event_time::compare_event_time(&models)?;
+    if svg {
+        crate::plot::event_time_svg_text(&c, "EWR", (960, 640))
+    } else {
+        Ok(crate::check::event_time::render(&c))
+    }
 }

@@ -31,6 +31,38 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
                     .collect())
             }),
         ),
+        // Timelines of blocks, batches, faults and re-runs (chapters 5 to 7).
+        (
+            "ch05-timeline.svg",
+            Box::new(|| {
+                timeline(
+                    "book-receivers",
+                    "book-receivers: blocks and batches",
+                    secs(4),
+                )
+            }),
+        ),
+        (
+            "ch06-timeline.svg",
+            Box::new(|| {
+                timeline(
+                    "worker-failure",
+                    "worker-failure: worker-1 dies at 5.5 s",
+                    secs(16),
+                )
+            }),
+        ),
+        (
+            "ch07-timeline.svg",
+            Box::new(|| {
+                timeline(
+                    "driver-failure-wal",
+                    "driver-failure-wal: the driver dies, restarts, re-runs",
+                    secs(14),
+                )
+            }),
+        ),
+        ("ch07-accumulator.md", Box::new(accumulator_table)),
         // Chapter 13: event time.
         (
             "ch13-structured.txt",
@@ -99,6 +131,89 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
             }),
         ),
     ]
+}
+
+/// The recovery timeline (`plot::recovery_timeline_svg_text`) of a bundled scenario run to
+/// `until`.
+fn timeline(name: &str, title: &str, until: crate::sim::Time) -> Result<String, String> {
+    let sc = super::load(name)?;
+    let built = sc.build(&super::options()).map_err(|e| e.to_string())?;
+    built
+        .run_printing(until, &mut std::io::sink())
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{name}: job failed: {e}"))?;
+    let svg =
+        crate::plot::recovery_timeline_svg_text(title, &built.ssc.trace(), until.ms(), (960, 360));
+    built.ssc.stop();
+    svg
+}
+
+/// The driver's records-processed accumulator batch by batch through `driver-failure-wal`'s
+/// driver restart, beside the checkpointed running total: the accumulator starts again at
+/// 0, the state does not.
+fn accumulator_table() -> Result<String, String> {
+    use crate::models::dstream::Event;
+    let name = "driver-failure-wal";
+    let until = secs(14);
+    let sc = super::load(name)?;
+    let built = sc.build(&super::options()).map_err(|e| e.to_string())?;
+    let mut printed = Vec::new();
+    built
+        .run_printing(until, &mut printed)
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{name}: job failed: {e}"))?;
+    let mut out = String::from(
+        "| when | batch | input records | accumulator after it | what happened |\n|---|---|---|---|---|\n",
+    );
+    let mut acc = 0u64;
+    for e in built.ssc.trace() {
+        match e {
+            Event::BatchCompleted {
+                time,
+                input_records,
+                total_delay_ms,
+                ..
+            } => {
+                acc += input_records as u64;
+                let _ = writeln!(
+                    out,
+                    "| {} ms | {time} | {input_records} | {acc} | |",
+                    time.ms() + total_delay_ms
+                );
+            }
+            Event::DriverKilled { time, .. } => {
+                let _ = writeln!(out, "| {} ms | | | {acc} | driver killed |", time.ms());
+            }
+            Event::DriverRestarted {
+                time,
+                accumulator_lost,
+                rerun,
+                ..
+            } => {
+                acc = 0;
+                let _ = writeln!(
+                    out,
+                    "| {} ms | | | 0 | driver restarted from the checkpoint: `accumulator_lost` = {accumulator_lost}; re-runs {} batches |",
+                    time.ms(),
+                    rerun.len()
+                );
+            }
+            _ => {}
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n(at {until}: `ssc.accumulator()` = {}; the simulator's value)",
+        built.ssc.accumulator()
+    );
+    built.ssc.stop();
+    if acc != built.ssc.accumulator() {
+        return Err(format!(
+            "{name}: the table's accumulator {acc} is not the context's {}",
+            built.ssc.accumulator()
+        ));
+    }
+    Ok(out)
 }
 
 /// The pool line of `book-connections` and what each of the guide's patterns puts there.

@@ -63,6 +63,31 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
             }),
         ),
         ("ch07-accumulator.md", Box::new(accumulator_table)),
+        // Chapter 10: quantiles and windowed sketches.
+        (
+            "ch10-flights-quantiles.txt",
+            Box::new(|| print_output("flights-quantiles", secs(60), Some(&[60_000]))),
+        ),
+        (
+            "ch10-flights-weighted.txt",
+            Box::new(|| print_output("flights-weighted", secs(60), Some(&[60_000]))),
+        ),
+        (
+            "ch10-ex5.txt",
+            Box::new(|| {
+                print_sc(
+                    edited(
+                        "flights-quantiles",
+                        &[(
+                            "List(0.5, 0.99), 15s, 5s, 16)",
+                            "List(0.5, 0.99), 15s, 5s, 64)",
+                        )],
+                    )?,
+                    secs(60),
+                    Some(&[60_000]),
+                )
+            }),
+        ),
         // Chapter 13: event time.
         (
             "ch13-structured.txt",

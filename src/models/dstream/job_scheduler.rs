@@ -138,7 +138,15 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
                 continue;
             }
         }
-        let lines = super::output_ops::run_output_op(core, index, &rdd, t)?;
+        let lines = super::output_ops::run_output_op(
+            &mut core.outputs,
+            index,
+            &core.inputs.cluster,
+            core.epoch,
+            &core.config.output_dir,
+            &rdd,
+            t,
+        )?;
         core.emit(Event::Output {
             time: t,
             index,

@@ -252,19 +252,22 @@ pub(super) fn run_output(
     }
 }
 
-/// Runs output operation `index` of `core` on the batch's RDD: as [`run_output`], and for a
-/// connection-counting `foreachRDD` counts the connections against the cluster's live
-/// executors, keeping the pools in `core.outputs` (so a snapshot holds them too).
+/// Runs output operation `index` of `outputs` on the batch's RDD: as [`run_output`], and for
+/// a connection-counting `foreachRDD` counts the connections against the cluster's live
+/// executors (the driver's incarnation is `epoch`), keeping the pools in `outputs` (the
+/// driver's, so a snapshot holds them too).
 ///
 /// # Errors
-/// As [`run_output`].
+/// As [`run_output`]; "Task not serializable" for a connection made on the driver.
 pub(super) fn run_output_op(
-    core: &mut super::driver::Core,
+    outputs: &mut [Output],
     index: usize,
+    cluster: &crate::cluster::Cluster,
+    epoch: u64,
+    output_dir: &std::path::Path,
     rdd: &Rdd,
     t: Time,
 ) -> Result<Vec<String>, SparkError> {
-    let cluster = &core.inputs.cluster;
     let live: Vec<(String, usize)> = if cluster.driver_alive {
         cluster
             .workers
@@ -275,8 +278,7 @@ pub(super) fn run_output_op(
     } else {
         Vec::new()
     };
-    let epoch = core.epoch;
-    let Some(out) = core.outputs.get_mut(index) else {
+    let Some(out) = outputs.get_mut(index) else {
         return Ok(Vec::new());
     };
     match &mut out.kind {
@@ -291,22 +293,7 @@ pub(super) fn run_output_op(
         }
         kind => {
             let kind = kind.clone();
-            run_output(&core.config.output_dir, &kind, rdd, t)
+            run_output(output_dir, &kind, rdd, t)
         }
-    }
-}
-
-impl super::streaming_context::DStream {
-    /// `foreachRDD` with one of the guide's connection patterns: writes every record
-    /// through connections opened as `pattern` says, and reports per batch how many it
-    /// opened (an `Output` event with one line; see the module doc).
-    ///
-    /// # Errors
-    /// Lifecycle errors (after start or stop).
-    pub fn foreach_rdd_connections(&self, pattern: ConnectionPattern) -> Result<(), SparkError> {
-        self.ctx.add_output(
-            self.id,
-            OutputKind::Connections(ConnectionSink::new(pattern)),
-        )
     }
 }

@@ -88,6 +88,11 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
                 )
             }),
         ),
+        // Chapter 12's answer key.
+        (
+            "ch12-ex1.md",
+            Box::new(|| super::compare_table("at 8s loss 0.05\nat 10s loss 0")),
+        ),
         // Chapter 13: event time.
         (
             "ch13-structured.txt",

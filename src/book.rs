@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 mod answers;
+mod sections;
 
 /// Seeds per cell of the measured semantics table in the book (`stream-sim semantics`
 /// runs 1,000 by default).
@@ -361,6 +362,7 @@ fn snippets() -> Vec<(&'static str, Make)> {
         ),
     ];
     all.extend(answers::snippets());
+    all.extend(sections::snippets());
     all
 }
 

@@ -108,6 +108,11 @@ fn x_range(points: &[BatchPoint], failures: &[Failure]) -> (f64, f64) {
     (0.0, secs(hi).max(1.0) * 1.02)
 }
 
+/// The colour of reference lines (the batch interval, a failure's instant): a magenta that
+/// none of the series and none of the grid's greys use, so a reference line never reads as
+/// a grid line.
+pub const REFERENCE: RGBColor = RGBColor(214, 0, 138);
+
 /// One series: its label, colour and values.
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
@@ -185,14 +190,14 @@ fn draw_into(
         chart
             .draw_series(LineSeries::new(
                 vec![(t, 0.0), (t, y_max)],
-                BLACK.mix(0.6).stroke_width(1),
+                REFERENCE.stroke_width(2),
             ))
             .map_err(|e| err(&e))?;
         chart
             .draw_series(std::iter::once(Text::new(
                 format!("kill {} ({}s)", f.what, t),
                 (t, y_max * 0.97),
-                ("sans-serif", 13).into_font(),
+                ("sans-serif", 13).into_font().color(&REFERENCE),
             )))
             .map_err(|e| err(&e))?;
     }
@@ -285,7 +290,7 @@ pub fn delays_svg_text(
         ),
         (
             "batch interval",
-            RGBColor(150, 150, 150),
+            REFERENCE,
             vec![(x.0, interval), (x.1, interval)],
         ),
     ];
@@ -476,11 +481,11 @@ pub fn event_time_svg_text(
                 vec![(x0, diag(x0).max(0.0)), (x1, diag(x1))],
                 6,
                 4,
-                RGBColor(90, 90, 90).stroke_width(1),
+                REFERENCE.stroke_width(2),
             ))
             .map_err(|e| err(&e))?
             .label("no delay")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RGBColor(90, 90, 90)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], REFERENCE));
         let dot = |late: bool| {
             if late {
                 RGBColor(200, 30, 30).filled()
@@ -557,4 +562,252 @@ pub fn event_time_svg_text(
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
+}
+
+/// A timeline of a run's recovery, drawn from its trace (`size` pixels): virtual time
+/// across; one lane per receiver stream with a tick for every block stored (taller for more
+/// records); a lane of batch runs, each a bar from when its jobs started to when they
+/// completed (a batch time that runs a second time, re-run after a failure, in orange, with
+/// its batch time); faults as [`REFERENCE`] lines, a driver restart dashed, each labelled.
+///
+/// # Errors
+/// A message when plotters cannot draw.
+pub fn recovery_timeline_svg_text(
+    title: &str,
+    events: &[Event],
+    until_ms: u64,
+    size: (u32, u32),
+) -> Result<String, String> {
+    let err = |e: &dyn std::fmt::Display| format!("cannot draw {title}: {e}");
+    let mut streams: Vec<String> = Vec::new();
+    for e in events {
+        if let Event::BlockStored { stream, .. } = e {
+            if !streams.contains(stream) {
+                streams.push(stream.clone());
+            }
+        }
+    }
+    let lanes = streams.len() as f64 + 1.0;
+    let x1 = secs(until_ms) * 1.02;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0.0..x1, 0.0..lanes + 0.6)
+            .map_err(|e| err(&e))?;
+        let names: Vec<String> = std::iter::once("batch runs".to_string())
+            .chain(streams.iter().map(|s| format!("blocks of {s}")))
+            .collect();
+        chart
+            .configure_mesh()
+            .x_desc("virtual time (s)")
+            .y_labels(0)
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (i, name) in names.iter().enumerate() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    name.clone(),
+                    (0.0, i as f64 + 0.95),
+                    ("sans-serif", 12).into_font(),
+                )))
+                .map_err(|e| err(&e))?;
+        }
+        let blue = RGBColor(30, 90, 200);
+        let orange = RGBColor(230, 120, 0);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut reruns: Vec<(f64, u64, u64)> = Vec::new();
+        let most = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::BlockStored { records, .. } => Some(*records),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        for e in events {
+            match e {
+                Event::BlockStored {
+                    time,
+                    stream,
+                    records,
+                    ..
+                } if time.ms() <= until_ms => {
+                    let lane = streams.iter().position(|s| s == stream).unwrap_or(0) as f64 + 1.0;
+                    let h = 0.15 + 0.55 * (*records as f64 / most);
+                    let x = secs(time.ms());
+                    chart
+                        .draw_series(LineSeries::new(
+                            vec![(x, lane + 0.1), (x, lane + 0.1 + h)],
+                            RGBColor(0, 140, 0).stroke_width(2),
+                        ))
+                        .map_err(|e| err(&e))?;
+                }
+                Event::BatchCompleted {
+                    time,
+                    processing_time_ms,
+                    total_delay_ms,
+                    ..
+                } => {
+                    let end = time.ms() + total_delay_ms;
+                    if end > until_ms {
+                        continue;
+                    }
+                    let start = end.saturating_sub(*processing_time_ms);
+                    let rerun = !seen.insert(*time);
+                    let colour = if rerun { orange } else { blue };
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(secs(start), 0.2), (secs(end).max(secs(start) + 0.04), 0.7)],
+                            colour.filled(),
+                        )))
+                        .map_err(|e| err(&e))?;
+                    if rerun {
+                        // Re-runs close together share one label: their first and last
+                        // batch times.
+                        match reruns.last_mut() {
+                            Some((x, _, last)) if secs(start) - *x < 0.5 => *last = time.ms(),
+                            _ => reruns.push((secs(start), time.ms(), time.ms())),
+                        }
+                    }
+                }
+                Event::WorkerKilled { time, worker, .. } => {
+                    mark(
+                        &mut chart,
+                        secs(time.ms()),
+                        lanes,
+                        &format!("kill {worker}"),
+                        false,
+                    )
+                    .map_err(|e| err(&e))?;
+                }
+                Event::DriverKilled { time, .. } => {
+                    mark(&mut chart, secs(time.ms()), lanes, "kill driver", false)
+                        .map_err(|e| err(&e))?;
+                }
+                Event::DriverRestarted { time, .. } => {
+                    mark(&mut chart, secs(time.ms()), lanes, "driver restarted", true)
+                        .map_err(|e| err(&e))?;
+                }
+                _ => {}
+            }
+        }
+        for (x, first, last) in &reruns {
+            let label = if first == last {
+                format!("re-run {first} ms")
+            } else {
+                format!("re-runs {first}..{last} ms")
+            };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (*x + x1 * 0.005, 0.12),
+                    ("sans-serif", 11).into_font().color(&orange),
+                )))
+                .map_err(|e| err(&e))?;
+        }
+        // The legend: what the colours mean.
+        for (i, (label, colour)) in [
+            ("batch run", blue),
+            ("batch re-run (its batch time)", orange),
+            ("block stored (height: records)", RGBColor(0, 140, 0)),
+            ("fault", REFERENCE),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let x = x1 * (0.02 + 0.24 * i as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, lanes + 0.3), (x + x1 * 0.015, lanes + 0.5)],
+                    colour.filled(),
+                )))
+                .map_err(|e| err(&e))?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.to_string(),
+                    (x + x1 * 0.02, lanes + 0.5),
+                    ("sans-serif", 12).into_font(),
+                )))
+                .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
+
+/// A fault's vertical line across every lane, labelled at the top.
+fn mark<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    x: f64,
+    lanes: f64,
+    label: &str,
+    dashed: bool,
+) -> Result<(), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, lanes)],
+                5,
+                4,
+                REFERENCE.stroke_width(2),
+            ))
+            .map_err(|x| e(&x))?;
+    } else {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(x, 0.0), (x, lanes)],
+                REFERENCE.stroke_width(2),
+            ))
+            .map_err(|x| e(&x))?;
+    }
+    chart
+        .draw_series(std::iter::once(Text::new(
+            label.to_string(),
+            (x, lanes + 0.15),
+            ("sans-serif", 12).into_font().color(&REFERENCE),
+        )))
+        .map_err(|x| e(&x))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Proves the chart's reference lines stand out: the batch interval line and a failure's
+    /// instant are drawn in [`REFERENCE`], a colour the grid (light greys) never uses.
+    #[test]
+    fn reference_lines_are_drawn_in_their_own_colour() {
+        let points = [BatchPoint {
+            time_ms: 1000,
+            input_records: 3,
+            scheduling_delay_ms: 0,
+            processing_time_ms: 200,
+            total_delay_ms: 200,
+        }];
+        let failures = [Failure {
+            time_ms: 1500,
+            what: "driver".into(),
+        }];
+        let svg = delays_svg_text(&points, 1000, &failures, &[], (400, 300)).unwrap();
+        let RGBColor(r, g, b) = REFERENCE;
+        let hex = format!("#{r:02X}{g:02X}{b:02X}");
+        // The interval's line, its legend entry, the failure's line and its label.
+        assert!(svg.matches(&hex).count() >= 4, "{hex} missing in {svg}");
+        let without = delays_svg_text(&points, 1000, &[], &[], (400, 300)).unwrap();
+        assert!(without.matches(&hex).count() < svg.matches(&hex).count());
+    }
 }

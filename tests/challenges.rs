@@ -28,7 +28,7 @@ fn the_challenges_are_complete() {
         assert!(c.statement.len() > 100, "{}: statement too short", c.slug);
         for text in [c.starter(), c.solution(), c.wrong()] {
             let text = text.expect("file reads");
-            c.parse(&text, Path::new("x.toml"))
+            c.validate(&text, Path::new("x.toml"))
                 .unwrap_or_else(|e| panic!("{}: {e}", c.slug));
         }
         assert!(c.show().expect("show").contains("How it is graded"));
@@ -76,4 +76,50 @@ fn rules_and_errors_name_the_students_file() {
     assert!(challenge::find("99")
         .unwrap_err()
         .contains("the challenges are"));
+}
+
+// Proves: the watermark challenge (9) holds its rules and its three thresholds: an update-
+// mode query or a filter is refused, and a watermark so large that windows are never written
+// fails on the windows written, not only the drop rate.
+#[test]
+fn the_watermark_challenge_holds_its_rules_and_latency() {
+    let c = challenge::find("9").expect("challenge 9");
+    let solution = c.solution().expect("solution");
+    let update = solution.replace("outputMode = \"append\"", "outputMode = \"update\"");
+    let g = c
+        .check(&update, Path::new("mine.toml"), Some(1))
+        .expect("parses");
+    assert!(!g.passed());
+    assert!(
+        g.render().contains("mine.toml: outputMode must stay"),
+        "{}",
+        g.render()
+    );
+    let filtered = solution.replace(".count()", ".count().filter($\"count\" > 0)");
+    if let Ok(g) = c.check(&filtered, Path::new("mine.toml"), Some(1)) {
+        assert!(!g.passed(), "{}", g.render());
+    }
+    let moved = solution.replace("2013-01-01 05:00", "2013-01-02 05:00");
+    let g = c
+        .check(&moved, Path::new("mine.toml"), Some(1))
+        .expect("parses");
+    assert!(g.render().contains("keep the source's"), "{}", g.render());
+    let never = solution.replace("\"5 hours\"", "\"24 hours\"");
+    let g = c
+        .check(&never, Path::new("mine.toml"), Some(1))
+        .expect("parses");
+    let report = g.render();
+    assert!(!g.passed(), "{report}");
+    assert!(
+        report.contains("0 windows written (at least 150)"),
+        "{report}"
+    );
+    let err = c
+        .check(
+            "model = \"structured\"\nquery = '''\nflights.\n'''\n",
+            Path::new("mine.toml"),
+            Some(1),
+        )
+        .expect_err("does not parse");
+    assert!(err.contains("mine.toml"), "{err}");
 }

@@ -32,7 +32,7 @@ impl Grade {
         !self.criteria.is_empty() && self.criteria.iter().all(|(ok, _)| *ok)
     }
 
-    fn add(&mut self, ok: bool, line: String) {
+    pub(crate) fn add(&mut self, ok: bool, line: String) {
         self.criteria.push((ok, line));
     }
 
@@ -278,6 +278,20 @@ pub enum Grader {
         #[serde(default)]
         drain_ms: u64,
     },
+    /// An event-time query (a Structured Streaming scenario) on `runs` hidden days of the
+    /// flights: at most `max_dropped` of the input rows dropped by the watermark, a mean
+    /// emission delay of at most `max_mean_delay_ms`, at least `min_windows` windows written
+    /// ([`super::watermark`]).
+    Watermark {
+        /// Hidden days to replay.
+        runs: u64,
+        /// The largest share of rows dropped (0.005 = 0.5 %).
+        max_dropped: f64,
+        /// The largest mean emission delay, virtual ms.
+        max_mean_delay_ms: u64,
+        /// The fewest windows written.
+        min_windows: usize,
+    },
 }
 
 impl Grader {
@@ -316,6 +330,15 @@ impl Grader {
                 stream, fail, runs, ..
             } => format!(
                 "{runs} hidden seeds, each with a {fail} failure at a hidden time; `{stream}` must end with the records of the fault-free run"
+            ),
+            Grader::Watermark {
+                runs,
+                max_dropped,
+                max_mean_delay_ms,
+                min_windows,
+            } => format!(
+                "{runs} hidden days of January 2013; on each, at most {}% of the rows dropped by the watermark, a mean emission delay of at most {max_mean_delay_ms} ms, and at least {min_windows} windows written",
+                max_dropped * 100.0
             ),
         }
     }
@@ -396,6 +419,11 @@ impl Grader {
                     same_after_failure(&mut grade, &sc, stream, fail, seed, frac, *drain_ms);
                 }
             }
+            Grader::Watermark { .. } => grade.add(
+                false,
+                "a watermark challenge grades a Structured Streaming scenario (Challenge::check)"
+                    .into(),
+            ),
         }
         grade
     }

@@ -15,9 +15,12 @@
 //!
 //! A submission is read as if it sat in `scenarios/`, so `file = "data/..."` names the
 //! bundled data wherever the student keeps the file; errors still name the student's file.
+//! A watermark challenge's submission is a Structured Streaming scenario, read as if it sat
+//! in `scenarios/structured/` and graded by [`watermark`].
 //! The hidden seeds come from the challenge's id through the seed tree, never printed.
 
 pub mod grade;
+pub mod watermark;
 
 use crate::scenario::{scenarios_dir, spec::parse_scenario, Scenario};
 use grade::{Grade, Grader, Rules};
@@ -199,6 +202,21 @@ impl Challenge {
     /// A positioned message when the submission does not parse; the grade otherwise (a
     /// failing grade is not an error).
     pub fn check(&self, text: &str, path: &Path, runs: Option<u64>) -> Result<Grade, String> {
+        if let Grader::Watermark {
+            runs: r,
+            max_dropped,
+            max_mean_delay_ms,
+            min_windows,
+        } = &self.grader
+        {
+            let t = watermark::Thresholds {
+                runs: *r,
+                max_dropped: *max_dropped,
+                max_mean_delay_ms: *max_mean_delay_ms,
+                min_windows: *min_windows,
+            };
+            return watermark::grade(self.id, t, text, path, runs);
+        }
         let sc = self.parse(text, path)?;
         let reference = self.grader.needs_reference().then(|| {
             self.solution()
@@ -207,6 +225,19 @@ impl Challenge {
         Ok(self
             .grader
             .grade(self.id, &self.rules, reference, &sc, runs))
+    }
+
+    /// Whether `text` reads as a submission of this challenge (a DStream scenario, or a
+    /// Structured Streaming one for a watermark challenge), naming `path` in errors.
+    ///
+    /// # Errors
+    /// The scenario's own positioned error, with `path` as the file.
+    pub fn validate(&self, text: &str, path: &Path) -> Result<(), String> {
+        if matches!(self.grader, Grader::Watermark { .. }) {
+            watermark::parse_submission(self.id, text, path).map(|_| ())
+        } else {
+            self.parse(text, path).map(|_| ())
+        }
     }
 
     /// Reads a submission as if it sat in `scenarios/` (so `data/...` names the bundled

@@ -7,6 +7,7 @@
 //! errors raised while building (a window that is not a multiple of the batch interval) are
 //! reported at the call's position.
 
+mod foreach;
 mod sketches;
 
 use super::ast::{Expr, ExprKind, Literal, Span};
@@ -665,7 +666,13 @@ impl Builder<'_> {
                 return Ok(None);
             }
             "foreachRDD" => {
-                return Err(self.err(at, "foreachRDD takes a Rust closure and is available in the Rust API; in a scenario use print() or saveAsTextFiles(prefix)"));
+                if args.len() != 1 {
+                    return Err(self.err(at, foreach::FOREACH_FORMS));
+                }
+                let pattern =
+                    foreach::foreach_pattern(&args[0]).map_err(|(sp, m)| self.err(sp, m))?;
+                self.engine(at, s.foreach_rdd_connections(pattern))?;
+                return Ok(None);
             }
             other => {
                 let known: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
@@ -936,7 +943,9 @@ impl Built {
             let step = self.ssc.run_until(t);
             for e in self.ssc.trace_since(seen) {
                 if let crate::models::dstream::Event::Output { op, lines, .. } = &e {
-                    if op == "print" {
+                    // print() as Spark prints it; a connection-counting foreachRDD's one
+                    // line (Spark prints nothing for it; the count is the simulator's).
+                    if op == "print" || op == "foreachRDD" {
                         for l in lines {
                             writeln!(out, "{l}")?;
                         }

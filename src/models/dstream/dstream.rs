@@ -446,6 +446,22 @@ impl DStream {
         self.ctx
             .add_output(self.id, OutputKind::ForeachRdd(Rc::new(f)))
     }
+
+    /// `foreachRDD` with one of the guide's connection patterns: writes every record
+    /// through connections opened as `pattern` says, and reports per batch how many it
+    /// opened (an `Output` event with one line; see `output_ops`).
+    ///
+    /// # Errors
+    /// Lifecycle errors (after start or stop).
+    pub fn foreach_rdd_connections(
+        &self,
+        pattern: super::output_ops::ConnectionPattern,
+    ) -> Result<(), SparkError> {
+        self.ctx.add_output(
+            self.id,
+            OutputKind::Connections(super::output_ops::ConnectionSink::new(pattern)),
+        )
+    }
 }
 
 /// `_ + _` on integers and doubles.

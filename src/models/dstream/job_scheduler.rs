@@ -7,7 +7,6 @@ use super::driver::{Core, Scheduled};
 use super::dstream_graph::Node;
 use super::error::SparkError;
 use super::input_dstreams::InputSource;
-use super::output_ops::run_output;
 use super::rdd::Rdd;
 use super::receiver_tracker::receiver_inputs;
 use super::trace::Event;
@@ -139,7 +138,15 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
                 continue;
             }
         }
-        let lines = run_output(&core.config.output_dir, &out.kind, &rdd, t)?;
+        let lines = super::output_ops::run_output_op(
+            &mut core.outputs,
+            index,
+            &core.inputs.cluster,
+            core.epoch,
+            &core.config.output_dir,
+            &rdd,
+            t,
+        )?;
         core.emit(Event::Output {
             time: t,
             index,

@@ -294,9 +294,12 @@ pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
 
 /// Per-partition key order: a map from key to slot plus the slots in first-seen order.
 struct Grouped<A> {
-    /// Indexes into `entries`, found by the key's hash (computed once per lookup).
+    /// Indexes into `entries`, found by the key's hash (computed once per lookup; kept in
+    /// `hashes` so that growing the table never hashes a key again).
     index: hashbrown::HashTable<usize>,
     entries: Vec<(Value, A)>,
+    /// `hashes[i]` is the hash of `entries[i].0`.
+    hashes: Vec<u64>,
 }
 
 fn key_hash(key: &Value) -> u64 {
@@ -309,6 +312,7 @@ impl<A> Grouped<A> {
         Grouped {
             index: hashbrown::HashTable::new(),
             entries: Vec::new(),
+            hashes: Vec::new(),
         }
     }
 
@@ -316,13 +320,16 @@ impl<A> Grouped<A> {
         Grouped {
             index: hashbrown::HashTable::with_capacity(n),
             entries: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
         }
     }
 
     /// The slot of `key`, if present.
     fn find(&self, hash: u64, key: &Value) -> Option<usize> {
         self.index
-            .find(hash, |&i| self.entries[i].0 == *key)
+            .find(hash, |&i| {
+                self.hashes[i] == hash && self.entries[i].0 == *key
+            })
             .copied()
     }
 
@@ -330,9 +337,9 @@ impl<A> Grouped<A> {
     fn push_new(&mut self, hash: u64, key: Value, value: A) {
         let slot = self.entries.len();
         self.entries.push((key, value));
-        let entries = &self.entries;
-        self.index
-            .insert_unique(hash, slot, |&i| key_hash(&entries[i].0));
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.index.insert_unique(hash, slot, |&i| hashes[i]);
     }
 
     fn upsert(
@@ -363,7 +370,8 @@ pub fn reduce_by_key(
     op: &str,
 ) -> Result<Rdd, SparkError> {
     let n = n.max(1);
-    let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
+    // Map side: one combiner per input partition.
+    let mut locals: Vec<Grouped<Value>> = Vec::with_capacity(rdd.num_partitions());
     for p in rdd.partitions() {
         let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
         for v in p {
@@ -379,9 +387,17 @@ pub fn reduce_by_key(
                 )
                 .map_err(|e| ctx.fail(op, e))?;
         }
-        for (k, x) in local.entries {
+        locals.push(local);
+    }
+    // Reduce side: there are at least as many keys as in the largest combiner, so each
+    // output starts with room for its share of those (no rehash while it fills up to it).
+    let largest = locals.iter().map(|g| g.entries.len()).max().unwrap_or(0);
+    let mut outs: Vec<Grouped<Value>> = (0..n)
+        .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
+        .collect();
+    for local in locals {
+        for ((k, x), hash) in local.entries.into_iter().zip(local.hashes) {
             let target = &mut outs[k.partition_of(n)];
-            let hash = key_hash(&k);
             match target.find(hash, &k) {
                 Some(slot) => {
                     let acc = &mut target.entries[slot].1;

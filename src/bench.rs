@@ -20,6 +20,16 @@
 //!    seeds per second (target 167, i.e. 10,000 seeds in a minute), with the time 10,000
 //!    seeds would take, and how many reference runs it computed (the fault-free run is
 //!    reused across seeds with the same knobs: `check::sweep::reference_reuse`).
+//! 5. **REPL memory and `goto`.** A REPL session on the bundled `wordcount` runs
+//!    `step` [`REPL_STEPS`] (its snapshots for going back: `repl::travel`), then `goto`s
+//!    back to the middle, near the end and near the start, each timed. The memory figure
+//!    is the process's peak resident set (`VmHWM` in `/proc/self/status`) before and
+//!    after: this figure runs first, so the peak is the session's (target 300 MB or less
+//!    for 100,000 steps, `goto` under 100 ms). `/usr/bin/time -v stream-sim repl` gives
+//!    the same figure from outside.
+//!
+//! Real Spark side by side (the issue's "10x Spark local[2]") needs the oracle's JVM and
+//! is measured by `scripts/spark-side-by-side.sh`, not here.
 //!
 //! Wall-clock time here is measurement of the simulator from outside; nothing inside the
 //! simulation reads it. Figures vary with the machine's load: report min, median and max.
@@ -51,6 +61,61 @@ pub const SWEEP_SEEDS: u64 = 200;
 pub const SWEEP_ROUNDS: usize = 3;
 /// Threads of the sweep (the issue's machine has two cores).
 pub const SWEEP_THREADS: usize = 2;
+/// Steps of the REPL figure.
+pub const REPL_STEPS: u64 = 100_000;
+
+/// The process's peak resident set in MiB (`VmHWM`), when the system says (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Figure 5: a REPL session stepping `steps` batches of `sc`, then `goto`s back. Returns the
+/// report lines.
+fn repl_figure(sc: &Scenario, steps: u64) -> Result<String, String> {
+    let before = peak_rss_mib();
+    let mut session = crate::repl::Session::new(sc, &RunOptions::default())?;
+    session.set_max_batches(steps + 1);
+    let start = Instant::now();
+    let out = session.execute(&format!("step {steps}"));
+    let stepped = start.elapsed().as_secs_f64();
+    let batch_ms = sc.batch_interval.ms();
+    let at = |s: &crate::repl::Session| s.context().now().ms();
+    if at(&session) < steps * batch_ms {
+        let last = out.lines().last().unwrap_or_default().to_string();
+        return Err(format!(
+            "bench: the REPL's `step {steps}` did not get there: {last}"
+        ));
+    }
+    drop(out);
+    let after = peak_rss_mib();
+    let mut gotos = Vec::new();
+    for target in [steps / 2, steps - steps / 100, 10.min(steps)] {
+        let start = Instant::now();
+        let out = session.execute(&format!("goto {target}"));
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        if at(&session) != target * batch_ms {
+            let last = out.lines().last().unwrap_or_default().to_string();
+            return Err(format!("bench: the REPL's `goto {target}` failed: {last}"));
+        }
+        gotos.push(format!("goto {target}: {ms:.1} ms"));
+    }
+    let mib = |m: Option<f64>| {
+        m.map_or("unknown (no /proc/self/status)".to_string(), |m| {
+            format!("{m:.0} MiB")
+        })
+    };
+    Ok(format!(
+        "5. REPL on wordcount: step {steps} ({stepped:.1} s), then goto back (target: peak <= 300 MB, goto < 100 ms)\n\
+         \x20  peak RSS before / after: {} / {}\n\
+         \x20  {}\n",
+        mib(before),
+        mib(after),
+        gotos.join(", "),
+    ))
+}
 
 /// Min, median and max of some measurements (the median of an even count is the upper one).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -184,6 +249,8 @@ fn timed_run(sc: &Scenario, batches: u64) -> Result<f64, String> {
 /// When the bundled data cannot be read or a pipeline cannot be built or fails.
 pub fn run(repeat: usize) -> Result<String, String> {
     let mut out = String::new();
+    // 5 first: the process's peak memory is then the REPL session's.
+    let repl = repl_figure(&wordcount()?, REPL_STEPS)?;
     let path = crate::scenario::scenarios_dir().join("data/fortunes/lines.txt");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -284,6 +351,8 @@ pub fn run(repeat: usize) -> Result<String, String> {
         10_000.0 / rate.median.max(1e-9),
         10_000.0 / rate.min.max(1e-9),
     ));
+    out.push('\n');
+    out.push_str(&repl);
     Ok(out)
 }
 

@@ -7,6 +7,8 @@
 pub mod events;
 pub mod rng;
 pub mod time;
+pub mod time_runs;
 
 pub use events::EventQueue;
 pub use time::{Duration, Time};
+pub use time_runs::TimeRuns;

@@ -121,7 +121,7 @@ pub(super) struct Core {
     /// The metadata checkpoints written so far (on reliable storage: they survive the driver).
     pub(super) checkpoint_writer: CheckpointWriter,
     /// Batch times whose output an idempotent sink has already written.
-    pub(super) written: BTreeSet<Time>,
+    pub(super) written: crate::sim::TimeRuns,
     /// What an idempotent sink holds per batch time: the input records of the last write
     /// (a re-run overwrites the first write, so the sink keeps the last one).
     pub(super) sink_contents: BTreeMap<Time, Vec<SinkRecords>>,

@@ -941,6 +941,13 @@ impl Graph {
             let Some(limit) = t.checked_minus(n.remember) else {
                 continue;
             };
+            // Nothing old enough (the common case): no map is split or rebuilt.
+            if n.generated
+                .first_key_value()
+                .is_none_or(|(k, _)| *k > limit)
+            {
+                continue;
+            }
             let keep = n.generated.split_off(&Time(limit.ms() + 1));
             let old = std::mem::replace(&mut n.generated, keep);
             if !old.is_empty() {

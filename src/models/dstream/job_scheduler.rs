@@ -116,7 +116,7 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         }
         let Some(rdd) = result? else { continue };
         let label = core.graph.node(out.stream).label();
-        if core.inputs.cluster.config.sink == SinkKind::Transactional && core.written.contains(&t) {
+        if core.inputs.cluster.config.sink == SinkKind::Transactional && core.written.contains(t) {
             // The transaction of this batch committed before the failure: the re-run finds
             // its (batch time, operation) in the commit log and writes nothing.
             core.emit(Event::Warning {

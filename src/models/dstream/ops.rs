@@ -331,9 +331,12 @@ pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
 
 /// Per-partition key order: a map from key to slot plus the slots in first-seen order.
 struct Grouped<A> {
-    /// Indexes into `entries`, found by the key's hash (computed once per lookup).
+    /// Indexes into `entries`, found by the key's hash (computed once per lookup; kept in
+    /// `hashes` so that growing the table never hashes a key again).
     index: hashbrown::HashTable<usize>,
     entries: Vec<(Value, A)>,
+    /// `hashes[i]` is the hash of `entries[i].0`.
+    hashes: Vec<u64>,
 }
 
 fn key_hash(key: &Value) -> u64 {
@@ -346,6 +349,7 @@ impl<A> Grouped<A> {
         Grouped {
             index: hashbrown::HashTable::new(),
             entries: Vec::new(),
+            hashes: Vec::new(),
         }
     }
 
@@ -353,13 +357,16 @@ impl<A> Grouped<A> {
         Grouped {
             index: hashbrown::HashTable::with_capacity(n),
             entries: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
         }
     }
 
     /// The slot of `key`, if present.
     fn find(&self, hash: u64, key: &Value) -> Option<usize> {
         self.index
-            .find(hash, |&i| self.entries[i].0 == *key)
+            .find(hash, |&i| {
+                self.hashes[i] == hash && self.entries[i].0 == *key
+            })
             .copied()
     }
 
@@ -367,9 +374,9 @@ impl<A> Grouped<A> {
     fn push_new(&mut self, hash: u64, key: Value, value: A) {
         let slot = self.entries.len();
         self.entries.push((key, value));
-        let entries = &self.entries;
-        self.index
-            .insert_unique(hash, slot, |&i| key_hash(&entries[i].0));
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.index.insert_unique(hash, slot, |&i| hashes[i]);
     }
 
     fn upsert(
@@ -422,7 +429,8 @@ pub fn reduce_by_key(
     // combineByKey over an RDD already hash-partitioned into n combines within each
     // partition, records in order, without a shuffle (PairRDDFunctions.combineByKeyWithClassTag)
     let already_partitioned = rdd.partitioner() == Some(n);
-    let mut outs: Vec<Grouped<Value>> = (0..n).map(|_| Grouped::new()).collect();
+    // Map side: one combiner per input partition, each entry with its key's hash.
+    let mut locals: Vec<Vec<(Value, (Value, u64))>> = Vec::with_capacity(rdd.num_partitions());
     for p in rdd.partitions() {
         let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
         for v in p {
@@ -438,13 +446,26 @@ pub fn reduce_by_key(
                 )
                 .map_err(|e| ctx.fail(op, e))?;
         }
-        let mut local = local.entries;
+        let mut local: Vec<(Value, (Value, u64))> = local
+            .entries
+            .into_iter()
+            .zip(local.hashes)
+            .map(|((k, x), hash)| (k, (x, hash)))
+            .collect();
         if !already_partitioned {
             map_side_order(&mut local);
         }
-        for (k, x) in local {
+        locals.push(local);
+    }
+    // Reduce side: there are at least as many keys as in the largest combiner, so each
+    // output starts with room for its share of those (no rehash while it fills up to it).
+    let largest = locals.iter().map(Vec::len).max().unwrap_or(0);
+    let mut outs: Vec<Grouped<Value>> = (0..n)
+        .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
+        .collect();
+    for local in locals {
+        for (k, (x, hash)) in local {
             let target = &mut outs[k.partition_of(n)];
-            let hash = key_hash(&k);
             match target.find(hash, &k) {
                 Some(slot) => {
                     let acc = &mut target.entries[slot].1;

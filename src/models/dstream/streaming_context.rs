@@ -33,7 +33,7 @@ use crate::cluster::{Cluster, Fault};
 use crate::io::{FileDrop, QueueSource, TimedRecords};
 use crate::ledger::Ledger;
 use crate::sim::rng::SeedTree;
-use crate::sim::{Duration, Time};
+use crate::sim::{Duration, Time, TimeRuns};
 use crate::value::Value;
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -108,6 +108,7 @@ impl StreamingContext {
             mech: Default::default(),
         };
         let seed = config.seed;
+        let batch = config.batch_interval;
         let core = Core {
             ctx: OpCtx::new(0, config.default_parallelism),
             seeds: SeedTree::new(config.seed),
@@ -126,7 +127,7 @@ impl StreamingContext {
             last_batch: None,
             epoch: 0,
             checkpoint_writer: CheckpointWriter::default(),
-            written: BTreeSet::new(),
+            written: TimeRuns::new(batch),
             sink_contents: BTreeMap::new(),
             ack_rng: SeedTree::new(seed).rng("cluster/acks"),
             sink_from: 0,

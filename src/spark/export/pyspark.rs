@@ -7,15 +7,15 @@
 //! invFunc, windowDuration, slideDuration, numPartitions, filterFunc)`, `pprint(num)`.
 
 use super::pipeline::{builtin, Arg, Call};
+use super::plan::{stream_code, Lang, Plan};
 use super::types::Ty;
-use super::{stream_code, Lang, Plan};
 use crate::scenario::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use crate::sim::Duration;
 use std::collections::BTreeMap;
 
 fn seconds(d: Duration) -> String {
     let ms = d.ms();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         (ms / 1000).to_string()
     } else {
         format!("{}", ms as f64 / 1000.0)
@@ -329,7 +329,7 @@ pub fn write(plan: &Plan, files: &mut BTreeMap<String, String>) -> Result<Vec<St
             args,
         } = &st.expr.kind
         {
-            if super::OUTPUT_OPS.contains(&m.name.as_str()) {
+            if super::plan::OUTPUT_OPS.contains(&m.name.as_str()) {
                 let (code, _) = stream_code(sc, recv, &env, &Py)?;
                 let a = args
                     .as_ref()
@@ -541,14 +541,16 @@ def run_local(data_dir, verify):
     ssc.addStreamingListener(done)
     ssc.start()
     clock = ssc._jssc.ssc().scheduler().clock()
-    for k in range(1, NUM_BATCHES + 1):
-        clock.advance(BATCH_INTERVAL_MS)
-        deadline = time.time() + 120
-        while done.last < k * BATCH_INTERVAL_MS and time.time() < deadline:
-            time.sleep(0.005)
-        if done.last < k * BATCH_INTERVAL_MS:
-            raise SystemExit("batch %d ms did not complete in 120 s" % (k * BATCH_INTERVAL_MS))
-    ssc.stop(stopSparkContext=True, stopGraceFully=False)
+    try:
+        for k in range(1, NUM_BATCHES + 1):
+            clock.advance(BATCH_INTERVAL_MS)
+            deadline = time.time() + 120
+            while done.last < k * BATCH_INTERVAL_MS and time.time() < deadline:
+                time.sleep(0.005)
+            if done.last < k * BATCH_INTERVAL_MS:
+                raise SystemExit("batch %d ms did not complete in 120 s" % (k * BATCH_INTERVAL_MS))
+    finally:
+        ssc.stop(stopSparkContext=True, stopGraceFully=False)
     if verify:
         print("@@stream-sim end", flush=True)
 

@@ -5,8 +5,8 @@
 //! `org.apache.spark.util.ManualClock` and a `main` for `spark-submit`.
 
 use super::pipeline::{builtin, Arg, Call};
+use super::plan::{stream_code, Lang, Plan};
 use super::types::Ty;
-use super::{stream_code, Lang, Plan};
 use crate::scenario::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use crate::sim::Duration;
 use std::collections::BTreeMap;
@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 /// Scala's spelling of a duration: `Seconds(30)`, `Milliseconds(500)`, `Minutes(2)`.
 pub fn duration(d: Duration) -> String {
     let ms = d.ms();
-    if ms > 0 && ms % 60_000 == 0 {
+    if ms > 0 && ms.is_multiple_of(60_000) {
         format!("Minutes({})", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("Seconds({})", ms / 1000)
     } else {
         format!("Milliseconds({ms})")
@@ -390,7 +390,7 @@ pub fn write(plan: &Plan, files: &mut BTreeMap<String, String>) -> Result<Vec<St
             args,
         } = &st.expr.kind
         {
-            if super::OUTPUT_OPS.contains(&m.name.as_str()) {
+            if super::plan::OUTPUT_OPS.contains(&m.name.as_str()) {
                 let (code, _) = stream_code(sc, recv, &env, &Scala)?;
                 let p = Printer { time_vars: &[] };
                 let a = args.as_ref().map(|a| p.list(a)).unwrap_or_default();
@@ -639,6 +639,9 @@ object {Name} {
     val sc = SparkContext.getOrCreate(conf)
     require(sc.getConf.get("spark.streaming.clock", "") == "org.apache.spark.util.ManualClock",
       "start spark-shell with --conf spark.streaming.clock=org.apache.spark.util.ManualClock")
+    conf.getOption("spark.default.parallelism").foreach { p =>
+      require(sc.defaultParallelism == p.toInt, s"start spark-shell with --conf spark.default.parallelism=$p")
+    }
     val checkpointDir = java.nio.file.Files.createTempDirectory("stream-sim-checkpoint").toString
     val ssc = new StreamingContext(sc, Milliseconds(batchIntervalMs))
 {checkpoint}{local_inputs}
@@ -653,13 +656,14 @@ object {Name} {
     val scheduler = ssc.getClass.getMethod("scheduler").invoke(ssc)
     val clock = scheduler.getClass.getMethod("clock").invoke(scheduler)
     val advance = clock.getClass.getMethod("advance", classOf[Long])
-    for (k <- 1 to numBatches) {
-      advance.invoke(clock, java.lang.Long.valueOf(batchIntervalMs))
-      val deadline = System.currentTimeMillis + 120000
-      while (done.get < k * batchIntervalMs && System.currentTimeMillis < deadline) Thread.sleep(5)
-      if (done.get < k * batchIntervalMs) sys.error(s"batch ${k * batchIntervalMs} ms did not complete in 120 s")
-    }
-    ssc.stop(stopSparkContext = false, stopGracefully = false)
+    try {
+      for (k <- 1 to numBatches) {
+        advance.invoke(clock, java.lang.Long.valueOf(batchIntervalMs))
+        val deadline = System.currentTimeMillis + 120000
+        while (done.get < k * batchIntervalMs && System.currentTimeMillis < deadline) Thread.sleep(5)
+        if (done.get < k * batchIntervalMs) sys.error(s"batch ${k * batchIntervalMs} ms did not complete in 120 s")
+      }
+    } finally ssc.stop(stopSparkContext = false, stopGracefully = false)
     if (verify) println("@@stream-sim end")
   }
 }

@@ -252,52 +252,73 @@ pub fn verify_many(plans: &[Plan], target: Target, keep: Option<&Path>) -> Vec<O
     let mut sections: BTreeMap<usize, String> = BTreeMap::new();
     match target {
         Target::Scala => {
-            let mut script = String::from("sc.setLogLevel(\"ERROR\")\n");
+            // One spark-shell per default parallelism (spark.default.parallelism is fixed
+            // when the shell's SparkContext starts): usually one for all.
+            let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
             for &i in &runs {
-                script.push_str(&format!(
-                    ":paste -raw {}\nConsole.flush()\nprintln(\"@@stream-sim begin {i}\")\nstreamsim.{}.{}.runLocal({:?}, true)\nConsole.flush()\n",
-                    mains[i].display(),
-                    super::scala::package(&plans[i]),
-                    plans[i].object_name,
-                    dirs[i].join("data").display().to_string()
-                ));
+                groups
+                    .entry(plans[i].scenario.default_parallelism)
+                    .or_default()
+                    .push(i);
             }
-            script.push_str("System.exit(0)\n");
-            let driver = root.join("verify-driver.scala");
-            if let Err(e) =
-                std::fs::create_dir_all(&root).and_then(|()| std::fs::write(&driver, script))
-            {
-                return vec![Outcome::Failed(format!("{}: {e}", driver.display())); plans.len()];
-            }
-            let mut c = Command::new(home.join("bin/spark-shell"));
-            c.args([
-                "--master",
-                "local[2]",
-                "--conf",
-                "spark.ui.enabled=false",
-                "--conf",
-                "spark.streaming.clock=org.apache.spark.util.ManualClock",
-                "-I",
-            ])
-            .arg(&driver);
-            match run(c, &home, &root, runs.len().max(1) as u64 * SPARK_TIMEOUT_S) {
-                Ok(stdout) => {
-                    let mut cur = None;
-                    for line in stdout.lines() {
-                        if let Some(k) = line.strip_prefix("@@stream-sim begin ") {
-                            cur = k.trim().parse::<usize>().ok();
-                            continue;
-                        }
-                        if let Some(k) = cur {
-                            let s = sections.entry(k).or_default();
-                            s.push_str(line);
-                            s.push('\n');
+            for (par, group) in groups {
+                let mut script = String::from("sc.setLogLevel(\"ERROR\")\n");
+                for &i in &group {
+                    script.push_str(&format!(
+                        ":paste -raw {}\nConsole.flush()\nprintln(\"@@stream-sim begin {i}\")\nstreamsim.{}.{}.runLocal({:?}, true)\nConsole.flush()\n",
+                        mains[i].display(),
+                        super::scala::package(&plans[i]),
+                        plans[i].object_name,
+                        dirs[i].join("data").display().to_string()
+                    ));
+                }
+                script.push_str("System.exit(0)\n");
+                let tag = if par == 2 {
+                    String::new()
+                } else {
+                    format!("-p{par}")
+                };
+                let driver = root.join(format!("verify-driver{tag}.scala"));
+                if let Err(e) =
+                    std::fs::create_dir_all(&root).and_then(|()| std::fs::write(&driver, script))
+                {
+                    return vec![
+                        Outcome::Failed(format!("{}: {e}", driver.display()));
+                        plans.len()
+                    ];
+                }
+                let mut c = Command::new(home.join("bin/spark-shell"));
+                c.args([
+                    "--master",
+                    "local[2]",
+                    "--conf",
+                    "spark.ui.enabled=false",
+                    "--conf",
+                    "spark.streaming.clock=org.apache.spark.util.ManualClock",
+                    "--conf",
+                ])
+                .arg(format!("spark.default.parallelism={par}"))
+                .arg("-I")
+                .arg(&driver);
+                match run(c, &home, &root, &tag, group.len() as u64 * SPARK_TIMEOUT_S) {
+                    Ok(stdout) => {
+                        let mut cur = None;
+                        for line in stdout.lines() {
+                            if let Some(k) = line.strip_prefix("@@stream-sim begin ") {
+                                cur = k.trim().parse::<usize>().ok();
+                                continue;
+                            }
+                            if let Some(k) = cur {
+                                let s = sections.entry(k).or_default();
+                                s.push_str(line);
+                                s.push('\n');
+                            }
                         }
                     }
-                }
-                Err(o) => {
-                    for &i in &runs {
-                        outcomes[i] = Some(o.clone());
+                    Err(o) => {
+                        for &i in &group {
+                            outcomes[i] = Some(o.clone());
+                        }
                     }
                 }
             }
@@ -315,7 +336,7 @@ pub fn verify_many(plans: &[Plan], target: Target, keep: Option<&Path>) -> Vec<O
                 if let Some(p) = &python {
                     c.env("PYSPARK_PYTHON", p);
                 }
-                match run(c, &home, &dirs[i], SPARK_TIMEOUT_S) {
+                match run(c, &home, &dirs[i], "", SPARK_TIMEOUT_S) {
                     Ok(stdout) => {
                         sections.insert(i, stdout);
                     }
@@ -356,10 +377,16 @@ pub fn verify_many(plans: &[Plan], target: Target, keep: Option<&Path>) -> Vec<O
 
 /// Runs `cmd` in `dir` with its output in `dir/spark-stdout.txt` and `spark-stderr.txt`,
 /// stopping it after `timeout_s`; returns its stdout.
-fn run(mut cmd: Command, home: &Path, dir: &Path, timeout_s: u64) -> Result<String, Outcome> {
+fn run(
+    mut cmd: Command,
+    home: &Path,
+    dir: &Path,
+    tag: &str,
+    timeout_s: u64,
+) -> Result<String, Outcome> {
     cmd.env("SPARK_HOME", home).current_dir(dir);
-    let out_path = dir.join("spark-stdout.txt");
-    let err_path = dir.join("spark-stderr.txt");
+    let out_path = dir.join(format!("spark-stdout{tag}.txt"));
+    let err_path = dir.join(format!("spark-stderr{tag}.txt"));
     let (Ok(out_f), Ok(err_f)) = (
         std::fs::File::create(&out_path),
         std::fs::File::create(&err_path),

@@ -90,6 +90,33 @@ enum Command {
         #[arg(long, value_parser = parse_duration, default_value = "30s")]
         run_for: Duration,
     },
+    /// Write a scenario as a runnable Spark Streaming program (Scala or PySpark): the pipeline,
+    /// its input data under DIR/data, a replay server for socket sources, a README with the
+    /// spark-submit line, and a local run on Spark's ManualClock. Without --out the program is
+    /// printed. What Spark lacks (fault schedules, simulator knobs) is left out and listed on
+    /// stderr. With --verify, runs the program on local Spark (SPARK_HOME, or the venv of
+    /// /work/shared/oracle/setup.sh) and compares every output batch with the simulator: exit
+    /// 0 when they agree, 1 on a difference (printed), 2 when Spark is not available.
+    Export {
+        /// Scenario file(s) or bundled name(s) (model dstream); several only with --verify.
+        scenarios: Vec<String>,
+        /// scala or pyspark.
+        #[arg(long, default_value = "scala")]
+        to: String,
+        /// Directory to write the program into (default: print the program to stdout); with
+        /// --verify, where the program and Spark's logs are kept.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run the program on local Spark and compare it with the simulator, batch by batch.
+        #[arg(long)]
+        verify: bool,
+        /// With --verify: every bundled scenario (scenarios/*.toml), in one Spark start.
+        #[arg(long)]
+        bundled: bool,
+        /// With --verify: write each scenario's outcome to this JSON file.
+        #[arg(long)]
+        record: Option<PathBuf>,
+    },
     /// Run many seeds with a random failure each (swarm testing) and count the guarantees
     /// kept; prints the first failing seeds with the command that replays each.
     Sweep {
@@ -498,6 +525,61 @@ fn run(cli: Cli) -> Result<(), String> {
                     eprintln!("wrote {}", p.display());
                 }
                 None => print!("{toml}"),
+            }
+            Ok(())
+        }
+        Command::Export {
+            scenarios,
+            to,
+            out,
+            verify,
+            bundled,
+            record,
+        } => {
+            use stream_sim::spark::export;
+            let target: export::Target = to.parse()?;
+            let names = if bundled {
+                scenario::bundled_names()
+            } else {
+                scenarios
+            };
+            if verify {
+                let code = export::verify::command(
+                    &names,
+                    target,
+                    out.as_deref(),
+                    record.as_deref(),
+                    &mut |l| say(l),
+                )?;
+                std::process::exit(code);
+            }
+            let [name] = names.as_slice() else {
+                return Err(
+                    "export writes one scenario at a time (several only with --verify)".into(),
+                );
+            };
+            let plan = export::prepare(name)?;
+            for l in &plan.left_out {
+                warn(&format!("export: left out: {l}"));
+            }
+            let ex = export::export(&plan, target)?;
+            match out {
+                Some(dir) => {
+                    export::write_dir(&ex, &dir)?;
+                    warn(&format!(
+                        "wrote {} files to {}",
+                        ex.files.len(),
+                        dir.display()
+                    ));
+                }
+                None => {
+                    for f in &ex.main_files {
+                        if ex.main_files.len() > 1 {
+                            say(format!("// ---- {f}"));
+                        }
+                        say(ex.files[f].trim_end());
+                    }
+                }
             }
             Ok(())
         }

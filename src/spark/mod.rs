@@ -7,7 +7,12 @@
 //! `socketTextStream`, `textFileStream`, `queueStream`, `start`, `awaitTermination`) to the
 //! scenario's `[context]` and `[sources]`, and refuses anything else with the position in
 //! the Scala file.
+//!
+//! `stream-sim export SCENARIO` goes the other way: a scenario as a runnable Spark Streaming
+//! program in Scala or PySpark, and `--verify` runs it on local Spark against the simulator
+//! ([`export`]).
 
+pub mod export;
 pub mod import;
 
 pub use import::{import_scala, ImportOptions};

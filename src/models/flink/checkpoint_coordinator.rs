@@ -410,7 +410,8 @@ impl MiniCluster {
     /// Every task restores the last completed checkpoint (or, resuming, the savepoint):
     /// keyed state, channel state, source offsets; with none completed yet, empty state and
     /// the sources' initial offsets (`DefaultExecutionGraph` restarts from scratch when the
-    /// `CheckpointCoordinator` has no checkpoint to restore); the sinks commit what that checkpoint
+    /// `CheckpointCoordinator` has no checkpoint to restore), or, with checkpointing off,
+    /// empty state and the sources' auto-committed offsets; the sinks commit what that checkpoint
     /// pre-committed and abort the rest (`recoverAndCommit`, `recoverAndAbort`). Watermarks
     /// start again from `Long.MIN_VALUE` (they are not part of a checkpoint).
     pub(super) fn restart(&mut self, t: Time, from_savepoint: bool) {
@@ -482,11 +483,16 @@ impl MiniCluster {
         }
         let offsets: Vec<usize> = match &restored {
             Some(c) => c.offsets.clone(),
-            // No completed checkpoint: the job starts again from scratch, its sources from
-            // their initial offsets (a Kafka source's `OffsetsInitializer`, a file source's
-            // first split; offsets are committed back only when a checkpoint completes), so
-            // nothing is lost and everything read before the failure is read again.
-            None => vec![0; self.sources.len()],
+            // Checkpointing on, none completed yet: the job starts again from scratch, its
+            // sources from their initial offsets (a Kafka source's `OffsetsInitializer`, a
+            // file source's first split; offsets are committed back only when a checkpoint
+            // completes), so nothing is lost and everything read before is read again.
+            None if self.job.checkpoint_interval.is_some() => vec![0; self.sources.len()],
+            // Checkpointing off: the consumer resumes from the offsets the Kafka client's
+            // periodic auto-commit stored (here: where the sources were), and the keyed
+            // state, never snapshotted, is lost ("Kafka Consumers Offset Committing
+            // Behaviour Configuration" in Flink's Kafka connector documentation).
+            None => self.sources.iter().map(|s| s.next).collect(),
         };
         for (s, o) in offsets.iter().enumerate() {
             let src = &mut self.sources[s];

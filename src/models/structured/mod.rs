@@ -32,6 +32,7 @@ pub mod join_condition;
 pub mod micro_batch_execution;
 pub mod offset_seq_log;
 pub mod progress_reporter;
+pub mod session_window;
 pub mod state_store;
 pub mod stateful_operators;
 pub mod symmetric_hash_join;

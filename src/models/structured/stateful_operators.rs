@@ -134,19 +134,6 @@ pub fn aggregate(
     store: &mut OperatorState,
     late: &mut Vec<LateRow>,
 ) -> (Vec<Row>, OperatorMetrics) {
-    if let Some(at) = keys.iter().position(|k| k.session_gap().is_some()) {
-        return super::session_window::aggregate_sessions(
-            ctx,
-            op_id,
-            input,
-            keys,
-            at,
-            aggs,
-            watermark_key,
-            store,
-            late,
-        );
-    }
     let OperatorState::Aggregate(state) = store else {
         return (Vec::new(), OperatorMetrics::default());
     };

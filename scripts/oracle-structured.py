@@ -191,6 +191,40 @@ CASES = [
          lr(right=[[["2013-01-01 10:02:00", "a", 10]], [], [], []])),
 ]
 
+# Session windows (session_window, Spark 3.2+): a session of a key closes after a gap with no
+# event; a row bridging two stored sessions merges them; a session ends at the last event + gap.
+SESS = [
+    [["2013-01-01 10:00:00", "a", 1], ["2013-01-01 10:03:00", "a", 2], ["2013-01-01 10:01:00", "b", 3],
+     ["2013-01-01 10:20:00", "a", 4], ["2013-01-01 10:00:00", "c", 5], ["2013-01-01 10:05:00", "c", 6]],
+    [["2013-01-01 10:06:00", "a", 7], ["2013-01-01 10:14:00", "a", 8], ["2013-01-01 10:22:00", "b", 9]],
+    [["2013-01-01 10:17:00", "a", 10], ["2013-01-01 10:02:00", "a", 11], ["2013-01-01 10:45:00", "b", 12]],
+    [["2013-01-01 10:31:00", "a", 13], ["2013-01-01 10:48:00", "b", 14], ["2013-01-01 11:10:00", "b", 15]],
+]
+SW = 'events.withWatermark("time", "10 minutes").groupBy(session_window(col("time"), "5 minutes"), col("key"))'
+SESSION_CASES = [
+    case("session_append_count", SW + ".count()", "append", vals(SESS),
+         note="session windows with a 5-minute gap, append: a session is emitted when the watermark passes its end"),
+    case("session_update_aggs", SW + '.agg(count("*").alias("n"), sum("value"), avg("value"))', "update",
+         vals(SESS)),
+    case("session_complete", SW + '.agg(sum("value"))', "complete", vals(SESS)),
+    case("session_no_key_append",
+         'events.withWatermark("time", "10 minutes").groupBy(session_window(col("time"), "5 minutes")).count()',
+         "append", vals(SESS)),
+    case("session_guide_words_update",
+         'words.withWatermark("time", "10 minutes").groupBy(session_window(col("time"), "3 minutes"), col("word")).count()',
+         "update", words()),
+    case("session_long_gap_append",
+         'events.withWatermark("time", "5 minutes").groupBy(session_window(col("time"), "10 minutes"), col("key"))'
+         '.agg(max("value"))', "append", vals()),
+    case("session_append_aggs", SW + '.agg(count("*").alias("n"), sum("value"), avg("value"), min("time"))',
+         "append", vals(SESS)),
+    case("session_complete_without_watermark",
+         'events.groupBy(session_window(col("time"), "5 minutes"), col("key")).count()', "complete", vals(SESS)),
+    case("session_error_append_without_watermark",
+         'events.groupBy(session_window(col("time"), "5 minutes"), col("key")).count()', "append", vals(SESS)),
+]
+CASES += SESSION_CASES
+
 
 def to_json(v):
     if isinstance(v, datetime.datetime):

@@ -112,6 +112,15 @@ pub enum Expr {
         /// Start offset, ms.
         offset_ms: i64,
     },
+    /// `session_window(time, gap)`: Spark's `SessionWindow` (`SessionWindow.scala`); a row
+    /// opens the session `[time, time + gap)`, which the aggregation merges with the key's
+    /// overlapping sessions ([`super::session_window`]).
+    SessionWindow {
+        /// The time column.
+        time: Box<Expr>,
+        /// The gap duration, ms (> 0).
+        gap_ms: i64,
+    },
     /// `window.start` or `window.end` (a field of the window struct).
     WindowField(Box<Expr>, bool),
     /// `x.alias("name")` / `x.as("name")`.
@@ -166,7 +175,7 @@ pub fn references(e: &Expr, out: &mut Vec<usize>) {
         Expr::Not(a) | Expr::IsNull(a, _) | Expr::Alias(a, _) | Expr::WindowField(a, _) => {
             references(a, out)
         }
-        Expr::Window { time, .. } => references(time, out),
+        Expr::Window { time, .. } | Expr::SessionWindow { time, .. } => references(time, out),
         Expr::Call(_, args) => args.iter().for_each(|a| references(a, out)),
         Expr::Col(_) | Expr::Lit(_) | Expr::Interval(_) => {}
     }
@@ -379,6 +388,38 @@ impl Expr {
                     },
                 })
             }
+            Expr::SessionWindow { time, gap_ms } => {
+                let mut r = time.resolve(schema)?;
+                if r.field.data_type == DataType::String {
+                    r.expr = Expr::Call(Func::Cast(DataType::Timestamp), vec![r.expr]);
+                    r.field.data_type = DataType::Timestamp;
+                }
+                if r.field.data_type != DataType::Timestamp {
+                    return Err(format!(
+                        "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{}\" due to data type mismatch: The first parameter requires the \"TIMESTAMP\" type, however \"{}\" has the type \"{}\".",
+                        self.sql(),
+                        r.expr.sql(),
+                        r.field.data_type.sql()
+                    ));
+                }
+                if *gap_ms <= 0 {
+                    return Err(format!(
+                        "session_window's gap duration must be greater than zero, got {gap_ms} ms"
+                    ));
+                }
+                Ok(Resolved {
+                    expr: Expr::SessionWindow {
+                        time: Box::new(r.expr),
+                        gap_ms: *gap_ms,
+                    },
+                    // SessionWindowing keeps the time column's watermark metadata.
+                    field: Field {
+                        name: "session_window".into(),
+                        data_type: DataType::Window,
+                        watermark_delay_ms: r.field.watermark_delay_ms,
+                    },
+                })
+            }
             Expr::WindowField(a, end) => {
                 let r = a.resolve(schema)?;
                 Ok(Resolved {
@@ -432,6 +473,7 @@ impl Expr {
                 format!("{name}({})", a.join(", "))
             }
             Expr::Window { .. } => "window".into(),
+            Expr::SessionWindow { .. } => "session_window".into(),
             Expr::WindowField(a, end) => {
                 format!("{}.{}", a.sql(), if *end { "end" } else { "start" })
             }
@@ -487,6 +529,10 @@ impl Expr {
                     .map_or(Cell::Null, Cell::Window),
                 _ => Cell::Null,
             },
+            Expr::SessionWindow { time, gap_ms } => match time.eval(row) {
+                Cell::Timestamp(t) => Cell::Window(session_of(t.0, *gap_ms)),
+                _ => Cell::Null,
+            },
             Expr::WindowField(a, end) => match a.eval(row) {
                 Cell::Window(w) => Cell::Timestamp(if *end { w.end } else { w.start }),
                 _ => Cell::Null,
@@ -513,8 +559,29 @@ impl Expr {
                     .collect(),
                 _ => Vec::new(),
             }),
+            Expr::SessionWindow { .. } => Some(match self.eval(row) {
+                Cell::Null => Vec::new(),
+                w => vec![w],
+            }),
             _ => None,
         }
+    }
+
+    /// For a `session_window(..)` expression (under aliases): its gap, ms.
+    pub fn session_gap(&self) -> Option<i64> {
+        match self {
+            Expr::Alias(a, _) => a.session_gap(),
+            Expr::SessionWindow { gap_ms, .. } => Some(*gap_ms),
+            _ => None,
+        }
+    }
+}
+
+/// The session a single event at `t` (ms) opens: `[t, t + gap)` (`SessionWindow`).
+pub fn session_of(t: i64, gap_ms: i64) -> crate::event_time::TimeWindow {
+    crate::event_time::TimeWindow {
+        start: crate::event_time::EventTime(t),
+        end: crate::event_time::EventTime(t.saturating_add(gap_ms)),
     }
 }
 

@@ -162,16 +162,31 @@ fn run(
         } => {
             let rows = run(child, input, ctx, stores, res);
             let st = store(stores, *op_id, OperatorState::Aggregate(BTreeMap::new()));
-            let (out, m) = aggregate(
-                ctx,
-                *op_id,
-                rows,
-                keys,
-                aggs,
-                *watermark_key,
-                st,
-                &mut res.late,
-            );
+            // A session_window(..) key: MergingSessionsExec and the session state store.
+            let session_at = keys.iter().position(|k| k.session_gap().is_some());
+            let (out, m) = match session_at {
+                Some(at) => super::session_window::aggregate_sessions(
+                    ctx,
+                    *op_id,
+                    rows,
+                    keys,
+                    at,
+                    aggs,
+                    *watermark_key,
+                    st,
+                    &mut res.late,
+                ),
+                None => aggregate(
+                    ctx,
+                    *op_id,
+                    rows,
+                    keys,
+                    aggs,
+                    *watermark_key,
+                    st,
+                    &mut res.late,
+                ),
+            };
             res.operators.insert(*op_id, m);
             out
         }

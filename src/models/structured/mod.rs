@@ -2,12 +2,13 @@
 //! unbounded input table, run in micro-batches (`sql/core/src/main/scala/org/apache/spark/sql/execution/streaming/`).
 //!
 //! A query is a [`dataset::LogicalPlan`] (what `Dataset.scala` builds: select, where,
-//! withColumn, withWatermark, groupBy(window(..), ..).agg(..), dropDuplicates, join,
+//! withColumn, withWatermark, groupBy(window(..) or session_window(..), ..).agg(..),
+//! dropDuplicates, join,
 //! groupByKey(..).[flat]mapGroupsWithState(..) with [`group_state`]'s timeouts),
 //! analysed into a physical plan ([`dataset::Exec`]), checked against the output mode
 //! ([`unsupported_operation_checker`]), and run by [`micro_batch_execution::StreamingQuery`]:
 //! triggers, the offset and commit logs, the watermark ([`watermark_tracker`]), the
-//! stateful operators ([`stateful_operators`], [`symmetric_hash_join`]) over checkpointed
+//! stateful operators ([`stateful_operators`], [`session_window`], [`symmetric_hash_join`]) over checkpointed
 //! state ([`state_store`]), a console or memory sink, and a progress report per batch
 //! ([`progress_reporter`]).
 //!
@@ -32,6 +33,7 @@ pub mod join_condition;
 pub mod micro_batch_execution;
 pub mod offset_seq_log;
 pub mod progress_reporter;
+pub mod session_window;
 pub mod state_store;
 pub mod stateful_operators;
 pub mod symmetric_hash_join;

@@ -74,7 +74,8 @@ pub struct OperatorContext {
     pub batch_timestamp_ms: i64,
 }
 
-fn new_buffer(a: &BoundAgg) -> AggBuffer {
+/// A fresh aggregation buffer for `a`.
+pub(crate) fn new_buffer(a: &BoundAgg) -> AggBuffer {
     match a.func {
         AggFunc::Count | AggFunc::CountStar => AggBuffer::Count(0),
         AggFunc::Sum if a.data_type == DataType::Double => AggBuffer::SumDouble(None),
@@ -85,7 +86,8 @@ fn new_buffer(a: &BoundAgg) -> AggBuffer {
     }
 }
 
-fn update_buffer(b: &mut AggBuffer, a: &BoundAgg, row: &[Cell]) {
+/// Adds `row`'s value of `a` to buffer `b`.
+pub(crate) fn update_buffer(b: &mut AggBuffer, a: &BoundAgg, row: &[Cell]) {
     let v = a.arg.as_ref().map(|e| e.eval(row)).unwrap_or(Cell::Null);
     let one = match (&*b, a.func) {
         (_, AggFunc::CountStar) => AggBuffer::Count(1),
@@ -234,7 +236,8 @@ pub fn aggregate(
     (emitted, m)
 }
 
-fn output_row(key: &Row, bufs: &[AggBuffer]) -> Row {
+/// The output row: the key's cells, then each buffer's result.
+pub(crate) fn output_row(key: &Row, bufs: &[AggBuffer]) -> Row {
     let mut r = key.clone();
     r.extend(bufs.iter().map(AggBuffer::result));
     r

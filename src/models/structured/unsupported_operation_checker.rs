@@ -115,6 +115,29 @@ pub fn check_for_streaming(plan: &Exec, mode: OutputMode) -> Result<(), Unsuppor
         }
         _ => {}
     }
+    // Session windows (Spark 3.5: the checker's `Aggregate` case for update mode, and
+    // `AggUtils.planStreamingAggregationForSession`'s requirement of a grouping key).
+    let session = |global: bool| {
+        move |op: &ExecOp| match op {
+            ExecOp::Aggregate { keys, .. } => {
+                keys.iter().any(|k| k.session_gap().is_some()) && (!global || keys.len() == 1)
+            }
+            _ => false,
+        }
+    };
+    if mode == OutputMode::Update && plan.any(&session(false)) {
+        return fail(
+            plan.pos,
+            "Update output mode not supported for session window on streaming DataFrames/DataSets"
+                .into(),
+        );
+    }
+    if plan.any(&session(true)) {
+        return fail(
+            plan.pos,
+            "Global aggregation with session window in streaming query is not supported.".into(),
+        );
+    }
     check_joins(plan, mode, !aggs.is_empty())
 }
 

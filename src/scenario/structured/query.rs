@@ -807,6 +807,19 @@ impl P<'_> {
                     offset_ms: d.get(2).copied().unwrap_or(0),
                 }
             }
+            "session_window" => {
+                let time = self.expr()?;
+                self.expect(",")?;
+                let (sat, s) = self.string("session_window's gap duration")?;
+                let gap_ms = parse_interval(&s).map_err(|e| (sat, e))?;
+                if gap_ms <= 0 {
+                    return Err((sat, format!("session_window(time, \"{s}\"): the gap duration must be greater than zero, such as \"10 minutes\"")));
+                }
+                Expr::SessionWindow {
+                    time: Box::new(time),
+                    gap_ms,
+                }
+            }
             "upper" | "lower" | "length" | "coalesce" => {
                 let mut args = vec![self.fn_arg()?];
                 while self.eat(",") {
@@ -821,7 +834,7 @@ impl P<'_> {
                 Expr::Call(func, args)
             }
             _ => {
-                return Err((at, format!("`{f}` is not a function this model knows; use col, lit, expr, window, upper, lower, length or coalesce (aggregates go in agg(..))")))
+                return Err((at, format!("`{f}` is not a function this model knows; use col, lit, expr, window, session_window, upper, lower, length or coalesce (aggregates go in agg(..))")))
             }
         };
         self.expect(")")?;

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 mod answers;
+mod models_faults;
 mod sections;
 
 /// Seeds per cell of the measured semantics table in the book (`stream-sim semantics`
@@ -363,6 +364,7 @@ fn snippets() -> Vec<(&'static str, Make)> {
     ];
     all.extend(answers::snippets());
     all.extend(sections::snippets());
+    all.extend(models_faults::snippets());
     all
 }
 

@@ -553,33 +553,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 )?;
                 std::process::exit(code);
             }
-            let [name] = names.as_slice() else {
-                return Err(
-                    "export writes one scenario at a time (several only with --verify)".into(),
-                );
-            };
-            let plan = export::prepare(name)?;
-            for l in &plan.left_out {
-                warn(&format!("export: left out: {l}"));
-            }
-            let ex = export::export(&plan, target)?;
-            match out {
-                Some(dir) => {
-                    export::write_dir(&ex, &dir)?;
-                    warn(&format!(
-                        "wrote {} files to {}",
-                        ex.files.len(),
-                        dir.display()
-                    ));
-                }
-                None => {
-                    for f in &ex.main_files {
-                        if ex.main_files.len() > 1 {
-                            say(format!("// ---- {f}"));
-                        }
-                        say(ex.files[f].trim_end());
-                    }
-                }
+            let (stdout, notes) = export::write_command(&names, target, out.as_deref())?;
+            notes.iter().for_each(|n| warn(n));
+            if !stdout.is_empty() {
+                say(stdout.trim_end());
             }
             Ok(())
         }
@@ -781,75 +758,15 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             bar.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
-            say(format!(
-                "{} runs of {} with a random {:?} failure each ({:.1} s, {:.0} seeds/s)",
-                r.runs,
-                sc.name,
+            say(stream_sim::check::sweep::report::render(
+                &r,
+                &sc.name,
+                sc.cluster.expect,
+                &scenario,
                 fail,
                 secs,
-                r.runs as f64 / secs.max(1e-9)
-            ));
-            say(match &r.reuse_refused {
-                None => format!(
-                    "  reference runs: {} for {} seeds (reused across seeds with the same block interval, rate and cost: without faults the run cannot depend on the seed)",
-                    r.reference_runs, r.runs
-                ),
-                Some(why) => format!("  reference runs: {} ({why})", r.reference_runs),
-            });
-            for (label, n) in &r.labels {
-                say(format!("  {label:<14} {n}"));
-            }
-            say(format!(
-                "  runs with loss: {}, runs with duplicates: {}",
-                r.with_loss, r.with_duplicates
-            ));
-            let replay = |seed: u64| {
-                r.knobs.get(&seed).map_or_else(
-                    || {
-                        format!(
-                            "stream-sim run {scenario} --seed {seed} --random-fault {} --check",
-                            format!("{fail:?}").to_lowercase()
-                        )
-                    },
-                    |k| stream_sim::check::replay_command(&scenario, seed, k),
-                )
-            };
-            if let Some(g) = sc.cluster.expect {
-                say(format!(
-                    "violations of the declared guarantee (expect = \"{}\"): {} of {} runs",
-                    g.name(),
-                    r.violations,
-                    r.runs
-                ));
-                if r.undecided.0 > 0 {
-                    say(format!(
-                        "  undecided: {} runs lost only records in batches still queued after the input stopped at the horizon and the backlog drained for up to {}x the checked length (verify::SETTLE_LIMIT_FACTOR): delay or loss\n    first: {}",
-                        r.undecided.0,
-                        stream_sim::check::verify::SETTLE_LIMIT_FACTOR,
-                        replay(r.undecided.1)
-                    ));
-                }
-                for (cause, (n, seed)) in &r.violation_causes {
-                    say(format!(
-                        "  {n} runs: {cause}\n    replay: {}",
-                        replay(*seed)
-                    ));
-                    if let Some(s) = r.shrunk.get(cause) {
-                        say(format!(
-                            "    shrunk ({} runs): {}\n    replay shrunk: {}",
-                            s.runs,
-                            s.knobs.schedule(),
-                            stream_sim::check::replay_command(&scenario, s.seed, &s.knobs)
-                        ));
-                    }
-                }
-            }
-            for (seed, summary) in &r.first_failing {
-                say(format!(
-                    "seed {seed}: {summary}\n  replay: {}",
-                    replay(*seed)
-                ));
-            }
+            )
+            .trim_end());
             Ok(())
         }
         Command::Semantics { seeds, threads: n } => {

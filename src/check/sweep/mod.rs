@@ -8,6 +8,7 @@
 //! cannot depend on the seed ([`reference_reuse`]).
 
 pub mod knobs;
+pub mod report;
 pub mod shrink;
 
 pub use knobs::{draw, draw_with, FailMode, Knobs, Vary};

@@ -310,3 +310,49 @@ fn readme(plan: &Plan, target: Target) -> String {
     }
     r
 }
+
+/// `stream-sim export SCENARIO [--to scala|pyspark] [--out DIR]` (without `--verify`):
+/// exports one scenario and writes it to `out`, or returns the program's main files as the
+/// text to print. Returns that text and the notes for stderr (what was left out, where the
+/// files went).
+///
+/// # Errors
+/// Not exactly one scenario, a scenario that cannot be exported (named in the message), or
+/// a file that cannot be written.
+pub fn write_command(
+    names: &[String],
+    target: Target,
+    out: Option<&Path>,
+) -> Result<(String, Vec<String>), String> {
+    let [name] = names else {
+        return Err("export writes one scenario at a time (several only with --verify)".into());
+    };
+    let plan = prepare(name)?;
+    let mut notes: Vec<String> = plan
+        .left_out
+        .iter()
+        .map(|l| format!("export: left out: {l}"))
+        .collect();
+    let ex = export(&plan, target)?;
+    let mut stdout = String::new();
+    match out {
+        Some(dir) => {
+            write_dir(&ex, dir)?;
+            notes.push(format!(
+                "wrote {} files to {}",
+                ex.files.len(),
+                dir.display()
+            ));
+        }
+        None => {
+            for f in &ex.main_files {
+                if ex.main_files.len() > 1 {
+                    stdout.push_str(&format!("// ---- {f}\n"));
+                }
+                stdout.push_str(ex.files[f].trim_end());
+                stdout.push('\n');
+            }
+        }
+    }
+    Ok((stdout, notes))
+}

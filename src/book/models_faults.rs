@@ -46,16 +46,17 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
         (
             "ch12-flink-idle.txt",
             Box::new(|| {
-                let mut out = String::new();
-                for name in ["flink-flights-idle-partition"] {
-                    let text = crate::check::flink::run_command(name, 0, true, false)
-                        .map_err(|e| e.to_string())?;
-                    out.push_str(&summary_lines(
-                        &text,
-                        &["firings", "late", "idle", "verdict"],
-                    ));
-                }
-                Ok(out)
+                let text = crate::check::flink::run_command(
+                    "flink-flights-idle-partition",
+                    0,
+                    true,
+                    false,
+                )
+                .map_err(|e| e.to_string())?;
+                Ok(summary_lines(
+                    &text,
+                    &["firings", "late", "idle", "verdict"],
+                ))
             }),
         ),
         (

@@ -68,7 +68,7 @@ pub(super) fn snippets() -> Vec<(&'static str, Make)> {
         ),
         (
             "ch13-sessions.txt",
-            Box::new(|| structured_batches("flights-sessions", 2, 6, false)),
+            Box::new(|| structured_batches("flights-sessions", 2, 6, true)),
         ),
         (
             "ch13-session-windows.txt",

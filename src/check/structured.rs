@@ -55,6 +55,9 @@ pub struct Summary {
     pub mean_emission_delay_ms: f64,
     /// Largest such delay.
     pub max_emission_delay_ms: u64,
+    /// Rows the sink received over the run (`StreamingQueryProgress.sink.numOutputRows`
+    /// summed): what a query without windows, such as `flatMapGroupsWithState`, wrote.
+    pub rows_written: u64,
     /// The final watermark.
     pub watermark: String,
 }
@@ -119,6 +122,7 @@ pub fn summarize(q: &StreamingQuery) -> Summary {
             delays.iter().sum::<u64>() as f64 / delays.len() as f64
         },
         max_emission_delay_ms: delays.iter().copied().max().unwrap_or(0),
+        rows_written: p.iter().map(|b| b.sink.num_output_rows).sum(),
         watermark: EventTime(q.watermark_ms()).to_string(),
     }
 }
@@ -148,9 +152,19 @@ pub fn run_command(
         }
     }
     let s = summarize(&q);
+    // A query without event-time windows (flatMapGroupsWithState, a plain projection) has
+    // no window to time its emissions by: say how many rows it wrote instead.
+    let emitted = if s.windows_emitted == 0 && s.rows_written > 0 {
+        format!("{} rows written", s.rows_written)
+    } else {
+        format!(
+            "{} windows emitted, emission delay mean {:.0} ms max {} ms after the window's last row arrived",
+            s.windows_emitted, s.mean_emission_delay_ms, s.max_emission_delay_ms
+        )
+    };
     out.stderr.push_str(&format!(
-        "{}: {} micro-batches ({} without data), {} input rows ({} out of order), {} dropped by the watermark ({} late input rows), {} windows emitted, emission delay mean {:.0} ms max {} ms after the window's last row arrived, watermark {}\n",
-        sc.name, s.batches, s.no_data_batches, s.input_rows, s.out_of_order, s.dropped, s.late_rows, s.windows_emitted, s.mean_emission_delay_ms, s.max_emission_delay_ms, s.watermark
+        "{}: {} micro-batches ({} without data), {} input rows ({} out of order), {} dropped by the watermark ({} late input rows), {emitted}, watermark {}\n",
+        sc.name, s.batches, s.no_data_batches, s.input_rows, s.out_of_order, s.dropped, s.late_rows, s.watermark
     ));
     for e in q.trace() {
         use crate::models::structured::trace::StructuredEvent as E;

@@ -93,6 +93,59 @@ pub trait Lang {
     fn call(&self, recv: &str, call: &Call) -> Result<String, String>;
 }
 
+/// Writes an output operation's call (`print(..)`, `saveAsTextFiles(..)`) in one language
+/// from its name and its arguments (`None` without parentheses).
+pub type OutputCall = dyn Fn(&str, Option<&[Expr]>) -> Result<String, String>;
+
+/// The program's pipeline, one line per statement of the scenario (indented 4): each
+/// stream defined (`bind` is Scala's `val ` or Python's nothing before the name), and each
+/// output operation, written by `output` from its name and arguments, followed by the
+/// harness's `capture(stream, n)` that records the n-th output's batches for `--verify`.
+///
+/// # Errors
+/// An operator or function with no translation in `lang`, with its position.
+pub fn pipeline_body(
+    plan: &Plan,
+    lang: &dyn Lang,
+    bind: &str,
+    output: &OutputCall,
+) -> Result<Vec<String>, String> {
+    let sc = &plan.scenario;
+    let mut env: BTreeMap<String, Ty> = plan
+        .sources
+        .iter()
+        .map(|s| (s.name.clone(), Ty::Str))
+        .collect();
+    let mut body = Vec::new();
+    let mut outputs_seen = 0;
+    for st in &sc.program.statements {
+        if let ExprKind::Method {
+            recv,
+            name: m,
+            args,
+        } = &st.expr.kind
+        {
+            if OUTPUT_OPS.contains(&m.name.as_str()) {
+                let (code, _) = stream_code(sc, recv, &env, lang)?;
+                let call = output(&m.name, args.as_deref())?;
+                outputs_seen += 1;
+                body.push(format!("    {code}.{call}"));
+                body.push(format!("    capture({code}, {outputs_seen})"));
+                continue;
+            }
+        }
+        let (code, t) = stream_code(sc, &st.expr, &env, lang)?;
+        match &st.target {
+            Some(n) => {
+                body.push(format!("    {bind}{} = {code}", n.name));
+                env.insert(n.name.clone(), t);
+            }
+            None => body.push(format!("    {code}")),
+        }
+    }
+    Ok(body)
+}
+
 /// `file:line:col` of a span in the scenario.
 pub fn at(sc: &Scenario, span: Span) -> String {
     format!("{}:{}:{}", sc.path.display(), span.line, span.col)

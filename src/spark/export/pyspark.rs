@@ -7,7 +7,7 @@
 //! invFunc, windowDuration, slideDuration, numPartitions, filterFunc)`, `pprint(num)`.
 
 use super::pipeline::{builtin, Arg, Call};
-use super::plan::{stream_code, Lang, Plan};
+use super::plan::{pipeline_body, Lang, Plan};
 use super::types::Ty;
 use crate::scenario::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use crate::sim::Duration;
@@ -315,47 +315,14 @@ pub fn write(plan: &Plan, files: &mut BTreeMap<String, String>) -> Result<Vec<St
             sc.path.display()
         ));
     }
-    let mut env: BTreeMap<String, Ty> = plan
-        .sources
-        .iter()
-        .map(|s| (s.name.clone(), Ty::Str))
-        .collect();
-    let mut body = Vec::new();
-    let mut outputs_seen = 0;
-    for st in &sc.program.statements {
-        if let ExprKind::Method {
-            recv,
-            name: m,
-            args,
-        } = &st.expr.kind
-        {
-            if super::plan::OUTPUT_OPS.contains(&m.name.as_str()) {
-                let (code, _) = stream_code(sc, recv, &env, &Py)?;
-                let a = args
-                    .as_ref()
-                    .map(|a| list(a))
-                    .transpose()?
-                    .unwrap_or_default();
-                outputs_seen += 1;
-                let call = if m.name == "print" {
-                    format!("pprint({a})")
-                } else {
-                    format!("{}({a})", m.name)
-                };
-                body.push(format!("    {code}.{call}"));
-                body.push(format!("    capture({code}, {outputs_seen})"));
-                continue;
-            }
-        }
-        let (code, t) = stream_code(sc, &st.expr, &env, &Py)?;
-        match &st.target {
-            Some(n) => {
-                body.push(format!("    {} = {code}", n.name));
-                env.insert(n.name.clone(), t);
-            }
-            None => body.push(format!("    {code}")),
-        }
-    }
+    let body = pipeline_body(plan, &Py, "", &|name, args| {
+        let a = args.map(list).transpose()?.unwrap_or_default();
+        Ok(if name == "print" {
+            format!("pprint({a})")
+        } else {
+            format!("{name}({a})")
+        })
+    })?;
     let names: Vec<String> = plan.sources.iter().map(|s| s.name.clone()).collect();
     let mut cluster_inputs = Vec::new();
     let mut port = 0;

@@ -5,7 +5,7 @@
 //! `org.apache.spark.util.ManualClock` and a `main` for `spark-submit`.
 
 use super::pipeline::{builtin, Arg, Call};
-use super::plan::{stream_code, Lang, Plan};
+use super::plan::{pipeline_body, Lang, Plan};
 use super::types::Ty;
 use crate::scenario::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use crate::sim::Duration;
@@ -376,40 +376,13 @@ impl Lang for Scala {
 pub fn write(plan: &Plan, files: &mut BTreeMap<String, String>) -> Result<Vec<String>, String> {
     let sc = &plan.scenario;
     let name = &plan.object_name;
-    let mut env: BTreeMap<String, Ty> = plan
-        .sources
-        .iter()
-        .map(|s| (s.name.clone(), Ty::Str))
-        .collect();
-    let mut body = Vec::new();
-    let mut outputs_seen = 0;
-    for st in &sc.program.statements {
-        if let ExprKind::Method {
-            recv,
-            name: m,
-            args,
-        } = &st.expr.kind
-        {
-            if super::plan::OUTPUT_OPS.contains(&m.name.as_str()) {
-                let (code, _) = stream_code(sc, recv, &env, &Scala)?;
-                let p = Printer { time_vars: &[] };
-                let a = args.as_ref().map(|a| p.list(a)).unwrap_or_default();
-                outputs_seen += 1;
-                let out = outputs_seen;
-                body.push(format!("    {code}.{}({a})", m.name));
-                body.push(format!("    capture({code}, {out})"));
-                continue;
-            }
-        }
-        let (code, t) = stream_code(sc, &st.expr, &env, &Scala)?;
-        match &st.target {
-            Some(n) => {
-                body.push(format!("    val {} = {code}", n.name));
-                env.insert(n.name.clone(), t);
-            }
-            None => body.push(format!("    {code}")),
-        }
-    }
+    let body = pipeline_body(plan, &Scala, "val ", &|name, args| {
+        let p = Printer { time_vars: &[] };
+        Ok(format!(
+            "{name}({})",
+            args.map(|a| p.list(a)).unwrap_or_default()
+        ))
+    })?;
     let params: Vec<String> = plan
         .sources
         .iter()

@@ -78,20 +78,7 @@ pub fn run_command(
         "records: {} read, {} state updates, {} committed outputs; source to operator p50 {p50} ms, p99 {p99} ms",
         r.records_read, r.state_updates, r.committed_outputs
     ));
-    let mut top: Vec<_> = c.state().into_iter().collect();
-    if !top.is_empty() {
-        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let shown: Vec<String> = top
-            .iter()
-            .take(10)
-            .map(|(k, v)| format!("({k},{v})"))
-            .collect();
-        out.push(format!(
-            "counts (top 10 of {}): {}",
-            top.len(),
-            shown.join(" ")
-        ));
-    }
+    out.extend(super::verdict::top_counts(&c.state()));
     if !c.firings().is_empty() || !c.late_elements().is_empty() {
         let f = firings(&c);
         out.push(format!(

@@ -53,20 +53,7 @@ pub fn run_command(
         "complete latency p50 {} ms, p99 {} ms; throughput {:.1} trees acked per virtual second",
         r.complete_latency_ms.0, r.complete_latency_ms.1, r.throughput_per_s
     ));
-    let mut top: Vec<_> = c.state().into_iter().collect();
-    if !top.is_empty() {
-        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let shown: Vec<String> = top
-            .iter()
-            .take(10)
-            .map(|(k, v)| format!("({k},{v})"))
-            .collect();
-        out.push(format!(
-            "counts (top 10 of {}): {}",
-            top.len(),
-            shown.join(" ")
-        ));
-    }
+    out.extend(super::verdict::top_counts(&c.state()));
     if check {
         let reference = sc.run(seed, false);
         let cutoff = Time::ZERO.plus(sc.run_for);

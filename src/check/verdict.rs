@@ -154,3 +154,24 @@ impl fmt::Display for Verdict {
         )
     }
 }
+
+/// The line `counts (top 10 of N): (k,v) ...` for a record-at-a-time model's keyed counts
+/// (Storm's counting bolt, Flink's keyed state): largest first, ties by key, so the line
+/// does not depend on any map's order; `None` when there are no counts.
+pub fn top_counts(state: &std::collections::BTreeMap<crate::value::Value, i64>) -> Option<String> {
+    if state.is_empty() {
+        return None;
+    }
+    let mut top: Vec<_> = state.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let shown: Vec<String> = top
+        .iter()
+        .take(10)
+        .map(|(k, v)| format!("({k},{v})"))
+        .collect();
+    Some(format!(
+        "counts (top 10 of {}): {}",
+        top.len(),
+        shown.join(" ")
+    ))
+}

@@ -412,7 +412,7 @@ fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
 /// so they reach the reduce side in that order: sorts one map partition's combined entries
 /// so (stable; keys with equal hash codes keep their first-seen order).
 fn map_side_order<A>(entries: &mut [(Value, A)]) {
-    entries.sort_by_key(|(k, _)| k.partition_hash());
+    entries.sort_by_cached_key(|(k, _)| k.partition_hash());
 }
 
 /// `reduceByKey(f, n)`: combine values per key within each input partition (map-side

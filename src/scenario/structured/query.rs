@@ -27,6 +27,7 @@ use crate::models::structured::{
     AggExpr, AggFunc, BinOp, Cell, DataType, Expr, Func, FuncOutputMode, GroupFn,
     GroupStateTimeout, JoinType, LogicalPlan, Node, Row, Schema,
 };
+use crate::scenario::parse::MAX_DEPTH;
 use std::sync::Arc;
 
 /// A parse error: byte offset in the query text and the message.
@@ -168,6 +169,9 @@ struct P<'a> {
     end: usize,
     cat: &'a Catalog<'a>,
     text: &'a str,
+    /// How many `pipeline`s and expressions enclose the parser's position: bounded by
+    /// [`MAX_DEPTH`] so that deep input is an error, not a stack overflow.
+    depth: u32,
 }
 
 /// Parses `text` into a plan over `catalog`.
@@ -182,6 +186,7 @@ pub fn parse_query(text: &str, catalog: &Catalog<'_>) -> Result<LogicalPlan, Que
         end: text.trim_end().len(),
         cat: catalog,
         text,
+        depth: 0,
     };
     // PySpark text may be wrapped in parentheses.
     let plan = p.pipeline()?;
@@ -293,7 +298,29 @@ impl P<'_> {
         ))
     }
 
+    /// Counts one more level of nesting for the duration of `f`, refusing the
+    /// [`MAX_DEPTH`]th.
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, QueryError>,
+    ) -> Result<T, QueryError> {
+        if self.depth >= MAX_DEPTH {
+            return Err((
+                self.at(),
+                format!("this query is nested too deeply (more than {MAX_DEPTH} levels of parentheses, queries or expressions)"),
+            ));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn pipeline(&mut self) -> Result<LogicalPlan, QueryError> {
+        self.nested(Self::pipeline_inner)
+    }
+
+    fn pipeline_inner(&mut self) -> Result<LogicalPlan, QueryError> {
         let mut plan = self.relation()?;
         while self.eat(".") {
             let (at, m) = self.ident()?;
@@ -649,7 +676,7 @@ impl P<'_> {
     }
 
     fn expr(&mut self) -> Result<Expr, QueryError> {
-        self.binary(0)
+        self.nested(|p| p.binary(0))
     }
 
     fn op_at(&self) -> Option<(u8, BinOp)> {
@@ -688,20 +715,39 @@ impl P<'_> {
         Ok(lhs)
     }
 
+    /// Prefix operators (`!`, `~`, `-`), read in a loop and counted as levels of
+    /// nesting ([`MAX_DEPTH`]), then applied innermost first.
     fn unary(&mut self) -> Result<Expr, QueryError> {
-        if self.eat("!") || self.eat("~") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
-        }
-        if self.eat("-") {
-            let e = self.unary()?;
-            return Ok(match e {
-                Expr::Lit(Cell::Long(i)) => Expr::Lit(Cell::Long(-i)),
-                Expr::Lit(Cell::Double(x)) => Expr::Lit(Cell::Double(-x)),
-                e => Expr::Bin(BinOp::Sub, Box::new(Expr::Lit(Cell::Long(0))), Box::new(e)),
-            });
+        let mut prefix = Vec::new();
+        loop {
+            if self.eat("!") || self.eat("~") {
+                prefix.push(true);
+            } else if self.eat("-") {
+                prefix.push(false);
+            } else {
+                break;
+            }
+            if self.depth as usize + prefix.len() > MAX_DEPTH as usize {
+                return Err((
+                    self.at(),
+                    format!("this expression is nested too deeply (more than {MAX_DEPTH} levels, counting each prefix operator)"),
+                ));
+            }
         }
         let e = self.primary()?;
-        self.postfix(e)
+        let mut e = self.postfix(e)?;
+        for not in prefix.into_iter().rev() {
+            e = if not {
+                Expr::Not(Box::new(e))
+            } else {
+                match e {
+                    Expr::Lit(Cell::Long(i)) => Expr::Lit(Cell::Long(-i)),
+                    Expr::Lit(Cell::Double(x)) => Expr::Lit(Cell::Double(-x)),
+                    e => Expr::Bin(BinOp::Sub, Box::new(Expr::Lit(Cell::Long(0))), Box::new(e)),
+                }
+            };
+        }
+        Ok(e)
     }
 
     fn postfix(&mut self, mut e: Expr) -> Result<Expr, QueryError> {
@@ -924,6 +970,69 @@ mod tests {
         assert_eq!(key(&a), key(&b));
         let names = a.analyze().unwrap().plan.schema.names();
         assert_eq!(names, ["window", "word", "count"]);
+    }
+
+    /// Deep input is refused with a positioned error naming the limit, where it used to
+    /// overflow the stack: parentheses around a query, around an expression, a run of
+    /// prefix operators, and the same in a `functions` text and a `groupByKey` lambda.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // On a 64 MiB stack (`stream-sim` runs on 256 MiB, main.rs `STACK_BYTES`): a debug
+        // build needs more than a test thread's 2 MiB for 200 levels.
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(deep_nesting_body)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn deep_nesting_body() {
+        let s = catalog();
+        let fns = Functions::default();
+        let cat = Catalog {
+            streams: &s,
+            statics: &[],
+            functions: &fns,
+        };
+        let n = 100_000;
+        let deep_query = format!("{}words{}", "(".repeat(n), ")".repeat(n));
+        let (at, msg) = parse_query(&deep_query, &cat).unwrap_err();
+        assert!(
+            msg.contains("nested too deeply") && msg.contains("200"),
+            "{msg}"
+        );
+        assert!(at <= 200, "{at}");
+        let deep_expr = format!(
+            "words.where({}$\"word\"{} === \"a\")",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        let (_, msg) = parse_query(&deep_expr, &cat).unwrap_err();
+        assert!(msg.contains("nested too deeply"), "{msg}");
+        let nots = format!("words.where({}($\"word\" === \"a\"))", "!".repeat(n));
+        let (_, msg) = parse_query(&nots, &cat).unwrap_err();
+        assert!(msg.contains("prefix operator"), "{msg}");
+        let body = format!("def f(x: Long): Long = {}x{}", "(".repeat(n), ")".repeat(n));
+        let (_, msg) = super::super::scala_fn::parse_functions(&body, 0).unwrap_err();
+        assert!(msg.contains("nested too deeply"), "{msg}");
+        let ty = format!(
+            "def f(x: {}Long{}): Long = x",
+            "Seq[".repeat(n),
+            "]".repeat(n)
+        );
+        let (_, msg) = super::super::scala_fn::parse_functions(&ty, 0).unwrap_err();
+        assert!(msg.contains("nested too deeply"), "{msg}");
+        let minus = format!("def f(x: Long): Long = {}x", "- ".repeat(n));
+        let (_, msg) = super::super::scala_fn::parse_functions(&minus, 0).unwrap_err();
+        assert!(msg.contains("prefix operator"), "{msg}");
+        let key = format!(
+            "r => {}r.getAs[String](\"word\"){}",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        let (_, msg) = parse_key_fn(&key, 0).unwrap_err();
+        assert!(msg.contains("nested too deeply"), "{msg}");
     }
 
     #[test]

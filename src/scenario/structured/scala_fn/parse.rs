@@ -1,6 +1,7 @@
 //! The `functions` text's lexer and parser: `def`s, `case class`es, and the expression
 //! trees the evaluator ([`super::eval`]) runs.
 
+use crate::scenario::parse::MAX_DEPTH;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -215,6 +216,9 @@ pub(super) struct Parser {
     nl: Vec<bool>,
     i: usize,
     end: usize,
+    /// How many expressions enclose the parser's position: bounded by [`MAX_DEPTH`] so that
+    /// deep input is an error, not a stack overflow of the parser or the interpreter.
+    depth: u32,
 }
 
 pub(super) fn show(t: Option<&Tok>) -> String {
@@ -280,6 +284,19 @@ impl Parser {
     }
 
     pub(super) fn ty(&mut self) -> Result<Ty, FnError> {
+        if self.depth >= MAX_DEPTH {
+            return Err((
+                self.at(),
+                format!("this type is nested too deeply (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        self.depth += 1;
+        let t = self.ty_inner();
+        self.depth -= 1;
+        t
+    }
+
+    fn ty_inner(&mut self) -> Result<Ty, FnError> {
         if self.eat("(") {
             let mut v = vec![self.ty()?];
             while self.eat(",") {
@@ -420,6 +437,19 @@ impl Parser {
     }
 
     pub(super) fn expr(&mut self) -> Result<E, FnError> {
+        if self.depth >= MAX_DEPTH {
+            return Err((
+                self.at(),
+                format!("this expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        self.depth += 1;
+        let e = self.expr_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self) -> Result<E, FnError> {
         if self.lambda_ahead() {
             let mut names = Vec::new();
             if self.eat("(") {
@@ -477,19 +507,36 @@ impl Parser {
         Ok(lhs)
     }
 
+    /// Prefix operators (`!`, `-`), read in a loop and counted as levels of nesting
+    /// ([`MAX_DEPTH`]), then applied innermost first.
     pub(super) fn unary(&mut self) -> Result<E, FnError> {
-        if self.eat("!") {
-            return Ok(E::Not(Box::new(self.unary()?)));
-        }
-        if self.eat("-") {
-            return Ok(match self.unary()? {
-                E::Long(n) => E::Long(-n),
-                E::Dbl(x) => E::Dbl(-x),
-                e => E::Neg(Box::new(e)),
-            });
+        let mut prefix = Vec::new();
+        loop {
+            if self.eat("!") {
+                prefix.push(true);
+            } else if self.eat("-") {
+                prefix.push(false);
+            } else {
+                break;
+            }
+            if self.depth as usize + prefix.len() > MAX_DEPTH as usize {
+                return Err((
+                    self.at(),
+                    format!("this expression is nested too deeply (more than {MAX_DEPTH} levels, counting each prefix operator)"),
+                ));
+            }
         }
         let e = self.primary()?;
-        self.postfix(e)
+        let mut e = self.postfix(e)?;
+        for not in prefix.into_iter().rev() {
+            e = match (not, e) {
+                (true, e) => E::Not(Box::new(e)),
+                (false, E::Long(n)) => E::Long(-n),
+                (false, E::Dbl(x)) => E::Dbl(-x),
+                (false, e) => E::Neg(Box::new(e)),
+            };
+        }
+        Ok(e)
     }
 
     pub(super) fn args(&mut self) -> Result<Vec<E>, FnError> {
@@ -691,6 +738,7 @@ pub fn parse_functions(text: &str, base: usize) -> Result<Functions, FnError> {
         nl,
         i: 0,
         end: base + text.trim_end().len(),
+        depth: 0,
     };
     let mut f = Functions::default();
     p.program(&mut f)?;
@@ -713,6 +761,7 @@ pub fn parse_key_fn(text: &str, base: usize) -> Result<KeyFn, FnError> {
         nl,
         i: 0,
         end: base + text.trim_end().len(),
+        depth: 0,
     };
     let e = p.arg()?;
     if p.i < p.toks.len() {

@@ -147,3 +147,24 @@ fn check_and_run_say_did_you_mean() {
     };
     assert!(e.contains("(did you mean `flights`?)"), "{e}");
 }
+
+#[test]
+fn a_storm_or_flink_scenario_given_to_run_names_its_command() {
+    // Proves `stream-sim run` (and check, sweep) on a Storm or Flink file names the model and
+    // the command that runs it (it said "unknown field `bolts`, expected one of `name`, ...").
+    for (model, command, body) in [
+        ("storm", "stream-sim storm", "[[bolts]]\nname = \"count\"\n"),
+        ("flink", "stream-sim flink", "[job]\nparallelism = 2\n"),
+    ] {
+        let e = error_of(&format!("name = \"x\"\nmodel = \"{model}\"\n{body}"));
+        assert!(
+            e.starts_with("scenarios/bad.toml:2:1: this is a")
+                && e.contains(&format!("model = \"{model}\""))
+                && e.contains(&format!("run it with `{command} scenarios/bad.toml`")),
+            "{e}"
+        );
+    }
+    // A DStream file with an unknown field still gets the field's message.
+    let e = error_of("name = \"x\"\n[job]\nparallelism = 2\n");
+    assert!(e.contains("unknown field `job`"), "{e}");
+}

@@ -365,6 +365,33 @@ pub fn toml_value(v: &toml::Value) -> Value {
     }
 }
 
+/// The error for a Storm or Flink scenario given to the DStream loader (`stream-sim run`,
+/// `check`, `sweep`): those models have their own commands, and their fields (`spouts`,
+/// `bolts`, `job`) would otherwise be reported as unknown DStream fields.
+fn other_model(text: &str, path: &Path) -> Option<ScenarioError> {
+    let table: toml::Table = text.parse().ok()?;
+    let model = table.get("model")?.as_str()?;
+    let (label, command) = match model {
+        "storm" => ("a Storm topology", "stream-sim storm"),
+        "flink" => ("a Flink job", "stream-sim flink"),
+        _ => return None,
+    };
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("model"))
+        .map_or(0, |i| i as u32 + 1);
+    Some(ScenarioError::at(
+        path,
+        line,
+        1,
+        format!(
+            "this is {label} scenario (model = \"{model}\"): run it with `{command} {}`; \
+             `stream-sim run` runs Spark Streaming (DStream), Structured Streaming and Dataflow scenarios",
+            path.display()
+        ),
+    ))
+}
+
 /// Parses and validates a scenario's text; `path` names the file in errors and anchors
 /// relative data paths.
 ///
@@ -372,6 +399,9 @@ pub fn toml_value(v: &toml::Value) -> Value {
 /// The first problem, with its position in the file.
 pub fn parse_scenario(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        if let Some(err) = other_model(text, path) {
+            return err;
+        }
         let message = plain_toml_message(e.message().trim());
         let start = e.span().map(|s| s.start);
         let (offset, message) = match start.and_then(|s| locate_key(text, s, &message)) {

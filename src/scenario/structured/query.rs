@@ -945,15 +945,18 @@ mod tests {
         )]
     }
 
+    fn catalog_of<'a>(s: &'a [(String, Schema)], fns: &'a Functions) -> Catalog<'a> {
+        Catalog {
+            streams: s,
+            statics: &[],
+            functions: fns,
+        }
+    }
+
     #[test]
     fn scala_and_python_spellings_give_the_same_plan() {
-        let s = catalog();
-        let fns = Functions::default();
-        let cat = Catalog {
-            streams: &s,
-            statics: &[],
-            functions: &fns,
-        };
+        let (s, fns) = (catalog(), Functions::default());
+        let cat = catalog_of(&s, &fns);
         let a = parse_query(r#"words.withWatermark("time", "10 minutes").groupBy(window($"time", "10 minutes", "5 minutes"), $"word").count()"#, &cat).unwrap();
         let b = parse_query(
             r#"(words.withWatermark("time", "10 minutes")
@@ -988,13 +991,8 @@ mod tests {
     }
 
     fn deep_nesting_body() {
-        let s = catalog();
-        let fns = Functions::default();
-        let cat = Catalog {
-            streams: &s,
-            statics: &[],
-            functions: &fns,
-        };
+        let (s, fns) = (catalog(), Functions::default());
+        let cat = catalog_of(&s, &fns);
         let n = 100_000;
         let deep_query = format!("{}words{}", "(".repeat(n), ")".repeat(n));
         let (at, msg) = parse_query(&deep_query, &cat).unwrap_err();
@@ -1037,13 +1035,8 @@ mod tests {
 
     #[test]
     fn precedence_and_errors_are_positioned() {
-        let s = catalog();
-        let fns = Functions::default();
-        let cat = Catalog {
-            streams: &s,
-            statics: &[],
-            functions: &fns,
-        };
+        let (s, fns) = (catalog(), Functions::default());
+        let cat = catalog_of(&s, &fns);
         let p = parse_query(
             r#"words.where(length($"word") > 1 + 2 && $"word" =!= "a")"#,
             &cat,

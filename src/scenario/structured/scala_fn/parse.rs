@@ -284,16 +284,27 @@ impl Parser {
     }
 
     pub(super) fn ty(&mut self) -> Result<Ty, FnError> {
+        self.nested("type", Self::ty_inner)
+    }
+
+    /// Counts one more level of nesting for the duration of `f`, refusing the
+    /// [`MAX_DEPTH`]th: deep input is an error, not a stack overflow of the parser or the
+    /// interpreter.
+    fn nested<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, FnError>,
+    ) -> Result<T, FnError> {
         if self.depth >= MAX_DEPTH {
             return Err((
                 self.at(),
-                format!("this type is nested too deeply (more than {MAX_DEPTH} levels)"),
+                format!("this {what} is nested too deeply (more than {MAX_DEPTH} levels)"),
             ));
         }
         self.depth += 1;
-        let t = self.ty_inner();
+        let r = f(self);
         self.depth -= 1;
-        t
+        r
     }
 
     fn ty_inner(&mut self) -> Result<Ty, FnError> {
@@ -437,16 +448,7 @@ impl Parser {
     }
 
     pub(super) fn expr(&mut self) -> Result<E, FnError> {
-        if self.depth >= MAX_DEPTH {
-            return Err((
-                self.at(),
-                format!("this expression is nested too deeply (more than {MAX_DEPTH} levels)"),
-            ));
-        }
-        self.depth += 1;
-        let e = self.expr_inner();
-        self.depth -= 1;
-        e
+        self.nested("expression", Self::expr_inner)
     }
 
     fn expr_inner(&mut self) -> Result<E, FnError> {

@@ -219,3 +219,16 @@ fn foreach_rdd_brace_form_runs_like_the_parenthesised_one() {
     let paren = bundled("book-connections");
     assert_eq!(run(&braces), run(&paren));
 }
+
+/// `export` refuses a broadcast scenario with the reason (the exported program cannot
+/// restart its driver), instead of writing a program that behaves otherwise.
+#[test]
+fn export_refuses_broadcasts_with_the_reason() {
+    for name in ["broadcast-recovery", "broadcast-recovery-fixed"] {
+        let e = stream_sim::spark::export::prepare(name)
+            .err()
+            .expect("refused");
+        assert!(e.contains("broadcast variables are not exported"), "{e}");
+        assert!(e.contains(&format!("scenarios/{name}.toml:")), "{e}");
+    }
+}

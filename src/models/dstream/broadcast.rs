@@ -229,6 +229,15 @@ pub fn stale_message(id: u64, used: u64, value: &Value) -> String {
     }
 }
 
+impl super::StreamingContext {
+    /// The driver's broadcasts (`ssc.sparkContext.broadcast(v)` is
+    /// `ssc.broadcasts().broadcast(v)`); a handle shared with the context, so broadcasts made
+    /// through it die with the context's driver.
+    pub fn broadcasts(&self) -> Broadcasts {
+        self.core.borrow().broadcasts.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,14 +294,5 @@ mod tests {
         assert_eq!(s.id(), None);
         assert_eq!(s.value(), words());
         assert_eq!(s.id(), Some(1));
-    }
-}
-
-impl super::StreamingContext {
-    /// The driver's broadcasts (`ssc.sparkContext.broadcast(v)` is
-    /// `ssc.broadcasts().broadcast(v)`); a handle shared with the context, so broadcasts made
-    /// through it die with the context's driver.
-    pub fn broadcasts(&self) -> Broadcasts {
-        self.core.borrow().broadcasts.clone()
     }
 }

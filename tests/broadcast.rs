@@ -232,3 +232,25 @@ fn export_refuses_broadcasts_with_the_reason() {
         assert!(e.contains(&format!("scenarios/{name}.toml:")), "{e}");
     }
 }
+
+/// Time travel keeps broadcasts honest: a snapshot taken before the driver's failure, restored
+/// after the recovered job failed, runs the batches before the failure again without error
+/// (the snapshot holds which driver made each broadcast).
+#[test]
+fn a_snapshot_before_the_failure_restores_the_live_broadcast() {
+    use stream_sim::sim::{Duration, Time};
+    let sc = bundled("broadcast-recovery");
+    let built = sc.build(&RunOptions::default()).expect("builds");
+    let at = |s: u64| Time::ZERO.plus(Duration::from_secs(s));
+    built.ssc.run_until(at(5)).expect("runs to 5 s");
+    let before = built.ssc.snapshot();
+    assert!(
+        built.ssc.run_until(at(12)).is_err(),
+        "the recovered job fails"
+    );
+    built.ssc.restore(&before);
+    built
+        .ssc
+        .run_until(at(6))
+        .expect("the first driver's broadcast reads again");
+}

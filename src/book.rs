@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 mod answers;
+mod broadcast;
 mod models_faults;
 mod sections;
 
@@ -364,6 +365,7 @@ fn snippets() -> Vec<(&'static str, Make)> {
     ];
     all.extend(answers::snippets());
     all.extend(sections::snippets());
+    all.extend(broadcast::snippets());
     all.extend(models_faults::snippets());
     all
 }

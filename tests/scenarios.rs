@@ -20,10 +20,13 @@ fn run(name: &str) -> (String, String) {
     let sc = scenario::load(&path).expect("valid scenario");
     let built = sc.build(&options(name)).expect("builds");
     let mut printed = Vec::new();
-    built
+    let ran = built
         .run_printing(built.default_until, &mut printed)
-        .expect("writing to memory")
-        .expect("no job fails");
+        .expect("writing to memory");
+    // broadcast-recovery fails by design, as Spark does (tests/broadcast.rs); its trace ends there
+    if let Err(e) = ran {
+        assert_eq!(name, "broadcast-recovery", "{name}: job failed: {e}");
+    }
     let trace: Vec<String> = built.ssc.trace().iter().map(|e| e.to_json()).collect();
     (String::from_utf8(printed).expect("utf-8"), trace.join("\n"))
 }

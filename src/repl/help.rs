@@ -140,7 +140,10 @@ line, exactly as `--trace FILE.jsonl` writes them.",
 its receivers and their buffers are lost; replicas and the write-ahead log survive; the receivers \
 restart on a live worker after receiver_restart_delay); `kill driver` kills the driver and every \
 executor with it (the deployment restarts it after driver_restart_delay and, with a checkpoint, it \
-recovers and re-runs batches). The fault acts 1 ms after the current instant (after everything \
+recovers and re-runs batches; accumulators start again at 0, and a broadcast variable \
+(`excluded = sc.broadcast(...)`) captured by a recovered function fails the first job that reads \
+it, as in Spark, unless it comes from the guide's singleton `object ... getInstance(sc)`: see \
+broadcast-recovery and broadcast-recovery-fixed). The fault acts 1 ms after the current instant (after everything \
 that already happened at it), so that `save` writes a scenario that replays it identically; the \
 clock moves by that 1 ms. The network's faults are typed the same way, as in a scenario's \
 `faults`: `partition worker-1 | driver` (or `->` one-way), `heal`, `loss 0.1`, `latency 5ms..50ms`; \

@@ -7,6 +7,7 @@
 //! errors raised while building (a window that is not a multiple of the batch interval) are
 //! reported at the call's position.
 
+mod broadcast;
 mod foreach;
 mod sketches;
 
@@ -185,7 +186,12 @@ impl Scenario {
             b.lineage.insert(s.id(), Lineage { depth: 0, paths: 1 });
             b.streams.insert(src.name.clone(), s);
         }
+        crate::scenario::expr::broadcast::clear();
         for st in &self.program.statements {
+            let taken = |n: &str| self.datasets.contains_key(n) || b.streams.contains_key(n);
+            if broadcast::statement(self, &ssc, taken, st)? {
+                continue;
+            }
             let result = b.stream_expr(&st.expr, true)?;
             match (&st.target, result) {
                 (Some(target), Some(s)) => {

@@ -139,6 +139,8 @@ pub(super) struct Core {
     /// A driver-side accumulator counting the input records of completed batches, as a
     /// program would with `sc.longAccumulator`: not recovered from a checkpoint.
     pub(super) accumulator: u64,
+    /// The driver's broadcast variables (`broadcast.rs`): they die with the driver.
+    pub(super) broadcasts: super::broadcast::Broadcasts,
     /// Batches generated but waiting for the previous one to finish.
     pub(super) waiting: VecDeque<Time>,
 }

@@ -166,6 +166,7 @@ pub(super) fn restart_driver(core: &mut Core, t: Time) -> Result<(), SparkError>
         core.inputs.tracker.rewind_to(first);
     }
     let accumulator_lost = std::mem::take(&mut core.accumulator);
+    core.broadcasts.driver_restarted(recovered);
     core.emit(Event::DriverRestarted {
         time: t,
         recovered_from_checkpoint: recovered,

@@ -7,6 +7,7 @@
 //! [`ops`] (the RDD operations a batch uses), [`receiver`] (`Receiver`, `BlockGenerator`),
 //! and [`trace`] (the typed events every front end reads).
 
+pub mod broadcast;
 pub mod checkpoint;
 pub mod config;
 mod driver;

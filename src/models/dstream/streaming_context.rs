@@ -56,6 +56,7 @@ pub struct StreamingContext {
 #[derive(Clone)]
 pub struct Snapshot {
     core: Core,
+    broadcasts: super::broadcast::Registry,
 }
 
 /// The job scheduler's queue at one instant ([`StreamingContext::job_queue`]).
@@ -136,6 +137,7 @@ impl StreamingContext {
             in_flight: BTreeMap::new(),
             stalled: BTreeSet::new(),
             accumulator: 0,
+            broadcasts: Default::default(),
             waiting: VecDeque::new(),
         };
         Ok(StreamingContext {
@@ -202,6 +204,7 @@ impl StreamingContext {
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             core: self.core.borrow().clone(),
+            broadcasts: self.core.borrow().broadcasts.state(),
         }
     }
 
@@ -211,6 +214,7 @@ impl StreamingContext {
     pub fn restore(&self, snapshot: &Snapshot) {
         let mut core = snapshot.core.clone();
         core.sink_from = core.trace.len();
+        core.broadcasts.set_state(snapshot.broadcasts.clone());
         *self.core.borrow_mut() = core;
     }
 

@@ -269,6 +269,9 @@ fn compile_method(
     args: Option<&[Expr]>,
     scope: &mut Vec<String>,
 ) -> Result<Node, CompileError> {
+    if let Some(node) = super::broadcast::method(recv, name, args, scope) {
+        return node;
+    }
     let args = args.unwrap_or(&[]);
     // A field past the end of a tuple written in place (`(w, 1)._3`) is known to fail
     // before any record arrives: refuse it at build time, so `check` and `run` agree.

@@ -17,6 +17,7 @@
 //! wrong type; an [`EvalError`] at run time naming the operation and the value, e.g.
 //! ``"`_1` is not defined on string \"abc\""``.
 
+pub mod broadcast;
 mod builtins;
 mod compiler;
 mod error;

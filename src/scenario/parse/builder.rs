@@ -33,6 +33,7 @@ impl Builder<'_> {
         };
         match inner.as_rule() {
             Rule::def_stmt | Rule::case_class => self.definition(inner, span),
+            Rule::object_decl => self.object(inner),
             Rule::assign => {
                 let mut target = None;
                 let mut expr = None;

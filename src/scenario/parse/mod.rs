@@ -24,11 +24,13 @@ mod error;
 mod grammar;
 mod lex;
 mod messages;
+mod object;
 mod print;
 mod scala;
 mod source;
 
 pub use error::ParseError;
+pub use object::LAZY_SINGLETON;
 pub use source::MAX_DEPTH;
 
 use crate::scenario::ast::{Expr, Program};

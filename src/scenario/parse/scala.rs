@@ -492,8 +492,16 @@ impl Builder<'_> {
         let mut vals: Vec<(String, Expr)> = Vec::new();
         let mut result: Option<Expr> = None;
         let mut d = 0;
+        // `{ rdd => ... }`: the parameters of a lambda whose body is the rest of the block
+        let mut lambda: Option<Vec<Ident>> = None;
         for p in pair.into_inner() {
             match p.as_rule() {
+                Rule::block_lambda => {
+                    lambda = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::lambda_params)
+                        .map(|q| self.params(q));
+                }
                 Rule::block_val => {
                     let mut name = None;
                     let mut e = None;
@@ -579,6 +587,15 @@ impl Builder<'_> {
         };
         for (n, e) in vals.iter().rev() {
             body = subst(body, n, e);
+        }
+        if let Some(params) = lambda {
+            body = Expr {
+                kind: ExprKind::Lambda {
+                    params,
+                    body: Box::new(body),
+                },
+                span,
+            };
         }
         Ok((body, d + 1))
     }

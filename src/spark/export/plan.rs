@@ -283,6 +283,20 @@ pub fn prepare(name_or_path: &str) -> Result<Plan, String> {
 
 /// The program with every output operation's receiver a named stream (`lines.count().print()`
 /// becomes `output1 = lines.count()` then `output1.print()`), and the outputs.
+/// Why a broadcast statement (`x = sc.broadcast(v)`, `object X { ... }`) is not exported, if
+/// `e` is one: what the scenario shows is the driver's recovery from a checkpoint, and the
+/// exported program runs in one JVM on a ManualClock without a driver restart.
+fn broadcast_statement(e: &Expr) -> Option<&'static str> {
+    let singleton = matches!(&e.kind, ExprKind::Call { func, .. }
+        if func.name == crate::scenario::parse::LAZY_SINGLETON);
+    let broadcast = matches!(&e.kind, ExprKind::Method { name, .. } if name.name == "broadcast");
+    (singleton || broadcast).then_some(
+        "broadcast variables are not exported: what they show is a driver's restart from \
+         the checkpoint, which the exported program (one JVM, no restart) cannot do; \
+         scripts/oracle-broadcast.sh runs the same pipeline on Spark in two JVMs",
+    )
+}
+
 fn name_outputs(sc: &Scenario) -> Result<(Program, Vec<OutputInfo>), String> {
     let taken: std::collections::BTreeSet<String> = sc
         .program
@@ -294,6 +308,9 @@ fn name_outputs(sc: &Scenario) -> Result<(Program, Vec<OutputInfo>), String> {
     let mut statements = Vec::new();
     let mut outputs = Vec::new();
     for st in &sc.program.statements {
+        if let Some(why) = broadcast_statement(&st.expr) {
+            return Err(format!("{}: {why}", at(sc, st.span)));
+        }
         let ExprKind::Method { recv, name, args } = &st.expr.kind else {
             statements.push(st.clone());
             continue;

@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use stream_sim::models::structured::{DataType, Field, Schema};
 use stream_sim::repl::Session;
+use stream_sim::scenario::structured::query::{parse_query, Catalog};
+use stream_sim::scenario::structured::scala_fn::{self, parse_key_fn, Functions};
 use stream_sim::scenario::{self, limits, RunOptions};
 
 /// The `stream-sim` binary built for these tests.
@@ -337,4 +340,75 @@ fn runtime_job_failures_name_the_operator() {
     let mut s = Session::new(&sc, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let out = s.execute("step");
     assert!(out.contains("join.toml:6:13"), "{out}");
+}
+
+/// Deep input is refused with a positioned error naming the limit, where it used to
+/// overflow the stack: parentheses around a query, around an expression, a run of
+/// prefix operators, and the same in a `functions` text and a `groupByKey` lambda.
+#[test]
+fn structured_parsers_refuse_deep_nesting() {
+    // On a 64 MiB stack (`stream-sim` runs on 256 MiB, main.rs `STACK_BYTES`): a debug
+    // build needs more than a test thread's 2 MiB for 200 levels.
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(structured_deep_nesting_body)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn structured_deep_nesting_body() {
+    let s = vec![(
+        "words".to_string(),
+        Schema {
+            fields: vec![
+                Field::new("time", DataType::Timestamp),
+                Field::new("word", DataType::String),
+            ],
+        },
+    )];
+    let fns = Functions::default();
+    let cat = Catalog {
+        streams: &s,
+        statics: &[],
+        functions: &fns,
+    };
+    let n = 100_000;
+    let deep_query = format!("{}words{}", "(".repeat(n), ")".repeat(n));
+    let (at, msg) = parse_query(&deep_query, &cat).unwrap_err();
+    assert!(
+        msg.contains("nested too deeply") && msg.contains("200"),
+        "{msg}"
+    );
+    assert!(at <= 200, "{at}");
+    let deep_expr = format!(
+        "words.where({}$\"word\"{} === \"a\")",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let (_, msg) = parse_query(&deep_expr, &cat).unwrap_err();
+    assert!(msg.contains("nested too deeply"), "{msg}");
+    let nots = format!("words.where({}($\"word\" === \"a\"))", "!".repeat(n));
+    let (_, msg) = parse_query(&nots, &cat).unwrap_err();
+    assert!(msg.contains("prefix operator"), "{msg}");
+    let body = format!("def f(x: Long): Long = {}x{}", "(".repeat(n), ")".repeat(n));
+    let (_, msg) = scala_fn::parse_functions(&body, 0).unwrap_err();
+    assert!(msg.contains("nested too deeply"), "{msg}");
+    let ty = format!(
+        "def f(x: {}Long{}): Long = x",
+        "Seq[".repeat(n),
+        "]".repeat(n)
+    );
+    let (_, msg) = scala_fn::parse_functions(&ty, 0).unwrap_err();
+    assert!(msg.contains("nested too deeply"), "{msg}");
+    let minus = format!("def f(x: Long): Long = {}x", "- ".repeat(n));
+    let (_, msg) = scala_fn::parse_functions(&minus, 0).unwrap_err();
+    assert!(msg.contains("prefix operator"), "{msg}");
+    let key = format!(
+        "r => {}r.getAs[String](\"word\"){}",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let (_, msg) = parse_key_fn(&key, 0).unwrap_err();
+    assert!(msg.contains("nested too deeply"), "{msg}");
 }

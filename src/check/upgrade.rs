@@ -486,6 +486,30 @@ fn mapped(
     (writes, read)
 }
 
+/// Runs the new code (`new`) as an application started at `start` ([`started_at`]) until
+/// the global time `end`, fed the records for which `delivers(input, index, arrival)` holds.
+///
+/// # Errors
+/// A build error or a failed job, as text.
+fn run_new_code(
+    new: &Scenario,
+    start: Time,
+    end: Time,
+    seed: u64,
+    delivers: impl Fn(usize, usize, Time) -> bool,
+) -> Result<App, String> {
+    let (sc, kept, zero) = started_at(new, start, |input, i, t| delivers(input, i, t).then_some(t));
+    run_app(
+        &sc,
+        Time(end.ms().saturating_sub(zero.ms())),
+        seed,
+        zero,
+        "new",
+        format!("new code ({})", new.name),
+        &kept,
+    )
+}
+
 /// `new` as an application started at `start`, fed by each source what `delivers` says of
 /// each record (`Some(arrival)` in the global clock, or `None`). Its timer starts as
 /// `RecurringTimer.getStartTime` does, its first batch at the first multiple of the batch
@@ -730,27 +754,16 @@ fn parallel(
         &[],
     )?;
     let start = opts.at;
-    let (sc, kept, zero) = started_at(new, start, |input, _, t| {
-        let kind = &new.sources[input].kind;
-        let ok = match kind {
+    let new_app = run_new_code(new, start, end, opts.seed, |input, _, t| {
+        match &new.sources[input].kind {
             SourceKind::KafkaDirect { .. } => match opts.starting_offsets {
                 StartingOffsets::Earliest => true,
                 // A new consumer group has no committed offsets: latest.
                 _ => t > start,
             },
             _ => t >= start,
-        };
-        ok.then_some(t)
-    });
-    let new_app = run_app(
-        &sc,
-        Time(end.ms().saturating_sub(zero.ms())),
-        opts.seed,
-        zero,
-        "new",
-        format!("new code ({})", new.name),
-        &kept,
-    )?;
+        }
+    })?;
     let stop = old_app.events.iter().find_map(|e| match e {
         Event::ContextStopped { time } => Some(*time),
         _ => None,
@@ -826,9 +839,8 @@ fn graceful_fresh(
         });
     }
     text.extend(notes);
-    let (sc, kept, zero) = started_at(new, start, |input, i, t| {
-        let kind = &new.sources[input].kind;
-        let delivered = match kind {
+    let new_app = run_new_code(new, start, end, opts.seed, |input, i, t| {
+        match &new.sources[input].kind {
             SourceKind::KafkaDirect { .. } => match opts.starting_offsets {
                 StartingOffsets::Latest => t > start,
                 StartingOffsets::Earliest => true,
@@ -836,18 +848,8 @@ fn graceful_fresh(
             },
             k if reliable(k) => !old_app.read[input].contains(&i),
             _ => t >= start,
-        };
-        delivered.then_some(t)
-    });
-    let new_app = run_app(
-        &sc,
-        Time(end.ms().saturating_sub(zero.ms())),
-        opts.seed,
-        zero,
-        "new",
-        format!("new code ({})", new.name),
-        &kept,
-    )?;
+        }
+    })?;
     Ok((vec![old_app, new_app], None))
 }
 

@@ -8,7 +8,7 @@ use super::ast::{Expr, ExprKind, Program, Span};
 use super::error::ScenarioError;
 use super::parse::parse_program;
 pub use super::toml_errors::line_col;
-use super::toml_errors::{locate_key, plain_toml_message, span_of};
+use super::toml_errors::{locate_key, other_model, plain_toml_message, span_of};
 use crate::cluster::conf::ConfValue;
 use crate::cluster::{ClusterConfig, Fault, FaultPlan, SinkKind};
 use crate::io::sources::{
@@ -363,33 +363,6 @@ pub fn toml_value(v: &toml::Value) -> Value {
         }
         toml::Value::Table(t) => Value::str(&t.to_string()),
     }
-}
-
-/// The error for a Storm or Flink scenario given to the DStream loader (`stream-sim run`,
-/// `check`, `sweep`): those models have their own commands, and their fields (`spouts`,
-/// `bolts`, `job`) would otherwise be reported as unknown DStream fields.
-fn other_model(text: &str, path: &Path) -> Option<ScenarioError> {
-    let table: toml::Table = text.parse().ok()?;
-    let model = table.get("model")?.as_str()?;
-    let (label, command) = match model {
-        "storm" => ("a Storm topology", "stream-sim storm"),
-        "flink" => ("a Flink job", "stream-sim flink"),
-        _ => return None,
-    };
-    let line = text
-        .lines()
-        .position(|l| l.trim_start().starts_with("model"))
-        .map_or(0, |i| i as u32 + 1);
-    Some(ScenarioError::at(
-        path,
-        line,
-        1,
-        format!(
-            "this is {label} scenario (model = \"{model}\"): run it with `{command} {}`; \
-             `stream-sim run` runs Spark Streaming (DStream), Structured Streaming and Dataflow scenarios",
-            path.display()
-        ),
-    ))
 }
 
 /// Parses and validates a scenario's text; `path` names the file in errors and anchors

@@ -3,6 +3,8 @@
 //! internals such as "expected struct RawEventTime").
 
 use super::ast::Span;
+use super::error::ScenarioError;
+use std::path::Path;
 
 /// A TOML/serde error message in the scenario format's words: no Rust type names
 /// (`f64`, `i128`, `struct RawEventTime`), and an example where one helps.
@@ -120,4 +122,31 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
 pub(super) fn span_of(text: &str, offset: usize) -> Span {
     let (line, col) = line_col(text, offset);
     Span { line, col }
+}
+
+/// The error for a Storm or Flink scenario given to the DStream loader (`stream-sim run`,
+/// `check`, `sweep`): those models have their own commands, and their fields (`spouts`,
+/// `bolts`, `job`) would otherwise be reported as unknown DStream fields.
+pub(super) fn other_model(text: &str, path: &Path) -> Option<ScenarioError> {
+    let table: toml::Table = text.parse().ok()?;
+    let model = table.get("model")?.as_str()?;
+    let (label, command) = match model {
+        "storm" => ("a Storm topology", "stream-sim storm"),
+        "flink" => ("a Flink job", "stream-sim flink"),
+        _ => return None,
+    };
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("model"))
+        .map_or(0, |i| i as u32 + 1);
+    Some(ScenarioError::at(
+        path,
+        line,
+        1,
+        format!(
+            "this is {label} scenario (model = \"{model}\"): run it with `{command} {}`; \
+             `stream-sim run` runs Spark Streaming (DStream), Structured Streaming and Dataflow scenarios",
+            path.display()
+        ),
+    ))
 }

@@ -975,64 +975,6 @@ mod tests {
         assert_eq!(names, ["window", "word", "count"]);
     }
 
-    /// Deep input is refused with a positioned error naming the limit, where it used to
-    /// overflow the stack: parentheses around a query, around an expression, a run of
-    /// prefix operators, and the same in a `functions` text and a `groupByKey` lambda.
-    #[test]
-    fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        // On a 64 MiB stack (`stream-sim` runs on 256 MiB, main.rs `STACK_BYTES`): a debug
-        // build needs more than a test thread's 2 MiB for 200 levels.
-        std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(deep_nesting_body)
-            .unwrap()
-            .join()
-            .unwrap();
-    }
-
-    fn deep_nesting_body() {
-        let (s, fns) = (catalog(), Functions::default());
-        let cat = catalog_of(&s, &fns);
-        let n = 100_000;
-        let deep_query = format!("{}words{}", "(".repeat(n), ")".repeat(n));
-        let (at, msg) = parse_query(&deep_query, &cat).unwrap_err();
-        assert!(
-            msg.contains("nested too deeply") && msg.contains("200"),
-            "{msg}"
-        );
-        assert!(at <= 200, "{at}");
-        let deep_expr = format!(
-            "words.where({}$\"word\"{} === \"a\")",
-            "(".repeat(n),
-            ")".repeat(n)
-        );
-        let (_, msg) = parse_query(&deep_expr, &cat).unwrap_err();
-        assert!(msg.contains("nested too deeply"), "{msg}");
-        let nots = format!("words.where({}($\"word\" === \"a\"))", "!".repeat(n));
-        let (_, msg) = parse_query(&nots, &cat).unwrap_err();
-        assert!(msg.contains("prefix operator"), "{msg}");
-        let body = format!("def f(x: Long): Long = {}x{}", "(".repeat(n), ")".repeat(n));
-        let (_, msg) = super::super::scala_fn::parse_functions(&body, 0).unwrap_err();
-        assert!(msg.contains("nested too deeply"), "{msg}");
-        let ty = format!(
-            "def f(x: {}Long{}): Long = x",
-            "Seq[".repeat(n),
-            "]".repeat(n)
-        );
-        let (_, msg) = super::super::scala_fn::parse_functions(&ty, 0).unwrap_err();
-        assert!(msg.contains("nested too deeply"), "{msg}");
-        let minus = format!("def f(x: Long): Long = {}x", "- ".repeat(n));
-        let (_, msg) = super::super::scala_fn::parse_functions(&minus, 0).unwrap_err();
-        assert!(msg.contains("prefix operator"), "{msg}");
-        let key = format!(
-            "r => {}r.getAs[String](\"word\"){}",
-            "(".repeat(n),
-            ")".repeat(n)
-        );
-        let (_, msg) = parse_key_fn(&key, 0).unwrap_err();
-        assert!(msg.contains("nested too deeply"), "{msg}");
-    }
-
     #[test]
     fn precedence_and_errors_are_positioned() {
         let (s, fns) = (catalog(), Functions::default());

@@ -63,6 +63,9 @@ pub const SWEEP_ROUNDS: usize = 3;
 pub const SWEEP_THREADS: usize = 2;
 /// Steps of the REPL figure.
 pub const REPL_STEPS: u64 = 100_000;
+/// Set (to anything but empty) to skip figure 5, the REPL session (the slowest, about a
+/// minute): for timing figures 1-4 while working on the engine. Printed when skipped.
+pub const SKIP_REPL_VAR: &str = "STREAM_SIM_BENCH_SKIP_REPL";
 
 /// The process's peak resident set in MiB (`VmHWM`), when the system says (Linux).
 fn peak_rss_mib() -> Option<f64> {
@@ -250,7 +253,12 @@ fn timed_run(sc: &Scenario, batches: u64) -> Result<f64, String> {
 pub fn run(repeat: usize) -> Result<String, String> {
     let mut out = String::new();
     // 5 first: the process's peak memory is then the REPL session's.
-    let repl = repl_figure(&wordcount()?, REPL_STEPS)?;
+    let skip_repl = std::env::var_os(SKIP_REPL_VAR).is_some_and(|v| !v.is_empty());
+    let repl = if skip_repl {
+        format!("5. REPL session: skipped ({SKIP_REPL_VAR} is set)\n")
+    } else {
+        repl_figure(&wordcount()?, REPL_STEPS)?
+    };
     let path = crate::scenario::scenarios_dir().join("data/fortunes/lines.txt");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;

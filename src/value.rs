@@ -551,40 +551,66 @@ impl Value {
 /// key.hashCode)` masked, then probes `+1`, `+2`, ...; the iterator yields a `null` key first
 /// (kept aside), then the slots in order. A map that would spill to disk is not modelled.
 pub fn append_only_map_order<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<usize> {
-    use murmur3::{finalize_hash, mix};
-    let mut hashes: Vec<i32> = Vec::new();
+    let mut codes: Vec<i32> = Vec::new();
     let mut null = None;
     for (i, k) in keys.enumerate() {
         if matches!(k, Value::Null) {
             null = Some(i);
         }
-        hashes.push(finalize_hash(mix(0, k.partition_hash()), 4));
+        codes.push(k.partition_hash());
     }
-    let place = |slots: &mut Vec<Option<usize>>, i: usize| {
+    append_only_map_order_of_codes(&codes, null)
+        .into_iter()
+        .map(|i| i as usize)
+        .collect()
+}
+
+/// [`append_only_map_order`] of keys given by their `hashCode`s ([`Value::partition_hash`],
+/// computed once by the caller, which usually has it at hand from choosing the partition),
+/// `null` the position of the `null` key if there is one. Returns the positions, as `u32`.
+/// The same table walk: 64 slots, doubled once more than 70% are used (the old slots
+/// re-inserted in slot order), quadratic probing from Guava's `hashInt` of the code.
+pub fn append_only_map_order_of_codes(codes: &[i32], null: Option<usize>) -> Vec<u32> {
+    use murmur3::{finalize_hash, mix};
+    const EMPTY: u32 = u32::MAX;
+    let n = codes.len();
+    let mut out: Vec<u32> = Vec::with_capacity(n);
+    if let Some(i) = null {
+        out.push(i as u32);
+    }
+    // Spark's `rehash` of each code (Guava's murmur3_32().hashInt), computed once.
+    let rehashed: Vec<u32> = codes
+        .iter()
+        .map(|&c| finalize_hash(mix(0, c), 4) as u32)
+        .collect();
+    let place = |slots: &mut [u32], i: u32| {
         let mask = slots.len() - 1;
-        let mut pos = hashes[i] as usize & mask;
+        let mut pos = rehashed[i as usize] as usize & mask;
         let mut delta = 1;
-        while slots[pos].is_some() {
+        while slots[pos] != EMPTY {
             pos = (pos + delta) & mask;
             delta += 1;
         }
-        slots[pos] = Some(i);
+        slots[pos] = i;
     };
-    let mut slots: Vec<Option<usize>> = vec![None; 64];
+    let mut slots: Vec<u32> = vec![EMPTY; 64];
     let mut size = 0usize;
-    for i in (0..hashes.len()).filter(|i| Some(*i) != null) {
-        place(&mut slots, i);
+    for i in 0..n {
+        if Some(i) == null {
+            continue;
+        }
+        place(&mut slots, i as u32);
         size += 1;
         if size > slots.len() * 7 / 10 {
-            let doubled = vec![None; 2 * slots.len()];
-            for j in std::mem::replace(&mut slots, doubled).into_iter().flatten() {
+            let doubled = vec![EMPTY; 2 * slots.len()];
+            let old = std::mem::replace(&mut slots, doubled);
+            for j in old.into_iter().filter(|&j| j != EMPTY) {
                 place(&mut slots, j);
             }
         }
     }
-    null.into_iter()
-        .chain(slots.into_iter().flatten())
-        .collect()
+    out.extend(slots.into_iter().filter(|&j| j != EMPTY));
+    out
 }
 
 /// Scala 2.12's `scala.util.hashing.MurmurHash3` (src/library/scala/util/hashing/

@@ -222,6 +222,18 @@ pub struct Reference {
     /// Every batch time of the reference run and what became of it.
     pub batches: Vec<BatchRow>,
     outputs: Outputs,
+    /// The reference run [`settle`]d (input stopped at the end, backlog drained), once a
+    /// verdict needed it: it depends on nothing but what the reference run depends on, so
+    /// a reference reused across seeds reuses its settled run too.
+    settled: std::sync::OnceLock<Settled>,
+}
+
+/// What a verdict needs of a [`settle`]d reference run.
+#[derive(Clone, Debug)]
+struct Settled {
+    ledger: Ledger,
+    outputs: Outputs,
+    batches: Vec<BatchRow>,
 }
 
 /// Runs `sc` without its faults (and without random fault rates) with `options.seed`, up to
@@ -243,6 +255,7 @@ pub fn reference_run(
         outputs: outputs_of(&ran.events, until),
         ledger: ran.ledger,
         batches: ran.rows,
+        settled: std::sync::OnceLock::new(),
     })
 }
 
@@ -274,24 +287,39 @@ pub fn verify_with(
         rows: mut batches,
     } = run_ledger(sc, options, end, until)?;
     let mut verdict = Verdict::compare(&reference.ledger, &f, until);
-    let mut reference_outputs = reference.outputs.clone();
-    let mut reference_batches = reference.batches.clone();
+    let mut reference_outputs = &reference.outputs;
+    let mut reference_batches = &reference.batches;
     // Every lost record sits in a batch still queued when the check stopped: delay, maybe.
     // Settle it: stop the input at `end` in both runs and let the backlogs drain.
     let settled = all_lost_pending(&verdict, &f, &pending);
     if settled {
-        let mut quiet = sc.clone();
-        quiet.cluster.faults = FaultPlan::default();
-        quiet.cluster.random_faults = None;
-        let r = settle(&quiet, options, end, until)?;
+        // The settled reference is the reference run's scenario and seed, settled at the
+        // same `end` and `until`: computed once per reference (so once across the seeds
+        // that share a reused reference).
+        let r = match reference.settled.get() {
+            Some(r) => r,
+            None => {
+                let mut quiet = sc.clone();
+                quiet.cluster.faults = FaultPlan::default();
+                quiet.cluster.random_faults = None;
+                let r = settle(&quiet, options, end, until)?;
+                let computed = Settled {
+                    outputs: outputs_of(&r.events, until),
+                    ledger: r.ledger,
+                    batches: r.rows,
+                };
+                // another thread may have settled it meanwhile: the same run, either kept
+                reference.settled.get_or_init(|| computed)
+            }
+        };
         let d = settle(sc, options, end, until)?;
         verdict = Verdict::compare(&r.ledger, &d.ledger, until);
-        reference_outputs = outputs_of(&r.events, until);
-        reference_batches = r.rows;
+        reference_outputs = &r.outputs;
+        reference_batches = &r.batches;
         (f, f_events, pending, batches) = (d.ledger, d.events, d.pending, d.rows);
     }
     let backlog_cut = all_lost_pending(&verdict, &f, &pending);
-    let outputs = OutputDiff::compare(&reference_outputs, &outputs_of(&f_events, until));
+    let outputs = OutputDiff::compare(reference_outputs, &outputs_of(&f_events, until));
     let ran: std::collections::BTreeSet<Time> = f_events
         .iter()
         .filter_map(|e| match e {
@@ -325,7 +353,7 @@ pub fn verify_with(
         outputs,
         trace: f_events,
         batches,
-        reference_batches,
+        reference_batches: reference_batches.clone(),
         end,
         backlog_cut,
         settled,
@@ -336,6 +364,47 @@ pub fn verify_with(
 mod tests {
     use super::*;
     use crate::check::Knobs;
+
+    /// A reference reused across seeds settles once: the first verdict that needs the
+    /// settled reference computes it and keeps it in the [`Reference`]; a second verdict
+    /// against the same reference reuses it and judges exactly as a fresh [`verify`] does.
+    #[test]
+    fn a_settled_reference_is_computed_once_and_reused() {
+        let path = crate::scenario::resolve("driver-failure-wal").expect("bundled");
+        let sc = crate::scenario::load(&path).expect("loads");
+        let mut k = Knobs::default();
+        k.parse_settings("block=100ms,ack=1..50ms,record_us=149500")
+            .expect("settings");
+        k.parse_schedule(
+            "at 1000ms latency 0ms..400ms; at 1000ms loss 0.05; at 7367ms kill worker-1",
+        )
+        .expect("schedule");
+        let case = k.apply(&sc).expect("applies");
+        let options = RunOptions {
+            seed: 92,
+            output_dir: std::env::temp_dir().join("stream-sim-verify-settle-once"),
+        };
+        let until = Time::ZERO.plus(case.run_for);
+        let reference = reference_run(&case, &options, until).expect("reference runs");
+        assert!(
+            reference.settled.get().is_none(),
+            "settled before any verdict"
+        );
+        let first = verify_with(&case, &options, until, &reference).expect("runs");
+        assert!(first.settled, "this case needs the settled runs");
+        assert!(
+            reference.settled.get().is_some(),
+            "the settled reference is kept"
+        );
+        let second = verify_with(&case, &options, until, &reference).expect("runs again");
+        let fresh = verify(&case, &options, until).expect("fresh");
+        for rep in [&second, &fresh] {
+            assert_eq!(rep.verdict.lost, first.verdict.lost);
+            assert_eq!(rep.verdict.duplicated, first.verdict.duplicated);
+            assert_eq!(rep.outputs, first.outputs);
+            assert_eq!(rep.reference_batches.len(), first.reference_batches.len());
+        }
+    }
 
     /// Issue 10: a run the sweep left "undecided" (seed 92 of `sweep driver-failure-wal
     /// --seeds 1..300`: the cost per record makes the job fall far behind, and every record

@@ -5,7 +5,9 @@
 //!
 //! Speed: the fault-free reference run a verdict compares against is computed once per set
 //! of knobs that can change it ([`Knobs::reference_key`]) and reused across seeds when it
-//! cannot depend on the seed ([`reference_reuse`]).
+//! cannot depend on the seed ([`reference_reuse`]); so is its settled run (input stopped at
+//! the horizon, backlog drained), which a verdict whose losses all sit in queued batches
+//! needs: the first such verdict computes it and keeps it with the reference.
 
 pub mod knobs;
 pub mod report;

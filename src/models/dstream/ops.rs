@@ -16,8 +16,11 @@ use super::error::SparkError;
 use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
-use crate::value::{append_only_map_order, SeqKind, Value};
+use crate::value::{append_only_map_order_of_codes, SeqKind, Value};
 use std::sync::Arc;
+
+mod grouped;
+use grouped::{key_hash, map_side_order, partition_of_code, Grouped};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
@@ -329,92 +332,6 @@ pub fn union(ctx: &mut OpCtx, rdds: &[&Rdd]) -> Rdd {
     }
 }
 
-/// Per-partition key order: a map from key to slot plus the slots in first-seen order.
-struct Grouped<A> {
-    /// Indexes into `entries`, found by the key's hash (computed once per lookup; kept in
-    /// `hashes` so that growing the table never hashes a key again).
-    index: hashbrown::HashTable<usize>,
-    entries: Vec<(Value, A)>,
-    /// `hashes[i]` is the hash of `entries[i].0`.
-    hashes: Vec<u64>,
-}
-
-fn key_hash(key: &Value) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(key)
-}
-
-impl<A> Grouped<A> {
-    fn new() -> Self {
-        Grouped {
-            index: hashbrown::HashTable::new(),
-            entries: Vec::new(),
-            hashes: Vec::new(),
-        }
-    }
-
-    fn with_capacity(n: usize) -> Self {
-        Grouped {
-            index: hashbrown::HashTable::with_capacity(n),
-            entries: Vec::with_capacity(n),
-            hashes: Vec::with_capacity(n),
-        }
-    }
-
-    /// The slot of `key`, if present.
-    fn find(&self, hash: u64, key: &Value) -> Option<usize> {
-        self.index
-            .find(hash, |&i| {
-                self.hashes[i] == hash && self.entries[i].0 == *key
-            })
-            .copied()
-    }
-
-    /// Appends a new key (which must not be present).
-    fn push_new(&mut self, hash: u64, key: Value, value: A) {
-        let slot = self.entries.len();
-        self.entries.push((key, value));
-        self.hashes.push(hash);
-        let hashes = &self.hashes;
-        self.index.insert_unique(hash, slot, |&i| hashes[i]);
-    }
-
-    fn upsert(
-        &mut self,
-        key: &Value,
-        init: impl FnOnce() -> A,
-        update: impl FnOnce(&mut A) -> Result<(), EvalError>,
-    ) -> Result<(), EvalError> {
-        let hash = key_hash(key);
-        match self.find(hash, key) {
-            Some(slot) => update(&mut self.entries[slot].1),
-            None => {
-                self.push_new(hash, key.clone(), init());
-                Ok(())
-            }
-        }
-    }
-}
-
-/// The entries (distinct keys, in the order they reached Spark's reduce side) in the order
-/// Spark's `ExternalAppendOnlyMap` yields them: see [`append_only_map_order`].
-fn spark_map_order<A>(entries: Vec<(Value, A)>) -> Vec<(Value, A)> {
-    if entries.len() < 2 {
-        return entries;
-    }
-    let order = append_only_map_order(entries.iter().map(|(k, _)| k));
-    let mut taken: Vec<Option<(Value, A)>> = entries.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| taken[i].take()).collect()
-}
-
-/// A map-side combine writes each map partition's keys sorted by `key.hashCode`
-/// (`ExternalSorter`'s default key comparator when there is an aggregator and no ordering),
-/// so they reach the reduce side in that order: sorts one map partition's combined entries
-/// so (stable; keys with equal hash codes keep their first-seen order).
-fn map_side_order<A>(entries: &mut [(Value, A)]) {
-    entries.sort_by_cached_key(|(k, _)| k.partition_hash());
-}
-
 /// `reduceByKey(f, n)`: combine values per key within each input partition (map-side
 /// combine), then merge the partial results per key in input-partition order, into `n`
 /// hash partitions.
@@ -429,8 +346,12 @@ pub fn reduce_by_key(
     // combineByKey over an RDD already hash-partitioned into n combines within each
     // partition, records in order, without a shuffle (PairRDDFunctions.combineByKeyWithClassTag)
     let already_partitioned = rdd.partitioner() == Some(n);
-    // Map side: one combiner per input partition, each entry with its key's hash.
-    let mut locals: Vec<Vec<(Value, (Value, u64))>> = Vec::with_capacity(rdd.num_partitions());
+    // Map side: one combiner per input partition, each entry with its key's hash and
+    // hashCode (computed once per key and partition: they choose the reduce partition, the
+    // table slot there and Spark's AppendOnlyMap slot).
+    // Per map partition: (hashCode, key, (combined value, hash)), in map-side order.
+    type Combined = Vec<(i32, Value, (Value, u64))>;
+    let mut locals: Vec<Combined> = Vec::with_capacity(rdd.num_partitions());
     for p in rdd.partitions() {
         let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
         for v in p {
@@ -438,6 +359,7 @@ pub fn reduce_by_key(
             local
                 .upsert(
                     k,
+                    || k.partition_hash(),
                     || x.clone(),
                     |acc| {
                         *acc = f.call2(acc, x)?;
@@ -446,11 +368,12 @@ pub fn reduce_by_key(
                 )
                 .map_err(|e| ctx.fail(op, e))?;
         }
-        let mut local: Vec<(Value, (Value, u64))> = local
+        let mut local: Vec<(i32, Value, (Value, u64))> = local
             .entries
             .into_iter()
             .zip(local.hashes)
-            .map(|((k, x), hash)| (k, (x, hash)))
+            .zip(local.codes)
+            .map(|(((k, x), hash), code)| (code, k, (x, hash)))
             .collect();
         if !already_partitioned {
             map_side_order(&mut local);
@@ -464,22 +387,21 @@ pub fn reduce_by_key(
         .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
         .collect();
     for local in locals {
-        for (k, (x, hash)) in local {
-            let target = &mut outs[k.partition_of(n)];
+        for (code, k, (x, hash)) in local {
+            let target = &mut outs[partition_of_code(code, n)];
             match target.find(hash, &k) {
                 Some(slot) => {
                     let acc = &mut target.entries[slot].1;
                     *acc = f.call2(acc, &x).map_err(|e| ctx.fail(op, e))?;
                 }
-                None => target.push_new(hash, k, x),
+                None => target.push_new(hash, code, k, x),
             }
         }
     }
     let parts = outs
         .into_iter()
         .map(|g| {
-            spark_map_order(g.entries)
-                .into_iter()
+            g.into_spark_order()
                 .map(|(k, v)| Value::pair(k, v))
                 .collect()
         })
@@ -496,9 +418,9 @@ pub fn distinct_in_partitions(ctx: &mut OpCtx, rdd: &Rdd) -> Result<Rdd, SparkEr
     narrow(ctx, rdd, "distinct", true, |p, out| {
         let mut seen: Grouped<()> = Grouped::with_capacity(p.len());
         for v in p {
-            seen.upsert(v, || (), |_| Ok(()))?;
+            seen.upsert(v, || v.partition_hash(), || (), |_| Ok(()))?;
         }
-        out.extend(spark_map_order(seen.entries).into_iter().map(|(k, ())| k));
+        out.extend(seen.into_spark_order().map(|(k, ())| k));
         Ok(())
     })
 }
@@ -532,6 +454,7 @@ pub fn group_by_key_into(
                 let (k, x) = pair("groupByKey", v)?;
                 let _ = local.upsert(
                     k,
+                    || k.partition_hash(),
                     || vec![x.clone()],
                     |acc| {
                         acc.push(x.clone());
@@ -539,25 +462,33 @@ pub fn group_by_key_into(
                     },
                 );
             }
-            let mut local = local.entries;
+            let hashes = std::mem::take(&mut local.hashes);
+            let mut local: Vec<(i32, Value, (Vec<Value>, u64))> = local
+                .codes
+                .into_iter()
+                .zip(local.entries)
+                .zip(hashes)
+                .map(|((c, (k, xs)), h)| (c, k, (xs, h)))
+                .collect();
             if rdd.partitioner() != Some(n) {
                 map_side_order(&mut local);
             }
-            for (k, xs) in local {
-                let target = &mut outs[k.partition_of(n)];
-                let hash = key_hash(&k);
+            for (code, k, (xs, hash)) in local {
+                let target = &mut outs[partition_of_code(code, n)];
                 match target.find(hash, &k) {
                     Some(slot) => target.entries[slot].1.extend(xs),
-                    None => target.push_new(hash, k, xs),
+                    None => target.push_new(hash, code, k, xs),
                 }
             }
             continue;
         }
         for v in p {
             let (k, x) = pair("groupByKey", v)?;
-            let target = &mut outs[k.partition_of(n)];
+            let code = k.partition_hash();
+            let target = &mut outs[partition_of_code(code, n)];
             let _ = target.upsert(
                 k,
+                || code,
                 || vec![x.clone()],
                 |acc| {
                     acc.push(x.clone());
@@ -569,8 +500,7 @@ pub fn group_by_key_into(
     let parts = outs
         .into_iter()
         .map(|g| {
-            spark_map_order(g.entries)
-                .into_iter()
+            g.into_spark_order()
                 .map(|(k, vs)| Value::pair(k, Value::seq(kind, vs)))
                 .collect()
         })
@@ -592,9 +522,11 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
     for (i, r) in rdds.iter().enumerate() {
         for v in r.iter() {
             let (k, x) = pair(op, v)?;
-            let target = &mut outs[k.partition_of(n)];
+            let code = k.partition_hash();
+            let target = &mut outs[partition_of_code(code, n)];
             let _ = target.upsert(
                 k,
+                || code,
                 || {
                     let mut lists = vec![Vec::new(); m];
                     lists[i].push(x.clone());
@@ -611,7 +543,7 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
     // input, and yields its slot order
     Ok(outs
         .into_iter()
-        .map(|g| spark_map_order(g.entries))
+        .map(|g| g.into_spark_order().collect())
         .collect())
 }
 
@@ -624,8 +556,8 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
 /// numbered in first-seen order (over the inputs, then their partitions, as
 /// [`cogroup_raw`]), and the heads are sorted by key number (stable, so in RDD order).
 pub struct CogroupHeads<'a> {
-    /// The keys, by key number (first-seen order).
-    keys: Vec<Value>,
+    /// The keys, by key number (first-seen order), borrowed from the inputs.
+    keys: Vec<&'a Value>,
     /// Per output partition, its key numbers in Spark's order (see [`CogroupHeads::partition`]).
     by_partition: Vec<Vec<u32>>,
     /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
@@ -643,8 +575,9 @@ impl<'a> CogroupHeads<'a> {
         let n = n.max(1);
         let total: usize = rdds.iter().map(|r| r.count()).sum();
         let mut index: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(total);
-        let mut keys: Vec<Value> = Vec::with_capacity(total);
+        let mut keys: Vec<&'a Value> = Vec::with_capacity(total);
         let mut hashes: Vec<u64> = Vec::with_capacity(total);
+        let mut codes: Vec<i32> = Vec::with_capacity(total);
         // 1 + the index of the last input a key was seen in (0: not yet).
         let mut last: Vec<u32> = Vec::with_capacity(total);
         let mut count: Vec<u32> = Vec::with_capacity(total);
@@ -655,15 +588,17 @@ impl<'a> CogroupHeads<'a> {
             for v in r.iter() {
                 let (k, x) = pair(op, v)?;
                 let hash = key_hash(k);
-                let slot = match index.find(hash, |&s| keys[s as usize] == *k) {
+                let slot = match index.find(hash, |&s| keys[s as usize] == k) {
                     Some(&s) => s,
                     None => {
                         let s = keys.len() as u32;
-                        keys.push(k.clone());
+                        let code = k.partition_hash();
+                        keys.push(k);
                         hashes.push(hash);
+                        codes.push(code);
                         last.push(0);
                         count.push(0);
-                        by_partition[k.partition_of(n)].push(s);
+                        by_partition[partition_of_code(code, n)].push(s);
                         index.insert_unique(hash, s, |&s| hashes[s as usize]);
                         s
                     }
@@ -677,10 +612,16 @@ impl<'a> CogroupHeads<'a> {
             }
         }
         // Each partition's keys in Spark's order: CoGroupedRDD's ExternalAppendOnlyMap slots.
+        let mut part_codes: Vec<i32> = Vec::new();
         for part in &mut by_partition {
             if part.len() > 1 {
-                let order = append_only_map_order(part.iter().map(|&k| &keys[k as usize]));
-                *part = order.into_iter().map(|i| part[i]).collect();
+                part_codes.clear();
+                part_codes.extend(part.iter().map(|&k| codes[k as usize]));
+                let null = part
+                    .iter()
+                    .position(|&k| matches!(keys[k as usize], Value::Null));
+                let order = append_only_map_order_of_codes(&part_codes, null);
+                *part = order.into_iter().map(|i| part[i as usize]).collect();
             }
         }
         // Counting sort by key number, stable.
@@ -719,8 +660,8 @@ impl<'a> CogroupHeads<'a> {
     }
 
     /// Key number `k`.
-    pub fn key(&self, k: u32) -> &Value {
-        &self.keys[k as usize]
+    pub fn key(&self, k: u32) -> &'a Value {
+        self.keys[k as usize]
     }
 
     /// The heads of key number `k`: `(input index, first value in that input)`, in input
@@ -897,6 +838,7 @@ pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, Spark
         for v in p {
             let _ = local.upsert(
                 v,
+                || v.partition_hash(),
                 || 1,
                 |c| {
                     *c += 1;
@@ -904,22 +846,27 @@ pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, Spark
                 },
             );
         }
-        let mut local = local.entries;
+        let hashes = std::mem::take(&mut local.hashes);
+        let mut local: Vec<(i32, Value, (i64, u64))> = local
+            .codes
+            .into_iter()
+            .zip(local.entries)
+            .zip(hashes)
+            .map(|((code, (k, c)), h)| (code, k, (c, h)))
+            .collect();
         map_side_order(&mut local);
-        for (k, c) in local {
-            let target = &mut outs[k.partition_of(n)];
-            let hash = key_hash(&k);
+        for (code, k, (c, hash)) in local {
+            let target = &mut outs[partition_of_code(code, n)];
             match target.find(hash, &k) {
                 Some(slot) => target.entries[slot].1 += c,
-                None => target.push_new(hash, k, c),
+                None => target.push_new(hash, code, k, c),
             }
         }
     }
     let parts = outs
         .into_iter()
         .map(|g| {
-            spark_map_order(g.entries)
-                .into_iter()
+            g.into_spark_order()
                 .map(|(k, c)| Value::pair(k, Value::Int(c)))
                 .collect()
         })

@@ -40,6 +40,9 @@ pub struct Session {
     pub(super) max_batches: u64,
     /// The batch listener over the trace so far (`None` after time travel: rebuilt).
     pub(super) batch_log: Option<crate::check::BatchLog>,
+    /// `(trace length, time)`: after the last `step`, with the trace that long, every batch
+    /// before `time` had completed (see `run_batch`).
+    pub(super) settled: Option<(usize, Time)>,
     /// Whether `print()` headers name their stream (`Time: 5000 ms [counts]`).
     pub(super) labels: bool,
     /// Whether errors, faults and headers are coloured (ANSI).
@@ -101,6 +104,7 @@ impl Session {
             interrupt: Arc::new(AtomicBool::new(false)),
             max_batches: MAX_SESSION_BATCHES,
             batch_log: None,
+            settled: None,
             labels: true,
             color: false,
             typed: Vec::new(),

@@ -163,9 +163,15 @@ impl BatchLog {
 
     /// The batch times on the grid from the first batch up to `until`, inclusive.
     fn grid(&self, until: Time) -> impl Iterator<Item = Time> + '_ {
+        self.grid_from(Time::ZERO, until)
+    }
+
+    /// The batch times on the grid from the first one at or after `from` up to `until`.
+    fn grid_from(&self, from: Time, until: Time) -> impl Iterator<Item = Time> + '_ {
         let step = self.interval_ms.max(1);
         let first = self.first_batch().map_or(u64::MAX, Time::ms);
-        (0..)
+        let skip = from.ms().saturating_sub(first).div_ceil(step);
+        (skip..)
             .map(move |k: u64| first.saturating_add(k.saturating_mul(step)))
             .take_while(move |t| *t <= until.ms() && *t != u64::MAX)
             .map(Time)
@@ -252,10 +258,16 @@ impl BatchLog {
     /// Every batch time from the first batch up to `now` (and up to the stop of a stopped
     /// context), with its state given the scheduler's `queue` at `now`.
     pub fn rows(&self, now: Time, queue: &JobQueue) -> Vec<BatchRow> {
+        self.rows_from(Time::ZERO, now, queue)
+    }
+
+    /// [`BatchLog::rows`] for the batch times at or after `from` only (the REPL's `step`
+    /// compares the batches that can still change, not the whole history).
+    pub fn rows_from(&self, from: Time, now: Time, queue: &JobQueue) -> Vec<BatchRow> {
         let until = self.stopped.map_or(now, |s| s.min(now));
         let waiting: BTreeSet<Time> = queue.waiting.iter().copied().collect();
         let mut rows = Vec::new();
-        for t in self.grid(until) {
+        for t in self.grid_from(from, until) {
             let figures = self.completed.get(&t);
             let rerun = self.reruns.contains(&t);
             let state = if let Some(f) = figures {

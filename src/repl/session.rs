@@ -14,9 +14,9 @@ pub const MAX_BATCHES: u64 = 100_000;
 
 /// The farthest a session's clock may go, in batches from time zero, unless raised with
 /// `stream-sim repl --max-batches N` ([`Session::set_max_batches`]): the REPL keeps every
-/// batch for going back. Measured (debug build, peak RSS): `wordcount` grows by about
-/// 115 KB per batch (9,999 batches: 1.15 GB), `flights` by about 16 KB, so 2,000 batches
-/// bound a session at about 250 MB.
+/// batch for going back. Measured (release build, peak RSS after `step N`, issue 15):
+/// `wordcount` 1,000 batches 197 MB, 10,000 160 MB, 100,000 599 MB, most of it the trace
+/// (about 13 events per idle batch, kept for `trace` and the batch listener).
 pub const MAX_SESSION_BATCHES: u64 = 2_000;
 
 /// A REPL session: a built, started scenario and the commands that drive and inspect it.
@@ -40,6 +40,9 @@ pub struct Session {
     pub(super) max_batches: u64,
     /// The batch listener over the trace so far (`None` after time travel: rebuilt).
     pub(super) batch_log: Option<crate::check::BatchLog>,
+    /// `(trace length, time)`: after the last `step`, with the trace that long, every batch
+    /// before `time` had completed (see `run_batch`).
+    pub(super) settled: Option<(usize, Time)>,
     /// Whether `print()` headers name their stream (`Time: 5000 ms [counts]`).
     pub(super) labels: bool,
     /// Whether errors, faults and headers are coloured (ANSI).
@@ -101,6 +104,7 @@ impl Session {
             interrupt: Arc::new(AtomicBool::new(false)),
             max_batches: MAX_SESSION_BATCHES,
             batch_log: None,
+            settled: None,
             labels: true,
             color: false,
             typed: Vec::new(),

@@ -4,6 +4,8 @@
 use super::announce::{announce, changed_batches};
 use super::args::{no_args, parse_time, plural, usage};
 use super::session::{Paint, Session, MAX_BATCHES};
+use crate::check::batches::BatchState;
+use crate::check::BatchLog;
 use crate::models::dstream::{Event, State};
 use crate::sim::Time;
 use std::collections::BTreeMap;
@@ -111,9 +113,18 @@ impl Session {
     /// happened on the way, and every batch whose state changed (completed, queued and why,
     /// re-run, never run); false when the context stopped (a job failed) or was not active.
     pub(super) fn run_batch(&mut self, out: &mut Vec<String>, horizon: Time) -> bool {
-        let before = self.batch_rows();
         let ssc = self.built.ssc.clone();
         let from = ssc.trace_len();
+        // Rows before `settled` were all completed when last compared and, with no event
+        // since, only an event naming them (a re-run) can change them: compare from there
+        // (comparing the whole history made every step cost its length).
+        let settled = match self.settled {
+            Some((len, t)) if len == from && self.batch_log.is_some() => t,
+            _ => Time::ZERO,
+        };
+        let now0 = ssc.now();
+        let queue0 = ssc.job_queue();
+        let mut before = self.batch_log().rows_from(settled, now0, &queue0);
         let result = ssc.step();
         self.history.record(&ssc, horizon);
         let events = ssc.trace_since(from);
@@ -162,7 +173,39 @@ impl Session {
                 ),
             ));
         }
-        let after = self.batch_rows();
+        let touched = events
+            .iter()
+            .flat_map(|e| match e {
+                Event::BatchCompleted { time, .. } => vec![*time],
+                Event::DriverRestarted { rerun, .. } => rerun.clone(),
+                _ => Vec::new(),
+            })
+            .filter(|t| *t < settled)
+            .min();
+        let lo = match touched {
+            Some(t) => {
+                // A settled batch ran again: compare from it, with its rows as they were
+                // before this batch (the listener rebuilt from the trace up to then).
+                let mut log = BatchLog::new();
+                ssc.for_each_event(0, |e| {
+                    if log.seen() < from {
+                        log.observe(e)
+                    }
+                });
+                before = log.rows_from(t, now0, &queue0);
+                t
+            }
+            None => settled,
+        };
+        let (now, queue) = (ssc.now(), ssc.job_queue());
+        let after = self.batch_log().rows_from(lo, now, &queue);
+        let next_settled = after
+            .iter()
+            .find(|r| r.state != BatchState::Completed)
+            .map(|r| r.time)
+            .or_else(|| after.last().map(|r| Time(r.time.ms() + 1)))
+            .unwrap_or(lo);
+        self.settled = Some((ssc.trace_len(), next_settled));
         for line in changed_batches(&before, &after, &blocks, &files) {
             if line.contains(": queued: ") || line.contains(": never run: ") {
                 out.push(self.paint(Paint::Fault, &line));

@@ -914,6 +914,11 @@ impl Graph {
         Ok(Some(Rdd::new(parts, Some(partitions), lineage)))
     }
 
+    /// Each stream's remembered RDDs, mutable (time travel shares their data).
+    pub fn generated_mut(&mut self) -> impl Iterator<Item = &mut BTreeMap<Time, Rdd>> {
+        self.nodes.iter_mut().map(|n| &mut n.generated)
+    }
+
     /// The state of a state stream (or the window value of a windowed stream) most recently
     /// computed at or before `t`.
     pub fn latest_at(&self, id: StreamId, t: Time) -> Option<(Time, &Rdd)> {

@@ -114,6 +114,28 @@ impl Rdd {
         &self.lineage
     }
 
+    /// Whether both RDDs hold the very same data (one shared allocation).
+    pub fn shares_data(&self, other: &Rdd) -> bool {
+        Arc::ptr_eq(&self.partitions, &other.partitions)
+    }
+
+    /// Makes this RDD hold `other`'s data allocation when `same(self, other)` says the data
+    /// is identical (time travel's snapshots share repeated data); returns whether it does.
+    pub fn share_data_if(
+        &mut self,
+        other: &Rdd,
+        same: impl Fn(&[Partition], &[Partition]) -> bool,
+    ) -> bool {
+        if self.shares_data(other) {
+            return true;
+        }
+        if self.partitioner == other.partitioner && same(&self.partitions, &other.partitions) {
+            self.partitions = Arc::clone(&other.partitions);
+            return true;
+        }
+        false
+    }
+
     /// The RDD's id.
     pub fn id(&self) -> u64 {
         self.lineage.id

@@ -43,7 +43,7 @@ export SPARK_HOME
 
 # Engine first (release build).
 (cd "$root" && CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --release -q)
-engine_out="$("$root/target/release/stream-sim" bench --repeat "$REPEAT")"
+engine_out="$(STREAM_SIM_BENCH_SKIP_REPL=1 "$root/target/release/stream-sim" bench --repeat "$REPEAT")"
 engine_line="$(printf '%s\n' "$engine_out" | grep 'whole engine')"
 # "whole engine : MIN / MEDIAN / MAX M words/s ..."
 engine_median="$(printf '%s\n' "$engine_line" | sed -E 's/.*: *([0-9.]+) \/ ([0-9.]+) \/ ([0-9.]+) M.*/\2/')"

@@ -365,11 +365,9 @@ mod tests {
     use super::*;
     use crate::check::Knobs;
 
-    /// A reference reused across seeds settles once: the first verdict that needs the
-    /// settled reference computes it and keeps it in the [`Reference`]; a second verdict
-    /// against the same reference reuses it and judges exactly as a fresh [`verify`] does.
-    #[test]
-    fn a_settled_reference_is_computed_once_and_reused() {
+    /// Seed 92 of `sweep driver-failure-wal --seeds 1..300` (its knobs and faults), with its
+    /// run options (output under the temp directory's `dir`) and horizon.
+    fn seed_92_case(dir: &str) -> (Scenario, RunOptions, Time) {
         let path = crate::scenario::resolve("driver-failure-wal").expect("bundled");
         let sc = crate::scenario::load(&path).expect("loads");
         let mut k = Knobs::default();
@@ -382,9 +380,18 @@ mod tests {
         let case = k.apply(&sc).expect("applies");
         let options = RunOptions {
             seed: 92,
-            output_dir: std::env::temp_dir().join("stream-sim-verify-settle-once"),
+            output_dir: std::env::temp_dir().join(dir),
         };
         let until = Time::ZERO.plus(case.run_for);
+        (case, options, until)
+    }
+
+    /// A reference reused across seeds settles once: the first verdict that needs the
+    /// settled reference computes it and keeps it in the [`Reference`]; a second verdict
+    /// against the same reference reuses it and judges exactly as a fresh [`verify`] does.
+    #[test]
+    fn a_settled_reference_is_computed_once_and_reused() {
+        let (case, options, until) = seed_92_case("stream-sim-verify-settle-once");
         let reference = reference_run(&case, &options, until).expect("reference runs");
         assert!(
             reference.settled.get().is_none(),
@@ -413,21 +420,7 @@ mod tests {
     /// then no loss is left and the verdict is decided.
     #[test]
     fn a_backlogged_run_is_settled_by_draining() {
-        let path = crate::scenario::resolve("driver-failure-wal").expect("bundled");
-        let sc = crate::scenario::load(&path).expect("loads");
-        let mut k = Knobs::default();
-        k.parse_settings("block=100ms,ack=1..50ms,record_us=149500")
-            .expect("settings");
-        k.parse_schedule(
-            "at 1000ms latency 0ms..400ms; at 1000ms loss 0.05; at 7367ms kill worker-1",
-        )
-        .expect("schedule");
-        let case = k.apply(&sc).expect("applies");
-        let options = RunOptions {
-            seed: 92,
-            output_dir: std::env::temp_dir().join("stream-sim-verify-settle"),
-        };
-        let until = Time::ZERO.plus(case.run_for);
+        let (case, options, until) = seed_92_case("stream-sim-verify-settle");
         let rep = verify(&case, &options, until).expect("runs");
         assert!(rep.settled, "the first judgement was not left to a backlog");
         assert!(!rep.backlog_cut, "still undecided after draining");

@@ -45,7 +45,8 @@ pub struct Summary {
     pub dropped: u64,
     /// Input rows behind the dropped keys, with their delay.
     pub late_rows: usize,
-    /// Records that arrived behind the newest event time already seen (out of order).
+    /// Of the rows read, those whose event time is behind the newest already read (out of
+    /// order).
     pub out_of_order: usize,
     /// Windows emitted, and the mean and max delay from the window's end (in event time,
     /// mapped through the source's speedup) to the emission, in virtual ms.
@@ -66,13 +67,22 @@ pub struct Summary {
 pub fn summarize(q: &StreamingQuery) -> Summary {
     let p = q.progress();
     let mut out_of_order = 0;
-    for s in q.sources() {
+    for (i, s) in q.sources().iter().enumerate() {
         let ti = s
             .records
             .first()
             .and_then(|r| r.1.iter().rposition(|c| matches!(c, Cell::Timestamp(_))));
+        // Only the rows some micro-batch read (up to the furthest end offset in the
+        // progress): a run that stopped early, or whose first batch failed, read fewer
+        // than the source holds.
+        let read = p
+            .iter()
+            .filter_map(|b| b.sources.get(i))
+            .map(|sp| sp.end_offset as usize)
+            .max()
+            .unwrap_or(0);
         let mut newest = i64::MIN;
-        for (_, r) in &s.records {
+        for (_, r) in s.records.iter().take(read) {
             if let Some(Cell::Timestamp(t)) = ti.and_then(|i| r.get(i)) {
                 if t.0 < newest {
                     out_of_order += 1;

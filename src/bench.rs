@@ -28,7 +28,7 @@
 //!    for 100,000 steps, `goto` under 100 ms). `/usr/bin/time -v stream-sim repl` gives
 //!    the same figure from outside.
 //!
-//! Real Spark side by side (the "10x Spark local[2]") needs the oracle's JVM and
+//! Real Spark side by side (the "10x Spark local\[2\]") needs the oracle's JVM and
 //! is measured by `scripts/spark-side-by-side.sh`, not here.
 //!
 //! Wall-clock time here is measurement of the simulator from outside; nothing inside the

@@ -34,11 +34,11 @@ pub struct Report {
     /// batches, so that replayed data can come through.
     pub end: Time,
     /// Whether every lost record was allocated to a batch still queued when the check
-    /// stopped the faulty run, even after [`settle`]: the input stopped at `end` and the
+    /// stopped the faulty run, even after `settle`: the input stopped at `end` and the
     /// backlog drained for up to [`SETTLE_LIMIT_FACTOR`] times the checked length. Rare: its
     /// losses may still be delay.
     pub backlog_cut: bool,
-    /// Whether the verdict comes from [`settle`]d runs: the first judgement found every lost
+    /// Whether the verdict comes from `settle`d runs: the first judgement found every lost
     /// record in a queued batch, so both runs were run again with their input stopped at
     /// `end` (`ssc.stop(stopGracefully = true)`) until every batch completed.
     pub settled: bool,
@@ -144,7 +144,7 @@ fn run_ledger(sc: &Scenario, options: &RunOptions, end: Time, cutoff: Time) -> R
     })
 }
 
-/// How long past the horizon [`settle`] lets a run with its input stopped drain its backlog:
+/// How long past the horizon `settle` lets a run with its input stopped drain its backlog:
 /// at most this many times the checked length (a job 20 times slower than its input still
 /// completes every batch).
 pub const SETTLE_LIMIT_FACTOR: u64 = 20;

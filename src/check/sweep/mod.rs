@@ -1,7 +1,7 @@
 //! Swarm testing and sweeps: many seeds, each with a random failure and varied knobs
 //! ([`knobs`]), run on all cores; the result does not depend on thread timing. Each
 //! violation of the scenario's declared guarantee is shrunk to a minimal fault schedule
-//! ([`shrink`]) and printed with the command that replays it.
+//! ([`shrink()`]) and printed with the command that replays it.
 //!
 //! Speed: the fault-free reference run a verdict compares against is computed once per set
 //! of knobs that can change it ([`Knobs::reference_key`]) and reused across seeds when it

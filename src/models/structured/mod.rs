@@ -4,7 +4,7 @@
 //! A query is a [`dataset::LogicalPlan`] (what `Dataset.scala` builds: select, where,
 //! withColumn, withWatermark, groupBy(window(..) or session_window(..), ..).agg(..),
 //! dropDuplicates, join,
-//! groupByKey(..).[flat]mapGroupsWithState(..) with [`group_state`]'s timeouts),
+//! groupByKey(..).\[flat\]mapGroupsWithState(..) with [`group_state`]'s timeouts),
 //! analysed into a physical plan ([`dataset::Exec`]), checked against the output mode
 //! ([`unsupported_operation_checker`]), and run by [`micro_batch_execution::StreamingQuery`]:
 //! triggers, the offset and commit logs, the watermark ([`watermark_tracker`]), the

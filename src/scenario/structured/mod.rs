@@ -1,7 +1,7 @@
 //! Structured Streaming scenarios (`model = "structured"`): a TOML file with a DataFrame-API
 //! query ([`query`]), its `writeStream` settings, Spark confs, sources replayed on the
 //! virtual clock, static DataFrames, and faults; built into a
-//! [`StreamingQuery`](crate::models::structured::StreamingQuery).
+//! [`StreamingQuery`].
 //!
 //! ```toml
 //! name = "flights-watermark"

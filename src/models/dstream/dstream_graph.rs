@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+mod pipelined;
+
 /// Index of a stream in the graph (creation order).
 pub type StreamId = usize;
 
@@ -407,37 +409,6 @@ impl Graph {
         Ok(())
     }
 
-    /// Which streams a child computes record by record in the same stage, as Spark pipelines
-    /// narrow dependencies: a `map`, `flatMap` or `filter` with no output operation and no
-    /// checkpoint, whose one and only child is a `map`, `flatMap`, `filter` or `reduceByKey`.
-    /// Its RDDs are then deferred ([`Rdd::deferred`]): counted while the child streams
-    /// through them, their records computed only if someone looks (the REPL, a lost worker).
-    fn pipelinable(&self, outputs: &[StreamId]) -> Vec<bool> {
-        let mut children: Vec<Vec<StreamId>> = vec![Vec::new(); self.nodes.len()];
-        for n in &self.nodes {
-            for &p in &n.parents {
-                children[p].push(n.id);
-            }
-        }
-        self.nodes
-            .iter()
-            .map(|n| {
-                let consumer = |op: &Op| {
-                    matches!(
-                        op,
-                        Op::Map(_) | Op::FlatMap(_) | Op::Filter(_) | Op::ReduceByKey(..)
-                    )
-                };
-                matches!(n.op, Op::Map(_) | Op::FlatMap(_) | Op::Filter(_))
-                    && n.checkpoint_interval.is_none()
-                    && !outputs.contains(&n.id)
-                    && children[n.id].len() == 1
-                    && consumer(&self.nodes[children[n.id][0]].op)
-                    && self.nodes[children[n.id][0]].slide == n.slide
-            })
-            .collect()
-    }
-
     fn remember(&mut self, id: StreamId, d: Option<Duration>) {
         let node = &mut self.nodes[id];
         if let Some(d) = d {
@@ -690,133 +661,6 @@ impl Graph {
                 id, t, ctx, inputs, on_new, &update, time_aware, partitions, initial,
             ),
         }
-    }
-
-    fn step_of(op: &Op) -> Option<ops::Step> {
-        match op {
-            Op::Map(f) => Some(ops::Step::Map(f.clone())),
-            Op::FlatMap(f) => Some(ops::Step::FlatMap(f.clone())),
-            Op::Filter(f) => Some(ops::Step::Filter(f.clone())),
-            _ => None,
-        }
-    }
-
-    /// Computes stream `id` at `t` pipelined with the chain of deferred narrow steps above
-    /// it (see [`Graph::pipelinable`]), as a Spark task runs a stage: `Ok(None)` when there
-    /// is no such chain or the pipelined pass hit an error (the caller then computes step by
-    /// step, so errors are those of the unpipelined order), else `Ok(Some(rdd))`.
-    ///
-    /// Nothing observable differs from computing step by step: every stream of the chain
-    /// gets its RDD (deferred), with the same id (ids are given in the same order, each
-    /// step's after its parent's, the consumer's last), the same partitions and record
-    /// counts (for the trace), and the same `on_new` calls in the same order.
-    fn compute_pipelined(
-        &mut self,
-        id: StreamId,
-        t: Time,
-        ctx: &mut OpCtx,
-        inputs: &mut dyn InputProvider,
-        on_new: &mut dyn FnMut(&Node, Time, &Rdd),
-    ) -> Result<Option<Option<Rdd>>, SparkError> {
-        let own = &self.nodes[id].op;
-        if !matches!(
-            own,
-            Op::Map(_) | Op::FlatMap(_) | Op::Filter(_) | Op::ReduceByKey(..)
-        ) {
-            return Ok(None);
-        }
-        // The chain: deferred streams above this one not yet computed at t (innermost last).
-        let mut chain: Vec<StreamId> = Vec::new();
-        let mut p = self.nodes[id].parents[0];
-        while self.pipelined.get(p).copied().unwrap_or(false)
-            && !self.nodes[p].generated.contains_key(&t)
-            && self.is_time_valid(p, t)
-        {
-            chain.push(p);
-            p = self.nodes[p].parents[0];
-        }
-        if chain.is_empty() {
-            return Ok(None);
-        }
-        chain.reverse();
-        let label = self.nodes[id].label();
-        let source = self.get_or_compute(p, t, ctx, inputs, on_new)?;
-        ctx.stream = label.clone();
-        ctx.time = t;
-        // Every step of the chain and this stream are unary: no parent RDD, no RDD.
-        let Some(source) = source else {
-            return Ok(Some(None));
-        };
-        let mut steps: Vec<ops::Step> = chain
-            .iter()
-            .filter_map(|&c| Self::step_of(&self.nodes[c].op))
-            .collect();
-        let mut partitioner = source.partitioner();
-        for s in &steps {
-            if !s.keeps_partitioner() {
-                partitioner = None;
-            }
-        }
-        let op = self.nodes[id].op.clone();
-        let fused = match &op {
-            Op::ReduceByKey(f, n) => {
-                ops::reduce_by_key_fused(&source, &steps, f, *n, partitioner == Some((*n).max(1)))
-            }
-            other => match Self::step_of(other) {
-                Some(own_step) => {
-                    steps.push(own_step);
-                    ops::narrow_fused(&source, &steps)
-                }
-                None => return Ok(None),
-            },
-        };
-        let Ok((parts, lens)) = fused else {
-            return Ok(None);
-        };
-        // The chain's RDDs, deferred, in the order step-by-step computing makes them.
-        let mut prev = source;
-        for (i, &c) in chain.iter().enumerate() {
-            let step = &steps[i];
-            ctx.stream = self.nodes[c].label();
-            ctx.time = t;
-            let lineage = ctx.lineage(
-                &format!("MapPartitionsRDD[{}]", step.name()),
-                &[&prev],
-                false,
-            );
-            let part = if step.keeps_partitioner() {
-                prev.partitioner()
-            } else {
-                None
-            };
-            let rdd = Rdd::deferred(prev, step.partition_fn(), lens[i].clone(), part, lineage);
-            on_new(&self.nodes[c], t, &rdd);
-            self.nodes[c].generated.insert(t, rdd.clone());
-            prev = rdd;
-        }
-        ctx.stream = label;
-        ctx.time = t;
-        let rdd = match &op {
-            Op::ReduceByKey(_, n) => {
-                let lineage = ctx.lineage("ShuffledRDD[reduceByKey]", &[&prev], true);
-                Rdd::new(parts, Some((*n).max(1)), lineage)
-            }
-            _ => {
-                let own_step = &steps[chain.len()];
-                let lineage = ctx.lineage(
-                    &format!("MapPartitionsRDD[{}]", own_step.name()),
-                    &[&prev],
-                    false,
-                );
-                let part = if own_step.keeps_partitioner() {
-                    prev.partitioner()
-                } else {
-                    None
-                };
-                Rdd::new(parts, part, lineage)
-            }
-        };
-        Ok(Some(Some(rdd)))
     }
 
     /// `ReducedWindowedDStream.compute`: previous window value, minus the reduce of the

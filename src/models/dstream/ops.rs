@@ -332,7 +332,8 @@ pub fn reduce_by_key(
     let already_partitioned = rdd.partitioner() == Some(n);
     let mut locals: Vec<Combined> = Vec::with_capacity(rdd.num_partitions());
     for p in rdd.partitions() {
-        let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
+        // at most one key per record: the table never grows (no effect on the order)
+        let mut local: Grouped<Value> = Grouped::with_capacity(p.len());
         for v in p {
             combine_record(&mut local, v, f, op, ctx.time)?;
         }
@@ -358,6 +359,18 @@ fn combine_record(
     time: Time,
 ) -> Result<(), SparkError> {
     let (k, x) = pair(op, v)?;
+    combine_pair(local, k, x, f, op, time)
+}
+
+/// [`combine_record`] of the pair `(k, x)`.
+fn combine_pair(
+    local: &mut Grouped<Value>,
+    k: &Value,
+    x: &Value,
+    f: &Func,
+    op: &str,
+    time: Time,
+) -> Result<(), SparkError> {
     local
         .upsert(
             k,

@@ -95,6 +95,10 @@ fn keep(f: &Func, v: &Value) -> Result<bool, EvalError> {
     }
 }
 
+/// What a chain hands its consumer: `(record, None)`, or `(x, Some(c))` for the pair
+/// `(x, c)` a last `map(pair(c))` made, not built (see [`Func::pair_const`]).
+pub type Sink<'s> = dyn FnMut(&Value, Option<&Value>) -> Result<(), Fallback> + 's;
+
 /// Pushes `v` through `steps` into `sink`, depth first; `counts[i]` counts the records step
 /// `i` made, `bufs[i]` is step `i`'s scratch (for `flatMap`).
 fn feed(
@@ -102,10 +106,10 @@ fn feed(
     bufs: &mut [Vec<Value>],
     counts: &mut [usize],
     v: &Value,
-    sink: &mut dyn FnMut(&Value) -> Result<(), Fallback>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Fallback> {
     let Some((step, rest)) = steps.split_first() else {
-        return sink(v);
+        return sink(v, None);
     };
     let (Some((buf, rest_bufs)), Some((count, rest_counts))) =
         (bufs.split_first_mut(), counts.split_first_mut())
@@ -114,6 +118,10 @@ fn feed(
     };
     match step {
         Step::Map(f) => {
+            if let (Some(c), true) = (f.pair_const(), rest.is_empty()) {
+                *count += 1;
+                return sink(v, Some(c));
+            }
             let out = f.call1(v).map_err(|_| Fallback)?;
             *count += 1;
             feed(rest, rest_bufs, rest_counts, &out, sink)
@@ -157,7 +165,7 @@ pub fn stream_chain(
     source: &Rdd,
     steps: &[Step],
     start: &mut dyn FnMut(usize, usize) -> Result<(), Fallback>,
-    sink: &mut dyn FnMut(&Value) -> Result<(), Fallback>,
+    sink: &mut Sink<'_>,
 ) -> Result<Vec<Vec<usize>>, Fallback> {
     let parts = source.partitions();
     let mut lens: Vec<Vec<usize>> = vec![Vec::with_capacity(parts.len()); steps.len()];
@@ -193,9 +201,14 @@ pub fn narrow_fused(
             parts.borrow_mut().push(Vec::with_capacity(len));
             Ok(())
         },
-        &mut |v| {
+        &mut |v, c| {
+            let record = match c {
+                // what `pair(c)` returns
+                Some(c) => Value::pair(v.clone(), c.clone()),
+                None => v.clone(),
+            };
             match parts.borrow_mut().last_mut() {
-                Some(out) => out.push(v.clone()),
+                Some(out) => out.push(record),
                 None => return Err(Fallback),
             }
             Ok(())
@@ -232,14 +245,20 @@ pub fn reduce_by_key_fused(
         &mut |_, len| {
             let mut st = state.borrow_mut();
             seal(&mut st);
-            // the source's record count: a guess at the keys (no effect on the order)
-            st.1 = Some(Grouped::with_capacity(len));
+            // A guess at the keys (no effect on the order): the source's record count, or
+            // the previous partition's keys when more.
+            let hint = st.0.last().map_or(0, Vec::len).max(len);
+            st.1 = Some(Grouped::with_capacity(hint));
             Ok(())
         },
-        &mut |v| {
+        &mut |v, c| {
             let mut st = state.borrow_mut();
             let local = st.1.as_mut().ok_or(Fallback)?;
-            super::combine_record(local, v, f, "reduceByKey", time).map_err(|_| Fallback)
+            match c {
+                Some(c) => super::combine_pair(local, v, c, f, "reduceByKey", time),
+                None => super::combine_record(local, v, f, "reduceByKey", time),
+            }
+            .map_err(|_| Fallback)
         },
     )?;
     let mut st = state.into_inner();

@@ -344,9 +344,20 @@ pub fn reduce_by_key(
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
-/// One map partition's combined entries: (hashCode, key, (combined value, hash)), in
-/// map-side order.
-type Combined = Vec<(i32, Value, (Value, u64))>;
+/// One map partition's combiner: its keys and values in first-seen order, their hashes and
+/// hashCodes, and `order`, the order in which they reach the reduce side.
+struct Combined {
+    entries: Vec<(Value, Value)>,
+    hashes: Vec<u64>,
+    codes: Vec<i32>,
+    order: Vec<u32>,
+}
+
+impl Combined {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
 
 /// The map side of `reduceByKey` for one record: each key's hash and hashCode are computed
 /// once per key and partition (they choose the reduce partition, the table slot there and
@@ -388,20 +399,23 @@ fn combine_pair(
         })
 }
 
-/// A map partition's combiner, in the order its keys reach the reduce side (sorted by
-/// hashCode unless the input was already partitioned).
+/// A map partition's combiner, in the order its keys reach the reduce side: sorted by
+/// hashCode (stable: keys with equal hashCodes keep their first-seen order, see
+/// [`grouped::map_side_order`]) unless the input was already partitioned. Sorts key numbers,
+/// not the entries.
 fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
-    let mut local: Combined = local
-        .entries
-        .into_iter()
-        .zip(local.hashes)
-        .zip(local.codes)
-        .map(|(((k, x), hash), code)| (code, k, (x, hash)))
-        .collect();
+    let mut order: Vec<u32> = (0..local.entries.len() as u32).collect();
     if sort {
-        map_side_order(&mut local);
+        let codes = &local.codes;
+        // (code, first-seen number) is unique: the unstable sort gives the stable order
+        order.sort_unstable_by_key(|&i| (codes[i as usize], i));
     }
-    local
+    Combined {
+        entries: local.entries,
+        hashes: local.hashes,
+        codes: local.codes,
+        order,
+    }
 }
 
 /// The reduce side of `reduceByKey`: merges the combiners, map partition by map partition,
@@ -415,12 +429,15 @@ fn reduce_side(
 ) -> Result<Vec<Partition>, SparkError> {
     // There are at least as many keys as in the largest combiner, so each output starts
     // with room for its share of those (no rehash while it fills up to it).
-    let largest = locals.iter().map(Vec::len).max().unwrap_or(0);
+    let largest = locals.iter().map(Combined::len).max().unwrap_or(0);
     let mut outs: Vec<Grouped<Value>> = (0..n)
         .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
         .collect();
-    for local in locals {
-        for (code, k, (x, hash)) in local {
+    for mut local in locals {
+        for &i in &local.order {
+            let i = i as usize;
+            let (k, x) = std::mem::take(&mut local.entries[i]);
+            let (code, hash) = (local.codes[i], local.hashes[i]);
             let target = &mut outs[partition_of_code(code, n)];
             match target.find(hash, &k) {
                 Some(slot) => {

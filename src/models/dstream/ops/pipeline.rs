@@ -247,7 +247,7 @@ pub fn reduce_by_key_fused(
             seal(&mut st);
             // A guess at the keys (no effect on the order): the source's record count, or
             // the previous partition's keys when more.
-            let hint = st.0.last().map_or(0, Vec::len).max(len);
+            let hint = st.0.last().map_or(0, Combined::len).max(len);
             st.1 = Some(Grouped::with_capacity(hint));
             Ok(())
         },

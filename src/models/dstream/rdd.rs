@@ -6,6 +6,11 @@
 //! a [`Lineage`] node naming the operation and the parent RDDs it was computed from. Lineage
 //! is what a lost partition would be recomputed from (the cluster issue); a checkpointed RDD
 //! cuts it. RDDs are cheap to clone: partitions and lineage are shared.
+//!
+//! An RDD may be *deferred* ([`Rdd::deferred`]): a narrow step (`map`, `flatMap`, `filter`)
+//! that its child computed record by record in the same stage, as Spark pipelines narrow
+//! dependencies; its partition and record counts are known, its records are computed from its
+//! parent on the first look ([`Rdd::partitions`], [`Rdd::iter`]). Nothing else differs.
 
 use crate::func::EvalError;
 use crate::sim::Time;

@@ -47,6 +47,11 @@ pub struct Func {
     arity: usize,
     f: Arc<NativeFn>,
     flat: Option<Arc<FlatFn>>,
+    /// Put before the message of every error (see [`Func::with_error_context`]).
+    context: Option<Arc<str>>,
+    /// `Some(c)` when the function is `x => (x, c)` (the built-in `pair(c)`), which never
+    /// fails: a pipelined `reduceByKey` then takes `x` and `c` without building the pair.
+    pair_const: Option<Value>,
 }
 
 /// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
@@ -66,7 +71,20 @@ impl Func {
             arity,
             f: Arc::new(f),
             flat: None,
+            context: None,
+            pair_const: None,
         }
+    }
+
+    /// Declares that the function is `x => (x, c)` (it must be, and must never fail).
+    pub fn with_pair_const(mut self, c: Value) -> Func {
+        self.pair_const = Some(c);
+        self
+    }
+
+    /// `Some(c)` when the function is `x => (x, c)` ([`Func::with_pair_const`]).
+    pub fn pair_const(&self) -> Option<&Value> {
+        self.pair_const.as_ref()
     }
 
     /// Adds a `flatMap` fast path that must give the same elements, in the same order, as
@@ -86,34 +104,29 @@ impl Func {
     /// The function's own error.
     pub fn call_flat(&self, a: &Value, out: &mut Vec<Value>) -> Result<bool, EvalError> {
         match &self.flat {
-            Some(f) => f(a, out).map(|()| true),
+            Some(f) => f(a, out).map(|()| true).map_err(|e| self.in_context(e)),
             None => Ok(false),
+        }
+    }
+
+    fn in_context(&self, e: EvalError) -> EvalError {
+        match &self.context {
+            Some(c) => EvalError::new(format!("{c}{}", e.message)),
+            None => e,
         }
     }
 
     /// The same function, with `context` (e.g. `"wc.toml:6:13: "`, the position of the
     /// operator that calls it) put before the message of every error it returns, so that a
-    /// job failure names where the function was written.
-    pub fn with_error_context(self, context: &str) -> Func {
-        let context: Arc<str> = Arc::from(context);
-        let inner = self.f;
-        let c = Arc::clone(&context);
-        let f: Arc<NativeFn> = Arc::new(move |args: &[Value]| {
-            inner(args).map_err(|e| EvalError::new(format!("{c}{}", e.message)))
+    /// job failure names where the function was written. (Kept beside the function rather
+    /// than wrapped around it: a call costs no second indirect call.)
+    pub fn with_error_context(mut self, context: &str) -> Func {
+        self.context = Some(match &self.context {
+            // the newer context goes first, as when wrapping
+            Some(inner) => Arc::from(format!("{context}{inner}")),
+            None => Arc::from(context),
         });
-        let flat = self.flat.map(|inner| {
-            let c = Arc::clone(&context);
-            let wrapped: Arc<FlatFn> = Arc::new(move |a: &Value, out: &mut Vec<Value>| {
-                inner(a, out).map_err(|e| EvalError::new(format!("{c}{}", e.message)))
-            });
-            wrapped
-        });
-        Func {
-            name: self.name,
-            arity: self.arity,
-            f,
-            flat,
-        }
+        self
     }
 
     /// How many arguments the function takes.
@@ -141,7 +154,7 @@ impl Func {
                 args.len()
             )));
         }
-        (self.f)(args)
+        (self.f)(args).map_err(|e| self.in_context(e))
     }
 
     /// Calls a function of one argument.

@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+mod pipelined;
+
 /// Index of a stream in the graph (creation order).
 pub type StreamId = usize;
 
@@ -275,6 +277,9 @@ impl Node {
 pub struct Graph {
     nodes: Vec<Node>,
     zero: Time,
+    /// `pipelined[id]`: stream `id` is a narrow step (`map`, `flatMap`, `filter`) whose only
+    /// child pipelines it (see [`Graph::initialize`]).
+    pipelined: Vec<bool>,
 }
 
 impl Graph {
@@ -386,6 +391,7 @@ impl Graph {
         for &o in outputs {
             self.remember(o, remember);
         }
+        self.pipelined = self.pipelinable(outputs);
         for n in &self.nodes {
             if let Some(c) = n.checkpoint_interval {
                 if !has_checkpoint_dir {
@@ -557,6 +563,9 @@ impl Graph {
         }
         ctx.stream = label.clone();
         ctx.time = t;
+        if let Some(r) = self.compute_pipelined(id, t, ctx, inputs, on_new)? {
+            return Ok(r);
+        }
         match op {
             Op::Input(i, _) => inputs.input_rdd(ctx, i, t),
             Op::Map(f) => unary!(|r| ops::map(ctx, &r, &f)),

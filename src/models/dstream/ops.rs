@@ -20,7 +20,9 @@ use crate::value::{append_only_map_order_of_codes, SeqKind, Value};
 use std::sync::Arc;
 
 mod grouped;
+mod pipeline;
 use grouped::{key_hash, map_side_order, partition_of_code, Grouped};
+pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
@@ -146,43 +148,25 @@ fn narrow(
 
 /// `map(f)`: one output record per input record.
 pub fn map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let step = Step::Map(f.clone());
     narrow(ctx, rdd, "map", false, |p, out| {
-        for v in p {
-            out.push(f.call1(v)?);
-        }
-        Ok(())
+        step.apply_partition(p, out)
     })
 }
 
 /// `flatMap(f)`: `f` returns a collection whose elements become records.
 pub fn flat_map(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let step = Step::FlatMap(f.clone());
     narrow(ctx, rdd, "flatMap", false, |p, out| {
-        for v in p {
-            if !f.call_flat(v, out)? {
-                flatten_into("flatMap", f.call1(v)?, out)?;
-            }
-        }
-        Ok(())
+        step.apply_partition(p, out)
     })
 }
 
 /// `filter(f)`: keeps records for which `f` is `true` (keeps the partitioner, as Spark does).
 pub fn filter(ctx: &mut OpCtx, rdd: &Rdd, f: &Func) -> Result<Rdd, SparkError> {
+    let step = Step::Filter(f.clone());
     narrow(ctx, rdd, "filter", true, |p, out| {
-        for v in p {
-            match f.call1(v)? {
-                Value::Bool(true) => out.push(v.clone()),
-                Value::Bool(false) => {}
-                other => {
-                    return Err(EvalError {
-                        message: format!(
-                        "filter needs a function returning true or false, but it returned {other}"
-                    ),
-                    })
-                }
-            }
-        }
-        Ok(())
+        step.apply_partition(p, out)
     })
 }
 
@@ -346,68 +330,136 @@ pub fn reduce_by_key(
     // combineByKey over an RDD already hash-partitioned into n combines within each
     // partition, records in order, without a shuffle (PairRDDFunctions.combineByKeyWithClassTag)
     let already_partitioned = rdd.partitioner() == Some(n);
-    // Map side: one combiner per input partition, each entry with its key's hash and
-    // hashCode (computed once per key and partition: they choose the reduce partition, the
-    // table slot there and Spark's AppendOnlyMap slot).
-    // Per map partition: (hashCode, key, (combined value, hash)), in map-side order.
-    type Combined = Vec<(i32, Value, (Value, u64))>;
     let mut locals: Vec<Combined> = Vec::with_capacity(rdd.num_partitions());
     for p in rdd.partitions() {
-        let mut local: Grouped<Value> = Grouped::with_capacity(p.len() / 4);
+        // at most one key per record: the table never grows (no effect on the order)
+        let mut local: Grouped<Value> = Grouped::with_capacity(p.len());
         for v in p {
-            let (k, x) = pair(op, v)?;
-            local
-                .upsert(
-                    k,
-                    || k.partition_hash(),
-                    || x.clone(),
-                    |acc| {
-                        *acc = f.call2(acc, x)?;
-                        Ok(())
-                    },
-                )
-                .map_err(|e| ctx.fail(op, e))?;
+            combine_record(&mut local, v, f, op, ctx.time)?;
         }
-        let mut local: Vec<(i32, Value, (Value, u64))> = local
-            .entries
-            .into_iter()
-            .zip(local.hashes)
-            .zip(local.codes)
-            .map(|(((k, x), hash), code)| (code, k, (x, hash)))
-            .collect();
-        if !already_partitioned {
-            map_side_order(&mut local);
-        }
-        locals.push(local);
+        locals.push(seal_combiner(local, !already_partitioned));
     }
-    // Reduce side: there are at least as many keys as in the largest combiner, so each
-    // output starts with room for its share of those (no rehash while it fills up to it).
-    let largest = locals.iter().map(Vec::len).max().unwrap_or(0);
+    let parts = reduce_side(locals, f, n, op, ctx.time)?;
+    let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
+    Ok(Rdd::new(parts, Some(n), lineage))
+}
+
+/// One map partition's combiner: its keys and values in first-seen order, their hashes and
+/// hashCodes, and `order`, the order in which they reach the reduce side.
+struct Combined {
+    entries: Vec<(Value, Value)>,
+    hashes: Vec<u64>,
+    codes: Vec<i32>,
+    order: Vec<u32>,
+}
+
+impl Combined {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// The map side of `reduceByKey` for one record: each key's hash and hashCode are computed
+/// once per key and partition (they choose the reduce partition, the table slot there and
+/// Spark's AppendOnlyMap slot).
+fn combine_record(
+    local: &mut Grouped<Value>,
+    v: &Value,
+    f: &Func,
+    op: &str,
+    time: Time,
+) -> Result<(), SparkError> {
+    let (k, x) = pair(op, v)?;
+    combine_pair(local, k, x, f, op, time)
+}
+
+/// [`combine_record`] of the pair `(k, x)`.
+fn combine_pair(
+    local: &mut Grouped<Value>,
+    k: &Value,
+    x: &Value,
+    f: &Func,
+    op: &str,
+    time: Time,
+) -> Result<(), SparkError> {
+    local
+        .upsert(
+            k,
+            || k.partition_hash(),
+            || x.clone(),
+            |acc| {
+                *acc = f.call2(acc, x)?;
+                Ok(())
+            },
+        )
+        .map_err(|error| SparkError::Function {
+            op: op.to_string(),
+            time,
+            error,
+        })
+}
+
+/// A map partition's combiner, in the order its keys reach the reduce side: sorted by
+/// hashCode (stable: keys with equal hashCodes keep their first-seen order, see
+/// [`grouped::map_side_order`]) unless the input was already partitioned. Sorts key numbers,
+/// not the entries.
+fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
+    let mut order: Vec<u32> = (0..local.entries.len() as u32).collect();
+    if sort {
+        let codes = &local.codes;
+        // (code, first-seen number) is unique: the unstable sort gives the stable order
+        order.sort_unstable_by_key(|&i| (codes[i as usize], i));
+    }
+    Combined {
+        entries: local.entries,
+        hashes: local.hashes,
+        codes: local.codes,
+        order,
+    }
+}
+
+/// The reduce side of `reduceByKey`: merges the combiners, map partition by map partition,
+/// into `n` hash partitions in Spark's order.
+fn reduce_side(
+    locals: Vec<Combined>,
+    f: &Func,
+    n: usize,
+    op: &str,
+    time: Time,
+) -> Result<Vec<Partition>, SparkError> {
+    // There are at least as many keys as in the largest combiner, so each output starts
+    // with room for its share of those (no rehash while it fills up to it).
+    let largest = locals.iter().map(Combined::len).max().unwrap_or(0);
     let mut outs: Vec<Grouped<Value>> = (0..n)
         .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
         .collect();
-    for local in locals {
-        for (code, k, (x, hash)) in local {
+    for mut local in locals {
+        for &i in &local.order {
+            let i = i as usize;
+            let (k, x) = std::mem::take(&mut local.entries[i]);
+            let (code, hash) = (local.codes[i], local.hashes[i]);
             let target = &mut outs[partition_of_code(code, n)];
             match target.find(hash, &k) {
                 Some(slot) => {
                     let acc = &mut target.entries[slot].1;
-                    *acc = f.call2(acc, &x).map_err(|e| ctx.fail(op, e))?;
+                    *acc = f.call2(acc, &x).map_err(|error| SparkError::Function {
+                        op: op.to_string(),
+                        time,
+                        error,
+                    })?;
                 }
                 None => target.push_new(hash, code, k, x),
             }
         }
     }
-    let parts = outs
+    Ok(outs
         .into_iter()
         .map(|g| {
             g.into_spark_order()
                 .map(|(k, v)| Value::pair(k, v))
                 .collect()
         })
-        .collect();
-    let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
-    Ok(Rdd::new(parts, Some(n), lineage))
+        .collect())
 }
 
 /// `distinct()` of an RDD that has a partitioner (RDD.scala, Spark 3.5): no shuffle; each

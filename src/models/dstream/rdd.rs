@@ -6,11 +6,17 @@
 //! a [`Lineage`] node naming the operation and the parent RDDs it was computed from. Lineage
 //! is what a lost partition would be recomputed from (the cluster issue); a checkpointed RDD
 //! cuts it. RDDs are cheap to clone: partitions and lineage are shared.
+//!
+//! An RDD may be *deferred* ([`Rdd::deferred`]): a narrow step (`map`, `flatMap`, `filter`)
+//! that its child computed record by record in the same stage, as Spark pipelines narrow
+//! dependencies; its partition and record counts are known, its records are computed from its
+//! parent on the first look ([`Rdd::partitions`], [`Rdd::iter`]). Nothing else differs.
 
+use crate::func::EvalError;
 use crate::sim::Time;
 use crate::value::Value;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The records of one partition, in order.
 pub type Partition = Vec<Value>;
@@ -77,31 +83,122 @@ impl Lineage {
 }
 
 /// The data of one batch of one DStream.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Rdd {
-    partitions: Arc<Vec<Partition>>,
+    data: Arc<Data>,
     partitioner: Option<usize>,
     lineage: Arc<Lineage>,
+}
+
+impl std::fmt::Debug for Rdd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rdd")
+            .field("id", &self.lineage.id)
+            .field("op", &self.lineage.op)
+            .field("partitioner", &self.partitioner)
+            .field("deferred", &self.data.deferred.is_some())
+            .field("partitions", &self.data.parts.get())
+            .finish()
+    }
+}
+
+/// A narrow step applied to one partition (`map`, `flatMap`, `filter`): the records of a
+/// parent partition in, the records of the child partition out, in order.
+pub type PartitionFn =
+    Arc<dyn Fn(&Partition, &mut Partition) -> Result<(), EvalError> + Send + Sync>;
+
+/// The records of an RDD: materialized, or (for a narrow step that a consumer in the same
+/// stage streamed through, as Spark pipelines narrow dependencies within a stage) computed
+/// from the parent on the first look.
+struct Data {
+    parts: OnceLock<Vec<Partition>>,
+    deferred: Option<Deferred>,
+}
+
+/// How to compute a deferred RDD: its parent and the step, and the record count of each
+/// partition (known from the consumer's pass, so the trace never needs the records).
+struct Deferred {
+    parent: Rdd,
+    step: PartitionFn,
+    lens: Vec<usize>,
+    total: usize,
 }
 
 impl Rdd {
     /// An RDD with the given partitions, partitioner and lineage node.
     pub fn new(partitions: Vec<Partition>, partitioner: Option<usize>, lineage: Lineage) -> Rdd {
         Rdd {
-            partitions: Arc::new(partitions),
+            data: Arc::new(Data {
+                parts: OnceLock::from(partitions),
+                deferred: None,
+            }),
             partitioner,
             lineage: Arc::new(lineage),
         }
     }
 
-    /// The partitions, in order.
+    /// An RDD whose records are `step` applied to each partition of `parent`, computed on the
+    /// first look at them (Spark's pipelined narrow dependency: a stage computes
+    /// `flatMap -> map -> the map side of reduceByKey` record by record). `lens[p]` is the
+    /// number of records of partition `p`, counted by the pass that streamed through it.
+    /// `step` must be deterministic and must have succeeded on every partition of `parent`.
+    pub fn deferred(
+        parent: Rdd,
+        step: PartitionFn,
+        lens: Vec<usize>,
+        partitioner: Option<usize>,
+        lineage: Lineage,
+    ) -> Rdd {
+        let total = lens.iter().sum();
+        Rdd {
+            data: Arc::new(Data {
+                parts: OnceLock::new(),
+                deferred: Some(Deferred {
+                    parent,
+                    step,
+                    lens,
+                    total,
+                }),
+            }),
+            partitioner,
+            lineage: Arc::new(lineage),
+        }
+    }
+
+    fn parts(&self) -> &Vec<Partition> {
+        self.data.parts.get_or_init(|| match &self.data.deferred {
+            Some(d) => d.materialize(),
+            None => Vec::new(),
+        })
+    }
+
+    /// Whether the records are computed (false for a deferred RDD nobody has looked at).
+    pub fn is_materialized(&self) -> bool {
+        self.data.parts.get().is_some()
+    }
+
+    /// The partitions, in order (a deferred RDD computes them now).
     pub fn partitions(&self) -> &[Partition] {
-        &self.partitions
+        self.parts()
     }
 
     /// Number of partitions (a batch of a receiver stream has one per non-empty block).
     pub fn num_partitions(&self) -> usize {
-        self.partitions.len()
+        match (&self.data.deferred, self.data.parts.get()) {
+            (_, Some(p)) => p.len(),
+            (Some(d), None) => d.lens.len(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Number of records of partition `p` (0 past the last), without computing a deferred
+    /// RDD.
+    pub fn partition_len(&self, p: usize) -> usize {
+        match (&self.data.deferred, self.data.parts.get()) {
+            (_, Some(parts)) => parts.get(p).map_or(0, Vec::len),
+            (Some(d), None) => d.lens.get(p).copied().unwrap_or(0),
+            (None, None) => 0,
+        }
     }
 
     /// `Some(n)` when the RDD is hash-partitioned by key into `n` partitions.
@@ -116,7 +213,7 @@ impl Rdd {
 
     /// Whether both RDDs hold the very same data (one shared allocation).
     pub fn shares_data(&self, other: &Rdd) -> bool {
-        Arc::ptr_eq(&self.partitions, &other.partitions)
+        Arc::ptr_eq(&self.data, &other.data)
     }
 
     /// Makes this RDD hold `other`'s data allocation when `same(self, other)` says the data
@@ -129,8 +226,8 @@ impl Rdd {
         if self.shares_data(other) {
             return true;
         }
-        if self.partitioner == other.partitioner && same(&self.partitions, &other.partitions) {
-            self.partitions = Arc::clone(&other.partitions);
+        if self.partitioner == other.partitioner && same(self.parts(), other.parts()) {
+            self.data = Arc::clone(&other.data);
             return true;
         }
         false
@@ -143,12 +240,16 @@ impl Rdd {
 
     /// Total number of records.
     pub fn count(&self) -> usize {
-        self.partitions.iter().map(Vec::len).sum()
+        match (&self.data.deferred, self.data.parts.get()) {
+            (_, Some(p)) => p.iter().map(Vec::len).sum(),
+            (Some(d), None) => d.total,
+            (None, None) => 0,
+        }
     }
 
     /// All records, partition by partition (Spark's `collect()` order).
     pub fn iter(&self) -> impl Iterator<Item = &Value> {
-        self.partitions.iter().flatten()
+        self.parts().iter().flatten()
     }
 
     /// All records as a vector (`collect()`).
@@ -159,7 +260,7 @@ impl Rdd {
     /// The same data with its lineage cut (a checkpointed copy).
     pub fn checkpointed(&self, id: u64) -> Rdd {
         Rdd {
-            partitions: Arc::clone(&self.partitions),
+            data: Arc::clone(&self.data),
             partitioner: self.partitioner,
             lineage: Arc::new(Lineage {
                 id,
@@ -171,6 +272,26 @@ impl Rdd {
                 depth: 1,
             }),
         }
+    }
+}
+
+impl Deferred {
+    /// Applies the step to every partition of the parent. The step succeeded on these very
+    /// records when the consumer streamed through them (and is deterministic), so an error
+    /// here cannot happen; should one happen anyway, the partition keeps the records made
+    /// before it (never a panic).
+    fn materialize(&self) -> Vec<Partition> {
+        let mut parts = Vec::with_capacity(self.lens.len());
+        for (i, p) in self.parent.partitions().iter().enumerate() {
+            let mut out = Vec::with_capacity(self.lens.get(i).copied().unwrap_or(0));
+            let ok = (self.step)(p, &mut out).is_ok();
+            debug_assert!(
+                ok,
+                "a deferred narrow step failed on records it passed before"
+            );
+            parts.push(out);
+        }
+        parts
     }
 }
 

@@ -38,11 +38,10 @@ pub(super) fn on_worker_lost(core: &mut Core, w: usize) {
         };
         for (time, rdd) in node.generated().iter().skip(skip) {
             let (mut partitions, mut records) = (0, 0);
-            for (p, part) in rdd.partitions().iter().enumerate() {
-                if p % n == w {
-                    partitions += 1;
-                    records += part.len();
-                }
+            // (record counts only: a deferred RDD is not computed for this)
+            for p in (0..rdd.num_partitions()).filter(|p| p % n == w) {
+                partitions += 1;
+                records += rdd.partition_len(p);
             }
             if partitions > 0 {
                 lost.push(LostPartitions {

@@ -290,6 +290,7 @@ pub(crate) fn make(
     let c = consts.first().map(|(v, _)| v.clone()).unwrap_or_default();
     let d = display.clone();
     let sep = c.as_str().map(str::to_string);
+    let c_pair = c.clone();
     let f = move |args: &[Value]| -> EvalResult { run(b, &d, &c, args) };
     let func = Func::native(&display, arity, f);
     // flatMap fast paths: push the pieces straight into the partition (same pieces, same
@@ -322,6 +323,9 @@ pub(crate) fn make(
                 Ok(())
             })
         }
+        // `x => (x, c)`: a pipelined reduceByKey takes x and c without the pair.
+        (B::Pair, _) if arity == 1 => func.with_pair_const(c_pair),
+        (B::Pair1, _) if arity == 1 => func.with_pair_const(Value::Int(1)),
         _ => func,
     })
 }

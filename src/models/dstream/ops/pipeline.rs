@@ -1,0 +1,268 @@
+//! Pipelined narrow operators (Spark's stage pipelining: `DAGScheduler` puts a chain of
+//! narrow dependencies, `flatMap -> map -> the map side of reduceByKey`, in one stage, and a
+//! task runs it as nested iterators over the partition, `MapPartitionsRDD.compute` calling
+//! its parent's `iterator`, so no intermediate partition is ever stored).
+//!
+//! A [`Step`] is one narrow operator. [`stream_chain`] pushes each record of a source
+//! partition through a chain of steps, depth first, into a sink: the sink sees exactly the
+//! records, in exactly the order, that materializing each step in turn would give (each
+//! record's outputs stay together and in order). It counts the records each step makes per
+//! partition, which is all the trace needs of an intermediate RDD. Any error stops the pass
+//! with [`Fallback`]: the caller then computes the chain step by step, as without
+//! pipelining, so that the error (and which step raised it first) is the unpipelined one.
+
+use super::{flatten_into, Combined, Grouped, Partition};
+use crate::func::{EvalError, Func};
+use crate::models::dstream::rdd::{PartitionFn, Rdd};
+use crate::value::Value;
+use std::sync::Arc;
+
+/// One narrow operator that can be pipelined.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// `map(f)`.
+    Map(Func),
+    /// `flatMap(f)`.
+    FlatMap(Func),
+    /// `filter(f)`.
+    Filter(Func),
+}
+
+/// The pipelined pass hit an error; the caller must compute the chain step by step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback;
+
+impl Step {
+    /// The operator's Spark name (`map`, `flatMap`, `filter`), as in `MapPartitionsRDD[..]`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Map(_) => "map",
+            Step::FlatMap(_) => "flatMap",
+            Step::Filter(_) => "filter",
+        }
+    }
+
+    /// Whether the output keeps the input's partitioner (`filter` does, as in Spark).
+    pub fn keeps_partitioner(&self) -> bool {
+        matches!(self, Step::Filter(_))
+    }
+
+    /// Applies the step to one partition, records in order (what `map`, `flatMap` and
+    /// `filter` compute, and what a deferred RDD computes when first looked at).
+    ///
+    /// # Errors
+    /// The function's error, or a `filter` function that returned a non-boolean.
+    pub fn apply_partition(&self, p: &Partition, out: &mut Partition) -> Result<(), EvalError> {
+        match self {
+            Step::Map(f) => {
+                for v in p {
+                    out.push(f.call1(v)?);
+                }
+            }
+            Step::FlatMap(f) => {
+                for v in p {
+                    if !f.call_flat(v, out)? {
+                        flatten_into("flatMap", f.call1(v)?, out)?;
+                    }
+                }
+            }
+            Step::Filter(f) => {
+                for v in p {
+                    if keep(f, v)? {
+                        out.push(v.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The step as a shared per-partition function (for [`Rdd::deferred`]).
+    pub fn partition_fn(&self) -> PartitionFn {
+        let step = self.clone();
+        Arc::new(move |p: &Partition, out: &mut Partition| step.apply_partition(p, out))
+    }
+}
+
+fn keep(f: &Func, v: &Value) -> Result<bool, EvalError> {
+    match f.call1(v)? {
+        Value::Bool(b) => Ok(b),
+        other => Err(EvalError {
+            message: format!(
+                "filter needs a function returning true or false, but it returned {other}"
+            ),
+        }),
+    }
+}
+
+/// What a chain hands its consumer: `(record, None)`, or `(x, Some(c))` for the pair
+/// `(x, c)` a last `map(pair(c))` made, not built (see [`Func::pair_const`]).
+pub type Sink<'s> = dyn FnMut(&Value, Option<&Value>) -> Result<(), Fallback> + 's;
+
+/// Pushes `v` through `steps` into `sink`, depth first; `counts[i]` counts the records step
+/// `i` made, `bufs[i]` is step `i`'s scratch (for `flatMap`).
+fn feed(
+    steps: &[Step],
+    bufs: &mut [Vec<Value>],
+    counts: &mut [usize],
+    v: &Value,
+    sink: &mut Sink<'_>,
+) -> Result<(), Fallback> {
+    let Some((step, rest)) = steps.split_first() else {
+        return sink(v, None);
+    };
+    let (Some((buf, rest_bufs)), Some((count, rest_counts))) =
+        (bufs.split_first_mut(), counts.split_first_mut())
+    else {
+        return Err(Fallback);
+    };
+    match step {
+        Step::Map(f) => {
+            if let (Some(c), true) = (f.pair_const(), rest.is_empty()) {
+                *count += 1;
+                return sink(v, Some(c));
+            }
+            let out = f.call1(v).map_err(|_| Fallback)?;
+            *count += 1;
+            feed(rest, rest_bufs, rest_counts, &out, sink)
+        }
+        Step::Filter(f) => {
+            if keep(f, v).map_err(|_| Fallback)? {
+                *count += 1;
+                feed(rest, rest_bufs, rest_counts, v, sink)?;
+            }
+            Ok(())
+        }
+        Step::FlatMap(f) => {
+            let mut items = std::mem::take(buf);
+            items.clear();
+            if !f.call_flat(v, &mut items).map_err(|_| Fallback)? {
+                let whole = f.call1(v).map_err(|_| Fallback)?;
+                flatten_into("flatMap", whole, &mut items).map_err(|_| Fallback)?;
+            }
+            *count += items.len();
+            let mut result = Ok(());
+            for x in &items {
+                result = feed(rest, rest_bufs, rest_counts, x, sink);
+                if result.is_err() {
+                    break;
+                }
+            }
+            items.clear();
+            *buf = items;
+            result
+        }
+    }
+}
+
+/// Streams every record of `source` through `steps`, partition by partition, calling
+/// `start(p)` before partition `p` and `sink(record)` for each record the last step makes.
+/// Returns, per step, the number of records it made in each partition.
+///
+/// # Errors
+/// [`Fallback`] on the first error of a step or of the sink.
+pub fn stream_chain(
+    source: &Rdd,
+    steps: &[Step],
+    start: &mut dyn FnMut(usize, usize) -> Result<(), Fallback>,
+    sink: &mut Sink<'_>,
+) -> Result<Vec<Vec<usize>>, Fallback> {
+    let parts = source.partitions();
+    let mut lens: Vec<Vec<usize>> = vec![Vec::with_capacity(parts.len()); steps.len()];
+    let mut bufs: Vec<Vec<Value>> = vec![Vec::new(); steps.len()];
+    let mut counts = vec![0usize; steps.len()];
+    for (i, p) in parts.iter().enumerate() {
+        start(i, p.len())?;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for v in p {
+            feed(steps, &mut bufs, &mut counts, v, sink)?;
+        }
+        for (l, c) in lens.iter_mut().zip(&counts) {
+            l.push(*c);
+        }
+    }
+    Ok(lens)
+}
+
+/// A narrow consumer pipelined: `steps` (the consumer's own step last) over `source`, its
+/// output partitions materialized. Returns the partitions and the per-step counts.
+///
+/// # Errors
+/// [`Fallback`] on any error.
+pub fn narrow_fused(
+    source: &Rdd,
+    steps: &[Step],
+) -> Result<(Vec<Partition>, Vec<Vec<usize>>), Fallback> {
+    let parts = std::cell::RefCell::new(Vec::<Partition>::with_capacity(source.num_partitions()));
+    let lens = stream_chain(
+        source,
+        steps,
+        &mut |_, len| {
+            parts.borrow_mut().push(Vec::with_capacity(len));
+            Ok(())
+        },
+        &mut |v, c| {
+            let record = match c {
+                // what `pair(c)` returns
+                Some(c) => Value::pair(v.clone(), c.clone()),
+                None => v.clone(),
+            };
+            match parts.borrow_mut().last_mut() {
+                Some(out) => out.push(record),
+                None => return Err(Fallback),
+            }
+            Ok(())
+        },
+    )?;
+    Ok((parts.into_inner(), lens))
+}
+
+/// `reduceByKey(f, n)` over `steps` applied to `source`, pipelined: the map-side combine
+/// takes each record as the last step makes it. `partitioned` says whether the chain's
+/// output is already hash-partitioned into `n`. Returns the output partitions (as
+/// [`super::reduce_by_key`] makes them) and the per-step counts.
+///
+/// # Errors
+/// [`Fallback`] on any error, the reduce side's included.
+pub fn reduce_by_key_fused(
+    source: &Rdd,
+    steps: &[Step],
+    f: &Func,
+    n: usize,
+    partitioned: bool,
+) -> Result<(Vec<Partition>, Vec<Vec<usize>>), Fallback> {
+    let n = n.max(1);
+    let time = crate::sim::Time::ZERO;
+    let state = std::cell::RefCell::new((Vec::<Combined>::new(), None::<Grouped<Value>>));
+    let seal = |state: &mut (Vec<Combined>, Option<Grouped<Value>>)| {
+        if let Some(local) = state.1.take() {
+            state.0.push(super::seal_combiner(local, !partitioned));
+        }
+    };
+    let lens = stream_chain(
+        source,
+        steps,
+        &mut |_, len| {
+            let mut st = state.borrow_mut();
+            seal(&mut st);
+            // A guess at the keys (no effect on the order): the source's record count, or
+            // the previous partition's keys when more.
+            let hint = st.0.last().map_or(0, Combined::len).max(len);
+            st.1 = Some(Grouped::with_capacity(hint));
+            Ok(())
+        },
+        &mut |v, c| {
+            let mut st = state.borrow_mut();
+            let local = st.1.as_mut().ok_or(Fallback)?;
+            match c {
+                Some(c) => super::combine_pair(local, v, c, f, "reduceByKey", time),
+                None => super::combine_record(local, v, f, "reduceByKey", time),
+            }
+            .map_err(|_| Fallback)
+        },
+    )?;
+    let mut st = state.into_inner();
+    seal(&mut st);
+    let parts = super::reduce_side(st.0, f, n, "reduceByKey", time).map_err(|_| Fallback)?;
+    Ok((parts, lens))
+}

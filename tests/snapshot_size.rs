@@ -46,12 +46,25 @@ fn snapshot_parts() {
             eprintln!("{n:>6} {part:<24} {bytes:>10}");
         }
         // The REPL keeps about 1,230 snapshots over 100,000 batches: each may copy at most
-        // a few hundred KB (measured: 297 KB after 100 batches, 105 KB after 1,000).
-        let whole = parts.iter().find(|(p, _)| *p == "whole").map_or(0, |p| p.1);
+        // a few hundred KB (measured: 297 KB after 100 batches, 105 KB after 1,000; 42 KB
+        // after 1,000 once the trace was kept encoded and the tracker's batches held short
+        // lists instead of one-entry maps).
+        let part = |name: &str| parts.iter().find(|(p, _)| *p == name).map_or(0, |p| p.1);
+        let whole = part("whole");
         assert!(
             whole < 600_000,
             "a snapshot after {n} batches copies {whole} bytes"
         );
+        if n == 1000 {
+            // 69,088 bytes with a BTreeMap per batch in the tracker and its log; 18,352 with
+            // short lists.
+            let tracker = part("inputs.tracker");
+            assert!(tracker < 40_000, "the tracker copies {tracker} bytes");
+            // The trace's events after its last full chunk, sealed encoded: 1,624 bytes
+            // (tens of KB when they were copied as events).
+            let trace = part("trace");
+            assert!(trace < 8_000, "the trace copies {trace} bytes");
+        }
     }
 }
 
@@ -104,5 +117,40 @@ fn snapshots_share_identical_rdd_data() {
     assert!(
         shared * 2 < alone,
         "sharing: {shared} bytes of RDD data kept by the snapshot alone; without: {alone}"
+    );
+}
+
+/// The trace a run keeps, per batch, once no other copy shares it: its full chunks are kept
+/// encoded (`Trace`), about 100 bytes per idle `wordcount` batch of 15 events, where the
+/// events themselves took about 2.5 KB (issue 15: `run --until 100000s` peaked at 279.5 MB).
+#[test]
+fn the_trace_keeps_little_per_batch() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let path = stream_sim::scenario::resolve("wordcount").unwrap();
+    let s = stream_sim::scenario::load(&path).unwrap();
+    let dir = std::env::temp_dir().join("stream-sim-snapshot-size3");
+    let opts = stream_sim::scenario::RunOptions {
+        seed: 0,
+        output_dir: dir,
+    };
+    let built = s.build(&opts).unwrap();
+    let batches = 2000u64;
+    for _ in 0..batches {
+        built.ssc.step().unwrap();
+    }
+    let events = built.ssc.trace_len();
+    let snap = built.ssc.snapshot();
+    drop(built);
+    let live = || LIVE.load(Ordering::Relaxed);
+    let parts = snap.retained_by_part(&live);
+    let trace = parts.iter().find(|(p, _)| p == "trace").map_or(0, |p| p.1);
+    eprintln!(
+        "trace of {batches} batches: {events} events, {trace} bytes ({} per batch)",
+        trace as u64 / batches
+    );
+    assert!(events as u64 > 10 * batches, "{events} events");
+    assert!(
+        (trace as u64) < 300 * batches,
+        "the trace keeps {trace} bytes for {batches} batches"
     );
 }

@@ -35,25 +35,25 @@ pub fn receivers(ssc: &StreamingContext, cluster: &Cluster) -> BTreeMap<String, 
         .enumerate()
         .map(|(k, (_, label, _))| (label, Some(cluster.workers[k % n].name.clone())))
         .collect();
-    for e in ssc.trace() {
-        match e {
-            Event::ReceiverStarted { stream, worker, .. } => {
-                at.insert(stream, Some(worker));
-            }
-            Event::WorkerKilled { receivers, .. } => {
-                for r in receivers {
-                    let name = r.split(" (").next().unwrap_or(&r).to_string();
-                    at.insert(name, None);
-                }
-            }
-            Event::DriverKilled { .. } => {
-                for w in at.values_mut() {
-                    *w = None;
-                }
-            }
-            _ => {}
+    // Read event by event: the trace is kept encoded (a copy of it at 100,000 batches
+    // takes about 200 MB).
+    ssc.for_each_event(0, |e| match e {
+        Event::ReceiverStarted { stream, worker, .. } => {
+            at.insert(stream.clone(), Some(worker.clone()));
         }
-    }
+        Event::WorkerKilled { receivers, .. } => {
+            for r in receivers {
+                let name = r.split(" (").next().unwrap_or(r).to_string();
+                at.insert(name, None);
+            }
+        }
+        Event::DriverKilled { .. } => {
+            for w in at.values_mut() {
+                *w = None;
+            }
+        }
+        _ => {}
+    });
     at
 }
 
@@ -61,14 +61,15 @@ pub fn receivers(ssc: &StreamingContext, cluster: &Cluster) -> BTreeMap<String, 
 pub fn cluster(ssc: &StreamingContext) -> String {
     let c = ssc.cluster();
     let now = ssc.now();
-    let trace = ssc.trace();
     let mut lines = Vec::new();
     if c.driver_alive {
         lines.push("driver: up".to_string());
     } else {
-        let down = trace.iter().rev().find_map(|e| match e {
-            Event::DriverKilled { time, restart_at } => Some((*time, *restart_at)),
-            _ => None,
+        let mut down = None;
+        ssc.for_each_event(0, |e| {
+            if let Event::DriverKilled { time, restart_at } = e {
+                down = Some((*time, *restart_at));
+            }
         });
         lines.push(match down {
             Some((t, r)) => format!(
@@ -190,15 +191,16 @@ pub fn block_location(c: &Cluster, stored: &BTreeMap<String, Vec<String>>, id: &
 
 /// Block id -> workers it was stored on, from the trace's `BlockStored` events.
 pub fn stored_on(ssc: &StreamingContext) -> BTreeMap<String, Vec<String>> {
-    ssc.trace()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::BlockStored {
-                block, stored_on, ..
-            } => Some((block, stored_on)),
-            _ => None,
-        })
-        .collect()
+    let mut on = BTreeMap::new();
+    ssc.for_each_event(0, |e| {
+        if let Event::BlockStored {
+            block, stored_on, ..
+        } = e
+        {
+            on.insert(block.clone(), stored_on.clone());
+        }
+    });
+    on
 }
 
 /// `wal`: the receivers' write-ahead log (the blocks' data), then the ReceivedBlockTracker's
@@ -238,7 +240,7 @@ fn tracker_log(ssc: &StreamingContext) -> String {
                 label(input)
             ),
             TrackerLogEvent::BatchAllocation { time, blocks } => {
-                let ids: Vec<String> = blocks.values().flatten().cloned().collect();
+                let ids: Vec<String> = blocks.iter().flat_map(|(_, ids)| ids).cloned().collect();
                 if ids.is_empty() {
                     format!("BatchAllocation {time}: no blocks")
                 } else {
@@ -309,37 +311,36 @@ pub fn checkpoint(ssc: &StreamingContext) -> String {
     let Some(dir) = ssc.checkpoint_dir() else {
         return "checkpoint: no checkpoint directory is set ([context] checkpoint); after a driver failure the context starts afresh: state, windows and unprocessed batches are lost".into();
     };
-    let trace = ssc.trace();
     let mut lines = vec![format!("checkpoint directory: {dir}")];
-    let generated = trace
-        .iter()
-        .filter_map(|e| match e {
-            Event::BatchAllocation { time, .. }
-            | Event::BatchCompleted { time, .. }
-            | Event::BatchNotProcessed { time, .. } => Some(*time),
-            _ => None,
-        })
-        .max();
+    // One pass over the trace, event by event (it is kept encoded).
+    let mut generated: Option<Time> = None;
+    let mut rdds: BTreeMap<String, (Time, usize)> = BTreeMap::new();
+    let mut restarts = Vec::new();
+    ssc.for_each_event(0, |e| match e {
+        Event::BatchAllocation { time, .. }
+        | Event::BatchCompleted { time, .. }
+        | Event::BatchNotProcessed { time, .. } => {
+            generated = generated.max(Some(*time));
+        }
+        Event::RddComputed {
+            time,
+            stream,
+            checkpointed: true,
+            ..
+        } => {
+            let entry = rdds.entry(stream.clone()).or_insert((*time, 0));
+            entry.0 = *time;
+            entry.1 += 1;
+        }
+        Event::DriverRestarted { .. } => restarts.push(e.clone()),
+        _ => {}
+    });
     lines.push(match generated {
         Some(t) => format!(
             "last metadata checkpoint: {t} (derived from the trace: the last batch generated; Spark writes the metadata when a batch's jobs are generated; a recovering driver re-runs the batches from it on)"
         ),
         None => "last metadata checkpoint: none yet (no batch generated)".into(),
     });
-    let mut rdds: BTreeMap<String, (Time, usize)> = BTreeMap::new();
-    for e in &trace {
-        if let Event::RddComputed {
-            time,
-            stream,
-            checkpointed: true,
-            ..
-        } = e
-        {
-            let entry = rdds.entry(stream.clone()).or_insert((*time, 0));
-            entry.0 = *time;
-            entry.1 += 1;
-        }
-    }
     if rdds.is_empty() {
         lines.push("RDD checkpoints: none yet (stateful and windowed streams with an inverse function checkpoint their RDDs every checkpoint interval)".into());
     } else {
@@ -348,7 +349,7 @@ pub fn checkpoint(ssc: &StreamingContext) -> String {
             lines.push(format!("  {s}: {t} ({n} so far)"));
         }
     }
-    for e in &trace {
+    for e in &restarts {
         if let Event::DriverRestarted {
             time,
             recovered_from_checkpoint,

@@ -37,10 +37,10 @@ impl Session {
             .iter()
             .any(|(s, op)| *s == stream && op == "print");
         let from = ssc.trace_len();
-        let mut out = Vec::new();
+        let mut out = super::session::Lines::new();
         let horizon = ssc.now();
         if !self.run_batch(&mut out, horizon) {
-            return Err(format!("predict: no batch ran\n{}", out.join("\n")));
+            return Err(format!("predict: no batch ran\n{}", out.text()));
         }
         let Some(t) = ssc.last_batch() else {
             return Err("predict: no batch ran".into());
@@ -51,7 +51,7 @@ impl Session {
                 out.push(format!(
                     "predict: the batch at {asked} did not complete (its jobs are queued behind earlier ones or have no free core; see `metrics`), so nothing is graded; the last completed batch is {t}"
                 ));
-                return Ok(out.join("\n"));
+                return Ok(out.into_text());
             }
         }
         let events = ssc.trace_since(from);
@@ -118,7 +118,7 @@ impl Session {
                 lines.push(format!("  not in the output: {}", extra.join(" ")));
             }
         }
-        Ok(lines.join("\n"))
+        Ok(lines.into_text())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::announce::{announce, changed_batches};
 use super::args::{no_args, parse_time, plural, usage};
-use super::session::{Paint, Session, MAX_BATCHES};
+use super::session::{Lines, Paint, Session, MAX_BATCHES};
 use crate::check::batches::BatchState;
 use crate::check::BatchLog;
 use crate::models::dstream::{Event, State};
@@ -25,7 +25,7 @@ impl Session {
             _ => return Err(usage("step")),
         };
         self.check_active("step")?;
-        let mut out = Vec::new();
+        let mut out = Lines::new();
         let batch = self.built.ssc.config().batch_interval.ms();
         let horizon = Time(
             self.built
@@ -45,7 +45,7 @@ impl Session {
                 break;
             }
         }
-        Ok(out.join("\n"))
+        Ok(out.into_text())
     }
 
     pub(super) fn run_until(&mut self, args: &[&str]) -> Result<String, String> {
@@ -80,7 +80,7 @@ impl Session {
             ));
         }
         self.check_horizon("run", until)?;
-        let mut out = Vec::new();
+        let mut out = Lines::new();
         let mut ran = 0u64;
         let mut ok = true;
         while ssc.next_batch_time().is_some_and(|t| t <= until) {
@@ -106,13 +106,13 @@ impl Session {
                 if ran == 1 { "" } else { "es" }
             ));
         }
-        Ok(out.join("\n"))
+        Ok(out.into_text())
     }
 
     /// Runs the next batch, appending to `out` its output, the faults and recoveries that
     /// happened on the way, and every batch whose state changed (completed, queued and why,
     /// re-run, never run); false when the context stopped (a job failed) or was not active.
-    pub(super) fn run_batch(&mut self, out: &mut Vec<String>, horizon: Time) -> bool {
+    pub(super) fn run_batch(&mut self, out: &mut Lines, horizon: Time) -> bool {
         let ssc = self.built.ssc.clone();
         let from = ssc.trace_len();
         // Rows before `settled` were all completed when last compared and, with no event
@@ -216,7 +216,7 @@ impl Session {
         match result {
             Ok(Some(_)) => true,
             Ok(None) => {
-                out.push("the context is not active; no batch ran".into());
+                out.push("the context is not active; no batch ran");
                 false
             }
             Err(e) => {

@@ -3,9 +3,15 @@
 //! input hangs the simulator, overflows its stack or grows its memory without end.
 //!
 //! Measured (release build, `/usr/bin/time -f %M stream-sim run wordcount --until T`): a run
-//! keeps about 2.5 KB per batch of bookkeeping (the ledger and the trace: 62.8 MB peak at
-//! 2,000 batches, 108.5 MB at 20,000, 279.5 MB at 100,000), so [`MAX_BATCHES`] bounds a
-//! run at about 300 MB. The engine computes a DStream by recursing into its parents, about
+//! keeps about 0.35 KB per batch of bookkeeping (60.7 MB peak at 2,000 batches, 93.8 MB at
+//! 100,000), so [`MAX_BATCHES`] bounds a run at about 100 MB. Of that, about 130 bytes per
+//! batch are the trace, whose full chunks are kept encoded (`models::dstream::trace`: it took
+//! about 2.5 KB per batch as events, 279.5 MB at 100,000 batches), and about 265 bytes the
+//! batch rows the run's `batches:` summary builds from it at the end
+//! (`check::batch_rows`; heaptrack of `run wordcount --until 20000s`). The ledger grows
+//! with the records read, not the batches. A REPL session also keeps time-travel snapshots:
+//! 234 MB peak after `step 100000` of `wordcount` (`scripts/repl_goto_times.py`), about
+//! 1,230 snapshots of about 40 KB. The engine computes a DStream by recursing into its parents, about
 //! 15 KB of stack per level (debug build), so [`MAX_LINEAGE_DEPTH`] levels fit in the 256 MiB
 //! stack `stream-sim` runs on (main.rs `STACK_BYTES`).
 

@@ -268,9 +268,9 @@ impl StreamingContext {
         let mut sink = self.sink.borrow_mut();
         if let Some(w) = sink.as_mut() {
             let mut core = self.core.borrow_mut();
-            for e in core.trace.iter_from(core.sink_from) {
+            core.trace.for_each_from(core.sink_from, |e| {
                 let _ = writeln!(w, "{}", e.to_json());
-            }
+            });
             core.sink_from = core.trace.len();
         }
     }
@@ -387,9 +387,7 @@ impl StreamingContext {
     /// Calls `f` on every event from index `from` on, in order, without copying the trace.
     pub fn for_each_event(&self, from: usize, mut f: impl FnMut(&Event)) {
         let core = self.core.borrow();
-        if from < core.trace.len() {
-            core.trace.iter_from(from).for_each(&mut f);
-        }
+        core.trace.for_each_from(from, &mut f);
     }
 
     /// Time of the last completed batch.

@@ -606,25 +606,17 @@ mod tests {
     fn sweep_case(name: &str, seed: u64, extra: &str) -> (Scenario, RunOptions, Time) {
         let path = crate::scenario::resolve(name).expect("bundled");
         let sc = crate::scenario::load(&path).expect("loads");
-        let mut k = crate::check::sweep::draw_with(
-            &sc,
-            seed,
-            crate::check::FailMode::Any,
-            crate::check::Vary::All,
-        );
+        let mut case = crate::check::swarm(&sc, seed, crate::check::FailMode::Any);
         let until = Time::ZERO.plus(sc.run_for);
         let end = until.plus(drain(&sc));
         if !extra.is_empty() {
-            let text = format!(
-                "{}; {}",
-                k.schedule(),
-                extra
-                    .replace("{end}", &end.ms().to_string())
-                    .replace("{end-3000}", &(end.ms() - 3000).to_string())
-            );
-            k.parse_schedule(&text).expect("schedule");
+            let text = extra
+                .replace("{end}", &end.ms().to_string())
+                .replace("{end-3000}", &(end.ms() - 3000).to_string());
+            let plan = FaultPlan::parse(&text.replace(';', "\n")).expect("faults");
+            case.cluster.faults.faults.extend(plan.faults);
+            case.cluster.faults.faults.sort_by_key(|(t, _)| *t);
         }
-        let case = k.apply(&sc).expect("applies");
         let options = RunOptions {
             seed,
             output_dir: std::env::temp_dir().join("stream-sim-verify-settle-live"),

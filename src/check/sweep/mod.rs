@@ -16,8 +16,7 @@ pub mod shrink;
 pub use knobs::{draw, draw_with, FailMode, Knobs, Vary};
 pub use shrink::{shrink, Shrunk};
 
-use super::verify::{reference_run, verify_with, Reference, Report};
-use crate::ledger::Ledger;
+use super::verify::{reference_run, verify_keeping, Keep, Reference, Report};
 use crate::scenario::{RunOptions, Scenario};
 use crate::sim::Time;
 use std::collections::BTreeMap;
@@ -178,7 +177,9 @@ fn check_case(
             Arc::new(reference_run(&case, &opts, until)?)
         }
     };
-    verify_with(&case, &opts, until, &reference)
+    // Only the verdict and causes are kept per seed: 10,000 ledgers, traces and batch
+    // tables would not fit (and copying them is a seed's cost).
+    verify_keeping(&case, &opts, until, &reference, Keep::Verdict)
 }
 
 /// The group of a report's first cause ([`cause_group`]), `?` without one.
@@ -254,19 +255,7 @@ pub fn sweep_with(
                         &computed,
                     );
                     if let Ok(mut v) = results.lock() {
-                        v.push((
-                            seed,
-                            knobs,
-                            r.map(|mut rep| {
-                                // Only the verdict and causes are kept per seed: 10,000
-                                // ledgers, traces and batch tables would not fit.
-                                rep.ledger = Ledger::default();
-                                rep.trace = Vec::new();
-                                rep.batches = Vec::new();
-                                rep.reference_batches = Vec::new();
-                                rep
-                            }),
-                        ));
+                        v.push((seed, knobs, r));
                     }
                     progress();
                 }

@@ -811,6 +811,16 @@ impl StreamingContext {
     pub fn cluster(&self) -> Cluster {
         self.core.borrow().inputs.cluster.clone()
     }
+
+    /// Sets `spark.streaming.gracefulStopTimeout` (`None`: 10 batch intervals) as the
+    /// `[conf]` key sets it at build: a graceful stop requested from now on waits at most
+    /// this long (`graceful_stop.rs`). For `check::verify`, which settles a run from its
+    /// snapshot instead of building it again with the key set.
+    pub fn set_graceful_stop_timeout(&self, timeout: Option<Duration>) {
+        let mut core = self.core.borrow_mut();
+        core.config.cluster.conf.graceful_stop_timeout = timeout;
+        core.inputs.cluster.config.conf.graceful_stop_timeout = timeout;
+    }
 }
 
 impl StreamingContext {

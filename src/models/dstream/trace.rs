@@ -618,9 +618,9 @@ impl Chunk {
     }
 }
 
-/// The events of a run, kept compact and cheap to clone: every [`Trace::CHUNK`] events are
-/// frozen into an encoded, shared [`Chunk`] (decoded again on read), and the chunks are
-/// grouped by [`Trace::GROUP`] into shared groups. A clone (a time-travel snapshot of a
+/// The events of a run, kept compact and cheap to clone: every 512 events (`Trace::CHUNK`)
+/// are frozen into an encoded, shared chunk (postcard, then lz4; decoded again on read), and
+/// the chunks are grouped 64 at a time (`Trace::GROUP`) into shared groups. A clone (a time-travel snapshot of a
 /// context) copies at most a group's worth of chunk pointers and encodes the events after
 /// the last full chunk into one short chunk of its own; pushing onto such a clone decodes
 /// that chunk back first. Measured on `wordcount`: about 13 bytes per event, against about

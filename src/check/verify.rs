@@ -505,21 +505,11 @@ pub fn verify_keeping(
                 ran.insert(*time);
             }
         });
-        for id in verdict.lost.iter().take(3) {
-            causes.push(format!(
-                "lost {}#{}: {}",
-                id.0,
-                id.1,
-                Verdict::cause(&f, *id, &ran)
-            ));
-        }
-        for id in verdict.duplicated.iter().take(3) {
-            causes.push(format!(
-                "duplicated {}#{}: {}",
-                id.0,
-                id.1,
-                Verdict::cause(&f, *id, &ran)
-            ));
+        for (what, ids) in [("lost", &verdict.lost), ("duplicated", &verdict.duplicated)] {
+            for id in ids.iter().take(3) {
+                let cause = Verdict::cause(&f, *id, &ran);
+                causes.push(format!("{what} {}#{}: {cause}", id.0, id.1));
+            }
         }
     }
     let (ledger, trace, batches, reference_batches) = match keep {

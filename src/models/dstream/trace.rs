@@ -579,10 +579,12 @@ impl Chunk {
     fn encode(events: &[Event]) -> Chunk {
         let mut raw = Vec::with_capacity(events.len() * 48);
         for e in events {
-            // Writing to a Vec cannot fail; every field of every event is serializable.
-            if let Ok(v) = postcard::to_extend(&WireOut(e), std::mem::take(&mut raw)) {
-                raw = v;
-            }
+            // Writing to a Vec cannot fail and every field of every event is serializable,
+            // so an error is a bug: report it rather than drop the bytes encoded so far.
+            raw = match postcard::to_extend(&WireOut(e), std::mem::take(&mut raw)) {
+                Ok(v) => v,
+                Err(e) => panic!("bug: a trace event does not encode: {e}"),
+            };
         }
         let chunk = Chunk {
             events: events.len(),

@@ -22,17 +22,22 @@ static A: Counting = Counting;
 /// The tests of this file run one at a time: the count of live bytes is global.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The bundled `wordcount` scenario, built with seed 0 and its output under the temporary
+/// directory `dir`.
+fn wordcount(dir: &str) -> stream_sim::scenario::Built {
+    let path = stream_sim::scenario::resolve("wordcount").unwrap();
+    let s = stream_sim::scenario::load(&path).unwrap();
+    let opts = stream_sim::scenario::RunOptions {
+        seed: 0,
+        output_dir: std::env::temp_dir().join(dir),
+    };
+    s.build(&opts).unwrap()
+}
+
 #[test]
 fn snapshot_parts() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let path = stream_sim::scenario::resolve("wordcount").unwrap();
-    let s = stream_sim::scenario::load(&path).unwrap();
-    let dir = std::env::temp_dir().join("stream-sim-snapshot-size");
-    let opts = stream_sim::scenario::RunOptions {
-        seed: 0,
-        output_dir: dir,
-    };
-    let built = s.build(&opts).unwrap();
+    let built = wordcount("stream-sim-snapshot-size");
     let ssc = built.ssc.clone();
     let live = || LIVE.load(Ordering::Relaxed);
     let mut done = 0;
@@ -72,14 +77,7 @@ fn snapshot_parts() {
 /// run is 100 batches further on, while the one taken 10 batches earlier is kept too, with
 /// or without sharing data between them.
 fn retained_graph(share: bool) -> usize {
-    let path = stream_sim::scenario::resolve("wordcount").unwrap();
-    let s = stream_sim::scenario::load(&path).unwrap();
-    let dir = std::env::temp_dir().join("stream-sim-snapshot-size2");
-    let opts = stream_sim::scenario::RunOptions {
-        seed: 0,
-        output_dir: dir,
-    };
-    let built = s.build(&opts).unwrap();
+    let built = wordcount("stream-sim-snapshot-size2");
     let ssc = built.ssc.clone();
     let live = || LIVE.load(Ordering::Relaxed);
     while ssc.now().ms() < 990_000 {
@@ -126,14 +124,7 @@ fn snapshots_share_identical_rdd_data() {
 #[test]
 fn the_trace_keeps_little_per_batch() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let path = stream_sim::scenario::resolve("wordcount").unwrap();
-    let s = stream_sim::scenario::load(&path).unwrap();
-    let dir = std::env::temp_dir().join("stream-sim-snapshot-size3");
-    let opts = stream_sim::scenario::RunOptions {
-        seed: 0,
-        output_dir: dir,
-    };
-    let built = s.build(&opts).unwrap();
+    let built = wordcount("stream-sim-snapshot-size3");
     let batches = 2000u64;
     for _ in 0..batches {
         built.ssc.step().unwrap();

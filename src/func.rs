@@ -47,11 +47,21 @@ pub struct Func {
     arity: usize,
     f: Arc<NativeFn>,
     flat: Option<Arc<FlatFn>>,
-    /// Put before the message of every error (see [`Func::with_error_context`]).
-    context: Option<Arc<str>>,
+    /// The error context and the identity, rarely set (one thin pointer).
+    tags: Option<Arc<Tags>>,
     /// `Some(c)` when the function is `x => (x, c)` (the built-in `pair(c)`), which never
     /// fails: a pipelined `reduceByKey` then takes `x` and `c` without building the pair.
     pair_const: Option<Value>,
+}
+
+/// What [`Func::with_error_context`] and [`Func::with_identity`] set.
+#[derive(Clone, Default)]
+struct Tags {
+    /// Put before the message of every error (see [`Func::with_error_context`]).
+    context: Option<Box<str>>,
+    /// `Some(key)` for a pure function compiled from a scenario expression, identified by
+    /// its kind and source text (see [`Func::same_as`]); `None` for a native closure.
+    identity: Option<Box<str>>,
 }
 
 /// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
@@ -71,8 +81,36 @@ impl Func {
             arity,
             f: Arc::new(f),
             flat: None,
-            context: None,
+            tags: None,
             pair_const: None,
+        }
+    }
+
+    /// Declares the function pure (no randomness, no state, nothing read but its arguments:
+    /// the same arguments always give the same result) and identified by `key`: two
+    /// functions with the same key and arity compute the same thing. Only the scenario
+    /// compiler sets it (`scenario::expr`, from a built-in's name and constant arguments or a
+    /// lambda's source text); a [`Func::native`] closure has none.
+    pub fn with_identity(mut self, key: &str) -> Func {
+        let mut tags = self.tags.as_deref().cloned().unwrap_or_default();
+        tags.identity = Some(Box::from(key));
+        self.tags = Some(Arc::new(tags));
+        self
+    }
+
+    /// The key given by [`Func::with_identity`], if any.
+    pub fn identity(&self) -> Option<&str> {
+        self.tags.as_ref().and_then(|t| t.identity.as_deref())
+    }
+
+    /// Whether both functions are pure and compute the same thing: same identity key and
+    /// arity ([`Func::with_identity`]). A native closure is never the same as anything, not
+    /// even itself. The error context ([`Func::with_error_context`]) does not count: it only
+    /// changes the wording of a failure, and only a success is ever shared.
+    pub fn same_as(&self, other: &Func) -> bool {
+        match (self.identity(), other.identity()) {
+            (Some(a), Some(b)) => a == b && self.arity == other.arity,
+            _ => false,
         }
     }
 
@@ -110,7 +148,7 @@ impl Func {
     }
 
     fn in_context(&self, e: EvalError) -> EvalError {
-        match &self.context {
+        match self.tags.as_ref().and_then(|t| t.context.as_deref()) {
             Some(c) => EvalError::new(format!("{c}{}", e.message)),
             None => e,
         }
@@ -121,11 +159,13 @@ impl Func {
     /// job failure names where the function was written. (Kept beside the function rather
     /// than wrapped around it: a call costs no second indirect call.)
     pub fn with_error_context(mut self, context: &str) -> Func {
-        self.context = Some(match &self.context {
+        let mut tags = self.tags.as_deref().cloned().unwrap_or_default();
+        tags.context = Some(match &tags.context {
             // the newer context goes first, as when wrapping
-            Some(inner) => Arc::from(format!("{context}{inner}")),
-            None => Arc::from(context),
+            Some(inner) => Box::from(format!("{context}{inner}")),
+            None => Box::from(context),
         });
+        self.tags = Some(Arc::new(tags));
         self
     }
 

@@ -24,6 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 mod pipelined;
+mod shared;
 
 /// Index of a stream in the graph (creation order).
 pub type StreamId = usize;
@@ -280,6 +281,8 @@ pub struct Graph {
     /// `pipelined[id]`: stream `id` is a narrow step (`map`, `flatMap`, `filter`) whose only
     /// child pipelines it (see [`Graph::initialize`]).
     pipelined: Vec<bool>,
+    /// Identical `reduceByKey`s computed once (`dstream_graph/shared.rs`).
+    shared: shared::Shared,
 }
 
 impl Graph {
@@ -391,7 +394,7 @@ impl Graph {
         for &o in outputs {
             self.remember(o, remember);
         }
-        self.pipelined = self.pipelinable(outputs);
+        self.plan_pipelines(outputs);
         for n in &self.nodes {
             if let Some(c) = n.checkpoint_interval {
                 if !has_checkpoint_dir {

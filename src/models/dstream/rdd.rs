@@ -216,6 +216,18 @@ impl Rdd {
         Arc::ptr_eq(&self.data, &other.data)
     }
 
+    /// A new RDD (its own partitioner and lineage: id, operation, origin) holding this RDD's
+    /// data, shared, not copied: for a computation known to give exactly these records in
+    /// this order (two identical `reduceByKey`s of the same parent RDD, see
+    /// `dstream_graph::shared`).
+    pub fn with_same_data(&self, partitioner: Option<usize>, lineage: Lineage) -> Rdd {
+        Rdd {
+            data: Arc::clone(&self.data),
+            partitioner,
+            lineage: Arc::new(lineage),
+        }
+    }
+
     /// Makes this RDD hold `other`'s data allocation when `same(self, other)` says the data
     /// is identical (time travel's snapshots share repeated data); returns whether it does.
     pub fn share_data_if(

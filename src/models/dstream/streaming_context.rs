@@ -400,6 +400,12 @@ impl StreamingContext {
         f(&self.core.borrow().graph)
     }
 
+    /// Whether identical `reduceByKey`s share their data ([`Graph::share_identical_reduces`];
+    /// on by default, changes nothing observable): call before the first batch.
+    pub fn share_identical_reduces(&self, on: bool) {
+        self.core.borrow_mut().graph.share_identical_reduces(on);
+    }
+
     /// The blocks allocated to batch `t` for input `input` (ids and record counts).
     pub fn blocks_of(&self, t: Time, input: usize) -> Vec<(String, usize)> {
         let core = self.core.borrow();

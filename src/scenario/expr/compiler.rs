@@ -31,14 +31,16 @@ pub(crate) fn compile(expr: &Expr, arity: usize) -> Result<Func, CompileError> {
             compile_lambda(params, body, unparse(expr))
         }
         ExprKind::Var(name) if builtins::is_builtin(name) => {
-            builtins::make(name, &[], arity, expr.span)
+            Ok(builtins::make(name, &[], arity, expr.span)?.with_identity(&builtin_key(name, &[])))
         }
         ExprKind::Call { func, args } if builtins::is_builtin(&func.name) => {
             let consts = args
                 .iter()
                 .map(|a| eval_const(a).map(|v| (v, a.span)))
                 .collect::<Result<Vec<_>, _>>()?;
-            builtins::make(&func.name, &consts, arity, expr.span)
+            let values: Vec<Value> = consts.iter().map(|(v, _)| v.clone()).collect();
+            Ok(builtins::make(&func.name, &consts, arity, expr.span)?
+                .with_identity(&builtin_key(&func.name, &values)))
         }
         ExprKind::Var(name) => Err(CompileError {
             message: builtins::unknown_function_message(name),
@@ -100,9 +102,44 @@ pub(crate) fn compile_lambda(
         scope.push(p.name.clone());
     }
     let node = Arc::new(compile_node(body, &mut scope)?);
-    Ok(Func::native(&name, params.len(), move |args| {
-        node.eval(args)
-    }))
+    let key = pure(&node).then(|| format!("lambda {name}"));
+    let f = Func::native(&name, params.len(), move |args| node.eval(args));
+    Ok(match key {
+        Some(key) => f.with_identity(&key),
+        None => f,
+    })
+}
+
+/// The identity of a built-in made with these constant arguments (see [`Func::same_as`]):
+/// every built-in is a pure function of its arguments (`builtins.rs`: no randomness, no
+/// state), so its name and constants (compared as values, `1` differs from `1.0`) say what
+/// it computes.
+fn builtin_key(name: &str, consts: &[Value]) -> String {
+    format!("builtin {name}{consts:?}")
+}
+
+/// Whether a compiled lambda body is pure: it calls only built-ins (which carry an
+/// identity) and methods (`methods.rs`: functions of their receiver and arguments). A read
+/// of a broadcast variable (`excluded.value`, a call of a native reader) is not: the
+/// broadcast may be re-made between batches, and its singleton is made on the first read.
+fn pure(n: &Node) -> bool {
+    match n {
+        Node::Const(_) | Node::Slot(_) => true,
+        Node::Tuple(items) | Node::MakeSeq(_, items) => items.iter().all(pure),
+        Node::MakeSome(x) | Node::Unary(_, x) => pure(x),
+        Node::And(l, r) | Node::Or(l, r) | Node::Bin(_, l, r) => pure(l) && pure(r),
+        Node::If(parts) => parts.iter().all(pure),
+        Node::Method(m) => {
+            pure(&m.recv)
+                && m.args.iter().all(pure)
+                && match &m.fun {
+                    None => true,
+                    Some(FnArg::Inline(body)) => pure(body),
+                    Some(FnArg::Func(f)) => f.identity().is_some(),
+                }
+        }
+        Node::Call(f, args) => f.identity().is_some() && args.iter().all(pure),
+    }
 }
 
 /// Compiles an expression in a scope of variable names (slot `i` is `scope[i]`; later names
@@ -253,6 +290,7 @@ fn compile_call(
     }
     if builtins::is_builtin(name) {
         if let Some(f) = builtins::direct(name, args.len()) {
+            let f = f.with_identity(&builtin_key(name, &[]));
             return Ok(Node::Call(f, compile_all(args, scope)?));
         }
         return Err(cerr(
@@ -368,4 +406,40 @@ fn compile_method(
         const_args,
         fun: None,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::expr::broadcast::{self, BroadcastRead};
+    use crate::scenario::parse::parse_expr;
+
+    fn func(text: &str, arity: usize) -> Func {
+        compile(&parse_expr(text).expect("parses"), arity).expect("compiles")
+    }
+
+    /// Built-ins and lambdas are pure and identified by what they compute as written; a
+    /// broadcast read makes a lambda impure (no identity, never shared).
+    #[test]
+    fn identities_of_compiled_functions() {
+        assert!(func("sum", 2).same_as(&func("sum", 2)));
+        assert!(!func("sum", 2).same_as(&func("max", 2)));
+        assert!(func("pair(1)", 1).same_as(&func("pair(1)", 1)));
+        assert!(!func("pair(1)", 1).same_as(&func("pair(1.0)", 1)));
+        assert!(!func("pair(1)", 1).same_as(&func("pair(\"1\")", 1)));
+        let add = "(a, b) => a + b";
+        assert!(func(add, 2).same_as(&func("(a, b)  =>  a+b", 2)));
+        assert!(!func(add, 2).same_as(&func("(a, b) => b + a", 2)));
+        assert!(!func(add, 2).same_as(&func("sum", 2)));
+        assert!(func("x => toLower(x).split(\" \").map(toUpper)", 1)
+            .identity()
+            .is_some());
+        broadcast::clear();
+        let read = Func::native("excluded", 0, |_| Ok(Value::Int(3)));
+        broadcast::declare("excluded", BroadcastRead::Captured(read));
+        let reads = func("(a, b) => a + b + excluded.value", 2);
+        broadcast::clear();
+        assert_eq!(reads.identity(), None);
+        assert!(!reads.same_as(&reads));
+    }
 }

@@ -10,11 +10,20 @@ use crate::models::dstream::rdd::Rdd;
 use crate::sim::Time;
 
 impl Graph {
+    /// Plans the pipelines and the shared `reduceByKey`s (see `shared.rs`) for a start with
+    /// these output streams.
+    pub(super) fn plan_pipelines(&mut self, outputs: &[StreamId]) {
+        self.shared.plan(&self.nodes, outputs);
+        self.pipelined = self.pipelinable(outputs);
+    }
+
     /// Which streams a child computes record by record in the same stage, as Spark pipelines
     /// narrow dependencies: a `map`, `flatMap` or `filter` with no output operation and no
-    /// checkpoint, whose one and only child is a `map`, `flatMap`, `filter` or `reduceByKey`.
-    /// Its RDDs are then deferred ([`Rdd::deferred`]): counted while the child streams
-    /// through them, their records computed only if someone looks (the REPL, a lost worker).
+    /// checkpoint, whose one and only child is a `map`, `flatMap`, `filter` or `reduceByKey`,
+    /// or whose children are all identical `reduceByKey`s (one group of `shared.rs`: the
+    /// first one computed at a time streams through it, the others take its data). Its RDDs
+    /// are then deferred ([`Rdd::deferred`]): counted while the child streams through them,
+    /// their records computed only if someone looks (the REPL, a lost worker).
     pub(super) fn pipelinable(&self, outputs: &[StreamId]) -> Vec<bool> {
         let mut children: Vec<Vec<StreamId>> = vec![Vec::new(); self.nodes.len()];
         for n in &self.nodes {
@@ -31,12 +40,20 @@ impl Graph {
                         Op::Map(_) | Op::FlatMap(_) | Op::Filter(_) | Op::ReduceByKey(..)
                     )
                 };
+                let kids = &children[n.id];
+                let group = self.shared.group_of(kids.first().copied().unwrap_or(n.id));
+                let consumers = match kids.as_slice() {
+                    [one] => consumer(&self.nodes[*one].op),
+                    [_, _, ..] => {
+                        group.is_some() && kids.iter().all(|&c| self.shared.group_of(c) == group)
+                    }
+                    [] => false,
+                };
                 matches!(n.op, Op::Map(_) | Op::FlatMap(_) | Op::Filter(_))
                     && n.checkpoint_interval.is_none()
                     && !outputs.contains(&n.id)
-                    && children[n.id].len() == 1
-                    && consumer(&self.nodes[children[n.id][0]].op)
-                    && self.nodes[children[n.id][0]].slide == n.slide
+                    && consumers
+                    && kids.iter().all(|&c| self.nodes[c].slide == n.slide)
             })
             .collect()
     }
@@ -59,7 +76,28 @@ impl Graph {
     /// gets its RDD (deferred), with the same id (ids are given in the same order, each
     /// step's after its parent's, the consumer's last), the same partitions and record
     /// counts (for the trace), and the same `on_new` calls in the same order.
+    ///
+    /// A `reduceByKey` with identical twins is computed here whole (shared with its twins,
+    /// see `shared.rs`), pipelined or not.
     pub(super) fn compute_pipelined(
+        &mut self,
+        id: StreamId,
+        t: Time,
+        ctx: &mut OpCtx,
+        inputs: &mut dyn InputProvider,
+        on_new: &mut dyn FnMut(&Node, Time, &Rdd),
+    ) -> Result<Option<Option<Rdd>>, SparkError> {
+        match self.shared.group_of(id) {
+            Some(g) => self
+                .compute_shared_reduce(id, g, t, ctx, inputs, on_new)
+                .map(Some),
+            None => self.pipelined_pass(id, t, ctx, inputs, on_new),
+        }
+    }
+
+    /// [`Graph::compute_pipelined`] without sharing: `Ok(None)` when there is no chain to
+    /// pipeline or the pass hit an error.
+    pub(super) fn pipelined_pass(
         &mut self,
         id: StreamId,
         t: Time,

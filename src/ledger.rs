@@ -18,19 +18,25 @@ use std::collections::BTreeMap;
 /// A record's identity: (input stream number, offset in its source).
 pub type RecordId = (usize, u64);
 
+/// A record's few times or blocks, held in place (no allocation) up to `N` of them: almost
+/// every record is received once, stored in one block and allocated to one batch, and a run
+/// records millions (issue 15: a heap `Vec` per field was a third of the ledger's cost).
+/// Read it as a slice.
+pub type Few<T, const N: usize> = smallvec::SmallVec<[T; N]>;
+
 /// The life of one input record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RecordLife {
     /// Times a receiver received it (twice when a reliable source sent it again).
-    pub received: Vec<Time>,
+    pub received: Few<Time, 2>,
     /// Blocks it was stored in.
-    pub blocks: Vec<std::sync::Arc<str>>,
+    pub blocks: Few<std::sync::Arc<str>, 1>,
     /// Whether some block holding it was replicated to a second executor.
     pub replicated: bool,
     /// Whether some block holding it reached the write-ahead log.
     pub logged: bool,
     /// Batches it was allocated to.
-    pub batches: Vec<Time>,
+    pub batches: Few<Time, 2>,
     /// Times a completed batch wrote it out (counting re-runs for an at-least-once sink).
     pub outputs: u32,
     /// Why it was dropped, if it was: `(when, what destroyed it)`.

@@ -60,15 +60,26 @@ pub struct OutputDiff {
     pub first_difference: Option<(usize, Time)>,
 }
 
-type Outputs = BTreeMap<(usize, Time), (Vec<String>, u32)>;
+/// Per (output operation, batch time) up to the checked time: the printed lines of its last
+/// execution (shared with the context's table, not copied) and how many times it ran.
+type Outputs = BTreeMap<(usize, Time), (std::sync::Arc<[String]>, u32)>;
 
-/// Walks a run's events in order, calling the function given on each: over a trace copied
-/// out, or over the context's own (`StreamingContext::for_each_event`), which copies none.
+/// The outputs a context kept ([`StreamingContext::keep_outputs`], asked for before it
+/// ran) up to `until`.
+fn kept_outputs(ssc: &StreamingContext, until: Time) -> Outputs {
+    let mut out = ssc.kept_outputs().unwrap_or_default();
+    out.retain(|(_, t), _| *t <= until);
+    out
+}
+
+/// Walks a run's events in order, calling the function given on each.
+#[cfg(test)]
 type EachEvent<'a> = &'a dyn Fn(&mut dyn FnMut(&Event));
 
 /// The printed lines of each (output operation, batch time) up to `until` (the last
-/// execution's) and how many times it ran. For the reference run, once per reference; a
-/// faulty run is compared without copying its lines ([`OutputDiff::of_events`]).
+/// execution's) and how many times it ran, from the trace: what the check computed before
+/// the context kept them ([`kept_outputs`]); the tests compare both.
+#[cfg(test)]
 fn outputs_of(each: EachEvent<'_>, until: Time) -> Outputs {
     let mut out = Outputs::new();
     each(&mut |e| {
@@ -77,8 +88,10 @@ fn outputs_of(each: EachEvent<'_>, until: Time) -> Outputs {
         } = e
         {
             if *time <= until {
-                let entry = out.entry((*index, *time)).or_default();
-                entry.0.clone_from(lines);
+                let entry = out
+                    .entry((*index, *time))
+                    .or_insert_with(|| (std::sync::Arc::from(Vec::new()), 0));
+                entry.0 = std::sync::Arc::from(lines.as_slice());
                 entry.1 += 1;
             }
         }
@@ -87,54 +100,20 @@ fn outputs_of(each: EachEvent<'_>, until: Time) -> Outputs {
 }
 
 impl OutputDiff {
-    /// The faulty run's outputs (its events, walked by `each`, twice) compared with the
-    /// reference's, per (output operation, batch time) up to `until`: the last execution of
-    /// each counts. The lines are compared where they lie in the trace, not copied.
-    fn of_events(reference: &Outputs, each: EachEvent<'_>, until: Time) -> OutputDiff {
-        // First pass: where each pair's last execution lies in the trace, and how many
-        // times it ran.
-        let mut last: BTreeMap<(usize, Time), (usize, u32)> = BTreeMap::new();
-        let mut n = 0usize;
-        each(&mut |e| {
-            if let Event::Output { time, index, .. } = e {
-                if *time <= until {
-                    let entry = last.entry((*index, *time)).or_insert((n, 0));
-                    entry.0 = n;
-                    entry.1 += 1;
-                }
-            }
-            n += 1;
-        });
-        // Second pass: those last executions' lines against the reference's.
-        let mut at: Vec<(usize, (usize, Time))> = last.iter().map(|(k, (i, _))| (*i, *k)).collect();
-        at.sort_unstable();
-        let mut same: BTreeSet<(usize, Time)> = BTreeSet::new();
-        let mut next = at.iter().peekable();
-        let mut n = 0usize;
-        each(&mut |e| {
-            if let Some((i, key)) = next.peek() {
-                if *i == n {
-                    if let Event::Output { lines, .. } = e {
-                        if reference.get(key).is_some_and(|(l, _)| l == lines) {
-                            same.insert(*key);
-                        }
-                    }
-                    next.next();
-                }
-            }
-            n += 1;
-        });
+    /// The faulty run's outputs compared with the reference's, per (output operation,
+    /// batch time) up to the checked time: the last execution of each counts.
+    fn of(reference: &Outputs, faulty: &Outputs) -> OutputDiff {
         let mut d = OutputDiff {
             batches: reference.len(),
             ..OutputDiff::default()
         };
-        for key in reference.keys() {
-            if !same.contains(key) {
+        for (key, (lines, _)) in reference {
+            if faulty.get(key).is_none_or(|(l, _)| l != lines) {
                 d.differ += 1;
                 d.first_difference.get_or_insert(*key);
             }
         }
-        d.repeated = last.values().filter(|(_, k)| *k > 1).count();
+        d.repeated = faulty.values().filter(|(_, n)| *n > 1).count();
         d
     }
 }
@@ -271,6 +250,7 @@ fn settle(sc: &Scenario, options: &RunOptions, end: Time, cutoff: Time) -> Resul
     s.cluster.faults.faults.sort_by_key(|(t, _)| *t);
     s.cluster.conf.graceful_stop_timeout = Some(bound);
     let built = s.build(options).map_err(|e| e.to_string())?;
+    built.ssc.keep_outputs();
     run_batches(&built.ssc, end, None, false, &mut None)?;
     drain_stopped(&built.ssc, sc.batch_interval, end.plus(bound))?;
     Ok(built)
@@ -370,7 +350,7 @@ struct Settled {
 impl Settled {
     fn of(ssc: &StreamingContext, until: Time) -> Settled {
         Settled {
-            outputs: outputs_of(&|f| ssc.for_each_event(0, f), until),
+            outputs: kept_outputs(ssc, until),
             ledger: ssc.ledger(),
             batches: super::batches::batch_rows(ssc),
         }
@@ -392,10 +372,11 @@ pub fn reference_run(
     quiet.cluster.random_faults = None;
     let end = until.plus(drain(sc));
     let built = quiet.build(options).map_err(|e| e.to_string())?;
+    built.ssc.keep_outputs();
     run_checked(&built, sc.batch_interval, end, until, false)?;
     let ssc = &built.ssc;
     Ok(Reference {
-        outputs: outputs_of(&|f| ssc.for_each_event(0, f), until),
+        outputs: kept_outputs(ssc, until),
         ledger: ssc.ledger(),
         batches: super::batches::batch_rows(ssc),
         // Settled when a verdict first needs it, from time 0: settling every reference at
@@ -456,6 +437,7 @@ pub fn verify_keeping(
 ) -> Result<Report, String> {
     let end = until.plus(drain(sc));
     let mut built = sc.build(options).map_err(|e| e.to_string())?;
+    built.ssc.keep_outputs();
     let resume = run_checked(&built, sc.batch_interval, end, until, true)?;
     let mut f = built.ssc.ledger();
     let mut pending = built.ssc.pending_times();
@@ -496,7 +478,7 @@ pub fn verify_keeping(
     }
     let ssc = &built.ssc;
     let backlog_cut = all_lost_pending(&verdict, &f, &pending);
-    let outputs = OutputDiff::of_events(reference_outputs, &|g| ssc.for_each_event(0, g), until);
+    let outputs = OutputDiff::of(reference_outputs, &kept_outputs(ssc, until));
     let mut causes = Vec::new();
     if !verdict.lost.is_empty() || !verdict.duplicated.is_empty() {
         let mut ran = BTreeSet::new();
@@ -700,6 +682,7 @@ mod tests {
             let end = until.plus(drain(&case));
             let what = format!("{name} seed {seed} {extra}");
             let built = case.build(&options).expect("builds");
+            built.ssc.keep_outputs();
             let resume = run_checked(&built, case.batch_interval, end, until, true)
                 .expect("runs")
                 .expect("kept");
@@ -723,6 +706,14 @@ mod tests {
             }
             assert!(exact.is_some(), "{what}: not settled live");
             let fresh = settle(&case, &options, end, until).expect("settles");
+            // the outputs the contexts kept (through the snapshot put back, and from
+            // scratch) are the trace's
+            let far = Time(u64::MAX / 4);
+            for ssc in [&built.ssc, &fresh.ssc] {
+                let from_trace = outputs_of(&|f| ssc.for_each_event(0, f), far);
+                assert!(!from_trace.is_empty(), "{what}: no output");
+                assert_eq!(kept_outputs(ssc, far), from_trace, "{what}: kept outputs");
+            }
             let (a, b) = (leaves(&built.ssc), leaves(&fresh.ssc));
             if let Some(i) = (0..a.len().max(b.len())).find(|i| a.get(*i) != b.get(*i)) {
                 panic!(

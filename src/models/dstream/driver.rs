@@ -143,7 +143,15 @@ pub(super) struct Core {
     pub(super) broadcasts: super::broadcast::Broadcasts,
     /// Batches generated but waiting for the previous one to finish.
     pub(super) waiting: VecDeque<Time>,
+    /// When kept ([`super::StreamingContext::keep_outputs`]): per (output operation, batch
+    /// time), the printed lines of its last execution and how many times it ran, as the
+    /// trace's `Output` events say, so a check reads them without decoding the trace.
+    pub(super) outputs_kept: Option<OutputTable>,
 }
+
+/// Per (output operation index, batch time): the last execution's printed lines (shared)
+/// and the number of executions.
+pub(super) type OutputTable = BTreeMap<(usize, Time), (std::sync::Arc<[String]>, u32)>;
 
 impl Core {
     pub(super) fn schedule(&mut self, at: Time, what: Scheduled) {
@@ -158,6 +166,19 @@ impl Core {
     }
 
     pub(super) fn emit(&mut self, e: Event) {
+        if let (
+            Some(table),
+            Event::Output {
+                time, index, lines, ..
+            },
+        ) = (&mut self.outputs_kept, &e)
+        {
+            let entry = table
+                .entry((*index, *time))
+                .or_insert_with(|| (std::sync::Arc::from(Vec::new()), 0));
+            entry.0 = std::sync::Arc::from(lines.as_slice());
+            entry.1 += 1;
+        }
         self.trace.push(e);
     }
 

@@ -214,6 +214,7 @@ impl StreamingContext {
             accumulator: 0,
             broadcasts: Default::default(),
             waiting: VecDeque::new(),
+            outputs_kept: None,
         };
         Ok(StreamingContext {
             core: Rc::new(RefCell::new(core)),
@@ -388,6 +389,22 @@ impl StreamingContext {
     pub fn for_each_event(&self, from: usize, mut f: impl FnMut(&Event)) {
         let core = self.core.borrow();
         core.trace.for_each_from(from, &mut f);
+    }
+
+    /// From now on, keeps per (output operation, batch time) the printed lines of its last
+    /// execution and how many times it ran (what the trace's `Output` events say), for
+    /// [`StreamingContext::kept_outputs`]. Snapshots taken after this keep the table too.
+    pub fn keep_outputs(&self) {
+        let mut core = self.core.borrow_mut();
+        core.outputs_kept.get_or_insert_with(Default::default);
+    }
+
+    /// The table [`StreamingContext::keep_outputs`] keeps (`None` unless asked for): per
+    /// (output operation index, batch time), the last execution's lines and the number of
+    /// executions since it was asked for.
+    #[allow(clippy::type_complexity)]
+    pub fn kept_outputs(&self) -> Option<BTreeMap<(usize, Time), (std::sync::Arc<[String]>, u32)>> {
+        self.core.borrow().outputs_kept.clone()
     }
 
     /// Time of the last completed batch.

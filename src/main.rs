@@ -352,33 +352,9 @@ enum ChallengeAction {
     },
 }
 
-// mimalloc: the engine allocates a value per record; a faster allocator is the cheapest
-// large speed-up (measured with `stream-sim bench`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-// mimalloc v3's `mi_option_set` and its `mi_option_purge_delay` (the 16th entry of
-// `mi_option_e` in mimalloc.h, v3; libmimalloc-sys's Rust bindings do not name it), linked
-// in with the allocator itself.
-extern "C" {
-    fn mi_option_set(option: std::os::raw::c_int, value: std::os::raw::c_long);
-}
-const MI_OPTION_PURGE_DELAY: std::os::raw::c_int = 15;
-
-/// Tells mimalloc never to purge (decommit) freed pages, unless `MIMALLOC_PURGE_DELAY` says
-/// otherwise. By default it returns pages unused for 1 s to the kernel, and a batch's
-/// records are freed and allocated again batch after batch: each purged page comes back as
-/// a page fault and a page the kernel zeroes (`clear_page_erms`, 9 % of the engine's word
-/// count, plus 10 % in mimalloc's fresh pages). Without purging, a `bench` run took 370
-/// page faults instead of 450-560 thousand (issue 15). The process's memory stays its
-/// peak, which the REPL's and a long run's peak figures bound (README, `bench` figure 5).
-fn allocator_options() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: called once, first thing in `main`, before any other thread exists
-        // (mimalloc's option setters are not thread safe); the option number is v3's.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    }
-}
+// The global allocator (mimalloc) and its options.
+#[path = "main/allocator.rs"]
+mod allocator;
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::parse(s)
@@ -422,7 +398,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 const STACK_BYTES: usize = 256 << 20;
 
 fn main() -> ExitCode {
-    allocator_options();
+    allocator::never_purge();
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
         .name("stream-sim".into())

@@ -52,6 +52,9 @@ pub struct Func {
     /// `Some(c)` when the function is `x => (x, c)` (the built-in `pair(c)`), which never
     /// fails: a pipelined `reduceByKey` then takes `x` and `c` without building the pair.
     pair_const: Option<Value>,
+    /// Whether the function is the built-in `sum` of two arguments, which adds two `Int`s
+    /// as `wrapping_add` (see [`Func::adds_ints`]).
+    adds_ints: bool,
 }
 
 /// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
@@ -73,7 +76,22 @@ impl Func {
             flat: None,
             context: None,
             pair_const: None,
+            adds_ints: false,
         }
+    }
+
+    /// Declares that the function, given two `Int`s `a` and `b`, returns
+    /// `Int(a.wrapping_add(b))` and never fails (the built-in `sum`: Scala's `Long` `+`).
+    pub fn with_adds_ints(mut self) -> Func {
+        self.adds_ints = true;
+        self
+    }
+
+    /// Whether two `Int`s may be added with `wrapping_add` instead of calling the function
+    /// ([`Func::with_adds_ints`]): a `reduceByKey(sum)` then neither calls it nor builds
+    /// its arguments.
+    pub fn adds_ints(&self) -> bool {
+        self.adds_ints
     }
 
     /// Declares that the function is `x => (x, c)` (it must be, and must never fail).

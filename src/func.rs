@@ -52,6 +52,9 @@ pub struct Func {
     /// `Some(c)` when the function is `x => (x, c)` (the built-in `pair(c)`), which never
     /// fails: a pipelined `reduceByKey` then takes `x` and `c` without building the pair.
     pair_const: Option<Value>,
+    /// Whether the function is the built-in `sum` of two arguments, which adds two `Int`s
+    /// as `wrapping_add` (see [`Func::adds_ints`]).
+    adds_ints: bool,
 }
 
 /// What [`Func::with_error_context`] and [`Func::with_identity`] set.
@@ -83,6 +86,7 @@ impl Func {
             flat: None,
             tags: None,
             pair_const: None,
+            adds_ints: false,
         }
     }
 
@@ -112,6 +116,20 @@ impl Func {
             (Some(a), Some(b)) => a == b && self.arity == other.arity,
             _ => false,
         }
+    }
+
+    /// Declares that the function, given two `Int`s `a` and `b`, returns
+    /// `Int(a.wrapping_add(b))` and never fails (the built-in `sum`: Scala's `Long` `+`).
+    pub fn with_adds_ints(mut self) -> Func {
+        self.adds_ints = true;
+        self
+    }
+
+    /// Whether two `Int`s may be added with `wrapping_add` instead of calling the function
+    /// ([`Func::with_adds_ints`]): a `reduceByKey(sum)` then neither calls it nor builds
+    /// its arguments.
+    pub fn adds_ints(&self) -> bool {
+        self.adds_ints
     }
 
     /// Declares that the function is `x => (x, c)` (it must be, and must never fail).

@@ -352,10 +352,9 @@ enum ChallengeAction {
     },
 }
 
-// mimalloc: the engine allocates a value per record; a faster allocator is the cheapest
-// large speed-up (measured with `stream-sim bench`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The global allocator (mimalloc) and its options.
+#[path = "main/allocator.rs"]
+mod allocator;
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::parse(s)
@@ -399,6 +398,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 const STACK_BYTES: usize = 256 << 20;
 
 fn main() -> ExitCode {
+    allocator::never_purge();
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
         .name("stream-sim".into())

@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 mod grouped;
 mod pipeline;
-use grouped::{key_hash, map_side_order, partition_of_code, Grouped};
+use grouped::{
+    fold, key_hash, map_side_order, map_side_order_of_codes, partition_of_code, Grouped,
+};
 pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
@@ -387,10 +389,7 @@ fn combine_pair(
             k,
             || k.partition_hash(),
             || x.clone(),
-            |acc| {
-                *acc = f.call2(acc, x)?;
-                Ok(())
-            },
+            |acc| fold(acc, x, f),
         )
         .map_err(|error| SparkError::Function {
             op: op.to_string(),
@@ -404,12 +403,11 @@ fn combine_pair(
 /// [`grouped::map_side_order`]) unless the input was already partitioned. Sorts key numbers,
 /// not the entries.
 fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
-    let mut order: Vec<u32> = (0..local.entries.len() as u32).collect();
-    if sort {
-        let codes = &local.codes;
-        // (code, first-seen number) is unique: the unstable sort gives the stable order
-        order.sort_unstable_by_key(|&i| (codes[i as usize], i));
-    }
+    let order = if sort {
+        map_side_order_of_codes(&local.codes)
+    } else {
+        (0..local.entries.len() as u32).collect()
+    };
     Combined {
         entries: local.entries,
         hashes: local.hashes,
@@ -427,11 +425,14 @@ fn reduce_side(
     op: &str,
     time: Time,
 ) -> Result<Vec<Partition>, SparkError> {
-    // There are at least as many keys as in the largest combiner, so each output starts
-    // with room for its share of those (no rehash while it fills up to it).
+    // There are at least as many keys as in the largest combiner and at most as many as in
+    // all (an over-count: map partitions share keys): each output starts with room for its
+    // share of twice the largest, or of all when fewer (no effect on the order).
     let largest = locals.iter().map(Combined::len).max().unwrap_or(0);
+    let total: usize = locals.iter().map(Combined::len).sum();
+    let expect = total.min(2 * largest);
     let mut outs: Vec<Grouped<Value>> = (0..n)
-        .map(|_| Grouped::with_capacity(largest / n + largest / (4 * n)))
+        .map(|_| Grouped::with_capacity(expect / n + expect / (4 * n)))
         .collect();
     for mut local in locals {
         for &i in &local.order {
@@ -441,11 +442,12 @@ fn reduce_side(
             let target = &mut outs[partition_of_code(code, n)];
             match target.find(hash, &k) {
                 Some(slot) => {
-                    let acc = &mut target.entries[slot].1;
-                    *acc = f.call2(acc, &x).map_err(|error| SparkError::Function {
-                        op: op.to_string(),
-                        time,
-                        error,
+                    fold(&mut target.entries[slot].1, &x, f).map_err(|error| {
+                        SparkError::Function {
+                            op: op.to_string(),
+                            time,
+                            error,
+                        }
                     })?;
                 }
                 None => target.push_new(hash, code, k, x),

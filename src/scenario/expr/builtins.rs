@@ -326,6 +326,8 @@ pub(crate) fn make(
         // `x => (x, c)`: a pipelined reduceByKey takes x and c without the pair.
         (B::Pair, _) if arity == 1 => func.with_pair_const(c_pair),
         (B::Pair1, _) if arity == 1 => func.with_pair_const(Value::Int(1)),
+        // `sum` of two Ints is `wrapping_add` (`arith`'s `Add`): reduceByKey adds in place.
+        (B::Sum, _) if arity == 2 => func.with_adds_ints(),
         _ => func,
     })
 }

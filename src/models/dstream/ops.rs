@@ -614,7 +614,9 @@ pub struct CogroupHeads<'a> {
     by_partition: Vec<Vec<u32>>,
     /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
     start: Vec<u32>,
-    /// `(input RDD index, value)`, grouped by key, in input order within a key.
+    /// `(input RDD index, record)`, grouped by key, in input order within a key: the
+    /// whole `(key, value)` record, so that a caller can reuse it (see
+    /// [`CogroupHeads::head_records`]).
     heads: Vec<(u32, &'a Value)>,
 }
 
@@ -638,7 +640,7 @@ impl<'a> CogroupHeads<'a> {
         for (i, r) in rdds.iter().enumerate() {
             let tag = i as u32 + 1;
             for v in r.iter() {
-                let (k, x) = pair(op, v)?;
+                let (k, _) = pair(op, v)?;
                 let hash = key_hash(k);
                 let slot = match index.find(hash, |&s| keys[s as usize] == k) {
                     Some(&s) => s,
@@ -659,7 +661,7 @@ impl<'a> CogroupHeads<'a> {
                 if last[su] != tag {
                     last[su] = tag;
                     count[su] += 1;
-                    found.push((slot, i as u32, x));
+                    found.push((slot, i as u32, v));
                 }
             }
         }
@@ -718,9 +720,24 @@ impl<'a> CogroupHeads<'a> {
 
     /// The heads of key number `k`: `(input index, first value in that input)`, in input
     /// order.
-    pub fn heads(&self, k: u32) -> &[(u32, &'a Value)] {
+    pub fn heads(&self, k: u32) -> impl Iterator<Item = (u32, &'a Value)> + Clone + '_ {
+        self.head_records(k).iter().map(|&(i, r)| (i, second(r)))
+    }
+
+    /// The heads of key number `k` as whole records: `(input index, first (key, value)
+    /// record of the key in that input)`, in input order. A caller that would rebuild a
+    /// record equal to one of these can clone it instead (an `Arc` clone, no allocation).
+    pub fn head_records(&self, k: u32) -> &[(u32, &'a Value)] {
         let k = k as usize;
         &self.heads[self.start[k] as usize..self.start[k + 1] as usize]
+    }
+}
+
+/// The value of a record [`CogroupHeads::new`] accepted (a pair: checked there).
+fn second(record: &Value) -> &Value {
+    match record.as_pair() {
+        Some((_, v)) => v,
+        None => &Value::Null,
     }
 }
 
@@ -966,12 +983,19 @@ mod tests {
                         .enumerate()
                         .filter_map(|(i, l)| l.first().map(|v| (i as u32, v.clone())))
                         .collect();
-                    let got: Vec<(u32, Value)> = heads
-                        .heads(k)
-                        .iter()
-                        .map(|(i, v)| (*i, (*v).clone()))
-                        .collect();
+                    let got: Vec<(u32, Value)> =
+                        heads.heads(k).map(|(i, v)| (i, v.clone())).collect();
                     assert_eq!(got, want);
+                    let records: Vec<(u32, Value)> = heads
+                        .head_records(k)
+                        .iter()
+                        .map(|&(i, r)| (i, r.clone()))
+                        .collect();
+                    let rebuilt: Vec<(u32, Value)> = want
+                        .iter()
+                        .map(|(i, v)| (*i, Value::pair(key.clone(), v.clone())))
+                        .collect();
+                    assert_eq!(records, rebuilt);
                 }
             }
         }

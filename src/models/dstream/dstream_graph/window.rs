@@ -92,36 +92,49 @@ impl Graph {
             let keys = groups.partition(p);
             let mut out = Vec::with_capacity(keys.len());
             for &key in keys {
-                // Each reduced RDD has at most one value per key: take the head, as Spark
-                // does. Input 0 is the previous window, then the old batches, then the new.
-                let heads = groups.heads(key);
-                let prev = heads.first().filter(|(i, _)| *i == 0).map(|(_, v)| *v);
-                let mut old_vals = heads
-                    .iter()
-                    .filter(|(i, _)| (1..=n_old).contains(i))
-                    .map(|(_, v)| *v);
-                let mut new_vals = heads.iter().filter(|(i, _)| *i > n_old).map(|(_, v)| *v);
-                let value = match prev {
-                    None => match reduce_all(&mut new_vals)? {
-                        Some(v) => v,
-                        None => {
-                            return Err(SparkError::InvalidArgument(
-                                "Neither previous window has value for key, nor new values found. Are you sure your key class hashes consistently?".into(),
-                            ))
-                        }
-                    },
-                    Some(prev) => {
-                        let mut v = prev.clone();
-                        if let Some(o) = reduce_all(&mut old_vals)? {
-                            v = inverse.call2(&v, &o).map_err(fail)?;
-                        }
-                        if let Some(n) = reduce_all(&mut new_vals)? {
-                            v = reduce.call2(&v, &n).map_err(fail)?;
-                        }
-                        v
+                let records = groups.head_records(key);
+                // A key with neither old nor new values keeps its previous value: its
+                // record is the previous window's, shared (Spark builds an equal tuple).
+                let record = match records {
+                    [(0, previous)] => (*previous).clone(),
+                    _ => {
+                        // Each reduced RDD has at most one value per key: take the head, as
+                        // Spark does. Input 0 is the previous window, then the old batches,
+                        // then the new.
+                        let heads = groups.heads(key);
+                        let prev = heads
+                            .clone()
+                            .next()
+                            .filter(|(i, _)| *i == 0)
+                            .map(|(_, v)| v);
+                        let mut old_vals = heads
+                            .clone()
+                            .filter(|(i, _)| (1..=n_old).contains(i))
+                            .map(|(_, v)| v);
+                        let mut new_vals = heads.filter(|(i, _)| *i > n_old).map(|(_, v)| v);
+                        let value = match prev {
+                            None => match reduce_all(&mut new_vals)? {
+                                Some(v) => v,
+                                None => {
+                                    return Err(SparkError::InvalidArgument(
+                                        "Neither previous window has value for key, nor new values found. Are you sure your key class hashes consistently?".into(),
+                                    ))
+                                }
+                            },
+                            Some(prev) => {
+                                let mut v = prev.clone();
+                                if let Some(o) = reduce_all(&mut old_vals)? {
+                                    v = inverse.call2(&v, &o).map_err(fail)?;
+                                }
+                                if let Some(n) = reduce_all(&mut new_vals)? {
+                                    v = reduce.call2(&v, &n).map_err(fail)?;
+                                }
+                                v
+                            }
+                        };
+                        Value::pair(groups.key(key).clone(), value)
                     }
                 };
-                let record = Value::pair(groups.key(key).clone(), value);
                 let keep = match filter {
                     None => true,
                     Some(f) => match f.call1(&record).map_err(fail)? {

@@ -610,6 +610,10 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
 pub struct CogroupHeads<'a> {
     /// The keys, by key number (first-seen order), borrowed from the inputs.
     keys: Vec<&'a Value>,
+    /// The keys' hashes in the table, by key number.
+    hashes: Vec<u64>,
+    /// The keys' `hashCode`s, by key number.
+    codes: Vec<i32>,
     /// Per output partition, its key numbers in Spark's order (see [`CogroupHeads::partition`]).
     by_partition: Vec<Vec<u32>>,
     /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
@@ -620,13 +624,47 @@ pub struct CogroupHeads<'a> {
     heads: Vec<(u32, &'a Value)>,
 }
 
+/// The hashes of the keys of an RDD whose keys are all distinct, record by record in
+/// [`Rdd::iter`] order: what a cogroup computed for them, kept so that the next cogroup over
+/// the same RDD neither hashes its keys again nor looks them up (see
+/// [`CogroupHeads::with_distinct_first`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DistinctKeyHashes {
+    /// The key's hash in the cogroup's own table.
+    pub hashes: Vec<u64>,
+    /// The key's `hashCode` ([`Value::partition_hash`]).
+    pub codes: Vec<i32>,
+}
+
 impl<'a> CogroupHeads<'a> {
     /// Groups `rdds` by key into `n` hash partitions (`nonNegativeMod(hashCode, n)`).
     ///
     /// # Errors
     /// [`SparkError::NotAPair`] (naming `op`) for the first record that is not a pair.
     pub fn new(rdds: &[&'a Rdd], n: usize, op: &str) -> Result<CogroupHeads<'a>, SparkError> {
+        Self::with_distinct_first(rdds, n, op, None)
+    }
+
+    /// As [`CogroupHeads::new`], with the key hashes of `rdds[0]` given when its keys are
+    /// all distinct (`first`: the hashes a previous cogroup computed for the records it
+    /// output, see [`CogroupHeads::key_hashes`]). Its records then enter the table without a
+    /// lookup and without hashing. Ignored (everything hashed) when its length is not the
+    /// number of records of `rdds[0]`. The result is the same as [`CogroupHeads::new`]'s:
+    /// distinct keys would each have been new, in the same first-seen order.
+    ///
+    /// # Errors
+    /// As [`CogroupHeads::new`].
+    pub fn with_distinct_first(
+        rdds: &[&'a Rdd],
+        n: usize,
+        op: &str,
+        first: Option<&DistinctKeyHashes>,
+    ) -> Result<CogroupHeads<'a>, SparkError> {
         let n = n.max(1);
+        let first = first.filter(|f| {
+            let len = rdds.first().map_or(0, |r| r.count());
+            f.hashes.len() == len && f.codes.len() == len
+        });
         let total: usize = rdds.iter().map(|r| r.count()).sum();
         let mut index: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(total);
         let mut keys: Vec<&'a Value> = Vec::with_capacity(total);
@@ -637,7 +675,23 @@ impl<'a> CogroupHeads<'a> {
         let mut count: Vec<u32> = Vec::with_capacity(total);
         let mut by_partition: Vec<Vec<u32>> = (0..n).map(|_| Vec::new()).collect();
         let mut found: Vec<(u32, u32, &'a Value)> = Vec::with_capacity(total);
-        for (i, r) in rdds.iter().enumerate() {
+        let mut skip = 0;
+        if let (Some(f), Some(r)) = (first, rdds.first()) {
+            for ((v, &hash), &code) in r.iter().zip(&f.hashes).zip(&f.codes) {
+                let (k, _) = pair(op, v)?;
+                let s = keys.len() as u32;
+                keys.push(k);
+                hashes.push(hash);
+                codes.push(code);
+                last.push(1);
+                count.push(1);
+                by_partition[partition_of_code(code, n)].push(s);
+                index.insert_unique(hash, s, |&s| hashes[s as usize]);
+                found.push((s, 0, v));
+            }
+            skip = 1;
+        }
+        for (i, r) in rdds.iter().enumerate().skip(skip) {
             let tag = i as u32 + 1;
             for v in r.iter() {
                 let (k, _) = pair(op, v)?;
@@ -697,10 +751,18 @@ impl<'a> CogroupHeads<'a> {
         }
         Ok(CogroupHeads {
             keys,
+            hashes,
+            codes,
             by_partition,
             start,
             heads,
         })
+    }
+
+    /// Key number `k`'s hash in the table and its `hashCode`, as
+    /// [`DistinctKeyHashes`] keeps them.
+    pub fn key_hashes(&self, k: u32) -> (u64, i32) {
+        (self.hashes[k as usize], self.codes[k as usize])
     }
 
     /// Number of output partitions.
@@ -998,6 +1060,78 @@ mod tests {
                     assert_eq!(records, rebuilt);
                 }
             }
+        }
+    }
+
+    /// Everything a `CogroupHeads` yields, in order: per partition, per key, the key, its
+    /// hashes and its head records.
+    type HeadsView = Vec<Vec<(Value, (u64, i32), Vec<(u32, Value)>)>>;
+
+    fn view(h: &CogroupHeads) -> HeadsView {
+        (0..h.num_partitions())
+            .map(|p| {
+                h.partition(p)
+                    .iter()
+                    .map(|&k| {
+                        let heads = h
+                            .head_records(k)
+                            .iter()
+                            .map(|&(i, r)| (i, r.clone()))
+                            .collect();
+                        (h.key(k).clone(), h.key_hashes(k), heads)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cogroup_heads_with_known_distinct_first_input_equal_plain_ones(
+            batches in proptest::collection::vec(
+                proptest::collection::vec((0u16..300, -2i64..3), 0..40), 1..5),
+            n in 1usize..4,
+            keep_mod in 1u16..4,
+        ) {
+            // A window: the output of one cogroup (distinct keys, some filtered out as
+            // reduceByKeyAndWindow's filter does) is the first input of the next, with the
+            // hashes the first computed; the next cogroup must equal the plain one.
+            let mut ctx = OpCtx::new(0, 2);
+            let word = |w: u16| Value::str(&format!("w{}", u32::from(w) * 7919 % 1000));
+            let rdds: Vec<Rdd> = batches
+                .iter()
+                .map(|b| {
+                    let records = b.iter().map(|&(w, c)| Value::pair(word(w), Value::Int(c)));
+                    let lineage = ctx.lineage("test", &[], false);
+                    Rdd::new(vec![records.collect()], None, lineage)
+                })
+                .collect();
+            let refs: Vec<&Rdd> = rdds.iter().collect();
+            let first = CogroupHeads::new(&refs, n, "test").unwrap();
+            let mut known = DistinctKeyHashes::default();
+            let mut parts = Vec::new();
+            for p in 0..first.num_partitions() {
+                let mut out = Vec::new();
+                for (j, &k) in first.partition(p).iter().enumerate() {
+                    if j as u16 % keep_mod == 0 {
+                        let (hash, code) = first.key_hashes(k);
+                        known.hashes.push(hash);
+                        known.codes.push(code);
+                        out.push(first.head_records(k)[0].1.clone());
+                    }
+                }
+                parts.push(out);
+            }
+            let window = Rdd::new(parts, Some(n), ctx.lineage("window", &[], true));
+            let mut next: Vec<&Rdd> = vec![&window];
+            next.extend(refs.iter().rev());
+            let plain = CogroupHeads::new(&next, n, "test").unwrap();
+            let fast = CogroupHeads::with_distinct_first(&next, n, "test", Some(&known)).unwrap();
+            proptest::prop_assert_eq!(view(&fast), view(&plain));
+            // Hashes of the wrong length are ignored.
+            known.codes.pop();
+            let ignored = CogroupHeads::with_distinct_first(&next, n, "test", Some(&known)).unwrap();
+            proptest::prop_assert_eq!(view(&ignored), view(&plain));
         }
     }
 

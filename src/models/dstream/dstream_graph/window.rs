@@ -2,6 +2,13 @@
 //! `ReducedWindowedDStream.compute`, streaming/dstream/ReducedWindowedDStream.scala): the
 //! previous window's RDD cogrouped with the batches that left and the batches that entered.
 //! See [`Graph::compute_reduced_window`].
+//!
+//! Each slide keeps, next to the window RDD it outputs, its keys' hashes
+//! ([`ops::DistinctKeyHashes`]): the next slide's cogroup takes that RDD as its first input
+//! and enters its keys (distinct, as every cogroup's output keys are) without hashing or
+//! looking them up again. The hashes live in a small per-thread table keyed by the RDD's
+//! data allocation ([`Rdd::shares_data`]), so a window RDD that comes from anywhere else (a
+//! checkpoint, the REPL's time travel) is simply hashed again: same result, no shortcut.
 
 use super::{Graph, InputProvider, Node, StreamId};
 use crate::func::Func;
@@ -10,6 +17,39 @@ use crate::models::dstream::ops::{self, OpCtx};
 use crate::models::dstream::rdd::Rdd;
 use crate::sim::{Duration, Time};
 use crate::value::Value;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// The most window RDDs whose key hashes a thread keeps (one per windowed stream is enough:
+/// a slide consumes the previous slide's entry and leaves its own).
+const KEPT_WINDOWS: usize = 8;
+
+thread_local! {
+    /// Window RDDs this thread output, with their keys' hashes, newest last.
+    static KEY_HASHES: RefCell<Vec<(Rdd, Arc<ops::DistinctKeyHashes>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// The key hashes kept for `rdd`'s data, if this thread output it (removed: the slide
+/// that asks replaces them with its own output's).
+fn take_key_hashes(rdd: &Rdd) -> Option<Arc<ops::DistinctKeyHashes>> {
+    KEY_HASHES.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let at = kept.iter().position(|(r, _)| r.shares_data(rdd))?;
+        Some(kept.remove(at).1)
+    })
+}
+
+/// Keeps `hashes` for `rdd`'s data, dropping the oldest entry beyond [`KEPT_WINDOWS`].
+fn keep_key_hashes(rdd: &Rdd, hashes: ops::DistinctKeyHashes) {
+    KEY_HASHES.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.len() >= KEPT_WINDOWS {
+            kept.remove(0);
+        }
+        kept.push((rdd.clone(), Arc::new(hashes)));
+    })
+}
 
 impl Graph {
     /// `ReducedWindowedDStream.compute`: previous window value, minus the reduce of the
@@ -69,7 +109,14 @@ impl Graph {
         let mut all: Vec<&Rdd> = vec![&previous];
         all.extend(old.iter());
         all.extend(new.iter());
-        let groups = ops::CogroupHeads::new(&all, partitions, "reduceByKeyAndWindow")?;
+        let known = take_key_hashes(&previous);
+        let groups = ops::CogroupHeads::with_distinct_first(
+            &all,
+            partitions,
+            "reduceByKeyAndWindow",
+            known.as_deref(),
+        )?;
+        let mut out_hashes = ops::DistinctKeyHashes::default();
         let n_old = old.len() as u32;
         let fail = |e| SparkError::Function {
             op: "reduceByKeyAndWindow".into(),
@@ -149,6 +196,9 @@ impl Graph {
                     },
                 };
                 if keep {
+                    let (hash, code) = groups.key_hashes(key);
+                    out_hashes.hashes.push(hash);
+                    out_hashes.codes.push(code);
                     out.push(record);
                 }
             }
@@ -162,6 +212,8 @@ impl Graph {
             &parents_l,
             true,
         );
-        Ok(Some(Rdd::new(parts, Some(partitions), lineage)))
+        let rdd = Rdd::new(parts, Some(partitions), lineage);
+        keep_key_hashes(&rdd, out_hashes);
+        Ok(Some(rdd))
     }
 }

@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn sort_records_reports_the_key_error() {
         // A key function that fails fails the sort, with its error.
-        let records = vec![Value::Int(1), Value::Int(2)];
+        let records = [Value::Int(1), Value::Int(2)];
         let err = sort_records(records.iter(), true, |_| {
             Err(SparkError::InvalidArgument("no key".into()))
         })

@@ -17,7 +17,8 @@ use crate::value::{append_only_map_order_of_codes, Value};
 ///
 /// One allocation per batch for all values instead of one list per key and input: keys are
 /// numbered in first-seen order (over the inputs, then their partitions, as
-/// [`cogroup_raw`]), and the heads are sorted by key number (stable, so in RDD order).
+/// [`cogroup_raw`](super::cogroup_raw)), and the heads are sorted by key number (stable, so
+/// in RDD order).
 pub struct CogroupHeads<'a> {
     /// The keys, by key number (first-seen order), borrowed from the inputs.
     keys: Vec<&'a Value>,

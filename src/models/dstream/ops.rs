@@ -16,14 +16,14 @@ use super::error::SparkError;
 use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
-use crate::value::{append_only_map_order_of_codes, SeqKind, Value};
+use crate::value::{SeqKind, Value};
 use std::sync::Arc;
 
+mod cogroup_heads;
 mod grouped;
 mod pipeline;
-use grouped::{
-    fold, key_hash, map_side_order, map_side_order_of_codes, partition_of_code, Grouped,
-};
+pub use cogroup_heads::{CogroupHeads, DistinctKeyHashes};
+use grouped::{fold, map_side_order, map_side_order_of_codes, partition_of_code, Grouped};
 pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
@@ -601,131 +601,6 @@ pub fn cogroup_raw(rdds: &[&Rdd], n: usize, op: &str) -> Result<CogroupPartition
         .collect())
 }
 
-/// The heads of a cogroup: for every key, the first value it has in each input RDD (in RDD
-/// order), without copying any value. What `ReducedWindowedDStream` needs: its inputs are
-/// reduced RDDs, one value per key, and it takes the head of each list as Spark does
-/// (`arrayOfValues.head` in `ReducedWindowedDStream.compute`).
-///
-/// One allocation per batch for all values instead of one list per key and input: keys are
-/// numbered in first-seen order (over the inputs, then their partitions, as
-/// [`cogroup_raw`]), and the heads are sorted by key number (stable, so in RDD order).
-pub struct CogroupHeads<'a> {
-    /// The keys, by key number (first-seen order), borrowed from the inputs.
-    keys: Vec<&'a Value>,
-    /// Per output partition, its key numbers in Spark's order (see [`CogroupHeads::partition`]).
-    by_partition: Vec<Vec<u32>>,
-    /// `start[k]..start[k + 1]` is key `k`'s range in `heads`.
-    start: Vec<u32>,
-    /// `(input RDD index, value)`, grouped by key, in input order within a key.
-    heads: Vec<(u32, &'a Value)>,
-}
-
-impl<'a> CogroupHeads<'a> {
-    /// Groups `rdds` by key into `n` hash partitions (`nonNegativeMod(hashCode, n)`).
-    ///
-    /// # Errors
-    /// [`SparkError::NotAPair`] (naming `op`) for the first record that is not a pair.
-    pub fn new(rdds: &[&'a Rdd], n: usize, op: &str) -> Result<CogroupHeads<'a>, SparkError> {
-        let n = n.max(1);
-        let total: usize = rdds.iter().map(|r| r.count()).sum();
-        let mut index: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(total);
-        let mut keys: Vec<&'a Value> = Vec::with_capacity(total);
-        let mut hashes: Vec<u64> = Vec::with_capacity(total);
-        let mut codes: Vec<i32> = Vec::with_capacity(total);
-        // 1 + the index of the last input a key was seen in (0: not yet).
-        let mut last: Vec<u32> = Vec::with_capacity(total);
-        let mut count: Vec<u32> = Vec::with_capacity(total);
-        let mut by_partition: Vec<Vec<u32>> = (0..n).map(|_| Vec::new()).collect();
-        let mut found: Vec<(u32, u32, &'a Value)> = Vec::with_capacity(total);
-        for (i, r) in rdds.iter().enumerate() {
-            let tag = i as u32 + 1;
-            for v in r.iter() {
-                let (k, x) = pair(op, v)?;
-                let hash = key_hash(k);
-                let slot = match index.find(hash, |&s| keys[s as usize] == k) {
-                    Some(&s) => s,
-                    None => {
-                        let s = keys.len() as u32;
-                        let code = k.partition_hash();
-                        keys.push(k);
-                        hashes.push(hash);
-                        codes.push(code);
-                        last.push(0);
-                        count.push(0);
-                        by_partition[partition_of_code(code, n)].push(s);
-                        index.insert_unique(hash, s, |&s| hashes[s as usize]);
-                        s
-                    }
-                };
-                let su = slot as usize;
-                if last[su] != tag {
-                    last[su] = tag;
-                    count[su] += 1;
-                    found.push((slot, i as u32, x));
-                }
-            }
-        }
-        // Each partition's keys in Spark's order: CoGroupedRDD's ExternalAppendOnlyMap slots.
-        let mut part_codes: Vec<i32> = Vec::new();
-        for part in &mut by_partition {
-            if part.len() > 1 {
-                part_codes.clear();
-                part_codes.extend(part.iter().map(|&k| codes[k as usize]));
-                let null = part
-                    .iter()
-                    .position(|&k| matches!(keys[k as usize], Value::Null));
-                let order = append_only_map_order_of_codes(&part_codes, null);
-                *part = order.into_iter().map(|i| part[i as usize]).collect();
-            }
-        }
-        // Counting sort by key number, stable.
-        let mut start: Vec<u32> = Vec::with_capacity(keys.len() + 1);
-        let mut acc = 0u32;
-        for c in &count {
-            start.push(acc);
-            acc += c;
-        }
-        start.push(acc);
-        let mut fill: Vec<u32> = start[..keys.len()].to_vec();
-        static NULL: Value = Value::Null;
-        let placeholder = (0u32, &NULL);
-        let mut heads: Vec<(u32, &'a Value)> = vec![placeholder; found.len()];
-        for (slot, i, x) in found {
-            let at = &mut fill[slot as usize];
-            heads[*at as usize] = (i, x);
-            *at += 1;
-        }
-        Ok(CogroupHeads {
-            keys,
-            by_partition,
-            start,
-            heads,
-        })
-    }
-
-    /// Number of output partitions.
-    pub fn num_partitions(&self) -> usize {
-        self.by_partition.len()
-    }
-
-    /// The key numbers of output partition `p`, in Spark's order (`CoGroupedRDD`'s map's).
-    pub fn partition(&self, p: usize) -> &[u32] {
-        &self.by_partition[p]
-    }
-
-    /// Key number `k`.
-    pub fn key(&self, k: u32) -> &'a Value {
-        self.keys[k as usize]
-    }
-
-    /// The heads of key number `k`: `(input index, first value in that input)`, in input
-    /// order.
-    pub fn heads(&self, k: u32) -> &[(u32, &'a Value)] {
-        let k = k as usize;
-        &self.heads[self.start[k] as usize..self.start[k + 1] as usize]
-    }
-}
-
 /// `cogroup(other, n)`: `(k, (CompactBuffer(vs), CompactBuffer(ws)))`.
 pub fn cogroup(ctx: &mut OpCtx, rdds: &[&Rdd], n: usize) -> Result<Rdd, SparkError> {
     let groups = cogroup_raw(rdds, n, "cogroup")?;
@@ -927,70 +802,4 @@ pub fn count_by_value(ctx: &mut OpCtx, rdd: &Rdd, n: usize) -> Result<Rdd, Spark
         .collect();
     let lineage = ctx.lineage("ShuffledRDD[countByValue]", &[rdd], true);
     Ok(Rdd::new(parts, Some(n), lineage))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rdd(ctx: &mut OpCtx, parts: Vec<Vec<(&str, i64)>>) -> Rdd {
-        let parts = parts
-            .into_iter()
-            .map(|p| {
-                p.into_iter()
-                    .map(|(k, v)| Value::pair(Value::str(k), Value::Int(v)))
-                    .collect()
-            })
-            .collect();
-        Rdd::new(parts, None, ctx.lineage("test", &[], false))
-    }
-
-    #[test]
-    fn cogroup_heads_agree_with_the_heads_of_cogroup_raw() {
-        // CogroupHeads gives, per partition and key in the same order as cogroup_raw, the
-        // first value of the key in each input (the heads ReducedWindowedDStream takes).
-        let mut ctx = OpCtx::new(0, 2);
-        let a = rdd(&mut ctx, vec![vec![("x", 1), ("y", 2)], vec![("x", 3)]]);
-        let b = rdd(&mut ctx, vec![vec![("z", 4), ("y", 5), ("y", 6)]]);
-        let c = rdd(&mut ctx, vec![vec![], vec![("w", 7), ("x", 8)]]);
-        let rdds = [&a, &b, &c];
-        for n in 1..4 {
-            let raw = cogroup_raw(&rdds, n, "test").unwrap();
-            let heads = CogroupHeads::new(&rdds, n, "test").unwrap();
-            assert_eq!(heads.num_partitions(), raw.len());
-            for (p, entries) in raw.iter().enumerate() {
-                let keys = heads.partition(p);
-                assert_eq!(keys.len(), entries.len());
-                for (&k, (key, lists)) in keys.iter().zip(entries) {
-                    assert_eq!(heads.key(k), key);
-                    let want: Vec<(u32, Value)> = lists
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, l)| l.first().map(|v| (i as u32, v.clone())))
-                        .collect();
-                    let got: Vec<(u32, Value)> = heads
-                        .heads(k)
-                        .iter()
-                        .map(|(i, v)| (*i, (*v).clone()))
-                        .collect();
-                    assert_eq!(got, want);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn cogroup_heads_reject_a_record_that_is_not_a_pair() {
-        // A record that is not a pair is an error naming the operation, as in cogroup_raw.
-        let mut ctx = OpCtx::new(0, 2);
-        let bad = Rdd::new(
-            vec![vec![Value::Int(1)]],
-            None,
-            ctx.lineage("test", &[], false),
-        );
-        let err = CogroupHeads::new(&[&bad], 2, "reduceByKeyAndWindow")
-            .err()
-            .unwrap();
-        assert!(matches!(err, SparkError::NotAPair { ref op, .. } if op == "reduceByKeyAndWindow"));
-    }
 }

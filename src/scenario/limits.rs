@@ -5,7 +5,7 @@
 //! Measured (release build, `/usr/bin/time -f %M stream-sim run wordcount --until T`): a run
 //! keeps about 0.35 KB per batch of bookkeeping (57.8 MB peak at 2,000 batches, 60.0 MB at
 //! 20,000, 108.9 MB at 100,000: the allocator keeps the pages it frees, `main/allocator.rs`,
-//! which adds about 15 MB there), so [`MAX_BATCHES`] bounds a run at about 110 MB. Of that,
+//! which adds about 6 MB there), so [`MAX_BATCHES`] bounds a run at about 110 MB. Of that,
 //! about 130 bytes per
 //! batch are the trace, whose full chunks are kept encoded (`models::dstream::trace`: it took
 //! about 2.5 KB per batch as events, 279.5 MB at 100,000 batches), and about 265 bytes the

@@ -25,6 +25,8 @@ use std::sync::Arc;
 
 mod pipelined;
 mod shared;
+#[cfg(test)]
+mod test_lines;
 mod window;
 
 /// Index of a stream in the graph (creation order).

@@ -189,28 +189,7 @@ mod tests {
     use crate::models::dstream::dstream_graph::InputKind;
     use crate::value::Value;
 
-    /// Lines per batch time (batch k at `(k+1)` s), one partition per block.
-    struct Lines(Vec<Vec<Vec<&'static str>>>);
-
-    impl InputProvider for Lines {
-        fn input_rdd(
-            &mut self,
-            ctx: &mut OpCtx,
-            _input: usize,
-            t: Time,
-        ) -> Result<Option<Rdd>, SparkError> {
-            let k = (t.ms() / 1000) as usize;
-            let Some(blocks) = k.checked_sub(1).and_then(|k| self.0.get(k)) else {
-                return Ok(None);
-            };
-            let parts = blocks
-                .iter()
-                .map(|b| b.iter().map(|l| Value::str(l)).collect())
-                .collect();
-            let lineage = ctx.lineage("BlockRDD", &[], false);
-            Ok(Some(Rdd::new(parts, None, lineage)))
-        }
-    }
+    use super::super::test_lines::Lines;
 
     fn input() -> Lines {
         Lines(vec![

@@ -162,84 +162,15 @@ impl RddPlan {
 }
 
 /// A total sort of an RDD, split back into as many partitions (range partitioning keeps the
-/// collect order sorted, which is what a program can observe). Records with equal keys keep
-/// their collect order (a stable sort: Spark's `RangePartitioner` and each partition's sort
-/// keep them in order within this simulator's one-range-per-slice split).
-///
-/// The records are not copied to be sorted: their keys are computed once, next to the
-/// record's position, and the positions are sorted by `(key, position)` (equal to a stable
-/// sort by key, descending keys compared reversed and positions still ascending); when every
-/// key is an `Int` (`sortBy(kv => kv._2)` over counts), the keys are plain `i64`s. The
-/// reference sort [`sort_records_plain`] pins the order in the tests.
+/// collect order sorted, which is what a program can observe).
 fn sort_rdd(
     ctx: &mut OpCtx,
     a: &Rdd,
     ascending: bool,
     key: impl Fn(&Value) -> Result<Value, SparkError>,
 ) -> Result<Rdd, SparkError> {
-    let records = sort_records(a.iter(), ascending, key)?;
-    let parts =
-        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
-    let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
-    Ok(Rdd::new(parts, None, lineage))
-}
-
-/// The records of `iter` sorted stably by `key` (see [`sort_rdd`]).
-fn sort_records<'a>(
-    iter: impl Iterator<Item = &'a Value>,
-    ascending: bool,
-    key: impl Fn(&Value) -> Result<Value, SparkError>,
-) -> Result<Vec<Value>, SparkError> {
-    let records: Vec<&Value> = iter.collect();
-    let mut ints: Vec<(i64, u32)> = Vec::with_capacity(records.len());
-    let mut keys: Vec<(Value, u32)> = Vec::new();
-    for (i, v) in records.iter().enumerate() {
-        let k = key(v)?;
-        match (k, keys.is_empty()) {
-            (Value::Int(x), true) => ints.push((x, i as u32)),
-            (k, _) => {
-                if keys.is_empty() {
-                    keys.reserve(records.len());
-                    keys.extend(ints.drain(..).map(|(x, j)| (Value::Int(x), j)));
-                }
-                keys.push((k, i as u32));
-            }
-        }
-    }
-    let order: Vec<u32> = if keys.is_empty() {
-        if ascending {
-            ints.sort_unstable();
-        } else {
-            ints.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-        }
-        ints.into_iter().map(|(_, i)| i).collect()
-    } else {
-        keys.sort_unstable_by(|x, y| {
-            let by_key = if ascending {
-                x.0.cmp(&y.0)
-            } else {
-                y.0.cmp(&x.0)
-            };
-            by_key.then(x.1.cmp(&y.1))
-        });
-        keys.into_iter().map(|(_, i)| i).collect()
-    };
-    Ok(order
-        .into_iter()
-        .map(|i| records[i as usize].clone())
-        .collect())
-}
-
-/// The plain sort [`sort_records`] must equal: every record copied next to its key, a
-/// stable sort by key.
-#[cfg(test)]
-fn sort_records_plain(
-    records: &[Value],
-    ascending: bool,
-    key: impl Fn(&Value) -> Result<Value, SparkError>,
-) -> Result<Vec<Value>, SparkError> {
-    let mut keyed = Vec::with_capacity(records.len());
-    for v in records {
+    let mut keyed = Vec::with_capacity(a.count());
+    for v in a.iter() {
         keyed.push((key(v)?, v.clone()));
     }
     keyed.sort_by(|x, y| {
@@ -249,7 +180,11 @@ fn sort_records_plain(
             y.0.cmp(&x.0)
         }
     });
-    Ok(keyed.into_iter().map(|(_, v)| v).collect())
+    let records: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
+    let parts =
+        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
+    let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
+    Ok(Rdd::new(parts, None, lineage))
 }
 
 /// `Partitioner.defaultPartitioner(rdd, others)` with spark.default.parallelism unset: the
@@ -271,55 +206,5 @@ fn default_partitions(a: &Rdd, b: Option<&Rdd>) -> usize {
     match with {
         Some(p) if ((max as f64).log10() - (p as f64).log10()) < 1.0 || max <= p => p,
         _ => max,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn second(v: &Value) -> Result<Value, SparkError> {
-        Ok(v.as_pair().map(|(_, c)| c.clone()).unwrap_or_default())
-    }
-
-    proptest! {
-        #[test]
-        fn sort_records_equals_the_plain_stable_sort(
-            counts in proptest::collection::vec((0u8..6, -3i64..4, any::<bool>()), 0..60),
-            ascending in any::<bool>(),
-        ) {
-            // Records (word, count) with many equal counts, so stability shows; some keys
-            // are strings, which takes the general (non-Int) path, also when the first
-            // non-Int key comes after Int ones.
-            let records: Vec<Value> = counts
-                .iter()
-                .map(|&(w, c, text)| {
-                    let count = if text { Value::str(&c.to_string()) } else { Value::Int(c) };
-                    Value::pair(Value::str(&format!("w{w}")), count)
-                })
-                .collect();
-            let fast = sort_records(records.iter(), ascending, second).unwrap();
-            let plain = sort_records_plain(&records, ascending, second).unwrap();
-            prop_assert_eq!(fast, plain);
-            let ints: Vec<Value> = counts
-                .iter()
-                .map(|&(w, c, _)| Value::pair(Value::str(&format!("w{w}")), Value::Int(c)))
-                .collect();
-            let fast = sort_records(ints.iter(), ascending, second).unwrap();
-            let plain = sort_records_plain(&ints, ascending, second).unwrap();
-            prop_assert_eq!(fast, plain);
-        }
-    }
-
-    #[test]
-    fn sort_records_reports_the_key_error() {
-        // A key function that fails fails the sort, with its error.
-        let records = [Value::Int(1), Value::Int(2)];
-        let err = sort_records(records.iter(), true, |_| {
-            Err(SparkError::InvalidArgument("no key".into()))
-        })
-        .unwrap_err();
-        assert!(matches!(err, SparkError::InvalidArgument(ref m) if m == "no key"));
     }
 }

@@ -173,10 +173,9 @@ impl Core {
             },
         ) = (&mut self.outputs_kept, &e)
         {
-            let entry = table
-                .entry((*index, *time))
-                .or_insert_with(|| (std::sync::Arc::from(Vec::new()), 0));
-            entry.0 = std::sync::Arc::from(lines.as_slice());
+            let last: std::sync::Arc<[String]> = std::sync::Arc::from(lines.as_slice());
+            let entry = table.entry((*index, *time)).or_insert((last.clone(), 0));
+            entry.0 = last;
             entry.1 += 1;
         }
         self.trace.push(e);

@@ -82,14 +82,7 @@ impl Node {
                     Ok(Value::Bool(want_bool("||", r.eval(env)?)?))
                 }
             }
-            Node::Bin(op, l, r) => {
-                let (a, b) = (l.eval_ref(env)?, r.eval_ref(env)?);
-                match (&*a, &*b) {
-                    (Value::Int(x), Value::Int(y)) => int_binary(*op, *x, *y)
-                        .map_or_else(|| binary(*op, &a, &b), |v| Ok(Value::Bool(v))),
-                    _ => binary(*op, &a, &b),
-                }
-            }
+            Node::Bin(op, l, r) => binary(*op, &*l.eval_ref(env)?, &*r.eval_ref(env)?),
             Node::If(parts) => {
                 let [c, t, e] = &**parts;
                 let cond = match c.eval(env)? {
@@ -133,21 +126,6 @@ impl Node {
             other => other.eval(env).map(Cow::Owned),
         }
     }
-}
-
-/// A comparison of two `Int`s (`kv._2 > 0`) without the general operator's dispatch:
-/// `Some` of what [`binary`] gives (Scala's `Long` comparisons), `None` for the other
-/// operators.
-fn int_binary(op: BinOp, x: i64, y: i64) -> Option<bool> {
-    Some(match op {
-        BinOp::Lt => x < y,
-        BinOp::Le => x <= y,
-        BinOp::Gt => x > y,
-        BinOp::Ge => x >= y,
-        BinOp::Eq => x == y,
-        BinOp::Ne => x != y,
-        _ => return None,
-    })
 }
 
 fn eval_all(items: &[Node], env: &[Value]) -> Result<Vec<Value>, EvalError> {
@@ -251,27 +229,6 @@ impl MethodNode {
                 None => Ok(Value::Bool(false)),
             },
             _ => Err(not_defined(name, recv)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn int_comparisons_equal_the_general_operator(
-            x in prop_oneof![any::<i64>(), -3i64..3],
-            y in prop_oneof![any::<i64>(), -3i64..3],
-        ) {
-            // The Int fast path gives what `binary` gives, for every comparison.
-            for op in [BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge, BinOp::Eq, BinOp::Ne] {
-                let general = binary(op, &Value::Int(x), &Value::Int(y)).unwrap();
-                prop_assert_eq!(int_binary(op, x, y).map(Value::Bool), Some(general));
-            }
-            prop_assert_eq!(int_binary(BinOp::Add, x, y), None);
         }
     }
 }

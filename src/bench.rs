@@ -245,16 +245,31 @@ fn timed_run(sc: &Scenario, batches: u64) -> Result<f64, String> {
     Ok(start.elapsed().as_secs_f64())
 }
 
-/// Runs every figure, the word count over the fortune texts repeated `repeat` times, and
-/// returns the report.
+/// The figures [`run`] can measure, numbered as in the module's doc.
+pub const FIGURES: std::ops::RangeInclusive<u8> = 1..=5;
+
+/// Runs the figures numbered in `figures` (every figure when empty), the word count over the
+/// fortune texts repeated `repeat` times, and returns the report. Figures not asked for are
+/// listed as skipped, so a profile of one figure (`--figure 1`) holds only its work.
 ///
 /// # Errors
-/// When the bundled data cannot be read or a pipeline cannot be built or fails.
-pub fn run(repeat: usize) -> Result<String, String> {
+/// A figure number outside [`FIGURES`]; the bundled data cannot be read; a pipeline cannot
+/// be built or fails.
+pub fn run(repeat: usize, figures: &[u8]) -> Result<String, String> {
+    if let Some(bad) = figures.iter().find(|f| !FIGURES.contains(f)) {
+        return Err(format!(
+            "bench: there is no figure {bad}; the figures are {} to {}",
+            FIGURES.start(),
+            FIGURES.end()
+        ));
+    }
+    let want = |n: u8| figures.is_empty() || figures.contains(&n);
     let mut out = String::new();
     // 5 first: the process's peak memory is then the REPL session's.
     let skip_repl = std::env::var_os(SKIP_REPL_VAR).is_some_and(|v| !v.is_empty());
-    let repl = if skip_repl {
+    let repl = if !want(5) {
+        "5. REPL session: skipped (not asked for)\n".to_string()
+    } else if skip_repl {
         format!("5. REPL session: skipped ({SKIP_REPL_VAR} is set)\n")
     } else {
         repl_figure(&wordcount()?, REPL_STEPS)?
@@ -267,7 +282,35 @@ pub fn run(repeat: usize) -> Result<String, String> {
         .flat_map(|_| base.iter().map(|l| l.to_string()))
         .collect();
 
-    // 1. Engine vs bare loop, interleaved.
+    out.push_str("figures: min / median / max over the rounds\n");
+    if want(1) {
+        out.push_str(&wordcount_figure(lines)?);
+    } else {
+        out.push_str("1. word count: skipped (not asked for)\n");
+    }
+    let sc = wordcount()?;
+    if want(2) {
+        out.push_str(&empty_figure(&sc)?);
+    } else {
+        out.push_str("2. one batch over an empty input: skipped (not asked for)\n");
+    }
+    if want(3) {
+        out.push_str(&long_run_figure(&sc)?);
+    } else {
+        out.push_str("3. a 1000-batch run: skipped (not asked for)\n");
+    }
+    if want(4) {
+        out.push_str(&sweep_figure(&sc));
+    } else {
+        out.push_str("4. sweep: skipped (not asked for)");
+    }
+    out.push('\n');
+    out.push_str(&repl);
+    Ok(out)
+}
+
+/// Figure 1: engine vs bare loop over `lines`, interleaved round by round.
+fn wordcount_figure(lines: Vec<String>) -> Result<String, String> {
     let (mut bare_rates, mut engine_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut bare_words, mut distinct, mut engine_words, mut n_lines, mut end_ms) = (0, 0, 0, 0, 0);
     for _ in 0..WORDCOUNT_ROUNDS {
@@ -281,9 +324,8 @@ pub fn run(repeat: usize) -> Result<String, String> {
         engine_rates.push(eng / 1e6);
         ratios.push(eng / bare);
     }
-    out.push_str(&format!(
-        "figures: min / median / max over the rounds\n\
-         1. word count over {n_lines} lines ({bare_words} words, {distinct} distinct), {WORDCOUNT_ROUNDS} rounds\n\
+    Ok(format!(
+        "1. word count over {n_lines} lines ({bare_words} words, {distinct} distinct), {WORDCOUNT_ROUNDS} rounds\n\
          \x20  bare HashMap loop      : {} M words/s\n\
          \x20  whole engine           : {} M words/s ({engine_words} words counted, {} batches)\n\
          \x20  ratio engine/bare      : {} (target >= 0.5)\n",
@@ -291,10 +333,11 @@ pub fn run(repeat: usize) -> Result<String, String> {
         Spread::of(&engine_rates).show(2),
         end_ms / 1000,
         Spread::of(&ratios).show(3),
-    ));
+    ))
+}
 
-    // 2. One batch of the wordcount graph over an empty input.
-    let sc = wordcount()?;
+/// Figure 2: one batch of the `wordcount` graph over an empty input.
+fn empty_figure(sc: &Scenario) -> Result<String, String> {
     let mut empty = sc.clone();
     for s in &mut empty.sources {
         if let SourceKind::Socket { records, .. } = &mut s.kind {
@@ -305,27 +348,31 @@ pub fn run(repeat: usize) -> Result<String, String> {
     for _ in 0..BATCH_ROUNDS {
         per_batch.push(timed_run(&empty, EMPTY_BATCHES)? / EMPTY_BATCHES as f64 * 1e6);
     }
-    out.push_str(&format!(
+    Ok(format!(
         "2. one batch of the wordcount graph over an empty input ({EMPTY_BATCHES} batches, {BATCH_ROUNDS} rounds)\n\
          \x20  per batch              : {} µs (target <= 50)\n",
         Spread::of(&per_batch).show(1)
-    ));
+    ))
+}
 
-    // 3. A 1,000-batch run of wordcount.
+/// Figure 3: a 1,000-batch run of `wordcount`.
+fn long_run_figure(sc: &Scenario) -> Result<String, String> {
     let mut long = Vec::new();
     for _ in 0..BATCH_ROUNDS {
-        long.push(timed_run(&sc, LONG_BATCHES)?);
+        long.push(timed_run(sc, LONG_BATCHES)?);
     }
     let per: Vec<f64> = long.iter().map(|s| s / LONG_BATCHES as f64 * 1e6).collect();
-    out.push_str(&format!(
+    Ok(format!(
         "3. a {LONG_BATCHES}-batch run of wordcount ({BATCH_ROUNDS} rounds)\n\
          \x20  whole run              : {} s\n\
          \x20  per batch              : {} µs\n",
         Spread::of(&long).show(3),
         Spread::of(&per).show(1)
-    ));
+    ))
+}
 
-    // 4. The sweep, through the library (what `stream-sim sweep wordcount` runs).
+/// Figure 4: the sweep, through the library (what `stream-sim sweep wordcount` runs).
+fn sweep_figure(sc: &Scenario) -> String {
     let mut rates = Vec::new();
     let mut runs = 0;
     let mut reference_runs = 0;
@@ -333,7 +380,7 @@ pub fn run(repeat: usize) -> Result<String, String> {
     for _ in 0..SWEEP_ROUNDS {
         let start = Instant::now();
         let r = sweep_with(
-            &sc,
+            sc,
             1..=SWEEP_SEEDS,
             FailMode::Any,
             SWEEP_THREADS,
@@ -348,7 +395,7 @@ pub fn run(repeat: usize) -> Result<String, String> {
         rates.push(r.runs as f64 / s.max(1e-9));
     }
     let rate = Spread::of(&rates);
-    out.push_str(&format!(
+    format!(
         "4. sweep wordcount --seeds 1..{SWEEP_SEEDS} --threads {SWEEP_THREADS} ({runs} runs, each with its reference run; {SWEEP_ROUNDS} rounds)\n\
          \x20  reference runs         : {reference_runs} per round ({})\n\
          \x20  seeds/s                : {} (target >= 167)\n\
@@ -358,10 +405,7 @@ pub fn run(repeat: usize) -> Result<String, String> {
         10_000.0 / rate.max.max(1e-9),
         10_000.0 / rate.median.max(1e-9),
         10_000.0 / rate.min.max(1e-9),
-    ));
-    out.push('\n');
-    out.push_str(&repl);
-    Ok(out)
+    )
 }
 
 #[cfg(test)]
@@ -374,5 +418,11 @@ mod tests {
         let s = Spread::of(&[3.0, 1.0, 2.0, 5.0, 4.0]);
         assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 5.0));
         assert_eq!(s.show(1), "1.0 / 3.0 / 5.0");
+    }
+
+    #[test]
+    fn an_unknown_figure_is_refused_before_any_work() {
+        let e = run(1, &[2, 7]).unwrap_err();
+        assert_eq!(e, "bench: there is no figure 7; the figures are 1 to 5");
     }
 }

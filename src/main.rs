@@ -322,6 +322,10 @@ enum Command {
         /// How many times to replay the fortune texts.
         #[arg(long, default_value_t = 5)]
         repeat: usize,
+        /// Measure only this figure (1 to 5; repeat the option for several). Default: all.
+        /// `--figure 1` alone is what a profile of the engine against the bare loop wants.
+        #[arg(long = "figure", value_name = "N")]
+        figures: Vec<u8>,
     },
 }
 
@@ -970,7 +974,7 @@ fn run(cli: Cli) -> Result<(), String> {
             say(format!("wrote {}", out.display()));
             Ok(())
         }
-        Command::Bench { repeat } => stream_sim::bench::run(repeat).map(say),
+        Command::Bench { repeat, figures } => stream_sim::bench::run(repeat, &figures).map(say),
         Command::Challenge { action } => {
             use stream_sim::challenge;
             match action {

@@ -5,6 +5,7 @@
 use super::builtins;
 use super::error::CompileError;
 use super::eval::{FnArg, MethodNode, Node};
+use super::fast;
 use super::methods::{method_names, Method, METHODS};
 use super::ops::suggest;
 use crate::func::Func;
@@ -103,7 +104,17 @@ pub(crate) fn compile_lambda(
     }
     let node = Arc::new(compile_node(body, &mut scope)?);
     let key = pure(&node).then(|| format!("lambda {name}"));
-    let f = Func::native(&name, params.len(), move |args| node.eval(args));
+    // A body of a common shape computes its usual case without walking the tree (the same
+    // values; anything else, errors included, falls back to the tree: `fast.rs`).
+    let f = match fast::shape(&node) {
+        Some(shape) => Func::native(&name, params.len(), move |args| {
+            match shape.try_eval(args) {
+                Some(v) => Ok(v),
+                None => node.eval(args),
+            }
+        }),
+        None => Func::native(&name, params.len(), move |args| node.eval(args)),
+    };
     Ok(match key {
         Some(key) => f.with_identity(&key),
         None => f,

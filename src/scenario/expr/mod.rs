@@ -22,6 +22,7 @@ mod builtins;
 mod compiler;
 mod error;
 mod eval;
+mod fast;
 mod methods;
 mod ops;
 

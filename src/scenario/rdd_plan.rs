@@ -162,29 +162,137 @@ impl RddPlan {
 }
 
 /// A total sort of an RDD, split back into as many partitions (range partitioning keeps the
-/// collect order sorted, which is what a program can observe).
+/// collect order sorted, which is what a program can observe): the records in the order of
+/// a stable sort of their keys, `key` evaluated once per record (see [`sorted_order`]).
 fn sort_rdd(
     ctx: &mut OpCtx,
     a: &Rdd,
     ascending: bool,
     key: impl Fn(&Value) -> Result<Value, SparkError>,
 ) -> Result<Rdd, SparkError> {
-    let mut keyed = Vec::with_capacity(a.count());
+    let n = a.count();
+    let mut inputs: Vec<&Value> = Vec::with_capacity(n);
+    let mut keys = SortKeys::with_capacity(n);
     for v in a.iter() {
-        keyed.push((key(v)?, v.clone()));
+        keys.push(key(v)?);
+        inputs.push(v);
     }
-    keyed.sort_by(|x, y| {
-        if ascending {
-            x.0.cmp(&y.0)
-        } else {
-            y.0.cmp(&x.0)
-        }
-    });
-    let records: Vec<Value> = keyed.into_iter().map(|(_, v)| v).collect();
-    let parts =
-        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1));
+    let order = sorted_order(keys, ascending);
+    // As `slice_like_parallelize` of the sorted records, without building them whole first.
+    let parts_n = a.num_partitions().max(1);
+    let len = order.len();
+    let parts = (0..parts_n)
+        .map(|i| {
+            let (start, end) = (i * len / parts_n, (i + 1) * len / parts_n);
+            order
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|&j| inputs.get(j).map(|v| (*v).clone()))
+                .collect()
+        })
+        .collect();
     let lineage = ctx.lineage("ShuffledRDD[sortByKey]", &[a], true);
     Ok(Rdd::new(parts, None, lineage))
+}
+
+/// The sort keys of a partition's records, kept as plain integers while every key is an
+/// `Int` (the usual `sortBy(kv => kv._2)`), which sorts in a third of the memory.
+enum SortKeys {
+    /// All keys so far are `Int`s.
+    Ints(Vec<i64>),
+    /// Some key is not.
+    Values(Vec<Value>),
+}
+
+impl SortKeys {
+    fn with_capacity(n: usize) -> SortKeys {
+        SortKeys::Ints(Vec::with_capacity(n))
+    }
+
+    fn push(&mut self, k: Value) {
+        match (&mut *self, k) {
+            (SortKeys::Ints(v), Value::Int(i)) => v.push(i),
+            (SortKeys::Ints(v), k) => {
+                let mut values: Vec<Value> = Vec::with_capacity(v.capacity().max(v.len() + 1));
+                values.extend(v.iter().map(|&i| Value::Int(i)));
+                values.push(k);
+                *self = SortKeys::Values(values);
+            }
+            (SortKeys::Values(v), k) => v.push(k),
+        }
+    }
+}
+
+/// A counting sort of `Int` keys when they span few values (word counts: a few hundred
+/// distinct counts among thousands of words): the stable order in linear time, each record
+/// placed after the earlier ones of its key. `None` when the keys span more than twice
+/// their number plus 256 values (then a comparison sort is cheaper).
+fn counting_order(ints: &[i64], ascending: bool) -> Option<Vec<usize>> {
+    let (&min, &max) = (ints.iter().min()?, ints.iter().max()?);
+    // The exact differences, as `max >= k >= min` (they fit in a `u64`).
+    let range = max.wrapping_sub(min) as u64;
+    if range >= (ints.len() as u64).saturating_mul(2).saturating_add(256) {
+        return None;
+    }
+    let range = usize::try_from(range).ok()?;
+    let bucket = |k: i64| {
+        let d = k.wrapping_sub(min) as u64 as usize;
+        if ascending {
+            d
+        } else {
+            range - d
+        }
+    };
+    // starts[b] is where the next record of bucket b goes.
+    let mut starts = vec![0usize; range + 2];
+    for &k in ints {
+        starts[bucket(k) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut order = vec![0usize; ints.len()];
+    for (i, &k) in ints.iter().enumerate() {
+        let at = &mut starts[bucket(k)];
+        order[*at] = i;
+        *at += 1;
+    }
+    Some(order)
+}
+
+/// The indices of the records in the order of a stable sort of their keys by
+/// [`Value`]'s order (reversed when not `ascending`; equal keys keep their input order).
+/// An unstable sort of `(key, index)` gives exactly that order, the index breaking ties.
+fn sorted_order(keys: SortKeys, ascending: bool) -> Vec<usize> {
+    match keys {
+        SortKeys::Ints(ints) if u32::try_from(ints.len()).is_ok() => {
+            if let Some(order) = counting_order(&ints, ascending) {
+                return order;
+            }
+            // `!k` reverses the order of `i64`s exactly (it is `-k - 1`).
+            let mut pairs: Vec<(i64, u32)> = ints
+                .iter()
+                .zip(0u32..)
+                .map(|(&k, i)| (if ascending { k } else { !k }, i))
+                .collect();
+            pairs.sort_unstable();
+            pairs.into_iter().map(|(_, i)| i as usize).collect()
+        }
+        SortKeys::Ints(ints) => sorted_order(
+            SortKeys::Values(ints.into_iter().map(Value::Int).collect()),
+            ascending,
+        ),
+        SortKeys::Values(values) => {
+            let mut order: Vec<usize> = (0..values.len()).collect();
+            order.sort_unstable_by(|&x, &y| {
+                let (kx, ky) = (&values[x], &values[y]);
+                let by_key = if ascending { kx.cmp(ky) } else { ky.cmp(kx) };
+                by_key.then(x.cmp(&y))
+            });
+            order
+        }
+    }
 }
 
 /// `Partitioner.defaultPartitioner(rdd, others)` with spark.default.parallelism unset: the
@@ -206,5 +314,89 @@ fn default_partitions(a: &Rdd, b: Option<&Rdd>) -> usize {
     match with {
         Some(p) if ((max as f64).log10() - (p as f64).log10()) < 1.0 || max <= p => p,
         _ => max,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_rdd;
+    use crate::models::dstream::ops::OpCtx;
+    use crate::models::dstream::{Rdd, SparkError};
+    use crate::value::Value;
+    use proptest::prelude::*;
+
+    /// The plain sort: every `(key, record)` pair built, a stable sort of the pairs, then
+    /// `slice_like_parallelize` (what `sort_rdd` computed before its fast path).
+    fn plain(a: &Rdd, ascending: bool, key: impl Fn(&Value) -> Value) -> Vec<Vec<Value>> {
+        let mut keyed: Vec<(Value, Value)> = a.iter().map(|v| (key(v), v.clone())).collect();
+        keyed.sort_by(|x, y| {
+            if ascending {
+                x.0.cmp(&y.0)
+            } else {
+                y.0.cmp(&x.0)
+            }
+        });
+        let records = keyed.into_iter().map(|(_, v)| v).collect();
+        crate::models::dstream::rdd::slice_like_parallelize(records, a.num_partitions().max(1))
+    }
+
+    fn key_of(v: &Value) -> Value {
+        v.as_pair().map(|(_, c)| c.clone()).unwrap_or(Value::Null)
+    }
+
+    fn count() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            8 => prop_oneof![Just(i64::MIN), Just(i64::MAX), -3i64..4].prop_map(Value::Int),
+            1 => prop_oneof![Just(f64::NAN), Just(-0.0), Just(2.0)].prop_map(Value::Float),
+            1 => Just(Value::str("b")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn sort_by_gives_the_plain_stable_sort(
+            parts in proptest::collection::vec(
+                proptest::collection::vec((0u16..50, count()), 0..30), 1..5),
+            ascending in any::<bool>(),
+            wide in any::<bool>(),
+        ) {
+            // Narrow Int keys take the counting sort, wide ones the comparison sort.
+            // Many ties (few distinct counts), sometimes keys of other kinds after Ints.
+            let mut ctx = OpCtx::new(0, 2);
+            let lineage = ctx.lineage("test", &[], false);
+            let parts: Vec<Vec<Value>> = parts
+                .into_iter()
+                .map(|p| {
+                    p.into_iter()
+                        .map(|(w, c)| {
+                            let c = match c {
+                                Value::Int(i) if !wide && (i == i64::MIN || i == i64::MAX) => {
+                                    Value::Int(i.signum() * 2)
+                                }
+                                other => other,
+                            };
+                            Value::pair(Value::str(&format!("w{w}")), c)
+                        })
+                        .collect()
+                })
+                .collect();
+            let a = Rdd::new(parts, None, lineage);
+            let want = plain(&a, ascending, key_of);
+            let got = sort_rdd(&mut ctx, &a, ascending, |v| Ok(key_of(v))).expect("sorts");
+            let got: Vec<Vec<Value>> = got.partitions().to_vec();
+            prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
+        }
+    }
+
+    #[test]
+    fn sort_by_stops_at_the_first_key_error() {
+        let mut ctx = OpCtx::new(0, 2);
+        let lineage = ctx.lineage("test", &[], false);
+        let a = Rdd::new(vec![vec![Value::Int(1), Value::Int(2)]], None, lineage);
+        let err = sort_rdd(&mut ctx, &a, true, |v| match v {
+            Value::Int(2) => Err(SparkError::InvalidArgument("bad key 2".into())),
+            other => Ok(other.clone()),
+        });
+        assert!(matches!(err, Err(SparkError::InvalidArgument(m)) if m == "bad key 2"));
     }
 }

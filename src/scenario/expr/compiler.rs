@@ -454,3 +454,94 @@ mod tests {
         assert!(!reads.same_as(&reads));
     }
 }
+
+/// The fast paths of `fast.rs` against the tree they stand for.
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use crate::scenario::expr::fast::{shape, Shape};
+    use crate::scenario::parse::parse_expr;
+    use crate::value::Value;
+    use proptest::prelude::*;
+
+    /// Operands with a fast path (`-1` is `Unary(Neg, 1)`, so it has none: also tested).
+    const OPERANDS: &[&str] = &[
+        "x",
+        "y",
+        "x._1",
+        "x._2",
+        "x._3",
+        "y._2",
+        "0",
+        "7",
+        "9223372036854775807",
+        "-1",
+        "1.5",
+        "\"a\"",
+    ];
+    const OPS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">="];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            4 => prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1i64), Just(0i64), -3i64..4]
+                .prop_map(Value::Int),
+            1 => prop_oneof![Just(f64::NAN), Just(0.0), Just(-2.5), Just(1.0)]
+                .prop_map(Value::Float),
+            1 => Just(Value::str("a")),
+            1 => any::<bool>().prop_map(Value::Bool),
+            1 => Just(Value::Null),
+        ];
+        prop_oneof![
+            1 => leaf.clone(),
+            2 => proptest::collection::vec(leaf, 2..4).prop_map(Value::tuple),
+        ]
+    }
+
+    /// The general evaluator's result for `(x, y) => body` (the tree, no fast path).
+    fn general(body: &str, args: &[Value]) -> String {
+        let e = parse_expr(body).expect("parses");
+        let node = compile_node(&e, &mut vec!["x".into(), "y".into()]).expect("compiles");
+        format!("{:?}", node.eval(args))
+    }
+
+    #[test]
+    fn common_bodies_have_a_fast_shape() {
+        let e = parse_expr("kv._2 > 0").expect("parses");
+        let node = compile_node(&e, &mut vec!["kv".into()]).expect("compiles");
+        assert!(matches!(shape(&node), Some(Shape::Ints(..))));
+        let e = parse_expr("kv._2").expect("parses");
+        let node = compile_node(&e, &mut vec!["kv".into()]).expect("compiles");
+        assert_eq!(shape(&node), Some(Shape::Field(0, 1)));
+        let e = parse_expr("a + b").expect("parses");
+        let node = compile_node(&e, &mut vec!["a".into(), "b".into()]).expect("compiles");
+        assert!(matches!(shape(&node), Some(Shape::Ints(..))));
+    }
+
+    proptest! {
+        #[test]
+        fn fast_lambdas_give_the_general_evaluators_results_and_errors(
+            l in 0..OPERANDS.len(),
+            op in 0..OPS.len(),
+            r in 0..OPERANDS.len(),
+            field_only in any::<bool>(),
+            x in value(),
+            y in value(),
+            with_context in any::<bool>(),
+        ) {
+            let body = if field_only {
+                OPERANDS[l].to_string()
+            } else {
+                format!("{} {} {}", OPERANDS[l], OPS[op], OPERANDS[r])
+            };
+            let lambda = parse_expr(&format!("(x, y) => {body}")).expect("parses");
+            let mut f = compile(&lambda, 2).expect("compiles");
+            let args = [x, y];
+            let mut want = general(&body, &args);
+            if with_context {
+                f = f.with_error_context("wc.toml:1:2: ");
+                want = want.replace("message: \"", "message: \"wc.toml:1:2: ");
+            }
+            prop_assert_eq!(format!("{:?}", f.call(&args)), want);
+        }
+    }
+}

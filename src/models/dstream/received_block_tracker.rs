@@ -24,6 +24,7 @@
 use crate::cluster::Block;
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How long one segment of the tracker's log covers before the log rolls to a new one
 /// (`spark.streaming.driver.writeAheadLog.rollingIntervalSecs`, default 60 s).
@@ -37,8 +38,8 @@ pub enum TrackerLogEvent {
     BlockAddition {
         /// The input stream number.
         input: usize,
-        /// The block id (`input-<stream>-<n>`).
-        block: String,
+        /// The block id (`input-<stream>-<n>`), shared with the block.
+        block: Arc<str>,
         /// Records in the block.
         records: usize,
     },
@@ -49,7 +50,7 @@ pub enum TrackerLogEvent {
         /// The block ids allocated, per input stream in input order (an empty list is
         /// still recorded). A short sorted list, not a map: one allocation, where a
         /// `BTreeMap` node took about 370 bytes per batch in every time-travel snapshot.
-        blocks: Vec<(usize, Vec<String>)>,
+        blocks: Vec<(usize, Vec<Arc<str>>)>,
     },
     /// `BatchCleanupEvent`: the allocations of these batch times were forgotten.
     BatchCleanup {
@@ -77,7 +78,7 @@ pub struct LogSegment {
 pub struct TrackerLog {
     segments: Vec<LogSegment>,
     /// Each block the live events name, with how many live events name it.
-    blocks: BTreeMap<String, (Block, u32)>,
+    blocks: BTreeMap<Arc<str>, (Block, u32)>,
     deleted_segments: usize,
 }
 
@@ -92,11 +93,11 @@ impl TrackerLog {
                 events: Vec::new(),
             });
         }
-        for id in named(&event) {
+        for_named(&event, |id| {
             if let Some(b) = self.blocks.get_mut(id) {
                 b.1 += 1;
             }
-        }
+        });
         if let Some(s) = self.segments.last_mut() {
             s.events.push((t, event));
         }
@@ -115,14 +116,14 @@ impl TrackerLog {
         let dead: Vec<LogSegment> = self.segments.drain(..keep_from).collect();
         self.deleted_segments += dead.len();
         for (_, e) in dead.iter().flat_map(|s| s.events.iter()) {
-            for id in named(e) {
+            for_named(e, |id| {
                 if let Some(b) = self.blocks.get_mut(id) {
                     b.1 -= 1;
                     if b.1 == 0 {
                         self.blocks.remove(id);
                     }
                 }
-            }
+            });
         }
     }
 
@@ -142,14 +143,16 @@ impl TrackerLog {
     }
 }
 
-/// The block ids an event names.
-fn named(e: &TrackerLogEvent) -> Vec<&String> {
+/// Calls `f` on each block id an event names, in order.
+fn for_named(e: &TrackerLogEvent, mut f: impl FnMut(&str)) {
     match e {
-        TrackerLogEvent::BlockAddition { block, .. } => vec![block],
+        TrackerLogEvent::BlockAddition { block, .. } => f(block),
         TrackerLogEvent::BatchAllocation { blocks, .. } => {
-            blocks.iter().flat_map(|(_, ids)| ids).collect()
+            for id in blocks.iter().flat_map(|(_, ids)| ids) {
+                f(id);
+            }
         }
-        TrackerLogEvent::BatchCleanup { .. } => Vec::new(),
+        TrackerLogEvent::BatchCleanup { .. } => {}
     }
 }
 
@@ -215,7 +218,7 @@ impl ReceivedBlockTracker {
         let mut ids = Vec::new();
         for &i in inputs {
             let blocks = self.queued.remove(&i).unwrap_or_default();
-            ids.extend(blocks.iter().map(|b| b.id.clone()));
+            ids.extend(blocks.iter().map(|b| b.id.to_string()));
             batch.insert(i, blocks);
         }
         let batch: Vec<(usize, Vec<Block>)> = batch.into_iter().collect();
@@ -260,7 +263,12 @@ impl ReceivedBlockTracker {
             log.clean(threshold);
         }
         old.into_values()
-            .flat_map(|per_input| per_input.into_iter().flat_map(|(_, bs)| bs).map(|b| b.id))
+            .flat_map(|per_input| {
+                per_input
+                    .into_iter()
+                    .flat_map(|(_, bs)| bs)
+                    .map(|b| b.id.to_string())
+            })
             .collect()
     }
 
@@ -276,7 +284,7 @@ impl ReceivedBlockTracker {
             log: Some(log.clone()),
             ..ReceivedBlockTracker::default()
         };
-        let block = |id: &String| log.blocks.get(id).map(|(b, _)| b.clone());
+        let block = |id: &Arc<str>| log.blocks.get(id).map(|(b, _)| b.clone());
         let mut replayed = 0;
         for (_, event) in log.events() {
             replayed += 1;
@@ -330,11 +338,10 @@ impl ReceivedBlockTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn block(input: usize, n: u64, at: u64) -> Block {
         Block {
-            id: format!("input-{input}-{n}"),
+            id: format!("input-{input}-{n}").into(),
             input,
             time: Time(at),
             records: Arc::new(Vec::new()),
@@ -343,7 +350,7 @@ mod tests {
     }
 
     fn ids(blocks: &[Block]) -> Vec<String> {
-        blocks.iter().map(|b| b.id.clone()).collect()
+        blocks.iter().map(|b| b.id.to_string()).collect()
     }
 
     /// Recovery rebuilds the tracker from its log alone: allocated blocks stay allocated,

@@ -78,13 +78,24 @@ pub struct LogSegment {
 pub struct TrackerLog {
     segments: Vec<LogSegment>,
     /// Each block the live events name, with how many live events name it.
-    blocks: BTreeMap<Arc<str>, (Block, u32)>,
+    blocks: BTreeMap<Arc<str>, (Arc<Block>, u32)>,
     deleted_segments: usize,
 }
 
 impl TrackerLog {
-    /// Appends `event` at `t`, rolling to a new segment when the current one is over.
+    /// Appends `event` at `t`, rolling to a new segment when the current one is over, and
+    /// counts it for each block it names.
     fn write(&mut self, t: Time, event: TrackerLogEvent) {
+        for_named(&event, |id| {
+            if let Some(b) = self.blocks.get_mut(id) {
+                b.1 += 1;
+            }
+        });
+        self.append(t, event);
+    }
+
+    /// Appends `event` at `t` without counting it for the blocks it names (the caller did).
+    fn append(&mut self, t: Time, event: TrackerLogEvent) {
         let roll = self.segments.last().is_none_or(|s| t >= s.end);
         if roll {
             self.segments.push(LogSegment {
@@ -93,11 +104,6 @@ impl TrackerLog {
                 events: Vec::new(),
             });
         }
-        for_named(&event, |id| {
-            if let Some(b) = self.blocks.get_mut(id) {
-                b.1 += 1;
-            }
-        });
         if let Some(s) = self.segments.last_mut() {
             s.events.push((t, event));
         }
@@ -160,10 +166,10 @@ fn for_named(e: &TrackerLogEvent, mut f: impl FnMut(&str)) {
 /// batch time, and its write-ahead log when there is a checkpoint directory.
 #[derive(Clone, Debug, Default)]
 pub struct ReceivedBlockTracker {
-    queued: BTreeMap<usize, Vec<Block>>,
+    queued: BTreeMap<usize, Vec<Arc<Block>>>,
     /// Per batch time, the blocks per input in input order (a short sorted list: see
     /// [`TrackerLogEvent::BatchAllocation`]).
-    allocated: BTreeMap<Time, Vec<(usize, Vec<Block>)>>,
+    allocated: BTreeMap<Time, Vec<(usize, Vec<Arc<Block>>)>>,
     last_allocated: Option<Time>,
     log: Option<TrackerLog>,
 }
@@ -190,11 +196,13 @@ impl ReceivedBlockTracker {
         self.log.as_ref()
     }
 
-    /// Adds a reported block to its stream's queue (`addBlock`), after logging it.
-    pub fn add_block(&mut self, t: Time, block: Block) {
+    /// Adds a reported block to its stream's queue (`addBlock`), after logging it. The
+    /// block is shared with the executors that store it.
+    pub fn add_block(&mut self, t: Time, block: Arc<Block>) {
         if let Some(log) = &mut self.log {
-            log.blocks.insert(block.id.clone(), (block.clone(), 0));
-            log.write(
+            // Named by the one event written next: counted here, not looked up again.
+            log.blocks.insert(block.id.clone(), (Arc::clone(&block), 1));
+            log.append(
                 t,
                 TrackerLogEvent::BlockAddition {
                     input: block.input,
@@ -221,11 +229,11 @@ impl ReceivedBlockTracker {
             ids.extend(blocks.iter().map(|b| b.id.to_string()));
             batch.insert(i, blocks);
         }
-        let batch: Vec<(usize, Vec<Block>)> = batch.into_iter().collect();
+        let batch: Vec<(usize, Vec<Arc<Block>>)> = batch.into_iter().collect();
         if let Some(log) = &mut self.log {
             let blocks = batch
                 .iter()
-                .map(|(i, bs)| (*i, bs.iter().map(|b: &Block| b.id.clone()).collect()))
+                .map(|(i, bs)| (*i, bs.iter().map(|b| b.id.clone()).collect()))
                 .collect();
             log.write(t, TrackerLogEvent::BatchAllocation { time: t, blocks });
         }
@@ -235,7 +243,7 @@ impl ReceivedBlockTracker {
     }
 
     /// The blocks of input `input` allocated to batch `t`.
-    pub fn blocks_of(&self, t: Time, input: usize) -> &[Block] {
+    pub fn blocks_of(&self, t: Time, input: usize) -> &[Arc<Block>] {
         self.allocated
             .get(&t)
             .and_then(|b| b.iter().find(|(i, _)| *i == input))
@@ -244,7 +252,7 @@ impl ReceivedBlockTracker {
     }
 
     /// Blocks reported but not yet allocated, per input.
-    pub fn queued(&self) -> &BTreeMap<usize, Vec<Block>> {
+    pub fn queued(&self) -> &BTreeMap<usize, Vec<Arc<Block>>> {
         &self.queued
     }
 
@@ -284,7 +292,7 @@ impl ReceivedBlockTracker {
             log: Some(log.clone()),
             ..ReceivedBlockTracker::default()
         };
-        let block = |id: &Arc<str>| log.blocks.get(id).map(|(b, _)| b.clone());
+        let block = |id: &Arc<str>| log.blocks.get(id).map(|(b, _)| Arc::clone(b));
         let mut replayed = 0;
         for (_, event) in log.events() {
             replayed += 1;
@@ -339,17 +347,17 @@ impl ReceivedBlockTracker {
 mod tests {
     use super::*;
 
-    fn block(input: usize, n: u64, at: u64) -> Block {
-        Block {
+    fn block(input: usize, n: u64, at: u64) -> Arc<Block> {
+        Arc::new(Block {
             id: format!("input-{input}-{n}").into(),
             input,
             time: Time(at),
             records: Arc::new(Vec::new()),
             offsets: Arc::new(vec![n]),
-        }
+        })
     }
 
-    fn ids(blocks: &[Block]) -> Vec<String> {
+    fn ids(blocks: &[Arc<Block>]) -> Vec<String> {
         blocks.iter().map(|b| b.id.to_string()).collect()
     }
 

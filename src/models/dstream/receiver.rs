@@ -23,6 +23,32 @@ use crate::value::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+/// `input-<stream>-<n>`, Spark's `StreamBlockId.name`, written straight into its one
+/// allocation (`format!` and a copy into an `Arc` were most of cutting a block).
+fn block_id(stream: usize, n: u64) -> Arc<str> {
+    fn digits(mut v: u64, out: &mut [u8; 20]) -> &[u8] {
+        let mut i = out.len();
+        loop {
+            i -= 1;
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                return &out[i..];
+            }
+        }
+    }
+    let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+    let (stream, n) = (digits(stream as u64, &mut a), digits(n, &mut b));
+    let mut buf = [0u8; 48];
+    let mut len = 0;
+    for part in [&b"input-"[..], stream, b"-", n] {
+        buf[len..len + part.len()].copy_from_slice(part);
+        len += part.len();
+    }
+    // Only ASCII digits and `input-` were written.
+    Arc::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+}
+
 /// One receiver: its source, the block generator's buffer, and what is not yet acknowledged.
 #[derive(Clone, Debug)]
 pub struct Receiver {
@@ -150,7 +176,7 @@ impl Receiver {
         let records = Arc::new(std::mem::take(&mut self.buffer));
         let offsets = Arc::new(std::mem::take(&mut self.buffer_offsets));
         let seq = self.next_block;
-        let id: Arc<str> = Arc::from(format!("input-{}-{seq}", self.stream_id));
+        let id = block_id(self.stream_id, seq);
         self.next_block += 1;
         if self.reliable {
             self.unacked
@@ -257,6 +283,14 @@ mod tests {
         let mut expected = b1.records.as_ref().clone();
         expected.push(Value::str("r5"));
         assert_eq!(b.records.as_slice(), expected.as_slice());
+    }
+
+    /// Block ids read as `format!("input-{stream}-{n}")` would write them.
+    #[test]
+    fn block_ids_are_spark_stream_block_names() {
+        for (stream, n) in [(0, 0), (3, 9), (10, 1234567), (usize::MAX, u64::MAX)] {
+            assert_eq!(&*block_id(stream, n), format!("input-{stream}-{n}"));
+        }
     }
 
     /// An unreliable receiver loses its buffer when it dies, and nothing is replayed.

@@ -104,9 +104,8 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         logged,
     };
     core.emit(e);
-    let b = std::sync::Arc::unwrap_or_clone(b);
-    let worker_name = core.inputs.cluster.workers[w].name.clone();
-    let report_arrived = match core.inputs.cluster.network.send(&worker_name, "driver") {
+    let cluster = &mut core.inputs.cluster;
+    let report_arrived = match cluster.network.send(&cluster.workers[w].name, "driver") {
         Delivery::After(lat) if lat.ms() == 0 => {
             core.inputs.tracker.add_block(t, b);
             true
@@ -122,7 +121,10 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             // block is stored but the driver never hears of it.
             core.emit(Event::MessageLost {
                 time: t,
-                message: format!("block report {} from {worker_name} to the driver", b.id),
+                message: format!(
+                    "block report {} from {} to the driver",
+                    b.id, core.inputs.cluster.workers[w].name
+                ),
                 reason: if lost == Delivery::Partitioned {
                     "network partition".into()
                 } else {

@@ -162,6 +162,9 @@ fn for_named(e: &TrackerLogEvent, mut f: impl FnMut(&str)) {
     }
 }
 
+/// One batch's blocks per input, in input order (shared with the executors storing them).
+type BatchBlocks = Vec<(usize, Vec<Arc<Block>>)>;
+
 /// The driver's record of received blocks: queued (not yet allocated) and allocated per
 /// batch time, and its write-ahead log when there is a checkpoint directory.
 #[derive(Clone, Debug, Default)]
@@ -169,7 +172,7 @@ pub struct ReceivedBlockTracker {
     queued: BTreeMap<usize, Vec<Arc<Block>>>,
     /// Per batch time, the blocks per input in input order (a short sorted list: see
     /// [`TrackerLogEvent::BatchAllocation`]).
-    allocated: BTreeMap<Time, Vec<(usize, Vec<Arc<Block>>)>>,
+    allocated: BTreeMap<Time, BatchBlocks>,
     last_allocated: Option<Time>,
     log: Option<TrackerLog>,
 }
@@ -229,7 +232,7 @@ impl ReceivedBlockTracker {
             ids.extend(blocks.iter().map(|b| b.id.to_string()));
             batch.insert(i, blocks);
         }
-        let batch: Vec<(usize, Vec<Arc<Block>>)> = batch.into_iter().collect();
+        let batch: BatchBlocks = batch.into_iter().collect();
         if let Some(log) = &mut self.log {
             let blocks = batch
                 .iter()

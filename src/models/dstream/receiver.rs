@@ -49,6 +49,9 @@ fn block_id(stream: usize, n: u64) -> Arc<str> {
     Arc::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
+/// A block's offsets and records, shared with the block.
+type BlockData = (Arc<Vec<u64>>, Arc<Vec<Value>>);
+
 /// One receiver: its source, the block generator's buffer, and what is not yet acknowledged.
 #[derive(Clone, Debug)]
 pub struct Receiver {
@@ -68,8 +71,7 @@ pub struct Receiver {
     buffer: Vec<Value>,
     /// Blocks stored but not acknowledged, by block number: their offsets and records,
     /// shared with the block itself (a reliable receiver keeps them for replay).
-    #[allow(clippy::type_complexity)]
-    unacked: BTreeMap<u64, (Arc<Vec<u64>>, Arc<Vec<Value>>)>,
+    unacked: BTreeMap<u64, BlockData>,
     replay: VecDeque<(u64, Value)>,
     /// The block generator's rate limiter (`spark.streaming.receiver.maxRate`,
     /// backpressure); unlimited by default.

@@ -140,13 +140,32 @@ impl Ledger {
         &mut self,
         input: usize,
         offsets: &[u64],
-        block: &str,
+        block: &std::sync::Arc<str>,
         replicated: bool,
         logged: bool,
     ) {
-        let block: std::sync::Arc<str> = std::sync::Arc::from(block);
         self.each(input, offsets, |l| {
-            l.blocks.push(std::sync::Arc::clone(&block));
+            l.blocks.push(std::sync::Arc::clone(block));
+            l.replicated |= replicated;
+            l.logged |= logged;
+        });
+    }
+
+    /// [`Ledger::received`] at `t` then [`Ledger::stored`] in `block`, in one pass over the
+    /// records: the block generator cut a block of exactly the records it had just received
+    /// (the usual block tick). The lives read back the same as after the two calls.
+    pub fn received_and_stored(
+        &mut self,
+        input: usize,
+        offsets: &[u64],
+        t: Time,
+        block: &std::sync::Arc<str>,
+        replicated: bool,
+        logged: bool,
+    ) {
+        self.each(input, offsets, |l| {
+            l.received.push(t);
+            l.blocks.push(std::sync::Arc::clone(block));
             l.replicated |= replicated;
             l.logged |= logged;
         });
@@ -196,5 +215,36 @@ impl Ledger {
                     .map(|l| ((*input, (c << Self::CHUNK_BITS) | slot as u64), l))
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The block tick's one-pass note (`received_and_stored`) leaves every life as
+    /// `received` then `stored` do, across a chunk boundary and on records already
+    /// received once (a replay).
+    #[test]
+    fn received_and_stored_reads_back_as_the_two_calls() {
+        let block: Arc<str> = Arc::from("input-0-7");
+        let offsets: Vec<u64> = (1020..1030).collect();
+        let mut two = Ledger::default();
+        let mut one = Ledger::default();
+        for l in [&mut two, &mut one] {
+            l.received(0, &[1021, 1025], Time(100));
+        }
+        two.received(0, &offsets, Time(200));
+        two.stored(0, &offsets, &block, true, false);
+        one.received_and_stored(0, &offsets, Time(200), &block, true, false);
+        let a: Vec<_> = two.records().collect();
+        let b: Vec<_> = one.records().collect();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 10);
+        let life = one.get((0, 1021)).expect("recorded");
+        assert_eq!(life.received.as_slice(), [Time(100), Time(200)]);
+        assert_eq!(&*life.blocks[0], "input-0-7");
+        assert!(life.replicated && !life.logged);
     }
 }

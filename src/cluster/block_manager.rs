@@ -13,7 +13,10 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct Block {
     /// `input-<stream>-<n>` (Spark's `StreamBlockId` names it `input-<stream>-<unique id>`).
-    pub id: String,
+    /// Shared, not copied: the executors' block maps, the write-ahead log, the tracker and
+    /// the ledger all key on this one allocation (issue 15: a `String` per map was most of
+    /// `Cluster::store`).
+    pub id: Arc<str>,
     /// The input stream it belongs to.
     pub input: usize,
     /// When it was cut (virtual ms).

@@ -206,6 +206,10 @@ impl Default for ClusterConfig {
     }
 }
 
+/// The workers holding a block, in placement order (the receiver's worker first): as many as
+/// the replication asks for, held in place for the usual two.
+pub type Holders = smallvec::SmallVec<[usize; 2]>;
+
 /// One worker machine and its executor's block manager.
 #[derive(Clone, Debug)]
 pub struct Worker {
@@ -215,8 +219,8 @@ pub struct Worker {
     pub alive: bool,
     /// Cores.
     pub cores: usize,
-    /// Blocks held in its executor's memory.
-    pub blocks: BTreeMap<String, Arc<Block>>,
+    /// Blocks held in its executor's memory, by id (the key shares the block's id).
+    pub blocks: BTreeMap<Arc<str>, Arc<Block>>,
     /// How many times longer its tasks take than a healthy worker's (1.0; a straggler
     /// after `slow worker-N 4x`).
     pub slowdown: f64,
@@ -231,8 +235,8 @@ pub struct Cluster {
     pub workers: Vec<Worker>,
     /// Whether the driver (and so every executor) is up.
     pub driver_alive: bool,
-    /// Blocks in the write-ahead log (reliable storage: survives every failure).
-    pub wal: BTreeMap<String, Arc<Block>>,
+    /// Blocks in the write-ahead log (reliable storage: survives every failure), by id.
+    pub wal: BTreeMap<Arc<str>, Arc<Block>>,
     /// The network between driver, workers and sources.
     pub network: network::Network,
     /// Reliable storage refuses writes (`fail storage`: full) until healed.
@@ -290,10 +294,11 @@ impl Cluster {
     }
 
     /// Stores a block on `worker` and replicates it to other live workers; writes it to the
-    /// log if the WAL is on. Returns the workers holding it.
-    pub fn store(&mut self, worker: usize, block: Block) -> Vec<usize> {
-        let block = Arc::new(block);
-        let mut holders = vec![worker];
+    /// log if the WAL is on. Returns the workers holding it (in placement order) and whether
+    /// the log holds it now.
+    pub fn store(&mut self, worker: usize, block: Arc<Block>) -> (Holders, bool) {
+        let mut holders = Holders::new();
+        holders.push(worker);
         self.workers[worker]
             .blocks
             .insert(block.id.clone(), Arc::clone(&block));
@@ -315,10 +320,11 @@ impl Cluster {
                 _ => break,
             }
         }
-        if self.config.wal && !self.config.disabled.contains(&Mechanism::WalWrite) {
+        let logged = self.config.wal && !self.config.disabled.contains(&Mechanism::WalWrite);
+        if logged {
             self.wal.insert(block.id.clone(), block);
         }
-        holders
+        (holders, logged)
     }
 
     /// Where a block can be read from now: a live executor holding it, or the log.
@@ -361,9 +367,9 @@ impl Cluster {
     pub fn forget_blocks(&mut self, ids: &[String]) {
         for id in ids {
             for w in &mut self.workers {
-                w.blocks.remove(id);
+                w.blocks.remove(id.as_str());
             }
-            self.wal.remove(id);
+            self.wal.remove(id.as_str());
         }
     }
 }

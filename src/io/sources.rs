@@ -64,6 +64,18 @@ impl TimedRecords {
         self.next - start
     }
 
+    /// Like [`TimedRecords::pull_with_offsets`], the offsets and the records into two
+    /// lists (a block generator's buffer keeps them apart).
+    pub fn pull_split(&mut self, t: Time, offsets: &mut Vec<u64>, out: &mut Vec<Value>) -> usize {
+        let start = self.next;
+        while self.next < self.records.len() && self.records[self.next].0 <= t {
+            offsets.push(self.next as u64);
+            out.push(self.records[self.next].1.clone());
+            self.next += 1;
+        }
+        self.next - start
+    }
+
     /// Skips every record arriving at or before `t` (an unreliable source sending to a dead
     /// receiver); returns their offsets.
     pub fn skip_until(&mut self, t: Time) -> Vec<u64> {

@@ -240,7 +240,11 @@ fn tracker_log(ssc: &StreamingContext) -> String {
                 label(input)
             ),
             TrackerLogEvent::BatchAllocation { time, blocks } => {
-                let ids: Vec<String> = blocks.iter().flat_map(|(_, ids)| ids).cloned().collect();
+                let ids: Vec<&str> = blocks
+                    .iter()
+                    .flat_map(|(_, ids)| ids)
+                    .map(|id| &**id)
+                    .collect();
                 if ids.is_empty() {
                     format!("BatchAllocation {time}: no blocks")
                 } else {

@@ -133,7 +133,7 @@ pub(super) struct Core {
     /// Protocol-point faults waiting for their moment.
     pub(super) armed: Vec<Fault>,
     /// Block reports on the network, by (input, block number).
-    pub(super) in_flight: BTreeMap<(usize, u64), Block>,
+    pub(super) in_flight: BTreeMap<(usize, u64), std::sync::Arc<Block>>,
     /// Batches that found no free core (reported once each).
     pub(super) stalled: BTreeSet<Time>,
     /// A driver-side accumulator counting the input records of completed batches, as a

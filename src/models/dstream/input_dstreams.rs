@@ -193,7 +193,7 @@ impl InputProvider for Inputs {
                                 .or_default()
                                 .push((input, Arc::clone(&block.offsets)));
                         }
-                        None => missing.push(b.id.clone()),
+                        None => missing.push(b.id.to_string()),
                     }
                 }
                 if !missing.is_empty() {

@@ -24,6 +24,7 @@
 use crate::cluster::Block;
 use crate::sim::{Duration, Time};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How long one segment of the tracker's log covers before the log rolls to a new one
 /// (`spark.streaming.driver.writeAheadLog.rollingIntervalSecs`, default 60 s).
@@ -37,8 +38,8 @@ pub enum TrackerLogEvent {
     BlockAddition {
         /// The input stream number.
         input: usize,
-        /// The block id (`input-<stream>-<n>`).
-        block: String,
+        /// The block id (`input-<stream>-<n>`), shared with the block.
+        block: Arc<str>,
         /// Records in the block.
         records: usize,
     },
@@ -49,7 +50,7 @@ pub enum TrackerLogEvent {
         /// The block ids allocated, per input stream in input order (an empty list is
         /// still recorded). A short sorted list, not a map: one allocation, where a
         /// `BTreeMap` node took about 370 bytes per batch in every time-travel snapshot.
-        blocks: Vec<(usize, Vec<String>)>,
+        blocks: Vec<(usize, Vec<Arc<str>>)>,
     },
     /// `BatchCleanupEvent`: the allocations of these batch times were forgotten.
     BatchCleanup {
@@ -77,13 +78,24 @@ pub struct LogSegment {
 pub struct TrackerLog {
     segments: Vec<LogSegment>,
     /// Each block the live events name, with how many live events name it.
-    blocks: BTreeMap<String, (Block, u32)>,
+    blocks: BTreeMap<Arc<str>, (Arc<Block>, u32)>,
     deleted_segments: usize,
 }
 
 impl TrackerLog {
-    /// Appends `event` at `t`, rolling to a new segment when the current one is over.
+    /// Appends `event` at `t`, rolling to a new segment when the current one is over, and
+    /// counts it for each block it names.
     fn write(&mut self, t: Time, event: TrackerLogEvent) {
+        for_named(&event, |id| {
+            if let Some(b) = self.blocks.get_mut(id) {
+                b.1 += 1;
+            }
+        });
+        self.append(t, event);
+    }
+
+    /// Appends `event` at `t` without counting it for the blocks it names (the caller did).
+    fn append(&mut self, t: Time, event: TrackerLogEvent) {
         let roll = self.segments.last().is_none_or(|s| t >= s.end);
         if roll {
             self.segments.push(LogSegment {
@@ -91,11 +103,6 @@ impl TrackerLog {
                 end: t.plus(ROLLING_INTERVAL),
                 events: Vec::new(),
             });
-        }
-        for id in named(&event) {
-            if let Some(b) = self.blocks.get_mut(id) {
-                b.1 += 1;
-            }
         }
         if let Some(s) = self.segments.last_mut() {
             s.events.push((t, event));
@@ -115,14 +122,14 @@ impl TrackerLog {
         let dead: Vec<LogSegment> = self.segments.drain(..keep_from).collect();
         self.deleted_segments += dead.len();
         for (_, e) in dead.iter().flat_map(|s| s.events.iter()) {
-            for id in named(e) {
+            for_named(e, |id| {
                 if let Some(b) = self.blocks.get_mut(id) {
                     b.1 -= 1;
                     if b.1 == 0 {
                         self.blocks.remove(id);
                     }
                 }
-            }
+            });
         }
     }
 
@@ -142,25 +149,30 @@ impl TrackerLog {
     }
 }
 
-/// The block ids an event names.
-fn named(e: &TrackerLogEvent) -> Vec<&String> {
+/// Calls `f` on each block id an event names, in order.
+fn for_named(e: &TrackerLogEvent, mut f: impl FnMut(&str)) {
     match e {
-        TrackerLogEvent::BlockAddition { block, .. } => vec![block],
+        TrackerLogEvent::BlockAddition { block, .. } => f(block),
         TrackerLogEvent::BatchAllocation { blocks, .. } => {
-            blocks.iter().flat_map(|(_, ids)| ids).collect()
+            for id in blocks.iter().flat_map(|(_, ids)| ids) {
+                f(id);
+            }
         }
-        TrackerLogEvent::BatchCleanup { .. } => Vec::new(),
+        TrackerLogEvent::BatchCleanup { .. } => {}
     }
 }
+
+/// One batch's blocks per input, in input order (shared with the executors storing them).
+type BatchBlocks = Vec<(usize, Vec<Arc<Block>>)>;
 
 /// The driver's record of received blocks: queued (not yet allocated) and allocated per
 /// batch time, and its write-ahead log when there is a checkpoint directory.
 #[derive(Clone, Debug, Default)]
 pub struct ReceivedBlockTracker {
-    queued: BTreeMap<usize, Vec<Block>>,
+    queued: BTreeMap<usize, Vec<Arc<Block>>>,
     /// Per batch time, the blocks per input in input order (a short sorted list: see
     /// [`TrackerLogEvent::BatchAllocation`]).
-    allocated: BTreeMap<Time, Vec<(usize, Vec<Block>)>>,
+    allocated: BTreeMap<Time, BatchBlocks>,
     last_allocated: Option<Time>,
     log: Option<TrackerLog>,
 }
@@ -187,11 +199,13 @@ impl ReceivedBlockTracker {
         self.log.as_ref()
     }
 
-    /// Adds a reported block to its stream's queue (`addBlock`), after logging it.
-    pub fn add_block(&mut self, t: Time, block: Block) {
+    /// Adds a reported block to its stream's queue (`addBlock`), after logging it. The
+    /// block is shared with the executors that store it.
+    pub fn add_block(&mut self, t: Time, block: Arc<Block>) {
         if let Some(log) = &mut self.log {
-            log.blocks.insert(block.id.clone(), (block.clone(), 0));
-            log.write(
+            // Named by the one event written next: counted here, not looked up again.
+            log.blocks.insert(block.id.clone(), (Arc::clone(&block), 1));
+            log.append(
                 t,
                 TrackerLogEvent::BlockAddition {
                     input: block.input,
@@ -215,14 +229,14 @@ impl ReceivedBlockTracker {
         let mut ids = Vec::new();
         for &i in inputs {
             let blocks = self.queued.remove(&i).unwrap_or_default();
-            ids.extend(blocks.iter().map(|b| b.id.clone()));
+            ids.extend(blocks.iter().map(|b| b.id.to_string()));
             batch.insert(i, blocks);
         }
-        let batch: Vec<(usize, Vec<Block>)> = batch.into_iter().collect();
+        let batch: BatchBlocks = batch.into_iter().collect();
         if let Some(log) = &mut self.log {
             let blocks = batch
                 .iter()
-                .map(|(i, bs)| (*i, bs.iter().map(|b: &Block| b.id.clone()).collect()))
+                .map(|(i, bs)| (*i, bs.iter().map(|b| b.id.clone()).collect()))
                 .collect();
             log.write(t, TrackerLogEvent::BatchAllocation { time: t, blocks });
         }
@@ -232,7 +246,7 @@ impl ReceivedBlockTracker {
     }
 
     /// The blocks of input `input` allocated to batch `t`.
-    pub fn blocks_of(&self, t: Time, input: usize) -> &[Block] {
+    pub fn blocks_of(&self, t: Time, input: usize) -> &[Arc<Block>] {
         self.allocated
             .get(&t)
             .and_then(|b| b.iter().find(|(i, _)| *i == input))
@@ -241,7 +255,7 @@ impl ReceivedBlockTracker {
     }
 
     /// Blocks reported but not yet allocated, per input.
-    pub fn queued(&self) -> &BTreeMap<usize, Vec<Block>> {
+    pub fn queued(&self) -> &BTreeMap<usize, Vec<Arc<Block>>> {
         &self.queued
     }
 
@@ -260,7 +274,12 @@ impl ReceivedBlockTracker {
             log.clean(threshold);
         }
         old.into_values()
-            .flat_map(|per_input| per_input.into_iter().flat_map(|(_, bs)| bs).map(|b| b.id))
+            .flat_map(|per_input| {
+                per_input
+                    .into_iter()
+                    .flat_map(|(_, bs)| bs)
+                    .map(|b| b.id.to_string())
+            })
             .collect()
     }
 
@@ -276,7 +295,7 @@ impl ReceivedBlockTracker {
             log: Some(log.clone()),
             ..ReceivedBlockTracker::default()
         };
-        let block = |id: &String| log.blocks.get(id).map(|(b, _)| b.clone());
+        let block = |id: &Arc<str>| log.blocks.get(id).map(|(b, _)| Arc::clone(b));
         let mut replayed = 0;
         for (_, event) in log.events() {
             replayed += 1;
@@ -330,20 +349,19 @@ impl ReceivedBlockTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
-    fn block(input: usize, n: u64, at: u64) -> Block {
-        Block {
-            id: format!("input-{input}-{n}"),
+    fn block(input: usize, n: u64, at: u64) -> Arc<Block> {
+        Arc::new(Block {
+            id: format!("input-{input}-{n}").into(),
             input,
             time: Time(at),
             records: Arc::new(Vec::new()),
             offsets: Arc::new(vec![n]),
-        }
+        })
     }
 
-    fn ids(blocks: &[Block]) -> Vec<String> {
-        blocks.iter().map(|b| b.id.clone()).collect()
+    fn ids(blocks: &[Arc<Block>]) -> Vec<String> {
+        blocks.iter().map(|b| b.id.to_string()).collect()
     }
 
     /// Recovery rebuilds the tracker from its log alone: allocated blocks stay allocated,

@@ -23,6 +23,35 @@ use crate::value::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+/// `input-<stream>-<n>`, Spark's `StreamBlockId.name`, written straight into its one
+/// allocation (`format!` and a copy into an `Arc` were most of cutting a block).
+fn block_id(stream: usize, n: u64) -> Arc<str> {
+    fn digits(mut v: u64, out: &mut [u8; 20]) -> &[u8] {
+        let mut i = out.len();
+        loop {
+            i -= 1;
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                return &out[i..];
+            }
+        }
+    }
+    let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+    let (stream, n) = (digits(stream as u64, &mut a), digits(n, &mut b));
+    let mut buf = [0u8; 48];
+    let mut len = 0;
+    for part in [&b"input-"[..], stream, b"-", n] {
+        buf[len..len + part.len()].copy_from_slice(part);
+        len += part.len();
+    }
+    // Only ASCII digits and `input-` were written.
+    Arc::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+}
+
+/// A block's offsets and records, shared with the block.
+type BlockData = (Arc<Vec<u64>>, Arc<Vec<Value>>);
+
 /// One receiver: its source, the block generator's buffer, and what is not yet acknowledged.
 #[derive(Clone, Debug)]
 pub struct Receiver {
@@ -36,8 +65,13 @@ pub struct Receiver {
     pub worker: Option<usize>,
     source: TimedRecords,
     next_block: u64,
-    buffer: Vec<(u64, Value)>,
-    unacked: BTreeMap<String, Vec<(u64, Value)>>,
+    /// The block generator's buffer: each record's offset in the source, and the records
+    /// (kept apart so that a block takes both as they are, without unzipping).
+    buffer_offsets: Vec<u64>,
+    buffer: Vec<Value>,
+    /// Blocks stored but not acknowledged, by block number: their offsets and records,
+    /// shared with the block itself (a reliable receiver keeps them for replay).
+    unacked: BTreeMap<u64, BlockData>,
     replay: VecDeque<(u64, Value)>,
     /// The block generator's rate limiter (`spark.streaming.receiver.maxRate`,
     /// backpressure); unlimited by default.
@@ -59,6 +93,7 @@ impl Receiver {
             worker: None,
             source,
             next_block: 0,
+            buffer_offsets: Vec::new(),
             buffer: Vec::new(),
             unacked: BTreeMap::new(),
             replay: VecDeque::new(),
@@ -83,21 +118,31 @@ impl Receiver {
     /// sends into the void: returns `(received offsets, offsets lost because nobody listened)`.
     /// A dead reliable receiver's source keeps its data for later.
     pub fn receive(&mut self, t: Time) -> (Vec<u64>, Vec<u64>) {
+        let (start, dropped) = self.receive_from(t);
+        (self.buffer_offsets[start..].to_vec(), dropped)
+    }
+
+    /// [`Receiver::receive`] without copying the received offsets: returns where they start
+    /// in [`Receiver::buffered_offsets`] (its length when nothing was received) and the
+    /// offsets lost because nobody listened.
+    pub fn receive_from(&mut self, t: Time) -> (usize, Vec<u64>) {
+        let start = self.buffer_offsets.len();
         if self.worker.is_none() {
             if self.reliable {
-                return (Vec::new(), Vec::new());
+                return (start, Vec::new());
             }
-            return (Vec::new(), self.source.skip_until(t));
+            return (start, self.source.skip_until(t));
         }
-        let start = self.buffer.len();
         if self.stopped {
-            return (Vec::new(), Vec::new());
+            return (start, Vec::new());
         }
         if self.limiter.rate().is_none() && self.held.is_empty() {
-            while let Some(r) = self.replay.pop_front() {
-                self.buffer.push(r);
+            while let Some((o, v)) = self.replay.pop_front() {
+                self.buffer_offsets.push(o);
+                self.buffer.push(v);
             }
-            self.source.pull_with_offsets(t, &mut self.buffer);
+            self.source
+                .pull_split(t, &mut self.buffer_offsets, &mut self.buffer);
         } else {
             // BlockGenerator.addData -> waitToPush: only what the limiter admits enters the
             // buffer; the rest waits at the source, replayed records first.
@@ -107,44 +152,53 @@ impl Receiver {
             let wanting = self.replay.len() + self.held.len();
             let mut n = self.limiter.admit(t, wanting);
             while n > 0 {
-                let Some(r) = self.replay.pop_front().or_else(|| self.held.pop_front()) else {
+                let Some((o, v)) = self.replay.pop_front().or_else(|| self.held.pop_front()) else {
                     break;
                 };
-                self.buffer.push(r);
+                self.buffer_offsets.push(o);
+                self.buffer.push(v);
                 n -= 1;
             }
         }
-        (
-            self.buffer[start..].iter().map(|(o, _)| *o).collect(),
-            Vec::new(),
-        )
+        (start, Vec::new())
     }
 
-    /// The block generator's tick at `t`: the buffer becomes one block, or nothing if empty.
-    /// A reliable receiver keeps the block's records until the block is acknowledged.
-    pub fn cut_block(&mut self, t: Time) -> Option<Block> {
+    /// The offsets of the records in the block generator's buffer, in arrival order.
+    pub fn buffered_offsets(&self) -> &[u64] {
+        &self.buffer_offsets
+    }
+
+    /// The block generator's tick at `t`: the buffer becomes one block, or nothing if empty;
+    /// returns the block's number (the `<n>` of `input-<stream>-<n>`) with it. A reliable
+    /// receiver keeps the block's records until the block is acknowledged.
+    pub fn cut_block(&mut self, t: Time) -> Option<(u64, Block)> {
         if self.buffer.is_empty() || self.worker.is_none() {
             return None;
         }
-        let taken = std::mem::take(&mut self.buffer);
-        let id = format!("input-{}-{}", self.stream_id, self.next_block);
+        let records = Arc::new(std::mem::take(&mut self.buffer));
+        let offsets = Arc::new(std::mem::take(&mut self.buffer_offsets));
+        let seq = self.next_block;
+        let id = block_id(self.stream_id, seq);
         self.next_block += 1;
         if self.reliable {
-            self.unacked.insert(id.clone(), taken.clone());
+            self.unacked
+                .insert(seq, (Arc::clone(&offsets), Arc::clone(&records)));
         }
-        let (offsets, records): (Vec<u64>, Vec<Value>) = taken.into_iter().unzip();
-        Some(Block {
-            id,
-            input: self.input,
-            time: t,
-            records: Arc::new(records),
-            offsets: Arc::new(offsets),
-        })
+        Some((
+            seq,
+            Block {
+                id,
+                input: self.input,
+                time: t,
+                records,
+                offsets,
+            },
+        ))
     }
 
-    /// The source saw the acknowledgement of `block`: it will not be sent again.
-    pub fn ack(&mut self, block: &str) {
-        self.unacked.remove(block);
+    /// The source saw the acknowledgement of block number `seq`: it will not be sent again.
+    pub fn ack(&mut self, seq: u64) {
+        self.unacked.remove(&seq);
     }
 
     /// The receiver dies (its worker or the driver failed). Returns the offsets lost with
@@ -153,18 +207,19 @@ impl Receiver {
     pub fn kill(&mut self) -> Vec<u64> {
         self.worker = None;
         let buffer = std::mem::take(&mut self.buffer);
+        let buffer_offsets = std::mem::take(&mut self.buffer_offsets);
         if self.reliable {
-            let mut again: Vec<(u64, Value)> = std::mem::take(&mut self.unacked)
-                .into_values()
-                .flatten()
-                .collect();
-            again.extend(buffer);
+            let mut again: Vec<(u64, Value)> = Vec::new();
+            for (offsets, records) in std::mem::take(&mut self.unacked).into_values() {
+                again.extend(offsets.iter().copied().zip(records.iter().cloned()));
+            }
+            again.extend(buffer_offsets.into_iter().zip(buffer));
             again.sort_by_key(|(o, _)| *o);
             again.dedup_by_key(|(o, _)| *o);
             self.replay.extend(again);
             Vec::new()
         } else {
-            buffer.into_iter().map(|(o, _)| o).collect()
+            buffer_offsets
         }
     }
 
@@ -189,5 +244,66 @@ impl Receiver {
     /// pushed as a last block by the next block tick (`BlockGenerator.stop`).
     pub fn stop(&mut self) {
         self.stopped = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(n: u64) -> TimedRecords {
+        TimedRecords::new(
+            (0..n)
+                .map(|i| (Time(i * 100), Value::str(&format!("r{i}"))))
+                .collect(),
+        )
+    }
+
+    /// A reliable receiver's blocks share their records with what it keeps for replay; a
+    /// death replays every unacknowledged record once, in offset order, and an
+    /// acknowledged block's records never.
+    #[test]
+    fn unacknowledged_blocks_are_replayed_in_offset_order() {
+        let mut r = Receiver::new(0, 3, lines(10));
+        r.reliable = true;
+        r.start_on(0);
+        assert_eq!(r.receive(Time(200)), (vec![0, 1, 2], Vec::new()));
+        let (seq, b0) = r.cut_block(Time(200)).expect("a block");
+        assert_eq!((seq, &*b0.id), (0, "input-3-0"));
+        assert_eq!(b0.offsets.as_slice(), [0, 1, 2]);
+        assert_eq!(r.receive(Time(400)), (vec![3, 4], Vec::new()));
+        let (seq, b1) = r.cut_block(Time(400)).expect("a block");
+        assert_eq!((seq, &*b1.id), (1, "input-3-1"));
+        let (start, _) = r.receive_from(Time(500));
+        assert_eq!((start, r.buffered_offsets()), (0, &[5][..]));
+        r.ack(0);
+        assert!(r.kill().is_empty());
+        r.start_on(1);
+        let (again, _) = r.receive(Time(500));
+        assert_eq!(again, [3, 4, 5]);
+        let (_, b) = r.cut_block(Time(600)).expect("a block");
+        let mut expected = b1.records.as_ref().clone();
+        expected.push(Value::str("r5"));
+        assert_eq!(b.records.as_slice(), expected.as_slice());
+    }
+
+    /// Block ids read as `format!("input-{stream}-{n}")` would write them.
+    #[test]
+    fn block_ids_are_spark_stream_block_names() {
+        for (stream, n) in [(0, 0), (3, 9), (10, 1234567), (usize::MAX, u64::MAX)] {
+            assert_eq!(&*block_id(stream, n), format!("input-{stream}-{n}"));
+        }
+    }
+
+    /// An unreliable receiver loses its buffer when it dies, and nothing is replayed.
+    #[test]
+    fn an_unreliable_receiver_loses_its_buffer() {
+        let mut r = Receiver::new(0, 0, lines(5));
+        r.start_on(0);
+        let (start, dropped) = r.receive_from(Time(300));
+        assert_eq!((start, dropped.len()), (0, 0));
+        assert_eq!(r.kill(), [0, 1, 2, 3]);
+        r.start_on(0);
+        assert_eq!(r.receive(Time(400)), (vec![4], Vec::new()));
     }
 }

@@ -8,7 +8,7 @@ use super::input_dstreams::InputSource;
 use super::receiver_tracker::fail_receiver;
 use super::trace::Event;
 use crate::cluster::network::Delivery;
-use crate::cluster::{Cluster, Fault, Mechanism};
+use crate::cluster::{Fault, Mechanism};
 use crate::sim::{Duration, Time};
 use rand::Rng;
 
@@ -29,26 +29,39 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         // nothing, as for an unreliable receiver.
         r.reliable = false;
     }
-    let (received, dropped) = r.receive(t);
+    let (start, dropped) = r.receive_from(t);
+    // Usually the block is exactly what was just received: the ledger then notes both in one
+    // pass once the block is stored (the lives read back the same; the other paths below
+    // note the reception first, as before).
+    let received_all = start == 0;
     let block = r.cut_block(t);
     let (worker, reliable) = (r.worker, r.reliable);
-    core.inputs.ledger.received(input, &received, t);
+    match &block {
+        Some(_) if received_all => {}
+        Some((_, b)) => core.inputs.ledger.received(input, &b.offsets[start..], t),
+        None => core
+            .inputs
+            .ledger
+            .received(input, &r.buffered_offsets()[start..], t),
+    }
     if !dropped.is_empty() {
         core.inputs
             .ledger
             .dropped(input, &dropped, t, "sent while the receiver was down");
     }
-    let (Some(b), Some(w)) = (block, worker) else {
+    let (Some((seq, b)), Some(w)) = (block, worker) else {
         return;
     };
-    let stream = core.inputs.names[input].clone();
     if core.inputs.cluster.config.wal && core.take_armed(|f| *f == Fault::FailWalWrite).is_some() {
+        if received_all {
+            core.inputs.ledger.received(input, &b.offsets, t);
+        }
         // The block could not be made durable: the receiver reports the error and restarts;
         // nothing was acknowledged, so a reliable source sends the records again.
         core.emit(Event::ProtocolFault {
             time: t,
             fault: "fail wal-write".into(),
-            detail: format!("{} of {stream}: the write-ahead log write failed; the block is dropped and the receiver restarts", b.id),
+            detail: format!("{} of {}: the write-ahead log write failed; the block is dropped and the receiver restarts", b.id, core.inputs.names[input]),
         });
         fail_receiver(
             core,
@@ -66,33 +79,33 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
         }
         return;
     }
-    let holders = core.inputs.cluster.store(w, b.clone());
-    // What the write-ahead log holds, not what the configuration asked for.
-    let logged = core.inputs.cluster.wal.contains_key(&b.id);
-    core.inputs
-        .ledger
-        .stored(input, &b.offsets, &b.id, holders.len() > 1, logged);
-    let names = |c: &Cluster, hs: &[usize]| {
-        hs.iter()
-            .map(|&h| c.workers[h].name.clone())
-            .collect::<Vec<_>>()
-    };
+    let b = std::sync::Arc::new(b);
+    // `logged`: what the write-ahead log holds, not what the configuration asked for.
+    let (holders, logged) = core.inputs.cluster.store(w, std::sync::Arc::clone(&b));
+    let replicated = holders.len() > 1;
+    if received_all {
+        core.inputs
+            .ledger
+            .received_and_stored(input, &b.offsets, t, &b.id, replicated, logged);
+    } else {
+        core.inputs
+            .ledger
+            .stored(input, &b.offsets, &b.id, replicated, logged);
+    }
     let e = Event::BlockStored {
         time: t,
         stream: core.inputs.names[input].clone(),
-        block: b.id.clone(),
+        block: b.id.to_string(),
         records: b.records.len(),
-        stored_on: names(&core.inputs.cluster, &holders),
+        stored_on: holders
+            .iter()
+            .map(|&h| core.inputs.cluster.workers[h].name.clone())
+            .collect(),
         logged,
     };
-    let seq =
-        b.id.rsplit('-')
-            .next()
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0);
     core.emit(e);
-    let worker_name = core.inputs.cluster.workers[w].name.clone();
-    let report_arrived = match core.inputs.cluster.network.send(&worker_name, "driver") {
+    let cluster = &mut core.inputs.cluster;
+    let report_arrived = match cluster.network.send(&cluster.workers[w].name, "driver") {
         Delivery::After(lat) if lat.ms() == 0 => {
             core.inputs.tracker.add_block(t, b);
             true
@@ -108,7 +121,10 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             // block is stored but the driver never hears of it.
             core.emit(Event::MessageLost {
                 time: t,
-                message: format!("block report {} from {worker_name} to the driver", b.id),
+                message: format!(
+                    "block report {} from {} to the driver",
+                    b.id, core.inputs.cluster.workers[w].name
+                ),
                 reason: if lost == Delivery::Partitioned {
                     "network partition".into()
                 } else {
@@ -124,10 +140,14 @@ pub(super) fn block_tick(core: &mut Core, input: usize, t: Time) {
             return;
         }
     };
-    if core
-        .take_armed(|f| matches!(f, Fault::KillReceiverAfterStore(s) if *s == stream))
-        .is_some()
-    {
+    let stream = &core.inputs.names[input];
+    let kill_after_store = core
+        .armed
+        .iter()
+        .position(|f| matches!(f, Fault::KillReceiverAfterStore(s) if s == stream));
+    if let Some(i) = kill_after_store {
+        core.armed.remove(i);
+        let stream = core.inputs.names[input].clone();
         // Stored (and reported), but the receiver dies before the acknowledgement leaves:
         // a reliable source will send the block's records again.
         core.emit(Event::ProtocolFault {
@@ -213,8 +233,7 @@ pub(super) fn on_ack(core: &mut Core, input: usize, seq: u64, epoch: u64) {
     if epoch == core.epoch {
         if let InputSource::Receiver(r) = &mut core.inputs.sources[input] {
             if r.worker.is_some() {
-                let block = format!("input-{}-{seq}", r.stream_id);
-                r.ack(&block);
+                r.ack(seq);
             }
         }
     }

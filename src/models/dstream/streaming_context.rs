@@ -430,7 +430,7 @@ impl StreamingContext {
             .tracker
             .blocks_of(t, input)
             .iter()
-            .map(|b| (b.id.clone(), b.records.len()))
+            .map(|b| (b.id.to_string(), b.records.len()))
             .collect()
     }
 

@@ -55,6 +55,9 @@ pub struct Func {
     /// Whether the function is the built-in `sum` of two arguments, which adds two `Int`s
     /// as `wrapping_add` (see [`Func::adds_ints`]).
     adds_ints: bool,
+    /// `Some(sep)` when the function is the built-in `split(sep)`, `sep` non-empty (see
+    /// [`Func::split_literal`]).
+    split_literal: Option<Arc<str>>,
 }
 
 /// What [`Func::with_error_context`] and [`Func::with_identity`] set.
@@ -87,6 +90,7 @@ impl Func {
             tags: None,
             pair_const: None,
             adds_ints: false,
+            split_literal: None,
         }
     }
 
@@ -141,6 +145,19 @@ impl Func {
     /// `Some(c)` when the function is `x => (x, c)` ([`Func::with_pair_const`]).
     pub fn pair_const(&self) -> Option<&Value> {
         self.pair_const.as_ref()
+    }
+
+    /// Declares that the function is Java's `s.split(sep)` of a string `s` with the literal,
+    /// non-empty separator `sep` ([`crate::value::java_split_each`]'s parts, as a `List`).
+    pub fn with_split_literal(mut self, sep: &str) -> Func {
+        self.split_literal = (!sep.is_empty()).then(|| Arc::from(sep));
+        self
+    }
+
+    /// `Some(sep)` when the function is `s => s.split(sep)` ([`Func::with_split_literal`]):
+    /// a pipelined `reduceByKey` then takes the parts as borrowed words.
+    pub fn split_literal(&self) -> Option<&str> {
+        self.split_literal.as_deref()
     }
 
     /// Adds a `flatMap` fast path that must give the same elements, in the same order, as

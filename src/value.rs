@@ -109,21 +109,48 @@ impl Ord for Text {
     }
 }
 
+impl Text {
+    /// Hashes `s` exactly as `Value::Str(Text::new(s))` hashes (kind, then text), without
+    /// building the text: a table keyed by values can then look up a borrowed word.
+    pub fn hash_str_value<H: Hasher>(s: &str, state: &mut H) {
+        Value::STR_RANK.hash(state);
+        hash_text(s, state);
+    }
+}
+
+/// The hash of a text: a string of up to 16 bytes (every word) as two words loaded straight
+/// from its bytes (overlapping loads that cover every byte, the length mixed in), longer
+/// ones as `str` hashes. Only tables use it (nothing printed depends on a hash).
+#[inline]
+fn hash_text<H: Hasher>(s: &str, state: &mut H) {
+    let b = s.as_bytes();
+    let len = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            b[at..at + 4].try_into().unwrap_or([0; 4]),
+        ))
+    };
+    let (lo, hi) = match len {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
+            0,
+        ),
+        4..=7 => (half(0), half(len - 4)),
+        8..=16 => (word(0), word(len - 8)),
+        _ => {
+            s.hash(state);
+            return;
+        }
+    };
+    state.write_u64(lo ^ (len as u64) << 56);
+    state.write_u64(hi);
+}
+
 impl Hash for Text {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        match &self.0 {
-            // Consistent with `eq`: equal texts have equal representations.
-            TextRepr::Inline(len, buf) => {
-                let mut lo = [0u8; 8];
-                let mut hi = [0u8; 8];
-                lo[0] = *len;
-                lo[1..].copy_from_slice(&buf[..7]);
-                hi[..7].copy_from_slice(&buf[7..]);
-                state.write_u64(u64::from_le_bytes(lo));
-                state.write_u64(u64::from_le_bytes(hi));
-            }
-            TextRepr::Shared(s) => s.as_str().hash(state),
-        }
+        hash_text(self.as_str(), state);
     }
 }
 
@@ -264,13 +291,16 @@ impl Value {
         }
     }
 
+    /// [`Value::rank`] of a string.
+    const STR_RANK: u8 = 4;
+
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,
             Value::Bool(_) => 1,
             Value::Int(_) => 2,
             Value::Float(_) => 3,
-            Value::Str(_) => 4,
+            Value::Str(_) => Value::STR_RANK,
             Value::Tuple(_) => 5,
             Value::Opt(_) => 6,
             Value::Seq(..) => 7,
@@ -572,45 +602,84 @@ pub fn append_only_map_order<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<u
 /// re-inserted in slot order), quadratic probing from Guava's `hashInt` of the code.
 pub fn append_only_map_order_of_codes(codes: &[i32], null: Option<usize>) -> Vec<u32> {
     use murmur3::{finalize_hash, mix};
-    const EMPTY: u32 = u32::MAX;
+    // A slot holds its key's position (low half) and the key's rehashed code (high half),
+    // so that growing the table reads each key's first slot from the old slot itself, not
+    // from a second array in key order (a cache miss per key on a large table).
+    const EMPTY: u64 = u64::MAX;
     let n = codes.len();
     let mut out: Vec<u32> = Vec::with_capacity(n);
     if let Some(i) = null {
         out.push(i as u32);
     }
-    // Spark's `rehash` of each code (Guava's murmur3_32().hashInt), computed once.
-    let rehashed: Vec<u32> = codes
-        .iter()
-        .map(|&c| finalize_hash(mix(0, c), 4) as u32)
-        .collect();
-    let place = |slots: &mut [u32], i: u32| {
+    let place = |slots: &mut [u64], packed: u64| {
         let mask = slots.len() - 1;
-        let mut pos = rehashed[i as usize] as usize & mask;
+        let mut pos = (packed >> 32) as usize & mask;
         let mut delta = 1;
         while slots[pos] != EMPTY {
             pos = (pos + delta) & mask;
             delta += 1;
         }
-        slots[pos] = i;
+        slots[pos] = packed;
     };
-    let mut slots: Vec<u32> = vec![EMPTY; 64];
+    let mut slots: Vec<u64> = vec![EMPTY; 64];
+    let mut spare: Vec<u64> = Vec::new();
     let mut size = 0usize;
-    for i in 0..n {
+    for (i, &code) in codes.iter().enumerate() {
         if Some(i) == null {
             continue;
         }
-        place(&mut slots, i as u32);
+        // Spark's `rehash` of the code (Guava's murmur3_32().hashInt)
+        let rehashed = finalize_hash(mix(0, code), 4) as u32;
+        place(&mut slots, (u64::from(rehashed) << 32) | i as u64);
         size += 1;
         if size > slots.len() * 7 / 10 {
-            let doubled = vec![EMPTY; 2 * slots.len()];
-            let old = std::mem::replace(&mut slots, doubled);
-            for j in old.into_iter().filter(|&j| j != EMPTY) {
+            spare.clear();
+            spare.resize(2 * slots.len(), EMPTY);
+            std::mem::swap(&mut slots, &mut spare);
+            for &j in spare.iter().filter(|&&j| j != EMPTY) {
                 place(&mut slots, j);
             }
         }
     }
-    out.extend(slots.into_iter().filter(|&j| j != EMPTY));
+    out.extend(slots.iter().filter(|&&j| j != EMPTY).map(|&j| j as u32));
     out
+}
+
+/// Java's `String.split(sep)` for a literal, non-empty `sep` (`sep` as a regex matching only
+/// itself, as `split(" ")`): calls `each` with every part in order, trailing empty parts
+/// dropped (all of them, so `" ".split(" ")` has no parts), except that a string without
+/// `sep` is its own only part (so `"".split(" ")` is `[""]`). Stops at `each`'s first error.
+/// Parts are borrowed from `s`; nothing is collected (empty parts are only counted until a
+/// non-empty one shows they are not trailing).
+///
+/// # Errors
+/// `each`'s error.
+pub fn java_split_each<E>(
+    s: &str,
+    sep: &str,
+    mut each: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    if s.is_empty() {
+        // no match: the string itself
+        return each(s);
+    }
+    let mut empties = 0usize;
+    let mut part = |p: &str| {
+        if p.is_empty() {
+            empties += 1;
+            return Ok(());
+        }
+        for _ in 0..std::mem::take(&mut empties) {
+            each("")?;
+        }
+        each(p)
+    };
+    let mut chars = sep.chars();
+    match (chars.next(), chars.next()) {
+        // a one-character separator: the much faster char pattern
+        (Some(c), None) => s.split(c).try_for_each(&mut part),
+        _ => s.split(sep).try_for_each(&mut part),
+    }
 }
 
 pub mod murmur3;

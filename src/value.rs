@@ -55,9 +55,30 @@ impl Text {
     /// A text holding `s`.
     pub fn new(s: &str) -> Text {
         if s.len() <= Self::INLINE {
+            // copied by at most two overlapping fixed-size loads and stores (no `memcpy`
+            // call for a variable length); the bytes past the end stay zero
+            let b = s.as_bytes();
+            let len = b.len();
+            let mut wide = [0u8; 16];
+            match len {
+                0 => {}
+                1..=3 => {
+                    wide[0] = b[0];
+                    wide[len / 2] = b[len / 2];
+                    wide[len - 1] = b[len - 1];
+                }
+                4..=7 => {
+                    wide[..4].copy_from_slice(&b[..4]);
+                    wide[len - 4..len].copy_from_slice(&b[len - 4..]);
+                }
+                _ => {
+                    wide[..8].copy_from_slice(&b[..8]);
+                    wide[len - 8..len].copy_from_slice(&b[len - 8..]);
+                }
+            }
             let mut buf = [0u8; Self::INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            Text(TextRepr::Inline(s.len() as u8, buf))
+            buf.copy_from_slice(&wide[..Self::INLINE]);
+            Text(TextRepr::Inline(len as u8, buf))
         } else {
             Text(TextRepr::Shared(Arc::new(s.to_string())))
         }
@@ -89,7 +110,7 @@ impl PartialEq for Text {
         match (&self.0, &other.0) {
             // Equal strings always have the same representation (`Text::new` chooses by
             // length) and unused inline bytes are zero, so the raw buffers can be compared.
-            (TextRepr::Inline(a, x), TextRepr::Inline(b, y)) => a == b && x == y,
+            (TextRepr::Inline(a, x), TextRepr::Inline(b, y)) => a == b && inline_eq(x, y),
             _ => self.as_str() == other.as_str(),
         }
     }
@@ -115,6 +136,40 @@ impl Text {
     pub fn hash_str_value<H: Hasher>(s: &str, state: &mut H) {
         Value::STR_RANK.hash(state);
         hash_text(s, state);
+    }
+}
+
+/// Whether two inline buffers are equal: two overlapping 8-byte loads each (a `[u8; 14]`
+/// comparison calls `memcmp`).
+#[inline]
+fn inline_eq(x: &[u8; Text::INLINE], y: &[u8; Text::INLINE]) -> bool {
+    let word = |b: &[u8; Text::INLINE], at: usize| {
+        u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
+    };
+    word(x, 0) == word(y, 0) && word(x, 6) == word(y, 6)
+}
+
+impl Text {
+    /// Whether the text is `s` (as `self.as_str() == s`, without a `memcmp` call for the
+    /// short strings words are).
+    #[inline]
+    pub fn eq_str(&self, s: &str) -> bool {
+        let (a, b) = (self.as_bytes(), s.as_bytes());
+        let len = a.len();
+        if len != b.len() {
+            return false;
+        }
+        let word =
+            |x: &[u8], at: usize| u64::from_le_bytes(x[at..at + 8].try_into().unwrap_or([0; 8]));
+        let half =
+            |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().unwrap_or([0; 4]));
+        match len {
+            0 => true,
+            1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+            4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+            8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+            _ => a == b,
+        }
     }
 }
 

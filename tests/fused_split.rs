@@ -163,6 +163,23 @@ proptest! {
         }
     }
 
+    /// A text holds exactly its string; equality (of texts, and of a text with a borrowed
+    /// string) is the strings' equality, at every length around the inline limit.
+    #[test]
+    fn text_round_trips_and_compares_as_its_string(
+        a in "[ab\u{e9}]{0,17}", b in "[ab\u{e9}]{0,17}", s in any::<String>(),
+    ) {
+        for x in [&a, &b, &s] {
+            let t = Text::new(x);
+            prop_assert_eq!(t.as_str(), x.as_str());
+            prop_assert!(Text::new(x).eq_str(x));
+        }
+        for (x, y) in [(&a, &b), (&a, &s), (&b, &a)] {
+            prop_assert_eq!(Text::new(x) == Text::new(y), x == y);
+            prop_assert_eq!(Text::new(x).eq_str(y), x == y);
+        }
+    }
+
     /// The walk gives the order of a plain transcription of `AppendOnlyMap`.
     #[test]
     fn append_only_map_order_walk(

@@ -122,7 +122,7 @@ impl<A> Grouped<A> {
     ) -> Result<(), EvalError> {
         let hash = str_key_hash(word);
         let (entries, hashes) = (&self.entries, &self.hashes);
-        let is_word = |&i: &usize| matches!(&entries[i].0, Value::Str(t) if t.as_str() == word);
+        let is_word = |&i: &usize| matches!(&entries[i].0, Value::Str(t) if t.eq_str(word));
         match self.index.entry(hash, is_word, |&i| hashes[i]) {
             hashbrown::hash_table::Entry::Occupied(slot) => {
                 let slot = *slot.get();

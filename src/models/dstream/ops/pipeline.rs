@@ -254,7 +254,7 @@ impl Fused {
 ///
 /// A chain ending in `flatMap(split(sep))`, `map(pair(c))` (the word count) hands the
 /// combiner each word borrowed from its line ([`crate::value::java_split_each`],
-/// [`Grouped::upsert_str`]): a word becomes a value only as a new key, and neither the
+/// `Grouped::upsert_str`): a word becomes a value only as a new key, and neither the
 /// words nor the pairs are made; the two steps' counts are the words. The combiner's keys,
 /// values, order and errors are those of the records the two steps would make.
 ///

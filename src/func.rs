@@ -57,7 +57,8 @@ pub struct Func {
     adds_ints: bool,
 }
 
-/// What [`Func::with_error_context`] and [`Func::with_identity`] set.
+/// What [`Func::with_error_context`], [`Func::with_identity`] and
+/// [`Func::with_split_literal`] set.
 #[derive(Clone, Default)]
 struct Tags {
     /// Put before the message of every error (see [`Func::with_error_context`]).
@@ -65,6 +66,9 @@ struct Tags {
     /// `Some(key)` for a pure function compiled from a scenario expression, identified by
     /// its kind and source text (see [`Func::same_as`]); `None` for a native closure.
     identity: Option<Box<str>>,
+    /// `Some(sep)` when the function is the built-in `split(sep)`, `sep` non-empty (see
+    /// [`Func::split_literal`]).
+    split_literal: Option<Box<str>>,
 }
 
 /// A fast path for `flatMap`: pushes the elements of `f(x)` straight into the output
@@ -141,6 +145,21 @@ impl Func {
     /// `Some(c)` when the function is `x => (x, c)` ([`Func::with_pair_const`]).
     pub fn pair_const(&self) -> Option<&Value> {
         self.pair_const.as_ref()
+    }
+
+    /// Declares that the function is Java's `s.split(sep)` of a string `s` with the literal,
+    /// non-empty separator `sep` ([`crate::value::java_split_each`]'s parts, as a `List`).
+    pub fn with_split_literal(mut self, sep: &str) -> Func {
+        let mut tags = self.tags.as_deref().cloned().unwrap_or_default();
+        tags.split_literal = (!sep.is_empty()).then(|| Box::from(sep));
+        self.tags = Some(Arc::new(tags));
+        self
+    }
+
+    /// `Some(sep)` when the function is `s => s.split(sep)` ([`Func::with_split_literal`]):
+    /// a pipelined `reduceByKey` then takes the parts as borrowed words.
+    pub fn split_literal(&self) -> Option<&str> {
+        self.tags.as_ref().and_then(|t| t.split_literal.as_deref())
     }
 
     /// Adds a `flatMap` fast path that must give the same elements, in the same order, as

@@ -55,9 +55,30 @@ impl Text {
     /// A text holding `s`.
     pub fn new(s: &str) -> Text {
         if s.len() <= Self::INLINE {
+            // copied by at most two overlapping fixed-size loads and stores (no `memcpy`
+            // call for a variable length); the bytes past the end stay zero
+            let b = s.as_bytes();
+            let len = b.len();
+            let mut wide = [0u8; 16];
+            match len {
+                0 => {}
+                1..=3 => {
+                    wide[0] = b[0];
+                    wide[len / 2] = b[len / 2];
+                    wide[len - 1] = b[len - 1];
+                }
+                4..=7 => {
+                    wide[..4].copy_from_slice(&b[..4]);
+                    wide[len - 4..len].copy_from_slice(&b[len - 4..]);
+                }
+                _ => {
+                    wide[..8].copy_from_slice(&b[..8]);
+                    wide[len - 8..len].copy_from_slice(&b[len - 8..]);
+                }
+            }
             let mut buf = [0u8; Self::INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            Text(TextRepr::Inline(s.len() as u8, buf))
+            buf.copy_from_slice(&wide[..Self::INLINE]);
+            Text(TextRepr::Inline(len as u8, buf))
         } else {
             Text(TextRepr::Shared(Arc::new(s.to_string())))
         }
@@ -89,7 +110,7 @@ impl PartialEq for Text {
         match (&self.0, &other.0) {
             // Equal strings always have the same representation (`Text::new` chooses by
             // length) and unused inline bytes are zero, so the raw buffers can be compared.
-            (TextRepr::Inline(a, x), TextRepr::Inline(b, y)) => a == b && x == y,
+            (TextRepr::Inline(a, x), TextRepr::Inline(b, y)) => a == b && inline_eq(x, y),
             _ => self.as_str() == other.as_str(),
         }
     }
@@ -109,21 +130,82 @@ impl Ord for Text {
     }
 }
 
+impl Text {
+    /// Hashes `s` exactly as `Value::Str(Text::new(s))` hashes (kind, then text), without
+    /// building the text: a table keyed by values can then look up a borrowed word.
+    pub fn hash_str_value<H: Hasher>(s: &str, state: &mut H) {
+        Value::STR_RANK.hash(state);
+        hash_text(s, state);
+    }
+}
+
+/// Whether two inline buffers are equal: two overlapping 8-byte loads each (a `[u8; 14]`
+/// comparison calls `memcmp`).
+#[inline]
+fn inline_eq(x: &[u8; Text::INLINE], y: &[u8; Text::INLINE]) -> bool {
+    let word = |b: &[u8; Text::INLINE], at: usize| {
+        u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]))
+    };
+    word(x, 0) == word(y, 0) && word(x, 6) == word(y, 6)
+}
+
+impl Text {
+    /// Whether the text is `s` (as `self.as_str() == s`, without a `memcmp` call for the
+    /// short strings words are).
+    #[inline]
+    pub fn eq_str(&self, s: &str) -> bool {
+        let (a, b) = (self.as_bytes(), s.as_bytes());
+        let len = a.len();
+        if len != b.len() {
+            return false;
+        }
+        let word =
+            |x: &[u8], at: usize| u64::from_le_bytes(x[at..at + 8].try_into().unwrap_or([0; 8]));
+        let half =
+            |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().unwrap_or([0; 4]));
+        match len {
+            0 => true,
+            1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+            4..=7 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+            8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+            _ => a == b,
+        }
+    }
+}
+
+/// The hash of a text: a string of up to 16 bytes (every word) as two words loaded straight
+/// from its bytes (overlapping loads that cover every byte, the length mixed in), longer
+/// ones as `str` hashes. Only tables use it (nothing printed depends on a hash).
+#[inline]
+fn hash_text<H: Hasher>(s: &str, state: &mut H) {
+    let b = s.as_bytes();
+    let len = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            b[at..at + 4].try_into().unwrap_or([0; 4]),
+        ))
+    };
+    let (lo, hi) = match len {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
+            0,
+        ),
+        4..=7 => (half(0), half(len - 4)),
+        8..=16 => (word(0), word(len - 8)),
+        _ => {
+            s.hash(state);
+            return;
+        }
+    };
+    state.write_u64(lo ^ (len as u64) << 56);
+    state.write_u64(hi);
+}
+
 impl Hash for Text {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        match &self.0 {
-            // Consistent with `eq`: equal texts have equal representations.
-            TextRepr::Inline(len, buf) => {
-                let mut lo = [0u8; 8];
-                let mut hi = [0u8; 8];
-                lo[0] = *len;
-                lo[1..].copy_from_slice(&buf[..7]);
-                hi[..7].copy_from_slice(&buf[7..]);
-                state.write_u64(u64::from_le_bytes(lo));
-                state.write_u64(u64::from_le_bytes(hi));
-            }
-            TextRepr::Shared(s) => s.as_str().hash(state),
-        }
+        hash_text(self.as_str(), state);
     }
 }
 
@@ -264,13 +346,16 @@ impl Value {
         }
     }
 
+    /// [`Value::rank`] of a string.
+    const STR_RANK: u8 = 4;
+
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,
             Value::Bool(_) => 1,
             Value::Int(_) => 2,
             Value::Float(_) => 3,
-            Value::Str(_) => 4,
+            Value::Str(_) => Value::STR_RANK,
             Value::Tuple(_) => 5,
             Value::Opt(_) => 6,
             Value::Seq(..) => 7,
@@ -572,241 +657,87 @@ pub fn append_only_map_order<'v>(keys: impl Iterator<Item = &'v Value>) -> Vec<u
 /// re-inserted in slot order), quadratic probing from Guava's `hashInt` of the code.
 pub fn append_only_map_order_of_codes(codes: &[i32], null: Option<usize>) -> Vec<u32> {
     use murmur3::{finalize_hash, mix};
-    const EMPTY: u32 = u32::MAX;
+    // A slot holds its key's position (low half) and the key's rehashed code (high half),
+    // so that growing the table reads each key's first slot from the old slot itself, not
+    // from a second array in key order (a cache miss per key on a large table).
+    const EMPTY: u64 = u64::MAX;
     let n = codes.len();
     let mut out: Vec<u32> = Vec::with_capacity(n);
     if let Some(i) = null {
         out.push(i as u32);
     }
-    // Spark's `rehash` of each code (Guava's murmur3_32().hashInt), computed once.
-    let rehashed: Vec<u32> = codes
-        .iter()
-        .map(|&c| finalize_hash(mix(0, c), 4) as u32)
-        .collect();
-    let place = |slots: &mut [u32], i: u32| {
+    let place = |slots: &mut [u64], packed: u64| {
         let mask = slots.len() - 1;
-        let mut pos = rehashed[i as usize] as usize & mask;
+        let mut pos = (packed >> 32) as usize & mask;
         let mut delta = 1;
         while slots[pos] != EMPTY {
             pos = (pos + delta) & mask;
             delta += 1;
         }
-        slots[pos] = i;
+        slots[pos] = packed;
     };
-    let mut slots: Vec<u32> = vec![EMPTY; 64];
+    let mut slots: Vec<u64> = vec![EMPTY; 64];
+    let mut spare: Vec<u64> = Vec::new();
     let mut size = 0usize;
-    for i in 0..n {
+    for (i, &code) in codes.iter().enumerate() {
         if Some(i) == null {
             continue;
         }
-        place(&mut slots, i as u32);
+        // Spark's `rehash` of the code (Guava's murmur3_32().hashInt)
+        let rehashed = finalize_hash(mix(0, code), 4) as u32;
+        place(&mut slots, (u64::from(rehashed) << 32) | i as u64);
         size += 1;
         if size > slots.len() * 7 / 10 {
-            let doubled = vec![EMPTY; 2 * slots.len()];
-            let old = std::mem::replace(&mut slots, doubled);
-            for j in old.into_iter().filter(|&j| j != EMPTY) {
+            spare.clear();
+            spare.resize(2 * slots.len(), EMPTY);
+            std::mem::swap(&mut slots, &mut spare);
+            for &j in spare.iter().filter(|&&j| j != EMPTY) {
                 place(&mut slots, j);
             }
         }
     }
-    out.extend(slots.into_iter().filter(|&j| j != EMPTY));
+    out.extend(slots.iter().filter(|&&j| j != EMPTY).map(|&j| j as u32));
     out
 }
 
-/// Scala 2.12's `scala.util.hashing.MurmurHash3` (src/library/scala/util/hashing/
-/// MurmurHash3.scala) and the JVM hash codes it mixes (`scala.runtime.Statics.anyHash`,
-/// `java.lang.{String, Long, Double, Float}.hashCode`), transcribed so that a tuple key lands
-/// in the partition Spark's `HashPartitioner` gives it. All arithmetic wraps as Java's `int`
-/// does. Values are pinned against Scala 2.12.18 (the library Spark 3.5.3 ships) by
-/// `scripts/spark-diff-hashes.scala`.
-pub mod murmur3 {
-    use super::Value;
-
-    /// `MurmurHash3.productSeed`.
-    pub const PRODUCT_SEED: i32 = 0xcafe_babe_u32 as i32;
-    /// `MurmurHash3.arraySeed` (also the seed of `bytesHash`).
-    pub const ARRAY_SEED: i32 = 0x3c07_4a61;
-
-    /// `MurmurHash3.seqSeed`: `"Seq".hashCode`.
-    pub fn seq_seed() -> i32 {
-        string_hash_code("Seq")
+/// Java's `String.split(sep)` for a literal, non-empty `sep` (`sep` as a regex matching only
+/// itself, as `split(" ")`): calls `each` with every part in order, trailing empty parts
+/// dropped (all of them, so `" ".split(" ")` has no parts), except that a string without
+/// `sep` is its own only part (so `"".split(" ")` is `[""]`). Stops at `each`'s first error.
+/// Parts are borrowed from `s`; nothing is collected (empty parts are only counted until a
+/// non-empty one shows they are not trailing).
+///
+/// # Errors
+/// `each`'s error.
+pub fn java_split_each<E>(
+    s: &str,
+    sep: &str,
+    mut each: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    if s.is_empty() {
+        // no match: the string itself
+        return each(s);
     }
-
-    /// `MurmurHash3.setSeed`: `"Set".hashCode`.
-    pub fn set_seed() -> i32 {
-        string_hash_code("Set")
-    }
-
-    /// `MurmurHash3.mapSeed`: `"Map".hashCode`.
-    pub fn map_seed() -> i32 {
-        string_hash_code("Map")
-    }
-
-    /// `mixLast(hash, data)`: one block mixed in without the final rotation.
-    pub fn mix_last(hash: i32, data: i32) -> i32 {
-        let mut k = data;
-        k = k.wrapping_mul(0xcc9e_2d51_u32 as i32);
-        k = k.rotate_left(15);
-        k = k.wrapping_mul(0x1b87_3593);
-        hash ^ k
-    }
-
-    /// `mix(hash, data)`: one 32-bit block mixed into the running hash.
-    pub fn mix(hash: i32, data: i32) -> i32 {
-        let h = mix_last(hash, data).rotate_left(13);
-        h.wrapping_mul(5).wrapping_add(0xe654_6b64_u32 as i32)
-    }
-
-    /// `finalizeHash(hash, length)`: `avalanche(hash ^ length)`.
-    pub fn finalize_hash(hash: i32, length: i32) -> i32 {
-        let mut h = (hash ^ length) as u32;
-        h ^= h >> 16;
-        h = h.wrapping_mul(0x85eb_ca6b);
-        h ^= h >> 13;
-        h = h.wrapping_mul(0xc2b2_ae35);
-        h ^= h >> 16;
-        h as i32
-    }
-
-    /// `productHash(x, productSeed)` of a product with these elements (arity > 0): a
-    /// tuple's or a case class's `hashCode`.
-    pub fn product_hash(fields: &[Value]) -> i32 {
-        let mut h = PRODUCT_SEED;
-        for f in fields {
-            h = mix(h, f.scala_hash());
+    let mut empties = 0usize;
+    let mut part = |p: &str| {
+        if p.is_empty() {
+            empties += 1;
+            return Ok(());
         }
-        finalize_hash(h, fields.len() as i32)
-    }
-
-    /// `orderedHash(xs, seed)`: a `Seq`'s hash with `seqSeed`.
-    pub fn ordered_hash(items: &[Value], seed: i32) -> i32 {
-        let mut h = seed;
-        for x in items {
-            h = mix(h, x.scala_hash());
+        for _ in 0..std::mem::take(&mut empties) {
+            each("")?;
         }
-        finalize_hash(h, items.len() as i32)
-    }
-
-    /// `unorderedHash(xs, seed)`: a `Set`'s (`setSeed`) or `Map`'s (`mapSeed`, over its
-    /// `(k, v)` tuples) hash, independent of the order.
-    pub fn unordered_hash(items: &[Value], seed: i32) -> i32 {
-        let (mut a, mut b, mut c) = (0i32, 0i32, 1i32);
-        for x in items {
-            let h = x.scala_hash();
-            a = a.wrapping_add(h);
-            b ^= h;
-            if h != 0 {
-                c = c.wrapping_mul(h);
-            }
-        }
-        let mut h = seed;
-        h = mix(h, a);
-        h = mix(h, b);
-        h = mix_last(h, c);
-        finalize_hash(h, items.len() as i32)
-    }
-
-    /// `bytesHash(data, seed)`: 4 little-endian bytes a block, then the tail.
-    pub fn bytes_hash(data: &[u8], seed: i32) -> i32 {
-        let mut h = seed;
-        let mut chunks = data.chunks_exact(4);
-        for c in &mut chunks {
-            h = mix(h, i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            let mut k = 0i32;
-            for (i, b) in tail.iter().enumerate() {
-                k ^= i32::from(*b) << (8 * i);
-            }
-            h = mix_last(h, k);
-        }
-        finalize_hash(h, data.len() as i32)
-    }
-
-    /// `java.lang.String.hashCode`: `31 * h + c` over the UTF-16 code units.
-    pub fn string_hash_code(s: &str) -> i32 {
-        let mut h: i32 = 0;
-        if s.is_ascii() {
-            for b in s.bytes() {
-                h = h.wrapping_mul(31).wrapping_add(i32::from(b));
-            }
-        } else {
-            for unit in s.encode_utf16() {
-                h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
-            }
-        }
-        h
-    }
-
-    /// `java.lang.Long.hashCode(v)`: `(int) (v ^ (v >>> 32))`.
-    pub fn long_hash_code(v: i64) -> i32 {
-        let u = v as u64;
-        (u ^ (u >> 32)) as i32
-    }
-
-    /// `java.lang.Double.hashCode(x)` over `doubleToLongBits` (one canonical NaN).
-    pub fn double_hash_code(x: f64) -> i32 {
-        let bits = if x.is_nan() {
-            0x7ff8_0000_0000_0000_u64
-        } else {
-            x.to_bits()
-        };
-        (bits ^ (bits >> 32)) as i32
-    }
-
-    /// `scala.runtime.Statics.doubleHash`: a double's `##` is the hash of the `Int`, `Long`
-    /// or `Float` of equal value if there is one, else `Double.hashCode`.
-    pub fn double_hash(x: f64) -> i32 {
-        let iv = x as i32; // Java's (int) cast saturates, and NaN is 0, as Rust's `as` does
-        if f64::from(iv) == x {
-            return iv;
-        }
-        let lv = x as i64;
-        if lv as f64 == x {
-            return long_hash_code(lv);
-        }
-        let fv = x as f32;
-        if f64::from(fv) == x {
-            let bits = if fv.is_nan() {
-                0x7fc0_0000
-            } else {
-                fv.to_bits()
-            };
-            return bits as i32;
-        }
-        double_hash_code(x)
-    }
-
-    /// Scala 2.12's `HashMap.improve`/`HashSet.improve`: the bits a hash trie branches on.
-    pub fn improve(hcode: i32) -> i32 {
-        let mut h = hcode.wrapping_add(!(hcode.wrapping_shl(9)));
-        h ^= ((h as u32) >> 14) as i32;
-        h = h.wrapping_add(h.wrapping_shl(4));
-        h ^ ((h as u32) >> 10) as i32
-    }
-
-    /// The order in which Scala 2.12's immutable `HashSet` (a hash trie) iterates these
-    /// distinct elements: by the improved hash's 5-bit chunks, lowest chunk first (each
-    /// trie level branches on the next 5 bits, children in bitmap order). Elements whose
-    /// hashes are equal keep their order (a collision node's `ListSet` iterates in insertion
-    /// order). For a `Map` pass `key_of` = the pair's key.
-    pub fn hash_trie_order(items: &mut [Value], key_of: fn(&Value) -> &Value) {
-        // Reversing the bits of each 5-bit chunk's position turns "lowest chunk first" into
-        // a plain integer order: bit-reverse the 32-bit word after regrouping chunks.
-        fn trie_key(h: i32) -> u64 {
-            let h = h as u32;
-            let mut key: u64 = 0;
-            // 7 chunks: bits 0-4, 5-9, ..., 30-31 (the last has 2 bits)
-            for level in 0..7 {
-                let chunk = u64::from((h >> (5 * level)) & 0x1f);
-                key = (key << 5) | chunk;
-            }
-            key
-        }
-        items.sort_by_key(|v| trie_key(improve(key_of(v).scala_hash())));
+        each(p)
+    };
+    let mut chars = sep.chars();
+    match (chars.next(), chars.next()) {
+        // a one-character separator: the much faster char pattern
+        (Some(c), None) => s.split(c).try_for_each(&mut part),
+        _ => s.split(sep).try_for_each(&mut part),
     }
 }
+
+pub mod murmur3;
 
 #[cfg(test)]
 mod tests {

@@ -298,23 +298,15 @@ pub(crate) fn make(
     Ok(match (b, sep) {
         (B::Split, Some(sep)) if arity == 1 && !sep.is_empty() => {
             let d = display.clone();
+            let tag = sep.clone();
             func.with_flat(move |x, out| {
-                let s = str_of(&d, x)?;
-                let start = out.len();
-                let mut chars = sep.chars();
-                match (chars.next(), chars.next()) {
-                    // A one-character separator: the much faster char pattern.
-                    (Some(c), None) => out.extend(s.split(c).map(Value::str)),
-                    _ => out.extend(s.split(sep.as_str()).map(Value::str)),
-                }
-                // Java drops trailing empty strings (but keeps a lone "").
-                while out.len() > start + 1
-                    && matches!(out.last(), Some(Value::Str(p)) if p.is_empty())
-                {
-                    out.pop();
-                }
-                Ok(())
+                // Java's rules (trailing empty parts dropped), as `java_split` builds them
+                crate::value::java_split_each(str_of(&d, x)?, &sep, |p| {
+                    out.push(Value::str(p));
+                    Ok::<(), EvalError>(())
+                })
             })
+            .with_split_literal(&tag)
         }
         (B::Words, _) if arity == 1 => {
             let d = display.clone();

@@ -5,7 +5,8 @@
 //! [`crate::value::append_only_map_order_of_codes`]).
 
 use crate::func::{EvalError, Func};
-use crate::value::{append_only_map_order_of_codes, Value};
+use crate::value::murmur3::string_hash_code;
+use crate::value::{append_only_map_order_of_codes, Text, Value};
 
 /// Per-partition key order: a map from key to slot plus the slots in first-seen order.
 pub(super) struct Grouped<A> {
@@ -32,6 +33,14 @@ pub(super) fn partition_of_code(code: i32, n: usize) -> usize {
 pub(super) fn key_hash(key: &Value) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+/// [`key_hash`] of `Value::str(word)`, without building it.
+pub(super) fn str_key_hash(word: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    Text::hash_str_value(word, &mut h);
+    h.finish()
 }
 
 impl<A> Grouped<A> {
@@ -97,6 +106,34 @@ impl<A> Grouped<A> {
                 self.entries.push((key.clone(), init()));
                 self.hashes.push(hash);
                 self.codes.push(code());
+                Ok(())
+            }
+        }
+    }
+
+    /// [`Grouped::upsert`] of the key `Value::str(word)`, the word borrowed: hashed and
+    /// compared as that value would be ([`str_key_hash`]), the value built only for a new
+    /// key, whose `hashCode` is then Java's `String.hashCode` of the word.
+    pub(super) fn upsert_str(
+        &mut self,
+        word: &str,
+        init: impl FnOnce() -> A,
+        update: impl FnOnce(&mut A) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let hash = str_key_hash(word);
+        let (entries, hashes) = (&self.entries, &self.hashes);
+        let is_word = |&i: &usize| matches!(&entries[i].0, Value::Str(t) if t.eq_str(word));
+        match self.index.entry(hash, is_word, |&i| hashes[i]) {
+            hashbrown::hash_table::Entry::Occupied(slot) => {
+                let slot = *slot.get();
+                update(&mut self.entries[slot].1)
+            }
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                let slot = self.entries.len();
+                vacant.insert(slot);
+                self.entries.push((Value::str(word), init()));
+                self.hashes.push(hash);
+                self.codes.push(string_hash_code(word));
                 Ok(())
             }
         }

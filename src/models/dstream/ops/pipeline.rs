@@ -11,6 +11,7 @@
 //! with [`Fallback`]: the caller then computes the chain step by step, as without
 //! pipelining, so that the error (and which step raised it first) is the unpipelined one.
 
+use super::grouped::fold;
 use super::{flatten_into, Combined, Grouped, Partition};
 use crate::func::{EvalError, Func};
 use crate::models::dstream::rdd::{PartitionFn, Rdd};
@@ -217,10 +218,45 @@ pub fn narrow_fused(
     Ok((parts.into_inner(), lens))
 }
 
+/// `steps` as `head ++ [flatMap(split(sep)), map(pair(c))]` ([`Func::split_literal`],
+/// [`Func::pair_const`]): `(head, sep, c)`.
+fn split_pair_tail(steps: &[Step]) -> Option<(&[Step], &str, &Value)> {
+    match steps {
+        [head @ .., Step::FlatMap(split), Step::Map(pair)] => {
+            Some((head, split.split_literal()?, pair.pair_const()?))
+        }
+        _ => None,
+    }
+}
+
+/// What [`reduce_by_key_fused`] keeps while streaming.
+struct Fused {
+    /// The sealed combiners of the partitions done.
+    done: Vec<Combined>,
+    /// The combiner of the partition being read.
+    local: Option<Grouped<Value>>,
+    /// With a split tail: the words (parts) each partition made so far.
+    words: Vec<usize>,
+}
+
+impl Fused {
+    fn seal(&mut self, partitioned: bool) {
+        if let Some(local) = self.local.take() {
+            self.done.push(super::seal_combiner(local, !partitioned));
+        }
+    }
+}
+
 /// `reduceByKey(f, n)` over `steps` applied to `source`, pipelined: the map-side combine
 /// takes each record as the last step makes it. `partitioned` says whether the chain's
 /// output is already hash-partitioned into `n`. Returns the output partitions (as
 /// [`super::reduce_by_key`] makes them) and the per-step counts.
+///
+/// A chain ending in `flatMap(split(sep))`, `map(pair(c))` (the word count) hands the
+/// combiner each word borrowed from its line ([`crate::value::java_split_each`],
+/// `Grouped::upsert_str`): a word becomes a value only as a new key, and neither the
+/// words nor the pairs are made; the two steps' counts are the words. The combiner's keys,
+/// values, order and errors are those of the records the two steps would make.
 ///
 /// # Errors
 /// [`Fallback`] on any error, the reduce side's included.
@@ -233,36 +269,56 @@ pub fn reduce_by_key_fused(
 ) -> Result<(Vec<Partition>, Vec<Vec<usize>>), Fallback> {
     let n = n.max(1);
     let time = crate::sim::Time::ZERO;
-    let state = std::cell::RefCell::new((Vec::<Combined>::new(), None::<Grouped<Value>>));
-    let seal = |state: &mut (Vec<Combined>, Option<Grouped<Value>>)| {
-        if let Some(local) = state.1.take() {
-            state.0.push(super::seal_combiner(local, !partitioned));
-        }
-    };
-    let lens = stream_chain(
-        source,
-        steps,
-        &mut |_, len| {
-            let mut st = state.borrow_mut();
-            seal(&mut st);
-            // A guess at the keys (no effect on the order): the source's record count, or
-            // the previous partition's keys when more.
-            let hint = st.0.last().map_or(0, Combined::len).max(len);
-            st.1 = Some(Grouped::with_capacity(hint));
-            Ok(())
-        },
-        &mut |v, c| {
-            let mut st = state.borrow_mut();
-            let local = st.1.as_mut().ok_or(Fallback)?;
-            match c {
-                Some(c) => super::combine_pair(local, v, c, f, "reduceByKey", time),
-                None => super::combine_record(local, v, f, "reduceByKey", time),
-            }
-            .map_err(|_| Fallback)
-        },
-    )?;
+    let tail = split_pair_tail(steps);
+    let chain = tail.map_or(steps, |(head, _, _)| head);
+    let state = std::cell::RefCell::new(Fused {
+        done: Vec::new(),
+        local: None,
+        words: Vec::new(),
+    });
+    let mut lens =
+        stream_chain(
+            source,
+            chain,
+            &mut |_, len| {
+                let mut st = state.borrow_mut();
+                st.seal(partitioned);
+                // A guess at the keys (no effect on the order): the source's record count, or
+                // the previous partition's keys when more.
+                let hint = st.done.last().map_or(0, Combined::len).max(len);
+                st.local = Some(Grouped::with_capacity(hint));
+                st.words.push(0);
+                Ok(())
+            },
+            &mut |v, c| {
+                let mut st = state.borrow_mut();
+                let Fused { local, words, .. } = &mut *st;
+                let local = local.as_mut().ok_or(Fallback)?;
+                match (tail, c, v) {
+                    // a record that is not a string (a pair included): split fails on it
+                    (Some((_, sep, one)), None, Value::Str(line)) => {
+                        let count = words.last_mut().ok_or(Fallback)?;
+                        crate::value::java_split_each(line, sep, |w| {
+                            *count += 1;
+                            local.upsert_str(w, || one.clone(), |acc| fold(acc, one, f))
+                        })
+                        .map_err(|_| Fallback)
+                    }
+                    (Some(_), _, _) => Err(Fallback),
+                    (None, Some(c), _) => super::combine_pair(local, v, c, f, "reduceByKey", time)
+                        .map_err(|_| Fallback),
+                    (None, None, _) => super::combine_record(local, v, f, "reduceByKey", time)
+                        .map_err(|_| Fallback),
+                }
+            },
+        )?;
     let mut st = state.into_inner();
-    seal(&mut st);
-    let parts = super::reduce_side(st.0, f, n, "reduceByKey", time).map_err(|_| Fallback)?;
+    st.seal(partitioned);
+    if tail.is_some() {
+        // flatMap made the words, map one pair per word
+        lens.push(st.words.clone());
+        lens.push(st.words);
+    }
+    let parts = super::reduce_side(st.done, f, n, "reduceByKey", time).map_err(|_| Fallback)?;
     Ok((parts, lens))
 }

@@ -231,7 +231,7 @@ mod tests {
 
     fn native(name: &str, f: fn(&[Value]) -> Result<Value, EvalError>) -> Func {
         let arity = if name == "positive" { 1 } else { 2 };
-        Func::native(name, arity, move |a| f(a))
+        Func::native(name, arity, f)
     }
 
     fn int(v: &Value) -> Result<i64, EvalError> {

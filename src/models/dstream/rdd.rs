@@ -113,6 +113,9 @@ pub type PartitionFn =
 struct Data {
     parts: OnceLock<Vec<Partition>>,
     deferred: Option<Deferred>,
+    /// The sum of the records' [`Value::approx_bytes`], once asked for or given (see
+    /// [`Rdd::approx_bytes`]).
+    bytes: OnceLock<u64>,
 }
 
 /// How to compute a deferred RDD: its parent and the step, and the record count of each
@@ -131,6 +134,7 @@ impl Rdd {
             data: Arc::new(Data {
                 parts: OnceLock::from(partitions),
                 deferred: None,
+                bytes: OnceLock::new(),
             }),
             partitioner,
             lineage: Arc::new(lineage),
@@ -159,6 +163,7 @@ impl Rdd {
                     lens,
                     total,
                 }),
+                bytes: OnceLock::new(),
             }),
             partitioner,
             lineage: Arc::new(lineage),
@@ -257,6 +262,16 @@ impl Rdd {
             (Some(d), None) => d.total,
             (None, None) => 0,
         }
+    }
+
+    /// The sum of the records' [`Value::approx_bytes`] (what a shuffle of this RDD moves, in
+    /// bytes, approximately), computed once per data allocation: RDDs sharing their data
+    /// ([`Rdd::with_same_data`]) compute it once. A deferred RDD computes its records.
+    pub fn approx_bytes(&self) -> u64 {
+        *self
+            .data
+            .bytes
+            .get_or_init(|| self.iter().map(Value::approx_bytes).sum::<usize>() as u64)
     }
 
     /// All records, partition by partition (Spark's `collect()` order).
@@ -377,6 +392,36 @@ mod tests {
         let parts = slice_like_parallelize(recs, 2);
         assert_eq!(parts[0], vec![Value::Int(1), Value::Int(2)]);
         assert_eq!(parts[1], vec![Value::Int(3), Value::Int(4), Value::Int(5)]);
+    }
+
+    fn lineage(id: u64) -> Lineage {
+        Lineage {
+            id,
+            op: "test".into(),
+            origin: None,
+            shuffle: true,
+            checkpointed: false,
+            parents: Vec::new(),
+            depth: 1,
+        }
+    }
+
+    #[test]
+    fn approx_bytes_is_the_sum_over_records_shared_with_the_data() {
+        // The memo equals the plain sum, for the RDD and for one sharing its data.
+        let recs = vec![
+            vec![Value::pair(Value::str("word"), Value::Int(3))],
+            vec![],
+            vec![Value::str("a"), Value::Null],
+        ];
+        let want: usize = recs.iter().flatten().map(Value::approx_bytes).sum();
+        let a = Rdd::new(recs, Some(3), lineage(1));
+        let b = a.with_same_data(Some(3), lineage(2));
+        assert_eq!(b.approx_bytes(), want as u64);
+        assert_eq!(a.data.bytes.get(), Some(&(want as u64)));
+        assert_eq!(a.approx_bytes(), want as u64);
+        let empty = Rdd::new(Vec::new(), None, lineage(3));
+        assert_eq!(empty.approx_bytes(), 0);
     }
 
     #[test]

@@ -100,24 +100,28 @@ impl Graph {
             "reduceByKeyAndWindow",
             known.as_deref(),
         )?;
-        let mut out_hashes = ops::DistinctKeyHashes::default();
+        let mut out_hashes = ops::DistinctKeyHashes {
+            hashes: Vec::with_capacity(groups.num_keys()),
+            codes: Vec::with_capacity(groups.num_keys()),
+        };
         let n_old = old.len() as u32;
         let fail = |e| SparkError::Function {
             op: "reduceByKeyAndWindow".into(),
             time: t,
             error: e,
         };
-        let reduce_all =
-            |vals: &mut dyn Iterator<Item = &Value>| -> Result<Option<Value>, SparkError> {
-                let mut acc: Option<Value> = None;
-                for v in vals {
-                    acc = Some(match acc {
-                        None => v.clone(),
-                        Some(a) => reduce.call2(&a, v).map_err(fail)?,
-                    });
-                }
-                Ok(acc)
+        // The reduce of a run of head records (their values, in order), `None` if empty.
+        let reduce_all = |records: &[(u32, &Value)]| -> Result<Option<Value>, SparkError> {
+            let mut values = records.iter().map(|&(_, r)| value_of(r));
+            let Some(first) = values.next() else {
+                return Ok(None);
             };
+            let mut acc = first.clone();
+            for v in values {
+                acc = reduce.call2(&acc, v).map_err(fail)?;
+            }
+            Ok(Some(acc))
+        };
         let mut parts = Vec::with_capacity(groups.num_partitions());
         for p in 0..groups.num_partitions() {
             let keys = groups.partition(p);
@@ -131,20 +135,15 @@ impl Graph {
                     _ => {
                         // Each reduced RDD has at most one value per key: take the head, as
                         // Spark does. Input 0 is the previous window, then the old batches,
-                        // then the new.
-                        let heads = groups.heads(key);
-                        let prev = heads
-                            .clone()
-                            .next()
-                            .filter(|(i, _)| *i == 0)
-                            .map(|(_, v)| v);
-                        let mut old_vals = heads
-                            .clone()
-                            .filter(|(i, _)| (1..=n_old).contains(i))
-                            .map(|(_, v)| v);
-                        let mut new_vals = heads.filter(|(i, _)| *i > n_old).map(|(_, v)| v);
+                        // then the new; a key's heads are in input order.
+                        let (prev, rest) = match records {
+                            [(0, p), rest @ ..] => (Some(value_of(p)), rest),
+                            _ => (None, records),
+                        };
+                        let (old_heads, new_heads) =
+                            rest.split_at(rest.partition_point(|&(i, _)| i <= n_old));
                         let value = match prev {
-                            None => match reduce_all(&mut new_vals)? {
+                            None => match reduce_all(new_heads)? {
                                 Some(v) => v,
                                 None => {
                                     return Err(SparkError::InvalidArgument(
@@ -153,11 +152,11 @@ impl Graph {
                                 }
                             },
                             Some(prev) => {
-                                let mut v = prev.clone();
-                                if let Some(o) = reduce_all(&mut old_vals)? {
-                                    v = inverse.call2(&v, &o).map_err(fail)?;
-                                }
-                                if let Some(n) = reduce_all(&mut new_vals)? {
+                                let mut v = match reduce_all(old_heads)? {
+                                    Some(o) => inverse.call2(prev, &o).map_err(fail)?,
+                                    None => prev.clone(),
+                                };
+                                if let Some(n) = reduce_all(new_heads)? {
                                     v = reduce.call2(&v, &n).map_err(fail)?;
                                 }
                                 v
@@ -202,6 +201,14 @@ impl Graph {
             hashes: Arc::new(out_hashes),
         });
         Ok(Some(rdd))
+    }
+}
+
+/// The value of a head record (a pair: [`ops::CogroupHeads`] checked it).
+fn value_of(record: &Value) -> &Value {
+    match record.as_pair() {
+        Some((_, v)) => v,
+        None => &Value::Null,
     }
 }
 

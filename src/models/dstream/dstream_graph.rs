@@ -253,8 +253,8 @@ pub struct Node {
     /// The data checkpoint interval, if checkpointed.
     pub checkpoint_interval: Option<Duration>,
     generated: BTreeMap<Time, Rdd>,
-    /// A `ReducedWindowedDStream`'s latest window RDD with its keys' hashes, for its next
-    /// slide (see `dstream_graph/window.rs`); `None` for every other stream. Part of the
+    /// A `ReducedWindowedDStream`'s latest window RDD (a weak handle on its data) with its
+    /// keys' hashes, for its next slide (see `dstream_graph/window.rs`); `None` for every other stream. Part of the
     /// graph, so a snapshot's clone carries it (an `Arc`, not copied).
     window_keys: Option<window::WindowKeys>,
 }

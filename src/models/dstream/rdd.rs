@@ -16,7 +16,7 @@ use crate::func::EvalError;
 use crate::sim::Time;
 use crate::value::Value;
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The records of one partition, in order.
 pub type Partition = Vec<Value>;
@@ -99,6 +99,21 @@ impl std::fmt::Debug for Rdd {
             .field("deferred", &self.data.deferred.is_some())
             .field("partitions", &self.data.parts.get())
             .finish()
+    }
+}
+
+/// A weak handle on an RDD's data allocation ([`Rdd::data_ref`]): it tells whether an RDD
+/// holds that very data ([`DataRef::is_data_of`]) without keeping the records alive, so a
+/// cache keyed by it (the window's kept key hashes) never holds on to data that everything
+/// else dropped or replaced (a snapshot sharing an equal copy).
+#[derive(Clone)]
+pub struct DataRef(Weak<Data>);
+
+impl DataRef {
+    /// Whether `rdd` holds the data this handle was taken from (the allocation cannot be
+    /// reused while the handle exists, so this never confuses two allocations).
+    pub fn is_data_of(&self, rdd: &Rdd) -> bool {
+        std::ptr::eq(self.0.as_ptr(), Arc::as_ptr(&rdd.data))
     }
 }
 
@@ -214,6 +229,12 @@ impl Rdd {
     /// The lineage node.
     pub fn lineage(&self) -> &Arc<Lineage> {
         &self.lineage
+    }
+
+    /// A handle on this RDD's data allocation that keeps none of its records alive (see
+    /// [`DataRef`]).
+    pub fn data_ref(&self) -> DataRef {
+        DataRef(Arc::downgrade(&self.data))
     }
 
     /// Whether both RDDs hold the very same data (one shared allocation).
@@ -422,6 +443,17 @@ mod tests {
         assert_eq!(a.approx_bytes(), want as u64);
         let empty = Rdd::new(Vec::new(), None, lineage(3));
         assert_eq!(empty.approx_bytes(), 0);
+    }
+
+    #[test]
+    fn a_data_ref_knows_its_data_and_keeps_no_record_alive() {
+        let recs = || vec![vec![Value::str("a")]];
+        let a = Rdd::new(recs(), None, lineage(1));
+        let handle = a.data_ref();
+        assert!(handle.is_data_of(&a));
+        assert!(handle.is_data_of(&a.with_same_data(None, lineage(2))));
+        assert!(!handle.is_data_of(&Rdd::new(recs(), None, lineage(3))));
+        assert_eq!(Arc::strong_count(&a.data), 1);
     }
 
     #[test]

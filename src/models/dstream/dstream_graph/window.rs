@@ -7,25 +7,28 @@
 //! ([`ops::DistinctKeyHashes`]): the next slide's cogroup takes that RDD as its first input
 //! and enters its keys (distinct, as every cogroup's output keys are) without hashing or
 //! looking them up again. The hashes live in the window's node of the graph ([`WindowKeys`]),
-//! with the RDD whose data they describe ([`Rdd::shares_data`]), so a window RDD that comes
-//! from anywhere else (a checkpoint, the REPL's time travel) is simply hashed again: same
-//! result, no shortcut. A snapshot of the graph clones them with the node.
+//! with a weak handle on the data they describe ([`DataRef`]: it keeps no record alive), so
+//! a window RDD that comes from anywhere else (a checkpoint, the REPL's time travel, a
+//! snapshot that shares an equal copy) is simply hashed again: same result, no shortcut. A
+//! snapshot of the graph clones them with the node.
 
 use super::{Graph, InputProvider, Node, StreamId};
 use crate::func::Func;
 use crate::models::dstream::error::SparkError;
 use crate::models::dstream::ops::{self, OpCtx};
-use crate::models::dstream::rdd::Rdd;
+use crate::models::dstream::rdd::{DataRef, Rdd};
 use crate::sim::{Duration, Time};
 use crate::value::Value;
 use std::sync::Arc;
 
-/// The latest window RDD a `ReducedWindowedDStream` output, with its keys' hashes (record by
-/// record in [`Rdd::iter`] order): what its next slide's cogroup needs to enter the
-/// previous window's keys without hashing them.
+/// The latest window RDD a `ReducedWindowedDStream` output (a weak handle on its data),
+/// with its keys' hashes (record by record in [`Rdd::iter`] order): what its next slide's
+/// cogroup needs to enter the previous window's keys without hashing them.
 #[derive(Clone)]
 pub(super) struct WindowKeys {
-    rdd: Rdd,
+    /// The window RDD's data.
+    rdd: DataRef,
+    /// Its keys' hashes.
     hashes: Arc<ops::DistinctKeyHashes>,
 }
 
@@ -92,7 +95,7 @@ impl Graph {
         let known = self.nodes[id]
             .window_keys
             .take()
-            .filter(|k| k.rdd.shares_data(&previous))
+            .filter(|k| k.rdd.is_data_of(&previous))
             .map(|k| k.hashes);
         let groups = ops::CogroupHeads::with_distinct_first(
             &all,
@@ -197,7 +200,7 @@ impl Graph {
         );
         let rdd = Rdd::new(parts, Some(partitions), lineage);
         self.nodes[id].window_keys = Some(WindowKeys {
-            rdd: rdd.clone(),
+            rdd: rdd.data_ref(),
             hashes: Arc::new(out_hashes),
         });
         Ok(Some(rdd))
@@ -305,7 +308,7 @@ mod tests {
                 .expect("computes")
                 .expect("an RDD");
             let kept = g.nodes[id].window_keys.as_ref().expect("kept");
-            assert!(kept.rdd.shares_data(&rdd));
+            assert!(kept.rdd.is_data_of(&rdd));
             assert_eq!(kept.hashes.hashes.len(), rdd.count());
             out.push(format!("{t} {:?}", rdd.partitions()));
             g.clear_old(t);

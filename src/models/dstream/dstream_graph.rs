@@ -253,6 +253,10 @@ pub struct Node {
     /// The data checkpoint interval, if checkpointed.
     pub checkpoint_interval: Option<Duration>,
     generated: BTreeMap<Time, Rdd>,
+    /// A `ReducedWindowedDStream`'s latest window RDD (a weak handle on its data) with its
+    /// keys' hashes, for its next slide (see `dstream_graph/window.rs`); `None` for every other stream. Part of the
+    /// graph, so a snapshot's clone carries it (an `Arc`, not copied).
+    window_keys: Option<window::WindowKeys>,
 }
 
 impl Node {
@@ -357,6 +361,7 @@ impl Graph {
             must_checkpoint,
             checkpoint_interval: None,
             generated: BTreeMap::new(),
+            window_keys: None,
         });
         Ok(id)
     }
@@ -810,6 +815,7 @@ impl Graph {
         for n in &mut self.nodes {
             n.generated
                 .retain(|_, r| keep_checkpointed && r.lineage().checkpointed);
+            n.window_keys = None;
         }
     }
 

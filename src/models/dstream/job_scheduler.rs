@@ -12,7 +12,6 @@ use super::receiver_tracker::receiver_inputs;
 use super::trace::Event;
 use crate::cluster::SinkKind;
 use crate::sim::{Duration, Time};
-use crate::value::Value;
 
 /// A job failed: the context stops (as `awaitTermination` rethrows the error).
 pub(super) fn fail(core: &mut Core, t: Time, e: SparkError) -> SparkError {
@@ -84,7 +83,7 @@ pub(super) fn process_batch(core: &mut Core, t: Time) -> Result<bool, SparkError
         let result = {
             let mut on_new = |node: &Node, time: Time, rdd: &Rdd| {
                 if rdd.lineage().shuffle {
-                    shuffled_bytes += rdd.iter().map(Value::approx_bytes).sum::<usize>() as u64;
+                    shuffled_bytes += rdd.approx_bytes();
                 }
                 computed.push(Event::RddComputed {
                     time,

@@ -16,7 +16,7 @@ use crate::func::EvalError;
 use crate::sim::Time;
 use crate::value::Value;
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The records of one partition, in order.
 pub type Partition = Vec<Value>;
@@ -102,6 +102,21 @@ impl std::fmt::Debug for Rdd {
     }
 }
 
+/// A weak handle on an RDD's data allocation ([`Rdd::data_ref`]): it tells whether an RDD
+/// holds that very data ([`DataRef::is_data_of`]) without keeping the records alive, so a
+/// cache keyed by it (the window's kept key hashes) never holds on to data that everything
+/// else dropped or replaced (a snapshot sharing an equal copy).
+#[derive(Clone)]
+pub struct DataRef(Weak<Data>);
+
+impl DataRef {
+    /// Whether `rdd` holds the data this handle was taken from (the allocation cannot be
+    /// reused while the handle exists, so this never confuses two allocations).
+    pub fn is_data_of(&self, rdd: &Rdd) -> bool {
+        std::ptr::eq(self.0.as_ptr(), Arc::as_ptr(&rdd.data))
+    }
+}
+
 /// A narrow step applied to one partition (`map`, `flatMap`, `filter`): the records of a
 /// parent partition in, the records of the child partition out, in order.
 pub type PartitionFn =
@@ -113,6 +128,9 @@ pub type PartitionFn =
 struct Data {
     parts: OnceLock<Vec<Partition>>,
     deferred: Option<Deferred>,
+    /// The sum of the records' [`Value::approx_bytes`], once asked for or given (see
+    /// [`Rdd::approx_bytes`]).
+    bytes: OnceLock<u64>,
 }
 
 /// How to compute a deferred RDD: its parent and the step, and the record count of each
@@ -131,6 +149,7 @@ impl Rdd {
             data: Arc::new(Data {
                 parts: OnceLock::from(partitions),
                 deferred: None,
+                bytes: OnceLock::new(),
             }),
             partitioner,
             lineage: Arc::new(lineage),
@@ -159,6 +178,7 @@ impl Rdd {
                     lens,
                     total,
                 }),
+                bytes: OnceLock::new(),
             }),
             partitioner,
             lineage: Arc::new(lineage),
@@ -211,6 +231,12 @@ impl Rdd {
         &self.lineage
     }
 
+    /// A handle on this RDD's data allocation that keeps none of its records alive (see
+    /// [`DataRef`]).
+    pub fn data_ref(&self) -> DataRef {
+        DataRef(Arc::downgrade(&self.data))
+    }
+
     /// Whether both RDDs hold the very same data (one shared allocation).
     pub fn shares_data(&self, other: &Rdd) -> bool {
         Arc::ptr_eq(&self.data, &other.data)
@@ -257,6 +283,16 @@ impl Rdd {
             (Some(d), None) => d.total,
             (None, None) => 0,
         }
+    }
+
+    /// The sum of the records' [`Value::approx_bytes`] (what a shuffle of this RDD moves, in
+    /// bytes, approximately), computed once per data allocation: RDDs sharing their data
+    /// ([`Rdd::with_same_data`]) compute it once. A deferred RDD computes its records.
+    pub fn approx_bytes(&self) -> u64 {
+        *self
+            .data
+            .bytes
+            .get_or_init(|| self.iter().map(Value::approx_bytes).sum::<usize>() as u64)
     }
 
     /// All records, partition by partition (Spark's `collect()` order).
@@ -377,6 +413,47 @@ mod tests {
         let parts = slice_like_parallelize(recs, 2);
         assert_eq!(parts[0], vec![Value::Int(1), Value::Int(2)]);
         assert_eq!(parts[1], vec![Value::Int(3), Value::Int(4), Value::Int(5)]);
+    }
+
+    fn lineage(id: u64) -> Lineage {
+        Lineage {
+            id,
+            op: "test".into(),
+            origin: None,
+            shuffle: true,
+            checkpointed: false,
+            parents: Vec::new(),
+            depth: 1,
+        }
+    }
+
+    #[test]
+    fn approx_bytes_is_the_sum_over_records_shared_with_the_data() {
+        // The memo equals the plain sum, for the RDD and for one sharing its data.
+        let recs = vec![
+            vec![Value::pair(Value::str("word"), Value::Int(3))],
+            vec![],
+            vec![Value::str("a"), Value::Null],
+        ];
+        let want: usize = recs.iter().flatten().map(Value::approx_bytes).sum();
+        let a = Rdd::new(recs, Some(3), lineage(1));
+        let b = a.with_same_data(Some(3), lineage(2));
+        assert_eq!(b.approx_bytes(), want as u64);
+        assert_eq!(a.data.bytes.get(), Some(&(want as u64)));
+        assert_eq!(a.approx_bytes(), want as u64);
+        let empty = Rdd::new(Vec::new(), None, lineage(3));
+        assert_eq!(empty.approx_bytes(), 0);
+    }
+
+    #[test]
+    fn a_data_ref_knows_its_data_and_keeps_no_record_alive() {
+        let recs = || vec![vec![Value::str("a")]];
+        let a = Rdd::new(recs(), None, lineage(1));
+        let handle = a.data_ref();
+        assert!(handle.is_data_of(&a));
+        assert!(handle.is_data_of(&a.with_same_data(None, lineage(2))));
+        assert!(!handle.is_data_of(&Rdd::new(recs(), None, lineage(3))));
+        assert_eq!(Arc::strong_count(&a.data), 1);
     }
 
     #[test]

@@ -6,49 +6,30 @@
 //! Each slide keeps, next to the window RDD it outputs, its keys' hashes
 //! ([`ops::DistinctKeyHashes`]): the next slide's cogroup takes that RDD as its first input
 //! and enters its keys (distinct, as every cogroup's output keys are) without hashing or
-//! looking them up again. The hashes live in a small per-thread table keyed by the RDD's
-//! data allocation ([`Rdd::shares_data`]), so a window RDD that comes from anywhere else (a
-//! checkpoint, the REPL's time travel) is simply hashed again: same result, no shortcut.
+//! looking them up again. The hashes live in the window's node of the graph ([`WindowKeys`]),
+//! with a weak handle on the data they describe ([`DataRef`]: it keeps no record alive), so
+//! a window RDD that comes from anywhere else (a checkpoint, the REPL's time travel, a
+//! snapshot that shares an equal copy) is simply hashed again: same result, no shortcut. A
+//! snapshot of the graph clones them with the node.
 
 use super::{Graph, InputProvider, Node, StreamId};
 use crate::func::Func;
 use crate::models::dstream::error::SparkError;
 use crate::models::dstream::ops::{self, OpCtx};
-use crate::models::dstream::rdd::Rdd;
+use crate::models::dstream::rdd::{DataRef, Rdd};
 use crate::sim::{Duration, Time};
 use crate::value::Value;
-use std::cell::RefCell;
 use std::sync::Arc;
 
-/// The most window RDDs whose key hashes a thread keeps (one per windowed stream is enough:
-/// a slide consumes the previous slide's entry and leaves its own).
-const KEPT_WINDOWS: usize = 8;
-
-thread_local! {
-    /// Window RDDs this thread output, with their keys' hashes, newest last.
-    static KEY_HASHES: RefCell<Vec<(Rdd, Arc<ops::DistinctKeyHashes>)>> =
-        const { RefCell::new(Vec::new()) };
-}
-
-/// The key hashes kept for `rdd`'s data, if this thread output it (removed: the slide
-/// that asks replaces them with its own output's).
-fn take_key_hashes(rdd: &Rdd) -> Option<Arc<ops::DistinctKeyHashes>> {
-    KEY_HASHES.with(|kept| {
-        let mut kept = kept.borrow_mut();
-        let at = kept.iter().position(|(r, _)| r.shares_data(rdd))?;
-        Some(kept.remove(at).1)
-    })
-}
-
-/// Keeps `hashes` for `rdd`'s data, dropping the oldest entry beyond [`KEPT_WINDOWS`].
-fn keep_key_hashes(rdd: &Rdd, hashes: ops::DistinctKeyHashes) {
-    KEY_HASHES.with(|kept| {
-        let mut kept = kept.borrow_mut();
-        if kept.len() >= KEPT_WINDOWS {
-            kept.remove(0);
-        }
-        kept.push((rdd.clone(), Arc::new(hashes)));
-    })
+/// The latest window RDD a `ReducedWindowedDStream` output (a weak handle on its data),
+/// with its keys' hashes (record by record in [`Rdd::iter`] order): what its next slide's
+/// cogroup needs to enter the previous window's keys without hashing them.
+#[derive(Clone)]
+pub(super) struct WindowKeys {
+    /// The window RDD's data.
+    rdd: DataRef,
+    /// Its keys' hashes.
+    hashes: Arc<ops::DistinctKeyHashes>,
 }
 
 impl Graph {
@@ -109,31 +90,41 @@ impl Graph {
         let mut all: Vec<&Rdd> = vec![&previous];
         all.extend(old.iter());
         all.extend(new.iter());
-        let known = take_key_hashes(&previous);
+        // The hashes kept for the previous window, if this node output that very RDD
+        // (taken: this slide leaves its own output's).
+        let known = self.nodes[id]
+            .window_keys
+            .take()
+            .filter(|k| k.rdd.is_data_of(&previous))
+            .map(|k| k.hashes);
         let groups = ops::CogroupHeads::with_distinct_first(
             &all,
             partitions,
             "reduceByKeyAndWindow",
             known.as_deref(),
         )?;
-        let mut out_hashes = ops::DistinctKeyHashes::default();
+        let mut out_hashes = ops::DistinctKeyHashes {
+            hashes: Vec::with_capacity(groups.num_keys()),
+            codes: Vec::with_capacity(groups.num_keys()),
+        };
         let n_old = old.len() as u32;
         let fail = |e| SparkError::Function {
             op: "reduceByKeyAndWindow".into(),
             time: t,
             error: e,
         };
-        let reduce_all =
-            |vals: &mut dyn Iterator<Item = &Value>| -> Result<Option<Value>, SparkError> {
-                let mut acc: Option<Value> = None;
-                for v in vals {
-                    acc = Some(match acc {
-                        None => v.clone(),
-                        Some(a) => reduce.call2(&a, v).map_err(fail)?,
-                    });
-                }
-                Ok(acc)
+        // The reduce of a run of head records (their values, in order), `None` if empty.
+        let reduce_all = |records: &[(u32, &Value)]| -> Result<Option<Value>, SparkError> {
+            let mut values = records.iter().map(|&(_, r)| value_of(r));
+            let Some(first) = values.next() else {
+                return Ok(None);
             };
+            let mut acc = first.clone();
+            for v in values {
+                acc = reduce.call2(&acc, v).map_err(fail)?;
+            }
+            Ok(Some(acc))
+        };
         let mut parts = Vec::with_capacity(groups.num_partitions());
         for p in 0..groups.num_partitions() {
             let keys = groups.partition(p);
@@ -147,20 +138,15 @@ impl Graph {
                     _ => {
                         // Each reduced RDD has at most one value per key: take the head, as
                         // Spark does. Input 0 is the previous window, then the old batches,
-                        // then the new.
-                        let heads = groups.heads(key);
-                        let prev = heads
-                            .clone()
-                            .next()
-                            .filter(|(i, _)| *i == 0)
-                            .map(|(_, v)| v);
-                        let mut old_vals = heads
-                            .clone()
-                            .filter(|(i, _)| (1..=n_old).contains(i))
-                            .map(|(_, v)| v);
-                        let mut new_vals = heads.filter(|(i, _)| *i > n_old).map(|(_, v)| v);
+                        // then the new; a key's heads are in input order.
+                        let (prev, rest) = match records {
+                            [(0, p), rest @ ..] => (Some(value_of(p)), rest),
+                            _ => (None, records),
+                        };
+                        let (old_heads, new_heads) =
+                            rest.split_at(rest.partition_point(|&(i, _)| i <= n_old));
                         let value = match prev {
-                            None => match reduce_all(&mut new_vals)? {
+                            None => match reduce_all(new_heads)? {
                                 Some(v) => v,
                                 None => {
                                     return Err(SparkError::InvalidArgument(
@@ -169,11 +155,11 @@ impl Graph {
                                 }
                             },
                             Some(prev) => {
-                                let mut v = prev.clone();
-                                if let Some(o) = reduce_all(&mut old_vals)? {
-                                    v = inverse.call2(&v, &o).map_err(fail)?;
-                                }
-                                if let Some(n) = reduce_all(&mut new_vals)? {
+                                let mut v = match reduce_all(old_heads)? {
+                                    Some(o) => inverse.call2(prev, &o).map_err(fail)?,
+                                    None => prev.clone(),
+                                };
+                                if let Some(n) = reduce_all(new_heads)? {
                                     v = reduce.call2(&v, &n).map_err(fail)?;
                                 }
                                 v
@@ -213,7 +199,150 @@ impl Graph {
             true,
         );
         let rdd = Rdd::new(parts, Some(partitions), lineage);
-        keep_key_hashes(&rdd, out_hashes);
+        self.nodes[id].window_keys = Some(WindowKeys {
+            rdd: rdd.data_ref(),
+            hashes: Arc::new(out_hashes),
+        });
         Ok(Some(rdd))
+    }
+}
+
+/// The value of a head record (a pair: [`ops::CogroupHeads`] checked it).
+fn value_of(record: &Value) -> &Value {
+    match record.as_pair() {
+        Some((_, v)) => v,
+        None => &Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_lines::Lines;
+    use super::super::{InputKind, Op};
+    use super::*;
+    use crate::func::EvalError;
+
+    fn input() -> Lines {
+        Lines(vec![
+            vec![vec!["a b a", "the c"], vec!["b  b"]],
+            vec![],
+            vec![vec!["c"], vec![], vec!["a the a"]],
+            vec![vec!["d a"]],
+            vec![vec!["b"], vec!["a d"]],
+            vec![vec!["e"]],
+            vec![],
+            vec![vec!["f g h i j k l m n o p q r s"]],
+            vec![vec!["a"]],
+            vec![],
+            vec![],
+            vec![vec!["z y x w v u t s"]],
+        ])
+    }
+
+    fn native(name: &str, f: fn(&[Value]) -> Result<Value, EvalError>) -> Func {
+        let arity = if name == "positive" { 1 } else { 2 };
+        Func::native(name, arity, f)
+    }
+
+    fn int(v: &Value) -> Result<i64, EvalError> {
+        match v {
+            Value::Int(x) => Ok(*x),
+            _ => Err(EvalError::new("not an Int")),
+        }
+    }
+
+    /// `lines.flatMap(split).map(pair(1)).reduceByKeyAndWindow(sum, sub, 4s, 2s, 3,
+    /// filter)`: the window's stream id.
+    fn graph(filter: bool) -> (Graph, StreamId) {
+        let split = Func::native("split", 1, |a| {
+            let s = a[0]
+                .as_str()
+                .ok_or_else(|| EvalError::new("not a string"))?;
+            Ok(Value::list(s.split(' ').map(Value::str).collect()))
+        });
+        let pair1 = Func::native("pair(1)", 1, |a| {
+            Ok(Value::pair(a[0].clone(), Value::Int(1)))
+        });
+        let sum = native("sum", |a| Ok(Value::Int(int(&a[0])? + int(&a[1])?)));
+        let sub = native("sub", |a| Ok(Value::Int(int(&a[0])? - int(&a[1])?)));
+        let positive = native("positive", |a| match a[0].as_pair() {
+            Some((_, v)) => Ok(Value::Bool(int(v)? > 0)),
+            None => Err(EvalError::new("not a pair")),
+        });
+        let mut g = Graph::new();
+        let s = Some(Duration::from_secs(1));
+        let lines = g.add(Op::Input(0, InputKind::Test), vec![], s).expect("in");
+        let words = g.add(Op::FlatMap(split), vec![lines], None).expect("w");
+        let pairs = g.add(Op::Map(pair1), vec![words], None).expect("p");
+        let reduced = g
+            .add(Op::ReduceByKey(sum.clone(), 3), vec![pairs], None)
+            .expect("r");
+        let window = Op::ReducedWindow {
+            reduce: sum,
+            inverse: sub,
+            filter: filter.then_some(positive),
+            window: Duration::from_secs(4),
+            partitions: 3,
+        };
+        let id = g
+            .add(window, vec![reduced], Some(Duration::from_secs(2)))
+            .expect("window");
+        g.initialize(Time::ZERO, &[id], None, true).expect("init");
+        (g, id)
+    }
+
+    /// Computes the window at 2 s, 4 s, ... up to `n` s (forgetting the kept hashes before
+    /// each slide when `forget`), starting from `g` and `inputs`; returns each window's
+    /// records, and checks that each slide leaves its output's hashes in the node.
+    fn slides(g: &mut Graph, id: StreamId, from: u64, n: u64, forget: bool) -> Vec<String> {
+        let mut ctx = OpCtx::new(0, 2);
+        let mut inputs = input();
+        let mut out = Vec::new();
+        for k in (from..=n).step_by(2) {
+            if forget {
+                g.nodes[id].window_keys = None;
+            }
+            let t = Time(k * 1000);
+            let rdd = g
+                .get_or_compute(id, t, &mut ctx, &mut inputs, &mut |_, _, _| {})
+                .expect("computes")
+                .expect("an RDD");
+            let kept = g.nodes[id].window_keys.as_ref().expect("kept");
+            assert!(kept.rdd.is_data_of(&rdd));
+            assert_eq!(kept.hashes.hashes.len(), rdd.count());
+            out.push(format!("{t} {:?}", rdd.partitions()));
+            g.clear_old(t);
+        }
+        out
+    }
+
+    #[test]
+    fn window_slides_equal_with_and_without_the_kept_key_hashes() {
+        // The previous window's key hashes, kept in the window's node, change nothing: each
+        // slide equals one that hashes every key again, with and without a filter.
+        for filter in [false, true] {
+            let (mut g, id) = graph(filter);
+            let fast = slides(&mut g, id, 2, 14, false);
+            let (mut g, id) = graph(filter);
+            let plain = slides(&mut g, id, 2, 14, true);
+            assert_eq!(fast, plain);
+            assert!(fast.iter().any(|w| w.contains("Int(0)")) != filter);
+        }
+    }
+
+    #[test]
+    fn a_cloned_graph_carries_its_window_key_hashes() {
+        // A snapshot (a clone of the graph) keeps the hashes of its latest window and slides
+        // on exactly as the original does.
+        let (mut g, id) = graph(false);
+        let first = slides(&mut g, id, 2, 6, false);
+        let mut copy = g.clone();
+        let kept = |g: &Graph| g.nodes[id].window_keys.clone().expect("kept");
+        assert!(Arc::ptr_eq(&kept(&g).hashes, &kept(&copy).hashes));
+        let rest = slides(&mut g, id, 8, 14, false);
+        assert_eq!(slides(&mut copy, id, 8, 14, false), rest);
+        let (mut plain, id) = graph(false);
+        let all = slides(&mut plain, id, 2, 14, true);
+        assert_eq!([first, rest].concat(), all);
     }
 }

@@ -82,9 +82,9 @@ impl<'a> CogroupHeads<'a> {
         let mut keys: Vec<&'a Value> = Vec::with_capacity(total);
         let mut hashes: Vec<u64> = Vec::with_capacity(total);
         let mut codes: Vec<i32> = Vec::with_capacity(total);
-        // 1 + the index of the last input a key was seen in (0: not yet).
-        let mut last: Vec<u32> = Vec::with_capacity(total);
-        let mut count: Vec<u32> = Vec::with_capacity(total);
+        // Per key: 1 + the index of the last input it was seen in (0: not yet), and how many
+        // inputs it was seen in.
+        let mut seen: Vec<(u32, u32)> = Vec::with_capacity(total);
         let mut by_partition: Vec<Vec<u32>> = (0..n).map(|_| Vec::new()).collect();
         let mut found: Vec<(u32, u32, &'a Value)> = Vec::with_capacity(total);
         let mut skip = 0;
@@ -95,8 +95,7 @@ impl<'a> CogroupHeads<'a> {
                 keys.push(k);
                 hashes.push(hash);
                 codes.push(code);
-                last.push(1);
-                count.push(1);
+                seen.push((1, 1));
                 by_partition[partition_of_code(code, n)].push(s);
                 index.insert_unique(hash, s, |&s| hashes[s as usize]);
                 found.push((s, 0, v));
@@ -116,17 +115,16 @@ impl<'a> CogroupHeads<'a> {
                         keys.push(k);
                         hashes.push(hash);
                         codes.push(code);
-                        last.push(0);
-                        count.push(0);
+                        seen.push((0, 0));
                         by_partition[partition_of_code(code, n)].push(s);
                         index.insert_unique(hash, s, |&s| hashes[s as usize]);
                         s
                     }
                 };
-                let su = slot as usize;
-                if last[su] != tag {
-                    last[su] = tag;
-                    count[su] += 1;
+                let (last, count) = &mut seen[slot as usize];
+                if *last != tag {
+                    *last = tag;
+                    *count += 1;
                     found.push((slot, i as u32, v));
                 }
             }
@@ -144,22 +142,22 @@ impl<'a> CogroupHeads<'a> {
                 *part = order.into_iter().map(|i| part[i as usize]).collect();
             }
         }
-        // Counting sort by key number, stable.
+        // Counting sort by key number, stable: `start[k]` first holds the end of key `k`'s
+        // range, and filling from the last record down leaves it at the range's start.
         let mut start: Vec<u32> = Vec::with_capacity(keys.len() + 1);
         let mut acc = 0u32;
-        for c in &count {
-            start.push(acc);
+        for &(_, c) in &seen {
             acc += c;
+            start.push(acc);
         }
         start.push(acc);
-        let mut fill: Vec<u32> = start[..keys.len()].to_vec();
         static NULL: Value = Value::Null;
         let placeholder = (0u32, &NULL);
         let mut heads: Vec<(u32, &'a Value)> = vec![placeholder; found.len()];
-        for (slot, i, x) in found {
-            let at = &mut fill[slot as usize];
+        for &(slot, i, x) in found.iter().rev() {
+            let at = &mut start[slot as usize];
+            *at -= 1;
             heads[*at as usize] = (i, x);
-            *at += 1;
         }
         Ok(CogroupHeads {
             keys,
@@ -175,6 +173,11 @@ impl<'a> CogroupHeads<'a> {
     /// [`DistinctKeyHashes`] keeps them.
     pub fn key_hashes(&self, k: u32) -> (u64, i32) {
         (self.hashes[k as usize], self.codes[k as usize])
+    }
+
+    /// Number of distinct keys (over all partitions).
+    pub fn num_keys(&self) -> usize {
+        self.keys.len()
     }
 
     /// Number of output partitions.

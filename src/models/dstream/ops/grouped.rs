@@ -89,26 +89,8 @@ impl<A> Grouped<A> {
         init: impl FnOnce() -> A,
         update: impl FnOnce(&mut A) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        // One hash and one probe: the table's entry for the key, found or made.
-        let hash = key_hash(key);
-        let (entries, hashes) = (&self.entries, &self.hashes);
-        match self
-            .index
-            .entry(hash, |&i| entries[i].0 == *key, |&i| hashes[i])
-        {
-            hashbrown::hash_table::Entry::Occupied(slot) => {
-                let slot = *slot.get();
-                update(&mut self.entries[slot].1)
-            }
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let slot = self.entries.len();
-                vacant.insert(slot);
-                self.entries.push((key.clone(), init()));
-                self.hashes.push(hash);
-                self.codes.push(code());
-                Ok(())
-            }
-        }
+        let new_key = || (key.clone(), code());
+        self.upsert_by(key_hash(key), |k| k == key, new_key, init, update)
     }
 
     /// [`Grouped::upsert`] of the key `Value::str(word)`, the word borrowed: hashed and
@@ -120,10 +102,28 @@ impl<A> Grouped<A> {
         init: impl FnOnce() -> A,
         update: impl FnOnce(&mut A) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        let hash = str_key_hash(word);
+        let is_word = |k: &Value| matches!(k, Value::Str(t) if t.eq_str(word));
+        let new_key = || (Value::str(word), string_hash_code(word));
+        self.upsert_by(str_key_hash(word), is_word, new_key, init, update)
+    }
+
+    /// The one probe under both upserts: the entry of the key whose hash is `hash` and for
+    /// which `is_key` holds, updated; or a new entry of `new_key()` (the key and its
+    /// `hashCode`) with `init()`.
+    #[inline]
+    fn upsert_by(
+        &mut self,
+        hash: u64,
+        is_key: impl Fn(&Value) -> bool,
+        new_key: impl FnOnce() -> (Value, i32),
+        init: impl FnOnce() -> A,
+        update: impl FnOnce(&mut A) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
         let (entries, hashes) = (&self.entries, &self.hashes);
-        let is_word = |&i: &usize| matches!(&entries[i].0, Value::Str(t) if t.eq_str(word));
-        match self.index.entry(hash, is_word, |&i| hashes[i]) {
+        match self
+            .index
+            .entry(hash, |&i| is_key(&entries[i].0), |&i| hashes[i])
+        {
             hashbrown::hash_table::Entry::Occupied(slot) => {
                 let slot = *slot.get();
                 update(&mut self.entries[slot].1)
@@ -131,9 +131,10 @@ impl<A> Grouped<A> {
             hashbrown::hash_table::Entry::Vacant(vacant) => {
                 let slot = self.entries.len();
                 vacant.insert(slot);
-                self.entries.push((Value::str(word), init()));
+                let (key, code) = new_key();
+                self.entries.push((key, init()));
                 self.hashes.push(hash);
-                self.codes.push(string_hash_code(word));
+                self.codes.push(code);
                 Ok(())
             }
         }

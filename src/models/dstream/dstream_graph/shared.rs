@@ -189,7 +189,7 @@ mod tests {
     use crate::models::dstream::dstream_graph::InputKind;
     use crate::value::Value;
 
-    use super::super::test_lines::Lines;
+    use super::super::test_lines::{pair1, split, Lines};
 
     fn input() -> Lines {
         Lines(vec![
@@ -200,24 +200,6 @@ mod tests {
             vec![vec!["b"], vec!["a d"]],
             vec![vec!["e"]],
         ])
-    }
-
-    fn split() -> Func {
-        Func::native("split", 1, |a| {
-            let s = a[0]
-                .as_str()
-                .ok_or_else(|| EvalError::new("not a string"))?;
-            Ok(Value::list(s.split(' ').map(Value::str).collect()))
-        })
-        .with_identity("split")
-    }
-
-    fn pair1() -> Func {
-        Func::native("pair(1)", 1, |a| {
-            Ok(Value::pair(a[0].clone(), Value::Int(1)))
-        })
-        .with_pair_const(Value::Int(1))
-        .with_identity("pair(1)")
     }
 
     /// `sum` as a native closure; `key` makes it pure (as the scenario compiler does).

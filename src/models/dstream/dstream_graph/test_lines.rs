@@ -2,6 +2,7 @@
 //! time, batch k at `(k+1)` s, one partition per block.
 
 use super::InputProvider;
+use crate::func::{EvalError, Func};
 use crate::models::dstream::error::SparkError;
 use crate::models::dstream::ops::OpCtx;
 use crate::models::dstream::rdd::Rdd;
@@ -30,4 +31,26 @@ impl InputProvider for Lines {
         let lineage = ctx.lineage("BlockRDD", &[], false);
         Ok(Some(Rdd::new(parts, None, lineage)))
     }
+}
+
+/// `split(" ")` as a native closure with the compiler's identity (so that twin streams
+/// share it).
+pub(super) fn split() -> Func {
+    Func::native("split", 1, |a| {
+        let s = a[0]
+            .as_str()
+            .ok_or_else(|| EvalError::new("not a string"))?;
+        Ok(Value::list(s.split(' ').map(Value::str).collect()))
+    })
+    .with_identity("split")
+}
+
+/// `pair(1)` as a native closure, marked as the compiler marks it (its constant, so that a
+/// `reduceByKey` after it can be fused, and its identity).
+pub(super) fn pair1() -> Func {
+    Func::native("pair(1)", 1, |a| {
+        Ok(Value::pair(a[0].clone(), Value::Int(1)))
+    })
+    .with_pair_const(Value::Int(1))
+    .with_identity("pair(1)")
 }

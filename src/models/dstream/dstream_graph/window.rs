@@ -217,7 +217,7 @@ fn value_of(record: &Value) -> &Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_lines::Lines;
+    use super::super::test_lines::{pair1, split, Lines};
     use super::super::{InputKind, Op};
     use super::*;
     use crate::func::EvalError;
@@ -254,15 +254,6 @@ mod tests {
     /// `lines.flatMap(split).map(pair(1)).reduceByKeyAndWindow(sum, sub, 4s, 2s, 3,
     /// filter)`: the window's stream id.
     fn graph(filter: bool) -> (Graph, StreamId) {
-        let split = Func::native("split", 1, |a| {
-            let s = a[0]
-                .as_str()
-                .ok_or_else(|| EvalError::new("not a string"))?;
-            Ok(Value::list(s.split(' ').map(Value::str).collect()))
-        });
-        let pair1 = Func::native("pair(1)", 1, |a| {
-            Ok(Value::pair(a[0].clone(), Value::Int(1)))
-        });
         let sum = native("sum", |a| Ok(Value::Int(int(&a[0])? + int(&a[1])?)));
         let sub = native("sub", |a| Ok(Value::Int(int(&a[0])? - int(&a[1])?)));
         let positive = native("positive", |a| match a[0].as_pair() {
@@ -272,8 +263,8 @@ mod tests {
         let mut g = Graph::new();
         let s = Some(Duration::from_secs(1));
         let lines = g.add(Op::Input(0, InputKind::Test), vec![], s).expect("in");
-        let words = g.add(Op::FlatMap(split), vec![lines], None).expect("w");
-        let pairs = g.add(Op::Map(pair1), vec![words], None).expect("p");
+        let words = g.add(Op::FlatMap(split()), vec![lines], None).expect("w");
+        let pairs = g.add(Op::Map(pair1()), vec![words], None).expect("p");
         let reduced = g
             .add(Op::ReduceByKey(sum.clone(), 3), vec![pairs], None)
             .expect("r");

@@ -425,14 +425,24 @@ fn reduce_side(
     op: &str,
     time: Time,
 ) -> Result<Vec<Partition>, SparkError> {
-    // There are at least as many keys as in the largest combiner and at most as many as in
-    // all (an over-count: map partitions share keys): each output starts with room for its
-    // share of twice the largest, or of all when fewer (no effect on the order).
-    let largest = locals.iter().map(Combined::len).max().unwrap_or(0);
-    let total: usize = locals.iter().map(Combined::len).sum();
-    let expect = total.min(2 * largest);
-    let mut outs: Vec<AppendOnlyTable<Value>> = (0..n)
-        .map(|_| AppendOnlyTable::with_capacity(expect / n + expect / (4 * n)))
+    // Each output holds at least as many keys as the most any one combiner sends it and at
+    // most as many as all send it (an over-count: map partitions share keys): it starts
+    // with room for all, up to four times the most, so that it seldom grows (no effect on
+    // the order, which is the slots').
+    let mut room: Vec<(usize, usize)> = vec![(0, 0); n];
+    for local in &locals {
+        let mut sent = vec![0usize; n];
+        for &code in &local.codes {
+            sent[partition_of_code(code, n)] += 1;
+        }
+        for ((all, most), s) in room.iter_mut().zip(sent) {
+            *all += s;
+            *most = (*most).max(s);
+        }
+    }
+    let mut outs: Vec<AppendOnlyTable<Value>> = room
+        .into_iter()
+        .map(|(all, most)| AppendOnlyTable::with_capacity(all.min(4 * most)))
         .collect();
     for mut local in locals {
         for &i in &local.order {
@@ -451,9 +461,9 @@ fn reduce_side(
     Ok(outs
         .into_iter()
         .map(|g| {
-            g.into_spark_order()
-                .map(|(k, v)| Value::pair(k, v))
-                .collect()
+            let mut out = Vec::with_capacity(g.len());
+            out.extend(g.into_spark_order().map(|(k, v)| Value::pair(k, v)));
+            out
         })
         .collect())
 }

@@ -174,6 +174,11 @@ impl<A: Default> AppendOnlyTable<A> {
         }
     }
 
+    /// Keys in the table, the `null` key included.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// `changeValue(key, ...)` for a key whose `hashCode` is `code`: `merge(old, value)`
     /// when the key is in the table, else the key is inserted with `value`.
     ///

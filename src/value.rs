@@ -698,12 +698,23 @@ pub fn java_split_each<E>(
         }
         each(p)
     };
-    let mut chars = sep.chars();
-    match (chars.next(), chars.next()) {
-        // a one-character separator: the much faster char pattern
-        (Some(c), None) => s.split(c).try_for_each(&mut part),
-        _ => s.split(sep).try_for_each(&mut part),
+    // The separator's matches, left to right and not overlapping, found by the memchr
+    // crate's vectorized search (a one-byte separator such as " " by `memchr_iter`, which
+    // scans a line once rather than calling a search per word). Byte positions are char
+    // boundaries: `sep` is whole UTF-8, which no match can start or end inside a character of.
+    let mut start = 0;
+    let mut cut = |at: usize, width: usize| {
+        let piece = &s[start..at];
+        start = at + width;
+        part(piece)
+    };
+    match sep.as_bytes() {
+        [] => return s.split(sep).try_for_each(&mut part),
+        &[byte] => memchr::memchr_iter(byte, s.as_bytes()).try_for_each(|at| cut(at, 1))?,
+        bytes => memchr::memmem::find_iter(s.as_bytes(), bytes)
+            .try_for_each(|at| cut(at, bytes.len()))?,
     }
+    part(&s[start..])
 }
 
 pub mod append_only_map;

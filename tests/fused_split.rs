@@ -180,6 +180,23 @@ proptest! {
         }
     }
 
+    /// `java_split_each` (the memchr search) gives the parts of Java's `String.split` with a
+    /// literal separator, written here over the standard library's `str::split`: one-byte,
+    /// multi-byte, self-overlapping and non-ASCII separators, over strings full of them.
+    #[test]
+    fn java_split_each_is_javas_split(
+        s in "[a \u{e9}b]{0,24}",
+        sep in prop_oneof![Just(" "), Just("a"), Just("ab"), Just("aa"), Just("\u{e9}"), Just("b \u{e9}")],
+    ) {
+        let mut got: Vec<String> = Vec::new();
+        java_split_each(&s, sep, |p| {
+            got.push(p.to_string());
+            Ok::<(), ()>(())
+        })
+        .expect("splits");
+        prop_assert_eq!(got, java_split_reference(&s, sep));
+    }
+
     /// The walk gives the order of a plain transcription of `AppendOnlyMap`.
     #[test]
     fn append_only_map_order_walk(
@@ -192,6 +209,20 @@ proptest! {
         let null = null.filter(|&i| i < codes.len());
         prop_assert_eq!(append_only_map_order_of_codes(&codes, null), reference_order(&codes, null));
     }
+}
+
+/// Java's `String.split(sep)` for a literal `sep` (String.java, the fast path for a
+/// literal): the parts between non-overlapping matches left to right, trailing empty parts
+/// removed; a string without a match is its only part.
+fn java_split_reference(s: &str, sep: &str) -> Vec<String> {
+    if !s.contains(sep) {
+        return vec![s.to_string()];
+    }
+    let mut parts: Vec<String> = s.split(sep).map(String::from).collect();
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    parts
 }
 
 /// `AppendOnlyMap` (Spark 3.5, core/.../util/collection/AppendOnlyMap.scala): 64 slots,

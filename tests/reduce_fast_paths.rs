@@ -117,11 +117,15 @@ proptest! {
         let words: Vec<Value> = words.iter().map(|&i| Value::str(KEYS[i])).collect();
         let rdd = ctx.parallelize(words, slices, "parallelize");
         let pair = func("pair(1)", 1);
-        let (fused, _) = ops::reduce_by_key_fused(&rdd, &[Step::Map(pair.clone())], &f, n, false)
+        let (fused, _, bytes) = ops::reduce_by_key_fused(&rdd, &[Step::Map(pair.clone())], &f, n, false)
             .expect("no error");
         let mapped = ops::map(&mut ctx, &rdd, &pair).expect("maps");
         let plain = ops::reduce_by_key(&mut ctx, &mapped, &f, n, "reduceByKey").expect("reduces");
-        prop_assert_eq!(fused, plain.partitions().to_vec());
+        prop_assert_eq!(&fused, &plain.partitions().to_vec());
+        // the byte count made with the records is the one the records give
+        let summed: usize = fused.iter().flatten().map(Value::approx_bytes).sum();
+        prop_assert_eq!(bytes, Some(summed as u64));
+        prop_assert_eq!(plain.approx_bytes(), summed as u64);
     }
 }
 

@@ -26,7 +26,7 @@ pub use cogroup_heads::{CogroupHeads, DistinctKeyHashes};
 use grouped::{
     fold, map_side_order, map_side_order_of_codes, partition_of_code, AppendOnlyTable, Grouped,
 };
-pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Step};
+pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Pass, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
 /// in lineage.
@@ -343,9 +343,9 @@ pub fn reduce_by_key(
         }
         locals.push(seal_combiner(local, !already_partitioned));
     }
-    let parts = reduce_side(locals, f, n, op, ctx.time)?;
+    let (parts, bytes) = reduce_side(locals, f, n, op, ctx.time)?;
     let lineage = ctx.lineage(&format!("ShuffledRDD[{op}]"), &[rdd], true);
-    Ok(Rdd::new(parts, Some(n), lineage))
+    Ok(Rdd::new(parts, Some(n), lineage).with_approx_bytes(bytes))
 }
 
 /// One map partition's combiner: its keys and values in first-seen order, their hashCodes,
@@ -417,14 +417,16 @@ fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
 }
 
 /// The reduce side of `reduceByKey`: merges the combiners, map partition by map partition,
-/// into `n` hash partitions in Spark's order.
+/// into `n` hash partitions in Spark's order. Returns them with their records'
+/// [`Value::approx_bytes`] summed as the records are made (what [`Rdd::approx_bytes`] would
+/// sum, without a second walk: the batch's shuffle figure asks for it).
 fn reduce_side(
     locals: Vec<Combined>,
     f: &Func,
     n: usize,
     op: &str,
     time: Time,
-) -> Result<Vec<Partition>, SparkError> {
+) -> Result<(Vec<Partition>, u64), SparkError> {
     // Each output holds at least as many keys as the most any one combiner sends it and at
     // most as many as all send it (an over-count: map partitions share keys): it starts
     // with room for all, up to four times the most, so that it seldom grows (no effect on
@@ -458,14 +460,20 @@ fn reduce_side(
                 })?;
         }
     }
-    Ok(outs
+    let mut bytes = 0usize;
+    let parts = outs
         .into_iter()
         .map(|g| {
             let mut out = Vec::with_capacity(g.len());
-            out.extend(g.into_spark_order().map(|(k, v)| Value::pair(k, v)));
+            out.extend(g.into_spark_order().map(|(k, v)| {
+                // a pair's approx_bytes: 4 per field and the fields'
+                bytes += 8 + k.approx_bytes() + v.approx_bytes();
+                Value::pair(k, v)
+            }));
             out
         })
-        .collect())
+        .collect();
+    Ok((parts, bytes as u64))
 }
 
 /// `distinct()` of an RDD that has a partitioner (RDD.scala, Spark 3.5): no shuffle; each

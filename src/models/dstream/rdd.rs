@@ -295,6 +295,14 @@ impl Rdd {
             .get_or_init(|| self.iter().map(Value::approx_bytes).sum::<usize>() as u64)
     }
 
+    /// This RDD, its [`Rdd::approx_bytes`] given as `bytes` (counted by whoever made the
+    /// records, as they were made), unless already known. `bytes` must be the sum the
+    /// records would give.
+    pub fn with_approx_bytes(self, bytes: u64) -> Rdd {
+        let _ = self.data.bytes.set(bytes);
+        self
+    }
+
     /// All records, partition by partition (Spark's `collect()` order).
     pub fn iter(&self) -> impl Iterator<Item = &Value> {
         self.parts().iter().flatten()

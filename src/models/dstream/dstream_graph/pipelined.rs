@@ -157,7 +157,7 @@ impl Graph {
                 None => return Ok(None),
             },
         };
-        let Ok((parts, lens)) = fused else {
+        let Ok((parts, lens, bytes)) = fused else {
             return Ok(None);
         };
         // The chain's RDDs, deferred, in the order step-by-step computing makes them.
@@ -186,7 +186,11 @@ impl Graph {
         let rdd = match &op {
             Op::ReduceByKey(_, n) => {
                 let lineage = ctx.lineage("ShuffledRDD[reduceByKey]", &[&prev], true);
-                Rdd::new(parts, Some((*n).max(1)), lineage)
+                let rdd = Rdd::new(parts, Some((*n).max(1)), lineage);
+                match bytes {
+                    Some(b) => rdd.with_approx_bytes(b),
+                    None => rdd,
+                }
             }
             _ => {
                 let own_step = &steps[chain.len()];

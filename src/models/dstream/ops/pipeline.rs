@@ -185,15 +185,18 @@ pub fn stream_chain(
     Ok(lens)
 }
 
+/// What a fused pass returns: the output partitions, the per-step record counts (one list
+/// per step, one count per source partition), and the output records' approx_bytes when the
+/// pass counted them as it made them.
+pub type Pass = (Vec<Partition>, Vec<Vec<usize>>, Option<u64>);
+
 /// A narrow consumer pipelined: `steps` (the consumer's own step last) over `source`, its
-/// output partitions materialized. Returns the partitions and the per-step counts.
+/// output partitions materialized. Returns the partitions, the per-step counts and `None`
+/// (no byte count: see [`reduce_by_key_fused`]).
 ///
 /// # Errors
 /// [`Fallback`] on any error.
-pub fn narrow_fused(
-    source: &Rdd,
-    steps: &[Step],
-) -> Result<(Vec<Partition>, Vec<Vec<usize>>), Fallback> {
+pub fn narrow_fused(source: &Rdd, steps: &[Step]) -> Result<Pass, Fallback> {
     let parts = std::cell::RefCell::new(Vec::<Partition>::with_capacity(source.num_partitions()));
     let lens = stream_chain(
         source,
@@ -215,7 +218,7 @@ pub fn narrow_fused(
             Ok(())
         },
     )?;
-    Ok((parts.into_inner(), lens))
+    Ok((parts.into_inner(), lens, None))
 }
 
 /// `steps` as `head ++ [flatMap(split(sep)), map(pair(c))]` ([`Func::split_literal`],
@@ -250,7 +253,8 @@ impl Fused {
 /// `reduceByKey(f, n)` over `steps` applied to `source`, pipelined: the map-side combine
 /// takes each record as the last step makes it. `partitioned` says whether the chain's
 /// output is already hash-partitioned into `n`. Returns the output partitions (as
-/// [`super::reduce_by_key`] makes them) and the per-step counts.
+/// [`super::reduce_by_key`] makes them), the per-step counts, and the output records'
+/// approx_bytes (summed as they were made, for [`Rdd::with_approx_bytes`]).
 ///
 /// A chain ending in `flatMap(split(sep))`, `map(pair(c))` (the word count) hands the
 /// combiner each word borrowed from its line ([`crate::value::java_split_each`],
@@ -266,7 +270,7 @@ pub fn reduce_by_key_fused(
     f: &Func,
     n: usize,
     partitioned: bool,
-) -> Result<(Vec<Partition>, Vec<Vec<usize>>), Fallback> {
+) -> Result<Pass, Fallback> {
     let n = n.max(1);
     let time = crate::sim::Time::ZERO;
     let tail = split_pair_tail(steps);
@@ -319,6 +323,7 @@ pub fn reduce_by_key_fused(
         lens.push(st.words.clone());
         lens.push(st.words);
     }
-    let parts = super::reduce_side(st.done, f, n, "reduceByKey", time).map_err(|_| Fallback)?;
-    Ok((parts, lens))
+    let (parts, bytes) =
+        super::reduce_side(st.done, f, n, "reduceByKey", time).map_err(|_| Fallback)?;
+    Ok((parts, lens, Some(bytes)))
 }

@@ -78,6 +78,11 @@ object Hashes {
     println("AOM\t" + aom((1 to 100).map(_ * 7)))
     println("AOM\t" + aom(Seq(("a", 1), ("b", 2), ("c", 3), ("a", 2), ("b", 1))))
     println("AOM\t" + aom(Seq(5, null, 3, 1)))
+    // the null key counts toward the 70 % threshold (changeValue/update call incrementSize):
+    // 44 other keys and null make 45 > 44 keys in 64 slots, so the table grows to 128
+    println("AOM\t" + aom(null +: (1 to 44).map(_ * 7)))
+    println("AOM\t" + aom((1 to 44).map(_ * 7) :+ null))
+    println("AOM\t" + aom((1 to 44).map(_ * 7)))
     case class Cnt(word: String, n: Int)
     println("CASE\t" + Cnt("a", 1) + "\t" + Cnt("a", 1).hashCode + "\t" + ("a", 1).hashCode)
   }

@@ -23,7 +23,9 @@ mod cogroup_heads;
 mod grouped;
 mod pipeline;
 pub use cogroup_heads::{CogroupHeads, DistinctKeyHashes};
-use grouped::{fold, map_side_order, map_side_order_of_codes, partition_of_code, Grouped};
+use grouped::{
+    fold, map_side_order, map_side_order_of_codes, partition_of_code, AppendOnlyTable, Grouped,
+};
 pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record
@@ -346,11 +348,10 @@ pub fn reduce_by_key(
     Ok(Rdd::new(parts, Some(n), lineage))
 }
 
-/// One map partition's combiner: its keys and values in first-seen order, their hashes and
-/// hashCodes, and `order`, the order in which they reach the reduce side.
+/// One map partition's combiner: its keys and values in first-seen order, their hashCodes,
+/// and `order`, the order in which they reach the reduce side.
 struct Combined {
     entries: Vec<(Value, Value)>,
-    hashes: Vec<u64>,
     codes: Vec<i32>,
     order: Vec<u32>,
 }
@@ -410,7 +411,6 @@ fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
     };
     Combined {
         entries: local.entries,
-        hashes: local.hashes,
         codes: local.codes,
         order,
     }
@@ -431,27 +431,21 @@ fn reduce_side(
     let largest = locals.iter().map(Combined::len).max().unwrap_or(0);
     let total: usize = locals.iter().map(Combined::len).sum();
     let expect = total.min(2 * largest);
-    let mut outs: Vec<Grouped<Value>> = (0..n)
-        .map(|_| Grouped::with_capacity(expect / n + expect / (4 * n)))
+    let mut outs: Vec<AppendOnlyTable<Value>> = (0..n)
+        .map(|_| AppendOnlyTable::with_capacity(expect / n + expect / (4 * n)))
         .collect();
     for mut local in locals {
         for &i in &local.order {
             let i = i as usize;
             let (k, x) = std::mem::take(&mut local.entries[i]);
-            let (code, hash) = (local.codes[i], local.hashes[i]);
-            let target = &mut outs[partition_of_code(code, n)];
-            match target.find(hash, &k) {
-                Some(slot) => {
-                    fold(&mut target.entries[slot].1, &x, f).map_err(|error| {
-                        SparkError::Function {
-                            op: op.to_string(),
-                            time,
-                            error,
-                        }
-                    })?;
-                }
-                None => target.push_new(hash, code, k, x),
-            }
+            let code = local.codes[i];
+            outs[partition_of_code(code, n)]
+                .change_value(k, code, x, |acc, x| fold(acc, &x, f))
+                .map_err(|error| SparkError::Function {
+                    op: op.to_string(),
+                    time,
+                    error,
+                })?;
         }
     }
     Ok(outs

@@ -6,7 +6,7 @@
 
 use crate::func::{EvalError, Func};
 use crate::value::murmur3::string_hash_code;
-use crate::value::{append_only_map_order_of_codes, Text, Value};
+use crate::value::{append_only_map_order_of_codes, AppendOnlyMap, Text, Value};
 
 /// Per-partition key order: a map from key to slot plus the slots in first-seen order.
 pub(super) struct Grouped<A> {
@@ -146,6 +146,79 @@ impl<A> Grouped<A> {
         A: Default,
     {
         spark_map_order(self.entries, &self.codes)
+    }
+}
+
+/// A reduce partition's `ExternalAppendOnlyMap` that never spills (Spark 3.5,
+/// core/.../util/collection/ExternalAppendOnlyMap.scala, `insertAll` into its
+/// `SizeTrackingAppendOnlyMap`): the entries in insertion order, found through the slots of
+/// Spark's [`AppendOnlyMap`], which also give the order the reduce side yields them in; the
+/// `null` key aside, yielded first. One probe per record finds the key and its slot.
+pub(super) struct AppendOnlyTable<A> {
+    slots: AppendOnlyMap,
+    /// The keys and their values, in insertion order (the numbers the slots hold).
+    entries: Vec<(Value, A)>,
+    /// The entry number of the `null` key (`haveNullValue`).
+    null: Option<u32>,
+}
+
+impl<A: Default> AppendOnlyTable<A> {
+    /// An empty table; `n` is a guess at the keys (room for the entries only: the slots
+    /// start at Spark's 64 and grow as Spark's do).
+    pub(super) fn with_capacity(n: usize) -> Self {
+        AppendOnlyTable {
+            slots: AppendOnlyMap::new(),
+            entries: Vec::with_capacity(n),
+            null: None,
+        }
+    }
+
+    /// `changeValue(key, ...)` for a key whose `hashCode` is `code`: `merge(old, value)`
+    /// when the key is in the table, else the key is inserted with `value`.
+    ///
+    /// # Errors
+    /// `merge`'s error (the table keeps the key with its value as it was).
+    #[inline]
+    pub(super) fn change_value<E>(
+        &mut self,
+        key: Value,
+        code: i32,
+        value: A,
+        merge: impl FnOnce(&mut A, A) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let next = self.entries.len() as u32;
+        let found = if matches!(key, Value::Null) {
+            let found = self.null;
+            if found.is_none() {
+                self.slots.count_null_key();
+                self.null = Some(next);
+            }
+            found
+        } else {
+            let entries = &self.entries;
+            self.slots
+                .find_or_insert(code, next, |j| entries[j as usize].0 == key)
+        };
+        match found {
+            Some(j) => merge(&mut self.entries[j as usize].1, value),
+            None => {
+                self.entries.push((key, value));
+                Ok(())
+            }
+        }
+    }
+
+    /// The entries as Spark's `AppendOnlyMap.iterator` yields them: the `null` key first,
+    /// then the slots in order. Each entry is moved out once.
+    pub(super) fn into_spark_order(self) -> impl Iterator<Item = (Value, A)> {
+        let AppendOnlyTable {
+            slots,
+            mut entries,
+            null,
+        } = self;
+        null.into_iter()
+            .chain(slots.into_slot_order())
+            .map(move |i| std::mem::take(&mut entries[i as usize]))
     }
 }
 

@@ -7,7 +7,14 @@
 //!    timed with the wall clock *outside* the simulation, beside a bare
 //!    `HashMap<&str, u64>` loop over the same lines, interleaved round by round. The ratio
 //!    (engine words per second / bare words per second, per round) is the figure;
-//!    target at least 0.5.
+//!    target at least 0.5. A third loop, interleaved in the same rounds, is the limit of that
+//!    figure: [`spark_floor`], the word count doing exactly the work Spark's rules require
+//!    (per block: Java's `split(" ")` and the map-side combine, the words sorted by
+//!    `String.hashCode`; per reduce partition: an `AppendOnlyMap` merge of the blocks, the
+//!    records in its slot order, summed by the sink) on the same blocks, in a plain loop
+//!    with words borrowed from the lines and no engine. Printed: its rate, `floor/bare` (the
+//!    most engine/bare can be for an engine that follows Spark's rules this way) and
+//!    `engine/floor` (what the engine's machinery costs on top of the rules).
 //! 2. **One batch over an empty input.** The bundled `wordcount` scenario (its whole graph:
 //!    word counts and the incremental 30 s window) with its source emptied, run for
 //!    [`EMPTY_BATCHES`] batches; the figure is wall time per batch in µs (target 50 µs or

@@ -317,7 +317,9 @@ enum Command {
         until: Option<Duration>,
     },
     /// Measure engine throughput: word count over the fortune texts through the whole engine
-    /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
+    /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop,
+    /// and against the Spark floor: the same word count doing only the work Spark's rules
+    /// require (per-block combine, sort by hashCode, AppendOnlyMap reduce) in a plain loop.
     Bench {
         /// How many times to replay the fortune texts.
         #[arg(long, default_value_t = 5)]

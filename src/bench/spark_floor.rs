@@ -196,8 +196,17 @@ impl<'a> Floor<'a> {
             self.combine_block(k, &lines[r.clone()]);
         }
         let n = self.partitions;
-        let mut maps: Vec<(AppendOnlyMap, Vec<(&'a str, i64)>)> =
-            (0..n).map(|_| (AppendOnlyMap::new(), Vec::new())).collect();
+        // room for every partition's share of all the blocks' entries (an over-count: blocks
+        // share words), so that the entries never move while merging
+        let room = self.combiners[..blocks.len()]
+            .iter()
+            .map(|c| c.words.len())
+            .sum::<usize>()
+            / n
+            + 16;
+        let mut maps: Vec<(AppendOnlyMap, Vec<(&'a str, i64)>)> = (0..n)
+            .map(|_| (AppendOnlyMap::new(), Vec::with_capacity(room)))
+            .collect();
         for c in &self.combiners[..blocks.len()] {
             for &i in &c.order {
                 let i = i as usize;
@@ -214,7 +223,11 @@ impl<'a> Floor<'a> {
             }
         }
         maps.into_iter()
-            .map(|(map, entries)| map.into_slot_order().map(|j| entries[j as usize]).collect())
+            .map(|(map, entries)| {
+                let mut out = Vec::with_capacity(entries.len());
+                out.extend(map.into_slot_order().map(|j| entries[j as usize]));
+                out
+            })
             .collect()
     }
 }

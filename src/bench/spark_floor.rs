@@ -262,7 +262,7 @@ mod tests {
     /// The engine's word count as the bench runs it (`bench::engine`), recording what its
     /// `foreachRDD` sees (every batch with records, partitions in order) and the receiver's
     /// blocks (the block RDD's partitions: their line counts, per batch).
-    fn engine(lines: &[String], rate: f64) -> (Output, Vec<Vec<usize>>) {
+    fn engine(lines: &[String], rate: f64, n: Option<usize>) -> (Output, Vec<Vec<usize>>) {
         let ssc = StreamingContext::new(Config::new(Duration::from_secs(1))).expect("context");
         let source = TimedRecords::lines_at_rate(lines.to_vec(), rate, Time::ZERO);
         let src = ssc.receiver_stream("lines", source).expect("receiver");
@@ -270,7 +270,7 @@ mod tests {
         let counts = src
             .flat_map(f("split(\" \")", 1))
             .and_then(|s| s.map(f("pair(1)", 1)))
-            .and_then(|s| s.reduce_by_key(f("sum", 2), None))
+            .and_then(|s| s.reduce_by_key(f("sum", 2), n))
             .expect("pipeline");
         let (out, blocks) = (
             Rc::new(RefCell::new(Vec::new())),
@@ -334,13 +334,23 @@ mod tests {
     }
 
     /// The floor's output equals the engine's, batch by batch, partition by partition,
-    /// record by record (words, counts and order); its blocks are the engine's.
+    /// record by record (words, counts and order); its blocks are the engine's. With the
+    /// default partitions (`None`: 2, as the bench runs) and 3 (negative `hashCode`s then
+    /// land by `nonNegativeMod`, not by `%`).
     #[test]
     fn the_floor_is_what_the_engine_computes() {
+        for n in [None, Some(3)] {
+            the_floor_is_the_engine_with(n);
+        }
+    }
+
+    fn the_floor_is_the_engine_with(n: Option<usize>) {
         let lines = lines();
         assert_eq!(string_hash_code("Aa"), string_hash_code("BB"));
         let rate = 300.0;
-        let (want, engine_blocks) = engine(&lines, rate);
+        let (want, engine_blocks) = engine(&lines, rate, n);
+        let partitions = n.unwrap_or(Config::new(Duration::from_secs(1)).default_parallelism);
+        assert!(want.iter().all(|b| b.len() == partitions));
         let mut batches = receiver_blocks(lines.len(), rate, 200, 1000);
         // the engine runs on past the last block: its batches there have no blocks
         assert!(batches.len() >= 3 && batches.len() <= engine_blocks.len());
@@ -351,7 +361,7 @@ mod tests {
             .collect();
         assert_eq!(blocks, engine_blocks, "the blocks of each batch");
         assert!(blocks.iter().filter(|b| b.len() >= 4).count() >= 3);
-        let mut floor = Floor::new(2);
+        let mut floor = Floor::new(partitions);
         let got: Output = batches
             .iter()
             .map(|b| {
@@ -364,10 +374,10 @@ mod tests {
             .collect();
         assert_eq!(got.len(), want.len());
         for (b, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_eq!(g, w, "batch {b}");
+            assert_eq!(g, w, "batch {b}, {partitions} partitions");
         }
         let total: i64 = want.iter().flatten().flatten().map(|(_, c)| c).sum();
-        assert_eq!(count(&lines, &batches, 2), total);
+        assert_eq!(count(&lines, &batches, partitions), total);
     }
 
     /// The block rule at the edges: a line arriving exactly on a tick is in that tick's

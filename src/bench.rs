@@ -7,7 +7,14 @@
 //!    timed with the wall clock *outside* the simulation, beside a bare
 //!    `HashMap<&str, u64>` loop over the same lines, interleaved round by round. The ratio
 //!    (engine words per second / bare words per second, per round) is the issue's figure;
-//!    target at least 0.5.
+//!    target at least 0.5. A third loop, interleaved in the same rounds, is the limit of that
+//!    figure: [`spark_floor`], the word count doing exactly the work Spark's rules require
+//!    (per block: Java's `split(" ")` and the map-side combine, the words sorted by
+//!    `String.hashCode`; per reduce partition: an `AppendOnlyMap` merge of the blocks, the
+//!    records in its slot order, summed by the sink) on the same blocks, in a plain loop
+//!    with words borrowed from the lines and no engine. Printed: its rate, `floor/bare` (the
+//!    most engine/bare can be for an engine that follows Spark's rules this way) and
+//!    `engine/floor` (what the engine's machinery costs on top of the rules).
 //! 2. **One batch over an empty input.** The bundled `wordcount` scenario (its whole graph:
 //!    word counts and the incremental 30 s window) with its source emptied, run for
 //!    [`EMPTY_BATCHES`] batches; the figure is wall time per batch in µs (target 50 µs or
@@ -33,6 +40,8 @@
 //!
 //! Wall-clock time here is measurement of the simulator from outside; nothing inside the
 //! simulation reads it. Figures vary with the machine's load: report min, median and max.
+
+pub mod spark_floor;
 
 use crate::check::{sweep_with, FailMode, SweepConfig};
 use crate::io::TimedRecords;
@@ -164,6 +173,8 @@ impl Spread {
 
 /// The bare loop: split on spaces and count in a `HashMap<&str, u64>`. Returns (seconds,
 /// words, distinct words).
+// (not inlined: a profile, or `callgrind --toggle-collect`, can tell the three loops apart)
+#[inline(never)]
 fn bare_loop(lines: &[String]) -> (f64, u64, usize) {
     let start = Instant::now();
     let mut counts: HashMap<&str, u64> = HashMap::new();
@@ -177,16 +188,44 @@ fn bare_loop(lines: &[String]) -> (f64, u64, usize) {
     (start.elapsed().as_secs_f64(), words, counts.len())
 }
 
+/// Lines per virtual second of figure 1's receiver.
+const WORDCOUNT_RATE: f64 = 2000.0;
+
+/// Figure 1's engine configuration: 1 s batches, the defaults otherwise (200 ms blocks,
+/// `spark.default.parallelism` 2).
+fn wordcount_config() -> Config {
+    Config::new(Duration::from_secs(1))
+}
+
+/// The Spark floor ([`spark_floor`]) over the same lines, cut into the engine's blocks
+/// before the clock starts (as the engine's source records are). Returns (seconds, words
+/// counted).
+// (not inlined: a profile, or `callgrind --toggle-collect`, can tell the three loops apart)
+#[inline(never)]
+fn floor_loop(lines: &[String]) -> (f64, u64) {
+    let config = wordcount_config();
+    let batches = spark_floor::receiver_blocks(
+        lines.len(),
+        WORDCOUNT_RATE,
+        config.block_interval.ms(),
+        config.batch_interval.ms(),
+    );
+    let start = Instant::now();
+    let counted = spark_floor::count(lines, &batches, config.default_parallelism);
+    (start.elapsed().as_secs_f64(), counted as u64)
+}
+
 /// The whole engine on the same lines. Returns (seconds, words counted, lines, virtual end).
+// (not inlined: a profile, or `callgrind --toggle-collect`, can tell the three loops apart)
+#[inline(never)]
 fn engine(lines: Vec<String>) -> Result<(f64, u64, usize, u64), String> {
     // 2,000 lines per virtual second, 1 s batches, 200 ms blocks. The source's records are
     // made before the clock starts, as the bare loop's lines exist before its clock starts.
-    let rate = 2000.0;
+    let rate = WORDCOUNT_RATE;
     let n_lines = lines.len();
     let source = TimedRecords::lines_at_rate(lines, rate, Time::ZERO);
     let start = Instant::now();
-    let ssc =
-        StreamingContext::new(Config::new(Duration::from_secs(1))).map_err(|e| e.to_string())?;
+    let ssc = StreamingContext::new(wordcount_config()).map_err(|e| e.to_string())?;
     let src = ssc
         .receiver_stream("lines", source)
         .map_err(|e| e.to_string())?;
@@ -309,30 +348,47 @@ pub fn run(repeat: usize, figures: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Figure 1: engine vs bare loop over `lines`, interleaved round by round.
+/// Figure 1: engine vs bare loop vs Spark floor over `lines`, interleaved round by round.
 fn wordcount_figure(lines: Vec<String>) -> Result<String, String> {
     let (mut bare_rates, mut engine_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut floor_rates, mut floor_bare, mut engine_floor) = (Vec::new(), Vec::new(), Vec::new());
     let (mut bare_words, mut distinct, mut engine_words, mut n_lines, mut end_ms) = (0, 0, 0, 0, 0);
     for _ in 0..WORDCOUNT_ROUNDS {
         let (s, w, d) = bare_loop(&lines);
         (bare_words, distinct) = (w, d);
         let bare = w as f64 / s.max(1e-9);
+        let (s, floor_words) = floor_loop(&lines);
+        let floor = floor_words as f64 / s.max(1e-9);
         let (s, w, n, e) = engine(lines.clone())?;
         (engine_words, n_lines, end_ms) = (w, n, e);
+        if floor_words != engine_words {
+            return Err(format!(
+                "bench: the Spark floor counted {floor_words} words, the engine {engine_words}"
+            ));
+        }
         let eng = w as f64 / s.max(1e-9);
         bare_rates.push(bare / 1e6);
         engine_rates.push(eng / 1e6);
+        floor_rates.push(floor / 1e6);
         ratios.push(eng / bare);
+        floor_bare.push(floor / bare);
+        engine_floor.push(eng / floor);
     }
     Ok(format!(
         "1. word count over {n_lines} lines ({bare_words} words, {distinct} distinct), {WORDCOUNT_ROUNDS} rounds\n\
          \x20  bare HashMap loop      : {} M words/s\n\
          \x20  whole engine           : {} M words/s ({engine_words} words counted, {} batches)\n\
-         \x20  ratio engine/bare      : {} (target >= 0.5)\n",
+         \x20  ratio engine/bare      : {} (target >= 0.5)\n\
+         \x20  Spark's rules, no engine: {} M words/s (the per-block combine, sort by hashCode, AppendOnlyMap reduce and output records in a plain loop)\n\
+         \x20  ratio floor/bare       : {} (the limit of engine/bare: the work of Spark's rules alone)\n\
+         \x20  ratio engine/floor     : {}\n",
         Spread::of(&bare_rates).show(2),
         Spread::of(&engine_rates).show(2),
         end_ms / 1000,
         Spread::of(&ratios).show(3),
+        Spread::of(&floor_rates).show(2),
+        Spread::of(&floor_bare).show(3),
+        Spread::of(&engine_floor).show(3),
     ))
 }
 

@@ -316,8 +316,8 @@ enum Command {
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
     },
-    /// Measure engine throughput: word count over the fortune texts through the whole engine
-    /// (receiver, blocks, batches, flatMap, map, reduceByKey) against a bare HashMap loop.
+    /// Measure engine throughput: word count over the fortune texts through the whole engine,
+    /// a bare HashMap loop, and the work Spark's rules require in a plain loop (no engine).
     Bench {
         /// How many times to replay the fortune texts.
         #[arg(long, default_value_t = 5)]

@@ -64,7 +64,7 @@ type Out = (Vec<Vec<Value>>, Vec<Vec<usize>>);
 fn fused(records: &[Value], slices: usize, steps: &[Step], f: &Func, n: usize) -> Option<Out> {
     let mut ctx = OpCtx::new(1, 2);
     let rdd = ctx.parallelize(records.to_vec(), slices, "parallelize");
-    ops::reduce_by_key_fused(&rdd, steps, f, n, false)
+    ops::reduce_by_key_fused(&rdd, steps, f, n, false, &mut 0)
         .ok()
         .map(|(parts, lens, _)| (parts, lens))
 }

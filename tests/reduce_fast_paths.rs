@@ -117,8 +117,23 @@ proptest! {
         let words: Vec<Value> = words.iter().map(|&i| Value::str(KEYS[i])).collect();
         let rdd = ctx.parallelize(words, slices, "parallelize");
         let pair = func("pair(1)", 1);
-        let (fused, _, bytes) = ops::reduce_by_key_fused(&rdd, &[Step::Map(pair.clone())], &f, n, false)
-            .expect("no error");
+        let steps = [Step::Map(pair.clone())];
+        let mut hint = 0;
+        let (fused, _, bytes) =
+            ops::reduce_by_key_fused(&rdd, &steps, &f, n, false, &mut hint).expect("no error");
+        // the capacity hint is the most keys a combiner held, and changes no result
+        let most = rdd
+            .partitions()
+            .iter()
+            .map(|p| p.iter().collect::<std::collections::HashSet<_>>().len())
+            .max()
+            .unwrap_or(0);
+        prop_assert_eq!(hint, most);
+        for mut other in [1, 3, 1000] {
+            let (again, _, _) =
+                ops::reduce_by_key_fused(&rdd, &steps, &f, n, false, &mut other).expect("again");
+            prop_assert_eq!(&again, &fused);
+        }
         let mapped = ops::map(&mut ctx, &rdd, &pair).expect("maps");
         let plain = ops::reduce_by_key(&mut ctx, &mapped, &f, n, "reduceByKey").expect("reduces");
         prop_assert_eq!(&fused, &plain.partitions().to_vec());

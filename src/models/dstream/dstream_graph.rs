@@ -257,6 +257,10 @@ pub struct Node {
     /// keys' hashes, for its next slide (see `dstream_graph/window.rs`); `None` for every other stream. Part of the
     /// graph, so a snapshot's clone carries it (an `Arc`, not copied).
     window_keys: Option<window::WindowKeys>,
+    /// The most keys one map-side combiner held in this stream's latest pipelined
+    /// `reduceByKey` (0 before one): the next batch's first combiner starts with that much
+    /// room. A capacity only, with no effect on any result.
+    combine_hint: usize,
 }
 
 impl Node {
@@ -362,6 +366,7 @@ impl Graph {
             checkpoint_interval: None,
             generated: BTreeMap::new(),
             window_keys: None,
+            combine_hint: 0,
         });
         Ok(id)
     }

@@ -147,7 +147,9 @@ impl Graph {
         let op = self.nodes[id].op.clone();
         let fused = match &op {
             Op::ReduceByKey(f, n) => {
-                ops::reduce_by_key_fused(&source, &steps, f, *n, partitioner == Some((*n).max(1)))
+                let partitioned = partitioner == Some((*n).max(1));
+                let hint = &mut self.nodes[id].combine_hint;
+                ops::reduce_by_key_fused(&source, &steps, f, *n, partitioned, hint)
             }
             other => match Self::step_of(other) {
                 Some(own_step) => {

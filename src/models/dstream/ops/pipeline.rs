@@ -254,7 +254,11 @@ impl Fused {
 /// takes each record as the last step makes it. `partitioned` says whether the chain's
 /// output is already hash-partitioned into `n`. Returns the output partitions (as
 /// [`super::reduce_by_key`] makes them), the per-step counts, and the output records'
-/// approx_bytes (summed as they were made, for [`Rdd::with_approx_bytes`]).
+/// approx_bytes (summed as they were made, for [`Rdd::with_approx_bytes`]). `hint` is a
+/// guess at the keys of a combiner (the caller's from its previous batch): each combiner
+/// starts with room for a quarter more than the most keys one has held in that batch or
+/// this one; `hint` is then set to the most keys a combiner held this time. No effect on
+/// any result.
 ///
 /// A chain ending in `flatMap(split(sep))`, `map(pair(c))` (the word count) hands the
 /// combiner each word borrowed from its line ([`crate::value::java_split_each`],
@@ -270,8 +274,10 @@ pub fn reduce_by_key_fused(
     f: &Func,
     n: usize,
     partitioned: bool,
+    hint: &mut usize,
 ) -> Result<Pass, Fallback> {
     let n = n.max(1);
+    let first_hint = *hint;
     let time = crate::sim::Time::ZERO;
     let tail = split_pair_tail(steps);
     let chain = tail.map_or(steps, |(head, _, _)| head);
@@ -287,9 +293,16 @@ pub fn reduce_by_key_fused(
             &mut |_, len| {
                 let mut st = state.borrow_mut();
                 st.seal(partitioned);
-                // A guess at the keys (no effect on the order): the source's record count, or
-                // the previous partition's keys when more.
-                let hint = st.done.last().map_or(0, Combined::len).max(len);
+                // A guess at the keys (no effect on the order): the most a combiner held in
+                // the caller's previous batch or in this one so far, or the source's record
+                // count when more, with a quarter more room (a table that fills up doubles
+                // and moves its entries).
+                let most = st
+                    .done
+                    .iter()
+                    .map(Combined::len)
+                    .fold(first_hint, usize::max);
+                let hint = most.max(len) + most.max(len) / 4;
                 st.local = Some(Grouped::with_capacity(hint));
                 st.words.push(0);
                 Ok(())
@@ -318,6 +331,7 @@ pub fn reduce_by_key_fused(
         )?;
     let mut st = state.into_inner();
     st.seal(partitioned);
+    *hint = st.done.iter().map(Combined::len).max().unwrap_or(0);
     if tail.is_some() {
         // flatMap made the words, map one pair per word
         lens.push(st.words.clone());

@@ -254,9 +254,9 @@ pub struct Node {
     pub checkpoint_interval: Option<Duration>,
     generated: BTreeMap<Time, Rdd>,
     /// A `ReducedWindowedDStream`'s latest window RDD (a weak handle on its data) with its
-    /// keys' hashes, for its next slide (see `dstream_graph/window.rs`); `None` for every other stream. Part of the
-    /// graph, so a snapshot's clone carries it (an `Arc`, not copied).
-    window_keys: Option<window::WindowKeys>,
+    /// keys' hashes, for its next slide (see `dstream_graph/window.rs`); empty for every
+    /// other stream. A cache of the live graph: a clone (a snapshot) starts without it.
+    window_keys: window::KeptKeys,
     /// The most keys one map-side combiner held in this stream's latest pipelined
     /// `reduceByKey` (0 before one): the next batch's first combiner starts with that much
     /// room. A capacity only, with no effect on any result.
@@ -365,7 +365,7 @@ impl Graph {
             must_checkpoint,
             checkpoint_interval: None,
             generated: BTreeMap::new(),
-            window_keys: None,
+            window_keys: window::KeptKeys::default(),
             combine_hint: 0,
         });
         Ok(id)
@@ -820,7 +820,7 @@ impl Graph {
         for n in &mut self.nodes {
             n.generated
                 .retain(|_, r| keep_checkpointed && r.lineage().checkpointed);
-            n.window_keys = None;
+            n.window_keys.0 = None;
         }
     }
 

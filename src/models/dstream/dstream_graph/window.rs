@@ -32,6 +32,22 @@ pub(super) struct WindowKeys {
     hashes: Arc<ops::DistinctKeyHashes>,
 }
 
+/// The kept key hashes as the live graph holds them ([`Node`]'s `window_keys`): a cache
+/// that a clone of the graph (a REPL snapshot, a fork) does not carry. Snapshots that
+/// carried it kept every slide's hashes alive: on `wordcount`, whose window keeps every word
+/// ever seen (no filter function: counts fall to 0 and stay), about 280 KB a snapshot, 358 MB
+/// over the 1,250 snapshots of `step 100000` (`bench` figure 5: 614 MiB against 256 before
+/// the cache). A restored or forked graph hashes its window's keys again at its next slide,
+/// with the same results.
+#[derive(Default)]
+pub(super) struct KeptKeys(pub(super) Option<WindowKeys>);
+
+impl Clone for KeptKeys {
+    fn clone(&self) -> Self {
+        KeptKeys(None)
+    }
+}
+
 impl Graph {
     /// `ReducedWindowedDStream.compute`: previous window value, minus the reduce of the
     /// batches that left, plus the reduce of the batches that entered (cogroup of all).
@@ -94,6 +110,7 @@ impl Graph {
         // (taken: this slide leaves its own output's).
         let known = self.nodes[id]
             .window_keys
+            .0
             .take()
             .filter(|k| k.rdd.is_data_of(&previous))
             .map(|k| k.hashes);
@@ -199,7 +216,7 @@ impl Graph {
             true,
         );
         let rdd = Rdd::new(parts, Some(partitions), lineage);
-        self.nodes[id].window_keys = Some(WindowKeys {
+        self.nodes[id].window_keys.0 = Some(WindowKeys {
             rdd: rdd.data_ref(),
             hashes: Arc::new(out_hashes),
         });
@@ -291,14 +308,14 @@ mod tests {
         let mut out = Vec::new();
         for k in (from..=n).step_by(2) {
             if forget {
-                g.nodes[id].window_keys = None;
+                g.nodes[id].window_keys.0 = None;
             }
             let t = Time(k * 1000);
             let rdd = g
                 .get_or_compute(id, t, &mut ctx, &mut inputs, &mut |_, _, _| {})
                 .expect("computes")
                 .expect("an RDD");
-            let kept = g.nodes[id].window_keys.as_ref().expect("kept");
+            let kept = g.nodes[id].window_keys.0.as_ref().expect("kept");
             assert!(kept.rdd.is_data_of(&rdd));
             assert_eq!(kept.hashes.hashes.len(), rdd.count());
             out.push(format!("{t} {:?}", rdd.partitions()));
@@ -322,14 +339,15 @@ mod tests {
     }
 
     #[test]
-    fn a_cloned_graph_carries_its_window_key_hashes() {
-        // A snapshot (a clone of the graph) keeps the hashes of its latest window and slides
-        // on exactly as the original does.
+    fn a_cloned_graph_leaves_the_window_key_hashes_and_slides_on_identically() {
+        // A snapshot (a clone of the graph) does not carry the hashes of its latest window
+        // (a cache of the live graph: carried, every snapshot kept its own) and slides on
+        // exactly as the original does, hashing the keys again.
         let (mut g, id) = graph(false);
         let first = slides(&mut g, id, 2, 6, false);
         let mut copy = g.clone();
-        let kept = |g: &Graph| g.nodes[id].window_keys.clone().expect("kept");
-        assert!(Arc::ptr_eq(&kept(&g).hashes, &kept(&copy).hashes));
+        assert!(g.nodes[id].window_keys.0.is_some());
+        assert!(copy.nodes[id].window_keys.0.is_none());
         let rest = slides(&mut g, id, 8, 14, false);
         assert_eq!(slides(&mut copy, id, 8, 14, false), rest);
         let (mut plain, id) = graph(false);

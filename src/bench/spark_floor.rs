@@ -37,6 +37,7 @@
 //! The unit test runs the engine on the same lines and checks that every batch's output,
 //! partition by partition and record by record, is the floor's.
 
+use crate::models::dstream::ops::{map_side_order_of_codes, partition_of_code};
 use crate::value::murmur3::string_hash_code;
 use crate::value::{java_split_each, AppendOnlyMap};
 use std::convert::Infallible;
@@ -84,14 +85,6 @@ pub fn receiver_blocks(
     batches
 }
 
-/// `nonNegativeMod(code, n)` (Spark's `Utils.nonNegativeMod`, `HashPartitioner`).
-#[inline]
-fn partition_of(code: i32, n: usize) -> usize {
-    let n = n.max(1) as i32;
-    let m = code % n;
-    (if m < 0 { m + n } else { m }) as usize
-}
-
 /// One block's map-side combiner: the distinct words in first-seen order, with their counts
 /// and `hashCode`s, and the order `ExternalSorter` writes them in.
 #[derive(Default)]
@@ -121,7 +114,6 @@ pub struct Floor<'a> {
     partitions: usize,
     table: hashbrown::HashTable<u32>,
     combiners: Vec<Combiner<'a>>,
-    packed: Vec<u64>,
 }
 
 impl<'a> Floor<'a> {
@@ -131,7 +123,6 @@ impl<'a> Floor<'a> {
             partitions: partitions.max(1),
             table: hashbrown::HashTable::new(),
             combiners: Vec::new(),
-            packed: Vec::new(),
         }
     }
 
@@ -172,17 +163,8 @@ impl<'a> Floor<'a> {
                 Ok::<(), Infallible>(())
             });
         }
-        // sorted by hashCode, first-seen order among equal codes: (code with its sign bit
-        // flipped, number) packed in one u64, which is unique, so an unstable sort is stable
-        self.packed.clear();
-        self.packed.extend(
-            c.codes
-                .iter()
-                .zip(0u32..)
-                .map(|(&code, i)| (u64::from(code as u32 ^ 0x8000_0000) << 32) | u64::from(i)),
-        );
-        self.packed.sort_unstable();
-        c.order.extend(self.packed.iter().map(|&p| p as u32));
+        // sorted by hashCode, first-seen order among equal codes (the engine's own sort)
+        c.order = map_side_order_of_codes(&c.codes);
     }
 
     /// One batch: its blocks (ranges of `lines`, in the order cut) through steps 1-3. Returns
@@ -211,7 +193,7 @@ impl<'a> Floor<'a> {
             for &i in &c.order {
                 let i = i as usize;
                 let (word, count, code) = (c.words[i], c.counts[i], c.codes[i]);
-                let (map, entries) = &mut maps[partition_of(code, n)];
+                let (map, entries) = &mut maps[partition_of_code(code, n)];
                 let next = entries.len() as u32;
                 match map.find_or_insert(code, next, |j| entries[j as usize].0 == word) {
                     Some(j) => {

@@ -23,9 +23,8 @@ mod cogroup_heads;
 mod grouped;
 mod pipeline;
 pub use cogroup_heads::{CogroupHeads, DistinctKeyHashes};
-use grouped::{
-    fold, map_side_order, map_side_order_of_codes, partition_of_code, AppendOnlyTable, Grouped,
-};
+use grouped::{fold, map_side_order, AppendOnlyTable, Grouped};
+pub use grouped::{map_side_order_of_codes, partition_of_code};
 pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Pass, Step};
 
 /// Context for computing RDDs: id allocation, default parallelism, and the origin to record

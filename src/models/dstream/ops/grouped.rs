@@ -24,7 +24,7 @@ pub(super) struct Grouped<A> {
 
 /// `nonNegativeMod(code, n)`: the hash partition of a key with JVM `hashCode` `code`
 /// (Spark's `HashPartitioner.getPartition`), as [`Value::partition_of`].
-pub(super) fn partition_of_code(code: i32, n: usize) -> usize {
+pub fn partition_of_code(code: i32, n: usize) -> usize {
     let n = n.max(1) as i32;
     let m = code % n;
     (if m < 0 { m + n } else { m }) as usize
@@ -256,13 +256,14 @@ pub(super) fn map_side_order<K, A>(entries: &mut [(i32, K, A)]) {
     entries.sort_by_key(|e| e.0);
 }
 
-/// The order in which a map-side combine's keys reach the reduce side, as
-/// [`map_side_order`] sorts them, given their `hashCode`s in first-seen order: the key
-/// numbers sorted by (code, first-seen number), which is unique, so the unstable sort gives
-/// the stable order. Both are packed in one `u64` (the code's sign bit flipped, so that the
+/// The order in which a map-side combine's keys reach the reduce side (Spark 3.5's
+/// `ExternalSorter` with an aggregator and no ordering sorts its `PartitionedAppendOnlyMap`
+/// by partition, then key `hashCode`, stably), as `map_side_order` sorts them, given their
+/// `hashCode`s in first-seen order: returns the key numbers sorted by (code, first-seen
+/// number), which is unique, so the unstable sort gives the stable order. Both are packed in one `u64` (the code's sign bit flipped, so that the
 /// unsigned order is the `i32` order) and sorted as plain integers, about a third of the
 /// time of sorting the numbers by a looked-up pair.
-pub(super) fn map_side_order_of_codes(codes: &[i32]) -> Vec<u32> {
+pub fn map_side_order_of_codes(codes: &[i32]) -> Vec<u32> {
     let mut packed: Vec<u64> = codes
         .iter()
         .zip(0u32..)

@@ -14,7 +14,10 @@
 //!    records in its slot order, summed by the sink) on the same blocks, in a plain loop
 //!    with words borrowed from the lines and no engine. Printed: its rate, `floor/bare` (the
 //!    most engine/bare can be for an engine that follows Spark's rules this way) and
-//!    `engine/floor` (what the engine's machinery costs on top of the rules).
+//!    `engine/floor` (what the engine's machinery costs on top of the rules). The
+//!    [`WORDCOUNT_ROUNDS`] timed rounds follow [`WORDCOUNT_WARMUP`] untimed ones (a cold
+//!    round measures the kernel zeroing fresh pages), whose engine/bare ratio is printed
+//!    apart.
 //! 2. **One batch over an empty input.** The bundled `wordcount` scenario (its whole graph:
 //!    word counts and the incremental 30 s window) with its source emptied, run for
 //!    [`EMPTY_BATCHES`] batches; the figure is wall time per batch in µs (target 50 µs or

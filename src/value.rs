@@ -878,7 +878,6 @@ mod tests {
         );
     }
 
-    /// Spark 3.5.3's own `AppendOnlyMap`, keys inserted in order, iterated as
     /// `approx_bytes`: 8 per number, the UTF-8 length plus 4 per string, 1 per null, boolean
     /// or option tag, 4 more per field or element, nested kinds summed recursively.
     #[test]
@@ -896,6 +895,7 @@ mod tests {
         assert_eq!(seq.approx_bytes(), (4 + 22) + (4 + 1));
     }
 
+    /// Spark 3.5.3's own `AppendOnlyMap`, keys inserted in order, iterated as
     /// scripts/spark-diff-hashes.scala printed (the `AOM` lines of
     /// tests/fixtures/spark-diff/scala-hashes.txt); 100 keys make the table grow twice.
     #[test]

@@ -260,9 +260,10 @@ pub(super) fn map_side_order<K, A>(entries: &mut [(i32, K, A)]) {
 /// `ExternalSorter` with an aggregator and no ordering sorts its `PartitionedAppendOnlyMap`
 /// by partition, then key `hashCode`, stably), as `map_side_order` sorts them, given their
 /// `hashCode`s in first-seen order: returns the key numbers sorted by (code, first-seen
-/// number), which is unique, so the unstable sort gives the stable order. Both are packed in one `u64` (the code's sign bit flipped, so that the
-/// unsigned order is the `i32` order) and sorted as plain integers, about a third of the
-/// time of sorting the numbers by a looked-up pair.
+/// number), which is unique, so the unstable sort gives the stable order. Both are packed
+/// in one `u64` (the code's sign bit flipped, so that the unsigned order is the `i32`
+/// order) and sorted as plain integers, about a third of the time of sorting the numbers by
+/// a looked-up pair.
 pub fn map_side_order_of_codes(codes: &[i32]) -> Vec<u32> {
     let mut packed: Vec<u64> = codes
         .iter()

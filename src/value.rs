@@ -730,6 +730,7 @@ pub fn java_split_each<E>(
 
 pub mod append_only_map;
 pub mod murmur3;
+pub mod prefetch;
 
 pub use append_only_map::AppendOnlyMap;
 

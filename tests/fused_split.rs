@@ -109,6 +109,20 @@ fn check(sep: &str, pair_src: &str, lines: &[Value], slices: usize, n: usize) {
     let general = [Step::FlatMap(plain(&split)), Step::Map(plain(&pair))];
     let got = fused(lines, slices, &tagged, &sum, n).expect("the word count never falls back");
     let want = fused(lines, slices, &general, &sum, n).expect("general path");
+    // the output's approx_bytes, summed as the reduce side makes the records (from `i64`
+    // combiners for an `Int` constant), is the records' own
+    for (path, steps) in [("borrowed", &tagged), ("general", &general)] {
+        let mut ctx = OpCtx::new(1, 2);
+        let rdd = ctx.parallelize(lines.to_vec(), slices, "parallelize");
+        let (parts, _, bytes) =
+            ops::reduce_by_key_fused(&rdd, steps, &sum, n, false, &mut 0).expect("no fallback");
+        let records: usize = parts.iter().flatten().map(Value::approx_bytes).sum();
+        assert_eq!(
+            bytes,
+            Some(records as u64),
+            "{path} path's bytes, sep {sep:?}"
+        );
+    }
     assert_eq!(got, want, "borrowed vs general path, sep {sep:?}");
     assert_eq!(
         got,
@@ -147,6 +161,23 @@ proptest! {
         ls in lines(" "), slices in 1usize..4,
     ) {
         check(" ", "pair(2)", &ls, slices, 2);
+    }
+
+    /// Counts that overflow wrap around as Scala's `Long` addition does, on the `i64`
+    /// combiners of an `Int` constant as on the general path.
+    #[test]
+    fn borrowed_words_equal_general_path_wrapping_counts(
+        ls in lines(" "), slices in 1usize..4,
+    ) {
+        check(" ", "pair(4611686018427387904)", &ls, slices, 2);
+    }
+
+    /// A constant that is not an `Int` keeps `Value` combiners on the borrowed path.
+    #[test]
+    fn borrowed_words_equal_general_path_float_constant(
+        ls in lines(" "), slices in 1usize..4,
+    ) {
+        check(" ", "pair(1.5)", &ls, slices, 2);
     }
 
     /// A borrowed word hashes as the value `Value::str(word)` does, with any hasher.

@@ -16,6 +16,7 @@ use super::error::SparkError;
 use super::rdd::{Lineage, Partition, Rdd};
 use crate::func::{EvalError, Func};
 use crate::sim::Time;
+use crate::value::prefetch::prefetch;
 use crate::value::{SeqKind, Value};
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ mod cogroup_heads;
 mod grouped;
 mod pipeline;
 pub use cogroup_heads::{CogroupHeads, DistinctKeyHashes};
-use grouped::{fold, map_side_order, AppendOnlyTable, Grouped};
+use grouped::{fold, map_side_order, AppendOnlyTable, Combiner, Grouped, PREFETCH_AHEAD};
 pub use grouped::{map_side_order_of_codes, partition_of_code};
 pub use pipeline::{narrow_fused, reduce_by_key_fused, stream_chain, Fallback, Pass, Step};
 
@@ -347,15 +348,15 @@ pub fn reduce_by_key(
     Ok(Rdd::new(parts, Some(n), lineage).with_approx_bytes(bytes))
 }
 
-/// One map partition's combiner: its keys and values in first-seen order, their hashCodes,
-/// and `order`, the order in which they reach the reduce side.
-struct Combined {
-    entries: Vec<(Value, Value)>,
+/// One map partition's combiner: its keys and values (see [`Combiner`]) in first-seen order,
+/// their hashCodes, and `order`, the order in which they reach the reduce side.
+struct Combined<A = Value> {
+    entries: Vec<(Value, A)>,
     codes: Vec<i32>,
     order: Vec<u32>,
 }
 
-impl Combined {
+impl<A> Combined<A> {
     fn len(&self) -> usize {
         self.entries.len()
     }
@@ -402,7 +403,7 @@ fn combine_pair(
 /// hashCode (stable: keys with equal hashCodes keep their first-seen order, see
 /// [`grouped::map_side_order`]) unless the input was already partitioned. Sorts key numbers,
 /// not the entries.
-fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
+fn seal_combiner<A>(local: Grouped<A>, sort: bool) -> Combined<A> {
     let order = if sort {
         map_side_order_of_codes(&local.codes)
     } else {
@@ -419,8 +420,8 @@ fn seal_combiner(local: Grouped<Value>, sort: bool) -> Combined {
 /// into `n` hash partitions in Spark's order. Returns them with their records'
 /// [`Value::approx_bytes`] summed as the records are made (what [`Rdd::approx_bytes`] would
 /// sum, without a second walk: the batch's shuffle figure asks for it).
-fn reduce_side(
-    locals: Vec<Combined>,
+fn reduce_side<A: Combiner>(
+    locals: Vec<Combined<A>>,
     f: &Func,
     n: usize,
     op: &str,
@@ -441,17 +442,20 @@ fn reduce_side(
             *most = (*most).max(s);
         }
     }
-    let mut outs: Vec<AppendOnlyTable<Value>> = room
+    let mut outs: Vec<AppendOnlyTable<A>> = room
         .into_iter()
         .map(|(all, most)| AppendOnlyTable::with_capacity(all.min(4 * most)))
         .collect();
     for mut local in locals {
-        for &i in &local.order {
+        for (j, &i) in local.order.iter().enumerate() {
+            if let Some(&ahead) = local.order.get(j + PREFETCH_AHEAD) {
+                prefetch(&local.entries, ahead as usize);
+            }
             let i = i as usize;
             let (k, x) = std::mem::take(&mut local.entries[i]);
             let code = local.codes[i];
             outs[partition_of_code(code, n)]
-                .change_value(k, code, x, |acc, x| fold(acc, &x, f))
+                .change_value(k, code, x, |acc, x| A::merge(acc, &x, f))
                 .map_err(|error| SparkError::Function {
                     op: op.to_string(),
                     time,
@@ -467,7 +471,7 @@ fn reduce_side(
             out.extend(g.into_spark_order().map(|(k, v)| {
                 // a pair's approx_bytes: 4 per field and the fields'
                 bytes += 8 + k.approx_bytes() + v.approx_bytes();
-                Value::pair(k, v)
+                Value::pair(k, v.into_value())
             }));
             out
         })

@@ -11,7 +11,7 @@
 //! with [`Fallback`]: the caller then computes the chain step by step, as without
 //! pipelining, so that the error (and which step raised it first) is the unpipelined one.
 
-use super::grouped::fold;
+use super::grouped::{fold, Combiner};
 use super::{flatten_into, Combined, Grouped, Partition};
 use crate::func::{EvalError, Func};
 use crate::models::dstream::rdd::{PartitionFn, Rdd};
@@ -233,16 +233,16 @@ fn split_pair_tail(steps: &[Step]) -> Option<(&[Step], &str, &Value)> {
 }
 
 /// What [`reduce_by_key_fused`] keeps while streaming.
-struct Fused {
+struct Fused<A> {
     /// The sealed combiners of the partitions done.
-    done: Vec<Combined>,
+    done: Vec<Combined<A>>,
     /// The combiner of the partition being read.
-    local: Option<Grouped<Value>>,
+    local: Option<Grouped<A>>,
     /// With a split tail: the words (parts) each partition made so far.
     words: Vec<usize>,
 }
 
-impl Fused {
+impl<A> Fused<A> {
     fn seal(&mut self, partitioned: bool) {
         if let Some(local) = self.local.take() {
             self.done.push(super::seal_combiner(local, !partitioned));
@@ -276,63 +276,125 @@ pub fn reduce_by_key_fused(
     partitioned: bool,
     hint: &mut usize,
 ) -> Result<Pass, Fallback> {
+    let time = crate::sim::Time::ZERO;
+    let tail = split_pair_tail(steps);
+    match tail {
+        // the word count's `pair(c)` for an `Int` c, summed: every value is an `Int`, the
+        // combiners keep the `i64`s ([`Combiner`])
+        Some((head, sep, &Value::Int(c))) if f.adds_ints() => {
+            let word = |local: &mut Grouped<i64>, w: &str| {
+                local.upsert_str(w, || c, |acc| i64::merge(acc, &c, f))
+            };
+            let record = |_: &mut Grouped<i64>, _: &Value, _: Option<&Value>| Err(Fallback);
+            fused(
+                source,
+                head,
+                Some(sep),
+                f,
+                n,
+                partitioned,
+                hint,
+                word,
+                record,
+            )
+        }
+        Some((head, sep, one)) => {
+            let word = |local: &mut Grouped<Value>, w: &str| {
+                local.upsert_str(w, || one.clone(), |acc| fold(acc, one, f))
+            };
+            let record = |_: &mut Grouped<Value>, _: &Value, _: Option<&Value>| Err(Fallback);
+            fused(
+                source,
+                head,
+                Some(sep),
+                f,
+                n,
+                partitioned,
+                hint,
+                word,
+                record,
+            )
+        }
+        None => {
+            let word = |_: &mut Grouped<Value>, _: &str| Err(EvalError::new("no split tail"));
+            let record = |local: &mut Grouped<Value>, v: &Value, c: Option<&Value>| {
+                match c {
+                    Some(c) => super::combine_pair(local, v, c, f, "reduceByKey", time),
+                    None => super::combine_record(local, v, f, "reduceByKey", time),
+                }
+                .map_err(|_| Fallback)
+            };
+            fused(source, steps, None, f, n, partitioned, hint, word, record)
+        }
+    }
+}
+
+/// [`reduce_by_key_fused`] with combiners of `A`: `chain` (the steps before a split tail,
+/// or all of them) streamed into `word` for each word of a split tail on `sep`, or into
+/// `record` for each record the chain makes (as [`Sink`] hands it).
+#[allow(clippy::too_many_arguments)]
+fn fused<A: Combiner>(
+    source: &Rdd,
+    chain: &[Step],
+    sep: Option<&str>,
+    f: &Func,
+    n: usize,
+    partitioned: bool,
+    hint: &mut usize,
+    mut word: impl FnMut(&mut Grouped<A>, &str) -> Result<(), EvalError>,
+    mut record: impl FnMut(&mut Grouped<A>, &Value, Option<&Value>) -> Result<(), Fallback>,
+) -> Result<Pass, Fallback> {
     let n = n.max(1);
     let first_hint = *hint;
     let time = crate::sim::Time::ZERO;
-    let tail = split_pair_tail(steps);
-    let chain = tail.map_or(steps, |(head, _, _)| head);
     let state = std::cell::RefCell::new(Fused {
         done: Vec::new(),
         local: None,
         words: Vec::new(),
     });
-    let mut lens =
-        stream_chain(
-            source,
-            chain,
-            &mut |_, len| {
-                let mut st = state.borrow_mut();
-                st.seal(partitioned);
-                // A guess at the keys (no effect on the order): the most a combiner held in
-                // the caller's previous batch or in this one so far, or the source's record
-                // count when more, with a quarter more room (a table that fills up doubles
-                // and moves its entries).
-                let most = st
-                    .done
-                    .iter()
-                    .map(Combined::len)
-                    .fold(first_hint, usize::max);
-                let hint = most.max(len) + most.max(len) / 4;
-                st.local = Some(Grouped::with_capacity(hint));
-                st.words.push(0);
-                Ok(())
-            },
-            &mut |v, c| {
-                let mut st = state.borrow_mut();
-                let Fused { local, words, .. } = &mut *st;
-                let local = local.as_mut().ok_or(Fallback)?;
-                match (tail, c, v) {
-                    // a record that is not a string (a pair included): split fails on it
-                    (Some((_, sep, one)), None, Value::Str(line)) => {
-                        let count = words.last_mut().ok_or(Fallback)?;
-                        crate::value::java_split_each(line, sep, |w| {
-                            *count += 1;
-                            local.upsert_str(w, || one.clone(), |acc| fold(acc, one, f))
-                        })
-                        .map_err(|_| Fallback)
-                    }
-                    (Some(_), _, _) => Err(Fallback),
-                    (None, Some(c), _) => super::combine_pair(local, v, c, f, "reduceByKey", time)
-                        .map_err(|_| Fallback),
-                    (None, None, _) => super::combine_record(local, v, f, "reduceByKey", time)
-                        .map_err(|_| Fallback),
+    let mut lens = stream_chain(
+        source,
+        chain,
+        &mut |_, len| {
+            let mut st = state.borrow_mut();
+            st.seal(partitioned);
+            // A guess at the keys (no effect on the order): the most a combiner held in
+            // the caller's previous batch or in this one so far, or the source's record
+            // count when more, with a quarter more room (a table that fills up doubles
+            // and moves its entries).
+            let most = st
+                .done
+                .iter()
+                .map(Combined::len)
+                .fold(first_hint, usize::max);
+            let hint = most.max(len) + most.max(len) / 4;
+            st.local = Some(Grouped::with_capacity(hint));
+            st.words.push(0);
+            Ok(())
+        },
+        &mut |v, c| {
+            let mut st = state.borrow_mut();
+            let Fused { local, words, .. } = &mut *st;
+            let local = local.as_mut().ok_or(Fallback)?;
+            match (sep, c, v) {
+                // a record that is not a string (a pair included): split fails on it
+                (Some(sep), None, Value::Str(line)) => {
+                    let count = words.last_mut().ok_or(Fallback)?;
+                    crate::value::java_split_each(line, sep, |w| {
+                        *count += 1;
+                        word(local, w)
+                    })
+                    .map_err(|_| Fallback)
                 }
-            },
-        )?;
+                (Some(_), _, _) => Err(Fallback),
+                (None, c, v) => record(local, v, c),
+            }
+        },
+    )?;
     let mut st = state.into_inner();
     st.seal(partitioned);
     *hint = st.done.iter().map(Combined::len).max().unwrap_or(0);
-    if tail.is_some() {
+    if sep.is_some() {
         // flatMap made the words, map one pair per word
         lens.push(st.words.clone());
         lens.push(st.words);

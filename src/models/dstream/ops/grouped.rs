@@ -505,6 +505,14 @@ mod tests {
         }
     }
 
+    /// The entry sizes `Combiner`'s doc gives: a key with an `i64` count takes 32 bytes, a
+    /// key with a `Value` 48.
+    #[test]
+    fn combiner_entries_are_32_and_48_bytes() {
+        assert_eq!(std::mem::size_of::<(Value, i64)>(), 32);
+        assert_eq!(std::mem::size_of::<(Value, Value)>(), 48);
+    }
+
     /// `fold` adds marked Ints with `wrapping_add` and calls the function otherwise.
     #[test]
     fn fold_adds_marked_ints_and_calls_otherwise() {

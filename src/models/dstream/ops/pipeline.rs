@@ -264,7 +264,9 @@ impl<A> Fused<A> {
 /// combiner each word borrowed from its line ([`crate::value::java_split_each`],
 /// `Grouped::upsert_str`): a word becomes a value only as a new key, and neither the
 /// words nor the pairs are made; the two steps' counts are the words. The combiner's keys,
-/// values, order and errors are those of the records the two steps would make.
+/// values, order and errors are those of the records the two steps would make. With an
+/// `Int` c and a sum (`Func::adds_ints`) the combiners keep each count as an `i64`
+/// (`Combiner`): every value is an `Int`.
 ///
 /// # Errors
 /// [`Fallback`] on any error, the reduce side's included.
@@ -277,43 +279,28 @@ pub fn reduce_by_key_fused(
     hint: &mut usize,
 ) -> Result<Pass, Fallback> {
     let time = crate::sim::Time::ZERO;
-    let tail = split_pair_tail(steps);
-    match tail {
+    let input = |chain, sep| FusedInput {
+        source,
+        chain,
+        sep,
+        f,
+        n,
+        partitioned,
+    };
+    match split_pair_tail(steps) {
         // the word count's `pair(c)` for an `Int` c, summed: every value is an `Int`, the
         // combiners keep the `i64`s ([`Combiner`])
         Some((head, sep, &Value::Int(c))) if f.adds_ints() => {
             let word = |local: &mut Grouped<i64>, w: &str| {
                 local.upsert_str(w, || c, |acc| i64::merge(acc, &c, f))
             };
-            let record = |_: &mut Grouped<i64>, _: &Value, _: Option<&Value>| Err(Fallback);
-            fused(
-                source,
-                head,
-                Some(sep),
-                f,
-                n,
-                partitioned,
-                hint,
-                word,
-                record,
-            )
+            fused(&input(head, Some(sep)), hint, word, words_only)
         }
         Some((head, sep, one)) => {
             let word = |local: &mut Grouped<Value>, w: &str| {
                 local.upsert_str(w, || one.clone(), |acc| fold(acc, one, f))
             };
-            let record = |_: &mut Grouped<Value>, _: &Value, _: Option<&Value>| Err(Fallback);
-            fused(
-                source,
-                head,
-                Some(sep),
-                f,
-                n,
-                partitioned,
-                hint,
-                word,
-                record,
-            )
+            fused(&input(head, Some(sep)), hint, word, words_only)
         }
         None => {
             let word = |_: &mut Grouped<Value>, _: &str| Err(EvalError::new("no split tail"));
@@ -324,26 +311,46 @@ pub fn reduce_by_key_fused(
                 }
                 .map_err(|_| Fallback)
             };
-            fused(source, steps, None, f, n, partitioned, hint, word, record)
+            fused(&input(steps, None), hint, word, record)
         }
     }
 }
 
-/// [`reduce_by_key_fused`] with combiners of `A`: `chain` (the steps before a split tail,
-/// or all of them) streamed into `word` for each word of a split tail on `sep`, or into
-/// `record` for each record the chain makes (as [`Sink`] hands it).
-#[allow(clippy::too_many_arguments)]
-fn fused<A: Combiner>(
-    source: &Rdd,
-    chain: &[Step],
-    sep: Option<&str>,
-    f: &Func,
+/// What a [`fused`] pass reads: `chain` (the steps before a split tail on `sep`, or all of
+/// them) over `source`, reduced by `f` into `n` partitions (`partitioned`: the chain's
+/// output already is).
+struct FusedInput<'a> {
+    source: &'a Rdd,
+    chain: &'a [Step],
+    sep: Option<&'a str>,
+    f: &'a Func,
     n: usize,
     partitioned: bool,
+}
+
+/// The record sink of a pass with a split tail, which hands the combiner words and never
+/// calls it (a record that is not a line to split falls back before): a fallback too.
+fn words_only<A>(_: &mut Grouped<A>, _: &Value, _: Option<&Value>) -> Result<(), Fallback> {
+    Err(Fallback)
+}
+
+/// [`reduce_by_key_fused`] with combiners of `A`: the input's chain streamed into `word`
+/// for each word of its split tail, or into `record` for each record the chain makes (as
+/// [`Sink`] hands it).
+fn fused<A: Combiner>(
+    input: &FusedInput<'_>,
     hint: &mut usize,
     mut word: impl FnMut(&mut Grouped<A>, &str) -> Result<(), EvalError>,
     mut record: impl FnMut(&mut Grouped<A>, &Value, Option<&Value>) -> Result<(), Fallback>,
 ) -> Result<Pass, Fallback> {
+    let FusedInput {
+        source,
+        chain,
+        sep,
+        f,
+        n,
+        partitioned,
+    } = *input;
     let n = n.max(1);
     let first_hint = *hint;
     let time = crate::sim::Time::ZERO;
